@@ -1,0 +1,364 @@
+"""Plain, frozen dataclasses passed between the pipeline's stages.
+
+Each stage takes the previous stage's dataclasses and returns its own; no stage
+reaches into another's internals. Every record that comes from the document
+carries the 1-based, inclusive line spans it was read from, so provenance
+survives all the way into the graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+# ---------------------------------------------------------------- read
+
+
+@dataclass(frozen=True)
+class LineSpan:
+    """Lines ``start``..``end`` (1-based, inclusive) of the source file."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.start < 1 or self.end < self.start:
+            raise ValueError(f"bad line span {self.start}-{self.end}")
+
+    def lines(self) -> range:
+        return range(self.start, self.end + 1)
+
+    def __str__(self) -> str:
+        return f"L{self.start}" if self.start == self.end else f"L{self.start}-L{self.end}"
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A decoded policy document: its lines exactly as written (no line ends)."""
+
+    path: str
+    name: str
+    encoding: str
+    sha256: str
+    lines: tuple[str, ...]
+
+    def line(self, number: int) -> str:
+        return self.lines[number - 1]
+
+
+# ---------------------------------------------------------------- segment
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of running text outside the table: heading, paragraph, signature …
+
+    ``kind`` names the structural role (see ``segment.BLOCK_KINDS``).
+    """
+
+    kind: str
+    text: str
+    span: LineSpan
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: the text after its leading tab, over one or more lines.
+
+    ``lines`` keeps each physical line with its number so that items inside the
+    cell can point at their own lines.
+    """
+
+    lines: tuple[tuple[int, str], ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(t for _, t in self.lines).strip()
+
+    @property
+    def span(self) -> LineSpan:
+        return LineSpan(self.lines[0][0], self.lines[-1][0])
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One physical row as flattened in the text (a page split makes two).
+
+    ``cells`` is aligned with the table header; a leading cell that the
+    flattening lost is ``None`` (an empty cell that was there is an empty Cell).
+    """
+
+    cells: tuple[Cell | None, ...]
+
+    @property
+    def span(self) -> LineSpan:
+        present = [c for c in self.cells if c is not None]
+        return LineSpan(present[0].span.start, present[-1].span.end)
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    roles: tuple[str, ...]
+    header_span: LineSpan
+    rows: tuple[TableRow, ...]
+
+    def column(self, role: str) -> int | None:
+        return self.roles.index(role) if role in self.roles else None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The document's structure: running-text blocks, then tables."""
+
+    source: SourceText
+    blocks: tuple[Block, ...]
+    tables: tuple[Table, ...]
+
+
+# ---------------------------------------------------------------- extract
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A stated level to reach: ``达到70%以上`` → 70, ``%``, ``>=``."""
+
+    value: Decimal
+    value_text: str
+    unit: str
+    comparator: str  # one of ">=", "<=", "~", "="
+    year: int | None
+    surface: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class DocumentReference:
+    """A document named in 《…》, with its 文号 when one follows it.
+
+    ``relation`` says what the sentence does with it: ``cites`` (根据/落实 …),
+    ``produces`` (制定/出台 … a document still to be written) or ``mentions``.
+    """
+
+    title: str
+    number: str | None
+    relation: str
+    span: LineSpan
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Who carries a task: lead unit(s), co-units, or undifferentiated units.
+
+    Names are kept as written (without the ``*`` mark). ``responsible`` holds
+    units of a layout that does not say who leads (（责任单位：…）).
+    ``reader`` names the layout reader that produced it (see ``readers``).
+    """
+
+    lead: tuple[str, ...]
+    co: tuple[str, ...]
+    responsible: tuple[str, ...]
+    reader: str
+    text: str
+
+    @property
+    def all_units(self) -> tuple[str, ...]:
+        return self.lead + self.co + self.responsible
+
+
+@dataclass(frozen=True)
+class Item:
+    """One numbered (or lone) entry of a 全市目标 or 落实举措 cell.
+
+    ``text`` is the entry without its number, re-joined across a page split;
+    ``source_text`` is what the document shows, number and line breaks included.
+    """
+
+    ordinal: int
+    label: str | None
+    text: str
+    source_text: str
+    spans: tuple[LineSpan, ...]
+    quantities: tuple[Quantity, ...] = ()
+    references: tuple[DocumentReference, ...] = ()
+
+
+@dataclass(frozen=True)
+class Leadership:
+    """The 分管领导 (leader in charge) and 联络员 (liaison) of a task."""
+
+    leader: str
+    liaison: str | None
+    leader_written: str
+    liaison_written: str | None
+    span: LineSpan
+
+
+@dataclass(frozen=True)
+class KeyTask:
+    """A 重点工作 row of the task list, merged over page splits."""
+
+    number: int
+    numeral: str
+    title: str
+    pillar: int
+    pillar_written: bool
+    serial: str | None
+    targets: tuple[Item, ...]
+    measures: tuple[Item, ...]
+    phase_text: str
+    assignment: Assignment
+    leadership: Leadership
+    spans: tuple[LineSpan, ...]
+
+
+@dataclass(frozen=True)
+class Pillar:
+    """One of the 总体任务 (five in the 乐清 document)."""
+
+    number: int
+    name: str
+    spans: tuple[LineSpan, ...]
+
+
+@dataclass(frozen=True)
+class NarrativeMeasure:
+    """A sentence group of 二、主要举措 closed by （责任单位：…）."""
+
+    pillar: int
+    ordinal: int
+    text: str
+    assignment: Assignment
+    span: LineSpan
+    references: tuple[DocumentReference, ...] = ()
+
+
+@dataclass(frozen=True)
+class Goal:
+    """An overall goal of 一、总体要求, due in one year."""
+
+    ordinal: int
+    year: int | None
+    text: str
+    span: LineSpan
+    quantities: tuple[Quantity, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A numbered top-level section of the document body (一、总体要求 …)."""
+
+    number: int
+    title: str
+    span: LineSpan
+
+
+@dataclass(frozen=True)
+class Provision:
+    """A paragraph of a section without tasks (e.g. 三、组织保障 （一）…)."""
+
+    section: str
+    ordinal: int
+    title: str
+    text: str
+    span: LineSpan
+    references: tuple[DocumentReference, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentHeader:
+    issuer: str
+    notice_title: str
+    title: str
+    issued: date
+    recipients: str
+    approval: str | None
+    publicity: str | None
+    attachment_title: str | None
+    implements: tuple[DocumentReference, ...]
+    spans: dict[str, LineSpan] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class LayoutNote:
+    """A line that carries no data of its own, and why (repeated header, …)."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Extraction:
+    source: SourceText
+    header: DocumentHeader
+    sections: tuple[Section, ...]
+    goals: tuple[Goal, ...]
+    pillars: tuple[Pillar, ...]
+    narrative: tuple[NarrativeMeasure, ...]
+    provisions: tuple[Provision, ...]
+    tasks: tuple[KeyTask, ...]
+    layout_notes: tuple[LayoutNote, ...]
+    mapped_spans: tuple[LineSpan, ...]
+
+
+# ---------------------------------------------------------------- normalise / link
+
+
+@dataclass(frozen=True)
+class Unit:
+    """An organisation with one identity across the document."""
+
+    key: str
+    label: str
+    full_name: str | None
+    english: str | None
+    unit_type: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Person:
+    key: str
+    name: str
+    written: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Phase:
+    """An implementation phase: ``2023-2027年`` or open-ended ``长期实施``."""
+
+    text: str
+    start_year: int | None
+    end_year: int | None
+
+    @property
+    def ongoing(self) -> bool:
+        return self.end_year is None
+
+
+@dataclass(frozen=True)
+class MeasureLink:
+    """A narrative measure carried out by an attachment task, and how strongly."""
+
+    narrative: tuple[int, int]
+    task: int
+    score: float
+    shared_terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LinkedDocument:
+    extraction: Extraction
+    units: dict[str, Unit]
+    persons: dict[str, Person]
+    phases: dict[str, Phase]
+    topics: dict[str, tuple[str, ...]]
+    links: tuple[MeasureLink, ...]
+    unmapped: tuple[LayoutNote, ...]

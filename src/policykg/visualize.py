@@ -1,0 +1,459 @@
+"""Render a networkx graph as one self-contained, offline, interactive HTML page.
+
+Analysts open the page from disk, often on machines without internet access and
+sometimes on networks where loading third-party scripts is forbidden. So the
+page must not reference a single external URL: vis-network (as bundled with
+pyvis) and all CSS are inlined, and we use our own template because pyvis's
+templates link Bootstrap and vis from CDNs even in ``in_line`` mode.
+
+Node and edge texts come from policy documents and are plain text that may
+contain ``<``, ``&`` or quotes. They reach the page only as JSON inside a
+``<script type="application/json">`` block with ``<``, ``>`` and ``&`` escaped,
+and the page script shows them via ``textContent`` (never as HTML).
+
+Positions are precomputed with a seeded networkx layout and physics is off, so
+the picture never moves on its own and the same graph always renders to the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import networkx as nx
+import pyvis
+from pyvis.network import Network
+
+__all__ = [
+    "DEFAULT_STYLE",
+    "EDGE_STYLES",
+    "FONT_STACK",
+    "KIND_STYLES",
+    "EdgeStyle",
+    "KindStyle",
+    "edge_width",
+    "node_size",
+    "render_page",
+    "write_page",
+]
+
+_TEMPLATE_DIR = Path(__file__).with_name("templates")
+_VIS_DIR = Path(pyvis.__file__).with_name("templates") / "lib" / "vis-9.1.2"
+
+#: CJK-capable fonts that are commonly installed locally; no web font is loaded.
+FONT_STACK = (
+    '"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
+    '"Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", sans-serif'
+)
+
+# Only shapes whose label sits *outside* the shape honour vis's ``size``;
+# box/ellipse/circle size to their label and would defeat size-by-degree.
+_SIZED_SHAPES = frozenset(
+    {"dot", "diamond", "square", "triangle", "triangleDown", "star", "hexagon"}
+)
+_COLOR_RE = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+@dataclass(frozen=True)
+class KindStyle:
+    """How nodes of one ``kind`` look, and what the legend calls them."""
+
+    label: str
+    color: str
+    shape: str = "dot"
+
+    def __post_init__(self) -> None:
+        if not _COLOR_RE.fullmatch(self.color):
+            raise ValueError(f"colour must be #rrggbb, got {self.color!r}")
+        if self.shape not in _SIZED_SHAPES:
+            raise ValueError(
+                f"shape {self.shape!r} ignores node size; use one of {sorted(_SIZED_SHAPES)}"
+            )
+
+
+@dataclass(frozen=True)
+class EdgeStyle:
+    """How edges of one ``kind`` look; ``dashes`` follows vis (False or a dash list)."""
+
+    label: str
+    color: str
+    dashes: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not _COLOR_RE.fullmatch(self.color):
+            raise ValueError(f"colour must be #rrggbb, got {self.color!r}")
+
+
+KIND_STYLES: Mapping[str, KindStyle] = {
+    "pillar": KindStyle("支柱", "#2a9d8f", "hexagon"),
+    "task": KindStyle("任务", "#4e79a7", "dot"),
+    "measure": KindStyle("措施", "#c9a227", "triangleDown"),
+    "target": KindStyle("目标", "#59a14f", "star"),
+    "unit": KindStyle("单位", "#f28e2b", "square"),
+    "person": KindStyle("人员", "#e15759", "triangle"),
+    "document": KindStyle("文件", "#b07aa1", "diamond"),
+    "topic": KindStyle("主题", "#ff9da7", "dot"),
+    "phase": KindStyle("阶段", "#9c755f", "square"),
+}
+#: Style for kinds not in the legend; its label is replaced by the kind itself.
+DEFAULT_STYLE = KindStyle("其他", "#9d9d9d", "dot")
+
+EDGE_STYLES: Mapping[str, EdgeStyle] = {
+    "lead": EdgeStyle("牵头", "#5a5a5a"),
+    "co": EdgeStyle("配合", "#9a9a9a", (6, 4)),
+    "leader": EdgeStyle("分管领导", "#c0504d"),
+    "liaison": EdgeStyle("联络人", "#8e7cc3", (2, 4)),
+    "shared": EdgeStyle("共同任务", "#2a9d8f"),
+}
+_DEFAULT_EDGE = EdgeStyle("关联", "#b0b0b0")
+
+_NO_KIND = "other"
+
+
+# ---------------------------------------------------------------- scales
+
+
+def node_size(degree: int) -> float:
+    """Pixel radius for a node: grows with degree, sub-linearly so hubs stay readable."""
+    return round(10.0 + 4.0 * math.sqrt(max(degree, 0)), 2)
+
+
+def edge_width(weight: float) -> float:
+    """Pixel width for an edge: grows with weight, sub-linearly so heavy edges don't blot."""
+    return round(0.5 + 1.5 * math.sqrt(max(weight, 0.0)), 2)
+
+
+# ---------------------------------------------------------------- graph → data
+
+
+def _node_ids(g: nx.Graph) -> dict[Any, str]:
+    """String ids for vis; refuse graphs whose distinct nodes stringify alike."""
+    ids = {n: str(n) for n in g.nodes}
+    if len(set(ids.values())) != len(ids):
+        raise ValueError("two nodes have the same str(); vis node ids must be unique")
+    return ids
+
+
+def _kind(attrs: Mapping[str, Any]) -> str:
+    kind = attrs.get("kind")
+    return str(kind) if kind else _NO_KIND
+
+
+def _style(kind: str, styles: Mapping[str, KindStyle]) -> KindStyle:
+    """The kind's style; unknown kinds get the default look but keep their own name."""
+    if kind in styles:
+        return styles[kind]
+    return KindStyle(kind, DEFAULT_STYLE.color, DEFAULT_STYLE.shape)
+
+
+def _weight(attrs: Mapping[str, Any]) -> float:
+    """The edge weight as a finite, non-negative float (default 1)."""
+    raw = attrs.get("weight", 1)
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise ValueError(f"edge weight must be a number, got {raw!r}")
+    if not math.isfinite(raw) or raw < 0:
+        raise ValueError(f"edge weight must be finite and >= 0, got {raw!r}")
+    return float(raw)
+
+
+def _own_pillars(attrs: Mapping[str, Any]) -> list[str]:
+    """The node's ``pillars`` attribute as a list of names (a lone string is one name)."""
+    raw = attrs.get("pillars") or []
+    if isinstance(raw, str):
+        raw = [raw]
+    return [str(p) for p in raw]
+
+
+def _pillar_membership(g: nx.Graph) -> tuple[list[str], dict[Any, list[str]]]:
+    """All pillar names (first-seen order) and, per node, the pillars it shows under.
+
+    A node tagged with pillars belongs to those. An untagged node (a unit, a
+    person) belongs to the pillars of its tagged neighbours, so filtering to one
+    pillar keeps its tasks *and* the units and people responsible for them.
+    """
+    own = {n: _own_pillars(a) for n, a in g.nodes(data=True)}
+    names = list(dict.fromkeys(p for ps in own.values() for p in ps))
+    order = {p: i for i, p in enumerate(names)}
+    member: dict[Any, list[str]] = {}
+    for n, ps in own.items():
+        if not ps:
+            ps = [p for m in g.neighbors(n) for p in own[m]]
+        member[n] = sorted(set(ps), key=order.__getitem__)
+    return names, member
+
+
+def _layout(g: nx.Graph) -> dict[Any, tuple[int, int]]:
+    """Deterministic pixel positions: seeded spring layout, scaled with graph size.
+
+    Rounded to whole pixels so the output does not depend on the last bits of
+    floating-point arithmetic. (networkx needs scipy from 500 nodes on.)
+    """
+    if g.number_of_nodes() == 0:
+        return {}
+    pos = nx.spring_layout(g, seed=42, iterations=200, weight="weight")
+    scale = max(300.0, 90.0 * math.sqrt(g.number_of_nodes()))
+    return {n: (round(float(x) * scale), round(float(y) * scale)) for n, (x, y) in pos.items()}
+
+
+def _edge_tooltip(attrs: Mapping[str, Any], style: EdgeStyle, weight: float) -> str:
+    title = attrs.get("title")
+    if title:
+        return str(title)
+    return f"{style.label}（权重 {weight:g}）"
+
+
+def _build_network(g: nx.Graph, styles: Mapping[str, KindStyle]) -> Network:
+    """Assemble nodes and edges in a pyvis Network (its data model, not its templates).
+
+    Hover texts travel as ``tooltip``, not vis's ``title``, so vis never sees a
+    string it might render; the page script turns them into text-only elements.
+    """
+    net = Network(directed=g.is_directed(), cdn_resources="in_line")
+    ids = _node_ids(g)
+    pos = _layout(g)
+    _, pillars = _pillar_membership(g)
+    for n, attrs in g.nodes(data=True):
+        kind = _kind(attrs)
+        style = _style(kind, styles)
+        label = str(attrs.get("label") or n)
+        net.add_node(
+            ids[n],
+            label=label,
+            shape=style.shape,
+            color={
+                "background": style.color,
+                "border": style.color,
+                "highlight": {"background": style.color, "border": "#111111"},
+                "hover": {"background": style.color, "border": "#111111"},
+            },
+            size=node_size(g.degree(n)),
+            x=pos[n][0],
+            y=pos[n][1],
+            kind=kind,
+            tooltip=str(attrs.get("title") or label),
+            pillars=pillars[n],
+            groupName=str(attrs.get("group") or ""),
+            degree=g.degree(n),
+        )
+    for i, (u, v, attrs) in enumerate(g.edges(data=True)):
+        kind = str(attrs.get("kind") or "")
+        style = EDGE_STYLES.get(kind, _DEFAULT_EDGE)
+        weight = _weight(attrs)
+        net.add_edge(
+            ids[u],
+            ids[v],
+            id=f"e{i}",
+            width=edge_width(weight),
+            weight=weight,
+            kind=kind,
+            color={"color": style.color, "highlight": "#111111", "hover": "#111111"},
+            dashes=list(style.dashes) if style.dashes else False,
+            tooltip=_edge_tooltip(attrs, style, weight),
+        )
+    net.options = _vis_options()
+    return net
+
+
+def _vis_options() -> dict[str, Any]:
+    """vis options: no physics (positions are final), hover on, CJK font on canvas."""
+    return {
+        "autoResize": True,
+        "physics": {"enabled": False},
+        "layout": {"improvedLayout": False, "randomSeed": 42},
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 120,
+            "multiselect": True,
+            "navigationButtons": False,
+            "keyboard": False,
+        },
+        "nodes": {
+            "borderWidth": 1.5,
+            "font": {
+                "face": FONT_STACK,
+                "size": 14,
+                "color": "#1f2328",
+                "strokeWidth": 3,
+                "strokeColor": "#ffffff",
+            },
+        },
+        "edges": {"smooth": False, "selectionWidth": 1.5, "hoverWidth": 0.5},
+    }
+
+
+# ---------------------------------------------------------------- legend
+
+
+def _legend_rows(
+    g: nx.Graph, styles: Mapping[str, KindStyle]
+) -> list[dict[str, Any]]:
+    """Legend entries for the kinds present: known kinds in style order, then the rest."""
+    counts: dict[str, int] = {}
+    for _, attrs in g.nodes(data=True):
+        kind = _kind(attrs)
+        counts[kind] = counts.get(kind, 0) + 1
+    order = [k for k in styles if k in counts] + [k for k in counts if k not in styles]
+    rows = []
+    for k in order:
+        style = _style(k, styles)
+        rows.append({"kind": k, "style": style, "count": counts[k], "path": _swatch(style.shape)})
+    return rows
+
+
+def _edge_legend_rows(g: nx.Graph) -> list[dict[str, Any]]:
+    """Legend entries for the edge kinds present, in EDGE_STYLES order then first seen."""
+    seen = list(dict.fromkeys(str(a.get("kind") or "") for _, _, a in g.edges(data=True)))
+    order = [k for k in EDGE_STYLES if k in seen] + [k for k in seen if k not in EDGE_STYLES]
+    rows = []
+    for k in order:
+        style = EDGE_STYLES.get(k, _DEFAULT_EDGE)
+        label = style.label if k in EDGE_STYLES or not k else k
+        rows.append({"kind": k, "label": label, "style": style,
+                     "dash": " ".join(map(str, style.dashes))})
+    return rows
+
+
+def _swatch(shape: str) -> str:
+    """SVG path data (16×16 box) drawing the vis shape in the legend."""
+    return {
+        "dot": "M8 2a6 6 0 1 0 0.01 0Z",
+        "square": "M2.5 2.5H13.5V13.5H2.5Z",
+        "triangle": "M8 1.5L14.5 13.5H1.5Z",
+        "triangleDown": "M1.5 2.5H14.5L8 14.5Z",
+        "diamond": "M8 1L15 8L8 15L1 8Z",
+        "hexagon": "M4.5 2L11.5 2L15 8L11.5 14L4.5 14L1 8Z",
+        "star": "M8 1L9.9 6H15L10.9 9.2L12.4 14.5L8 11.3L3.6 14.5L5.1 9.2L1 6H6.1Z",
+    }[shape]
+
+
+# ---------------------------------------------------------------- assets
+
+
+def _json_for_script(data: Any) -> str:
+    """JSON safe to embed in a <script> block: no ``</script>`` or ``<!--`` can form.
+
+    ``<``, ``>`` and ``&`` only occur inside JSON strings, where ``\\u003c``
+    etc. mean the same thing to JSON.parse. Output is key-sorted for determinism.
+    """
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _check_inlinable(text: str, tag: str, name: str) -> str:
+    """Refuse an asset that could end its enclosing element or open a comment early."""
+    if re.search(rf"</{tag}|<!--", text, re.IGNORECASE):
+        raise ValueError(f"{name} contains '</{tag}' or '<!--' and cannot be inlined")
+    return text
+
+
+def _neutralise_js_urls(js: str) -> str:
+    """Write ``://`` in the vis bundle as ``:\\/\\/`` and drop its source-map reference.
+
+    The bundle's URLs are licence links in comments and strings that are never
+    fetched (the SVG namespace, core-js licence, an error message). Inside JS
+    strings ``\\/`` *is* ``/``, so behaviour is unchanged, and the page can be
+    checked mechanically for "no URL at all". ``sourceMappingURL`` would make
+    DevTools fetch a file we don't ship.
+    """
+    js = re.sub(r"^//# sourceMappingURL=.*$", "", js, flags=re.MULTILINE)
+    return js.replace("://", ":\\/\\/")
+
+
+@functools.lru_cache(maxsize=1)
+def _assets() -> dict[str, str]:
+    """The vis bundle (from the installed pyvis) and our page CSS/JS, ready to inline."""
+    vis_js = (_VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8")
+    vis_css = (_VIS_DIR / "vis-network.css").read_text(encoding="utf-8")
+    page_js = (_TEMPLATE_DIR / "page.js").read_text(encoding="utf-8")
+    page_css = (_TEMPLATE_DIR / "page.css").read_text(encoding="utf-8")
+    if "://" in vis_css:
+        raise ValueError("vis-network.css references a URL; it cannot be inlined offline")
+    return {
+        "vis_js": _check_inlinable(_neutralise_js_urls(vis_js), "script", "vis-network.min.js"),
+        "vis_css": _check_inlinable(vis_css, "style", "vis-network.css"),
+        "page_js": _check_inlinable(page_js, "script", "page.js"),
+        "page_css": _check_inlinable(page_css.replace("$FONT_STACK", FONT_STACK), "style", "page.css"),
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    """The page template, autoescaping everything not explicitly marked safe."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATE_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return env.get_template("page.html.j2")
+
+
+# ---------------------------------------------------------------- public API
+
+
+def render_page(
+    g: nx.Graph,
+    *,
+    title: str,
+    subtitle: str = "",
+    legend: Mapping[str, KindStyle] | None = None,
+) -> str:
+    """Return the full HTML page for ``g`` (pure: same graph, same bytes).
+
+    ``legend`` overrides or adds kind styles on top of :data:`KIND_STYLES`;
+    kinds without a style get :data:`DEFAULT_STYLE` and are listed by name.
+    """
+    if g.is_multigraph():
+        raise TypeError("render_page takes a simple Graph, not a MultiGraph")
+    styles = {**KIND_STYLES, **(legend or {})}
+    net = _build_network(g, styles)
+    nodes, edges, _, _, _, options = net.get_network_data()
+    pillars, _ = _pillar_membership(g)
+    data = {"nodes": nodes, "edges": edges, "options": json.loads(options), "pillars": pillars}
+    return _template().render(
+        title=title,
+        subtitle=subtitle,
+        legend=_legend_rows(g, styles),
+        edge_legend=_edge_legend_rows(g),
+        pillars=pillars,
+        node_count=g.number_of_nodes(),
+        edge_count=g.number_of_edges(),
+        data_json=_json_for_script(data),
+        **_assets(),
+    )
+
+
+def write_page(g: nx.Graph, path: str | os.PathLike[str], **kw: Any) -> None:
+    """Render ``g`` and write it to ``path`` atomically.
+
+    The page goes to a temporary file in the same directory first and is then
+    renamed over ``path``, so a reader never sees a half-written page and a
+    failed render leaves the previous page (and no temp file) behind.
+    """
+    html = render_page(g, **kw)
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(html)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
