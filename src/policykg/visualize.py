@@ -178,17 +178,25 @@ def _pillar_membership(g: nx.Graph) -> tuple[list[str], dict[Any, list[str]]]:
     """All pillar names (first-seen order) and, per node, the pillars it shows under.
 
     A node tagged with pillars belongs to those. An untagged node (a unit, a
-    person) belongs to the pillars of its tagged neighbours, so filtering to one
-    pillar keeps its tasks *and* the units and people responsible for them.
+    person) belongs to the pillars of the *nearest* tagged nodes, so filtering
+    to one pillar keeps its tasks, the units responsible for them and those
+    units' people. Nodes with no tagged node in reach belong to no pillar.
     """
+    undirected = g.to_undirected(as_view=True) if g.is_directed() else g
     own = {n: _own_pillars(a) for n, a in g.nodes(data=True)}
     names = list(dict.fromkeys(p for ps in own.values() for p in ps))
+    found: dict[Any, set[str]] = {n: set(ps) for n, ps in own.items() if ps}
+    frontier = list(found)
+    while frontier:  # breadth-first, one distance ring at a time
+        ring: dict[Any, set[str]] = {}
+        for n in frontier:
+            for m in undirected.neighbors(n):
+                if m not in found:
+                    ring.setdefault(m, set()).update(found[n])
+        found.update(ring)
+        frontier = list(ring)
     order = {p: i for i, p in enumerate(names)}
-    member: dict[Any, list[str]] = {}
-    for n, ps in own.items():
-        if not ps:
-            ps = [p for m in g.neighbors(n) for p in own[m]]
-        member[n] = sorted(set(ps), key=order.__getitem__)
+    member = {n: sorted(found.get(n, ()), key=order.__getitem__) for n in g.nodes}
     return names, member
 
 

@@ -1,0 +1,70 @@
+"""Load the declarative vocabularies under ``lexicon/`` (once each).
+
+* ``units.tsv``       — unit names as documents write them, full names, types, aliases.
+* ``unit_types.ttl``  — the SKOS scheme of unit types.
+* ``topics.ttl``      — the SKOS scheme of policy topics, with jieba-style keywords.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .errors import LexiconError
+from .resources import lexicon_path
+
+UNIT_COLUMNS = ("name", "full_name", "type", "english", "aliases")
+
+
+@dataclass(frozen=True)
+class UnitEntry:
+    name: str
+    full_name: str | None
+    unit_type: str
+    english: str | None
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Topic:
+    slug: str
+    iri: str
+    label_zh: str
+    label_en: str
+    keywords: tuple[str, ...]
+
+
+@lru_cache(maxsize=None)
+def unit_entries() -> dict[str, UnitEntry]:
+    """Unit name (and every alias) → its entry."""
+    path = lexicon_path("units.tsv")
+    entries: dict[str, UnitEntry] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh, delimiter="\t")
+        if tuple(reader.fieldnames or ()) != UNIT_COLUMNS:
+            raise LexiconError(f"header must be {' '.join(UNIT_COLUMNS)}", path=str(path), line=1)
+        for line, row in enumerate(reader, start=2):
+            if not row["name"] or not row["type"]:
+                raise LexiconError("every unit needs a name and a type", path=str(path), line=line)
+            entry = UnitEntry(row["name"], row["full_name"] or None, row["type"], row["english"] or None,
+                              tuple(a for a in (row["aliases"] or "").split("|") if a))
+            for key in (entry.name, *entry.aliases):
+                entries.setdefault(key, entry)
+    return entries
+
+
+@lru_cache(maxsize=None)
+def topics() -> tuple[Topic, ...]:
+    """Topics of ``topics.ttl`` in notation order, with their hidden-label keywords."""
+    from rdflib import Graph
+    from rdflib.namespace import SKOS
+
+    graph = Graph().parse(lexicon_path("topics.ttl"), format="turtle")
+    out = []
+    for concept in set(graph.subjects(SKOS.inScheme, None)):
+        labels = {lit.language: str(lit) for lit in graph.objects(concept, SKOS.prefLabel)}
+        out.append(Topic(slug=str(graph.value(concept, SKOS.notation)), iri=str(concept),
+                         label_zh=labels.get("zh", ""), label_en=labels.get("en", ""),
+                         keywords=tuple(sorted(str(k) for k in graph.objects(concept, SKOS.hiddenLabel)))))
+    return tuple(sorted(out, key=lambda t: t.slug))

@@ -1,0 +1,54 @@
+"""Link each narrative measure to the attachment task(s) that carry it out.
+
+The body of the policy says *what* (（一）提信心增预期。深化“数据得地”改革…),
+the task list says *who and how* (（三）保障合理用地需求 …). We score every task
+of the same pillar by the IDF-weighted overlap of jieba content tokens, add a
+bonus when they share a responsible unit, and keep the best task plus any that
+score at least half as well. Pure function: tokens in, links out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from .model import KeyTask, MeasureLink, NarrativeMeasure
+from .nlp import tokens
+
+RELATIVE_CUTOFF = 0.6
+MIN_SCORE = 1.0
+UNIT_BONUS = 5.0
+MAX_LINKS = 3
+
+
+def task_text(task: KeyTask) -> str:
+    return "".join([task.title] + [i.text for i in task.targets] + [i.text for i in task.measures])
+
+
+def link_measures(narrative: tuple[NarrativeMeasure, ...], tasks: tuple[KeyTask, ...]) -> tuple[MeasureLink, ...]:
+    """Links ranked by score; every narrative measure gets at least its best task."""
+    task_tokens = {t.number: set(tokens(task_text(t))) for t in tasks}
+    df = Counter(tok for toks in task_tokens.values() for tok in toks)
+    n = len(tasks)
+    idf = {tok: math.log((n + 1) / (count + 0.5)) for tok, count in df.items()}
+    links: list[MeasureLink] = []
+    for measure in narrative:
+        words = set(tokens(measure.text))
+        units = set(measure.assignment.all_units)
+        scored = []
+        for task in tasks:
+            if task.pillar != measure.pillar:
+                continue
+            shared = words & task_tokens[task.number]
+            score = sum(idf[w] for w in shared)
+            if units & set(task.assignment.all_units):
+                score += UNIT_BONUS
+            scored.append((round(score, 3), task.number, tuple(sorted(shared, key=lambda w: (-idf[w], w)))))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        if not scored:
+            continue
+        best = scored[0][0]
+        for score, number, shared in scored[:MAX_LINKS]:
+            if score >= max(MIN_SCORE, best * RELATIVE_CUTOFF) or score == best:
+                links.append(MeasureLink((measure.pillar, measure.ordinal), number, score, shared[:8]))
+    return tuple(links)

@@ -1,0 +1,78 @@
+"""Normalise and link: canonical units and persons, phases as intervals.
+
+The same 市发改局 must be one organisation however many tasks name it, and the
+padded ``叶  茹`` and ``叶茹`` one person. Canonical names and types come from
+``lexicon/units.tsv``; a name the lexicon does not know keeps its own name and
+the type ``unclassified``, and the build report lists it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .lexicon import unit_entries
+from .model import Extraction, Person, Phase, Unit
+
+UNCLASSIFIED = "unclassified"
+_RANGE = re.compile(r"^(?P<start>\d{4})年?\s*[-—–~至]\s*(?P<end>\d{4})年(底|末)?$")
+_YEAR = re.compile(r"^(?P<year>\d{4})年(底|末|前|内)?$")
+_PAD = re.compile(r"[\s\u3000]+")
+
+
+def canonical_unit(name: str) -> Unit:
+    """The unit a written name stands for.
+
+    >>> canonical_unit("市发改局").unit_type
+    'government-department'
+    """
+    entry = unit_entries().get(name)
+    if entry is None:
+        return Unit(key=name, label=name, full_name=None, english=None, unit_type=UNCLASSIFIED)
+    return Unit(key=entry.name, label=entry.name, full_name=entry.full_name, english=entry.english,
+                unit_type=entry.unit_type, aliases=entry.aliases)
+
+
+def person_name(written: str) -> str:
+    """``叶  茹`` → ``叶茹``: alignment padding is not part of a name."""
+    return _PAD.sub("", written)
+
+
+def parse_phase(text: str) -> Phase:
+    """``2023-2027年`` → 2023..2027; ``长期实施`` → open-ended.
+
+    >>> parse_phase("2023-2027年")
+    Phase(text='2023-2027年', start_year=2023, end_year=2027)
+    >>> parse_phase("长期实施").ongoing
+    True
+    """
+    flat = _PAD.sub("", text)
+    if (m := _RANGE.match(flat)) is not None:
+        return Phase(flat, int(m.group("start")), int(m.group("end")))
+    if (m := _YEAR.match(flat)) is not None:
+        return Phase(flat, None, int(m.group("year")))
+    return Phase(flat, None, None)
+
+
+def collect_units(extraction: Extraction) -> dict[str, Unit]:
+    """Every unit named by a task or a narrative measure, keyed by canonical name."""
+    units: dict[str, Unit] = {}
+    assignments = [t.assignment for t in extraction.tasks] + [m.assignment for m in extraction.narrative]
+    for assignment in assignments:
+        for name in assignment.all_units:
+            unit = canonical_unit(name)
+            units.setdefault(unit.key, unit)
+    return dict(sorted(units.items()))
+
+
+def collect_persons(extraction: Extraction) -> dict[str, Person]:
+    written: dict[str, set[str]] = {}
+    for task in extraction.tasks:
+        for form in (task.leadership.leader_written, task.leadership.liaison_written):
+            if form:
+                written.setdefault(person_name(form), set()).add(form)
+    return {name: Person(key=name, name=name, written=tuple(sorted(forms)))
+            for name, forms in sorted(written.items())}
+
+
+def collect_phases(extraction: Extraction) -> dict[str, Phase]:
+    return {t.phase_text: parse_phase(t.phase_text) for t in extraction.tasks}

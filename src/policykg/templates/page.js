@@ -1,0 +1,211 @@
+/* policykg network page script.
+ *
+ * Reads the graph from the JSON block, draws it with vis-network at the
+ * precomputed positions (physics off), and wires up search and filters.
+ * Every document text is put into the DOM with textContent, never as HTML.
+ * window.policykgStatus is a frozen snapshot of what vis has drawn, for tests.
+ */
+(function () {
+  "use strict";
+
+  var DIM = { background: "#e9ebee", border: "#d5d9de" };
+  var data = JSON.parse(document.getElementById("policykg-data").textContent);
+  var byId = {};
+  data.nodes.forEach(function (n) { byId[n.id] = n; });
+
+  var status = Object.freeze({ ready: false, nodes: 0, edges: 0 });
+  Object.defineProperty(window, "policykgStatus", {
+    get: function () { return status; },
+    enumerable: true
+  });
+
+  /* A tooltip element holding plain text, so vis shows it verbatim. */
+  function textTip(text) {
+    var el = document.createElement("div");
+    el.className = "pkg-tip";
+    el.textContent = text;
+    return el;
+  }
+
+  function visNode(n) {
+    var o = Object.assign({}, n);
+    delete o.tooltip;
+    o.title = textTip(n.tooltip);
+    return o;
+  }
+
+  function visEdge(e) {
+    var o = Object.assign({}, e);
+    delete o.tooltip;
+    o.title = textTip(e.tooltip);
+    return o;
+  }
+
+  var nodes = new vis.DataSet(data.nodes.map(visNode));
+  var edges = new vis.DataSet(data.edges.map(visEdge));
+  var container = document.getElementById("pkg-network");
+  var network = new vis.Network(container, { nodes: nodes, edges: edges }, data.options);
+
+  var hidden = {};
+  var dimmed = {};
+  var matches = 0;
+  var draws = 0;
+
+  /* Counts come from vis's own index of visible nodes/edges: what it drew. */
+  function publish() {
+    draws += 1;
+    status = Object.freeze({
+      ready: true,
+      nodes: network.body.nodeIndices.length,
+      edges: network.body.edgeIndices.length,
+      totalNodes: nodes.length,
+      totalEdges: edges.length,
+      matches: matches,
+      draws: draws
+    });
+  }
+  network.on("afterDrawing", publish);
+
+  /* ---------------------------------------------------------- details */
+
+  var details = document.getElementById("pkg-details");
+  var kindLabels = {};
+  Array.prototype.forEach.call(document.querySelectorAll(".pkg-kinds label"), function (label) {
+    var box = label.querySelector("input.pkg-kind");
+    kindLabels[box.value] = label.querySelector(".pkg-kind-label").textContent;
+  });
+
+  function showDetails(id) {
+    var n = byId[id];
+    if (!n) { details.hidden = true; return; }
+    var meta = [kindLabels[n.kind] || n.kind, "关联 " + n.degree];
+    if (n.pillars.length) { meta.push("支柱：" + n.pillars.join("、")); }
+    if (n.groupName) { meta.push("分组：" + n.groupName); }
+    document.getElementById("pkg-details-label").textContent = n.label;
+    document.getElementById("pkg-details-meta").textContent = meta.join(" · ");
+    document.getElementById("pkg-details-text").textContent = n.tooltip;
+    details.hidden = false;
+  }
+
+  network.on("click", function (params) {
+    if (params.nodes.length) { showDetails(params.nodes[0]); } else { details.hidden = true; }
+  });
+
+  /* ---------------------------------------------------------- search */
+
+  var input = document.getElementById("pkg-search-input");
+  var message = document.getElementById("pkg-search-msg");
+  var results = document.getElementById("pkg-search-results");
+  var MAX_RESULTS = 50;
+
+  function setDimmed(ids) {
+    var want = {};
+    ids.forEach(function (id) { want[id] = true; });
+    var changes = [];
+    data.nodes.forEach(function (n) {
+      var dim = ids.length > 0 && !want[n.id];
+      if (!!dimmed[n.id] !== dim) {
+        dimmed[n.id] = dim;
+        changes.push({ id: n.id, color: dim ? DIM : n.color, font: { color: dim ? "#aab1b9" : "#1f2328" } });
+      }
+    });
+    if (changes.length) { nodes.update(changes); }
+  }
+
+  function focusNode(id) {
+    network.selectNodes([id], false);
+    network.focus(id, { scale: 1.4, animation: false });
+    showDetails(id);
+  }
+
+  function listResults(ids) {
+    results.textContent = "";
+    ids.slice(0, MAX_RESULTS).forEach(function (id) {
+      var li = document.createElement("li");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = byId[id].label;
+      button.addEventListener("click", function () { focusNode(id); });
+      li.appendChild(button);
+      results.appendChild(li);
+    });
+  }
+
+  /* Find visible nodes whose label or full text contains the query. */
+  function search() {
+    var q = input.value.trim().toLocaleLowerCase();
+    var ids = [];
+    if (q) {
+      ids = data.nodes.filter(function (n) {
+        return !hidden[n.id] &&
+          (n.label.toLocaleLowerCase().indexOf(q) >= 0 || n.tooltip.toLocaleLowerCase().indexOf(q) >= 0);
+      }).map(function (n) { return n.id; });
+    }
+    matches = ids.length;
+    setDimmed(q ? ids : []);
+    network.selectNodes(ids, false);
+    listResults(ids);
+    if (!q) {
+      message.textContent = "";
+    } else if (!ids.length) {
+      message.textContent = "没有找到匹配的节点";
+    } else {
+      message.textContent = "找到 " + ids.length + " 个节点" + (ids.length > MAX_RESULTS ? "（列出前 " + MAX_RESULTS + " 个）" : "");
+      if (ids.length === 1) { focusNode(ids[0]); } else { network.fit({ nodes: ids, animation: false }); }
+    }
+    network.redraw();
+  }
+
+  var pending = null;
+  input.addEventListener("input", function () {
+    clearTimeout(pending);
+    pending = setTimeout(search, 250);
+  });
+  document.getElementById("pkg-search").addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearTimeout(pending);
+    search();
+  });
+  document.getElementById("pkg-search-clear").addEventListener("click", function () {
+    input.value = "";
+    search();
+    network.fit({ animation: false });
+  });
+
+  /* ---------------------------------------------------------- filters */
+
+  var kindBoxes = Array.prototype.slice.call(document.querySelectorAll("input.pkg-kind"));
+  var pillarSelect = document.getElementById("pkg-pillar");
+
+  /* Hide nodes whose kind is unchecked or that are outside the chosen pillar;
+     vis then skips their edges too. */
+  function applyFilters() {
+    var on = {};
+    kindBoxes.forEach(function (box) { on[box.value] = box.checked; });
+    var pillar = pillarSelect.value;
+    var changes = [];
+    data.nodes.forEach(function (n) {
+      var hide = !on[n.kind] || (pillar !== "" && n.pillars.indexOf(pillar) < 0);
+      if (!!hidden[n.id] !== hide) {
+        hidden[n.id] = hide;
+        changes.push({ id: n.id, hidden: hide });
+      }
+    });
+    if (changes.length) { nodes.update(changes); }
+    details.hidden = true;
+    search();
+  }
+
+  kindBoxes.forEach(function (box) { box.addEventListener("change", applyFilters); });
+  pillarSelect.addEventListener("change", applyFilters);
+
+  document.getElementById("pkg-reset").addEventListener("click", function () {
+    kindBoxes.forEach(function (box) { box.checked = true; });
+    pillarSelect.value = "";
+    input.value = "";
+    applyFilters();
+    network.fit({ animation: false });
+  });
+
+  network.fit({ animation: false });
+}());

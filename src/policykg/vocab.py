@@ -1,0 +1,104 @@
+"""The closed vocabularies the mapping uses: a mistyped term fails at import.
+
+``PKG`` lists exactly the terms ``ontology.ttl`` declares (``tests/test_vocab.py``
+checks that the two agree); ELI is declared here because rdflib does not ship it.
+"""
+
+from rdflib import URIRef
+from rdflib.namespace import DefinedNamespace, Namespace
+
+BASE = "https://w3id.org/policykg/"
+ID = Namespace(BASE + "id/")
+
+
+class PKG(DefinedNamespace):
+    """policykg ontology terms (generated from ontology.ttl, kept in step by a test)."""
+
+    _NS = Namespace(BASE + "ontology#")
+    _fail = True
+
+    CoRole: URIRef
+    DocumentGoal: URIRef
+    KeyTask: URIRef
+    LeadRole: URIRef
+    Measure: URIRef
+    NarrativeMeasure: URIRef
+    Phase: URIRef
+    Pillar: URIRef
+    PolicyDocument: URIRef
+    Provision: URIRef
+    Quantity: URIRef
+    ReferencedDocument: URIRef
+    Responsibility: URIRef
+    ResponsibilityRole: URIRef
+    ResponsibleRole: URIRef
+    Section: URIRef
+    SourceFile: URIRef
+    SourceSpan: URIRef
+    Target: URIRef
+    TaskLink: URIRef
+    TaskList: URIRef
+    approval: URIRef
+    assignedUnit: URIRef
+    carriedOutBy: URIRef
+    citesDocument: URIRef
+    coUnit: URIRef
+    comparator: URIRef
+    dueYear: URIRef
+    encoding: URIRef
+    endLine: URIRef
+    endYear: URIRef
+    fileName: URIRef
+    fullName: URIRef
+    hasGoal: URIRef
+    hasMeasure: URIRef
+    hasNarrativeMeasure: URIRef
+    hasPillar: URIRef
+    hasProvision: URIRef
+    hasQuantity: URIRef
+    hasResponsibility: URIRef
+    hasSection: URIRef
+    hasTarget: URIRef
+    hasTask: URIRef
+    hasTaskLink: URIRef
+    hasTaskList: URIRef
+    inSection: URIRef
+    layoutReader: URIRef
+    leadUnit: URIRef
+    leaderInCharge: URIRef
+    liaison: URIRef
+    linkScore: URIRef
+    linkedTask: URIRef
+    noticeTitle: URIRef
+    number: URIRef
+    ongoing: URIRef
+    ordinal: URIRef
+    phase: URIRef
+    pillarInherited: URIRef
+    plansDocument: URIRef
+    position: URIRef
+    recipients: URIRef
+    responsibleUnit: URIRef
+    role: URIRef
+    serialNumber: URIRef
+    sharedTerm: URIRef
+    sourceText: URIRef
+    startLine: URIRef
+    startYear: URIRef
+    surface: URIRef
+    taskNumber: URIRef
+    text: URIRef
+    unit: URIRef
+    unitsText: URIRef
+    valueText: URIRef
+
+
+class ELI(DefinedNamespace):
+    """The European Legislation Identifier terms we reuse."""
+
+    _NS = Namespace("http://data.europa.eu/eli/ontology#")
+    _fail = True
+
+    LegalResource: URIRef
+    implements: URIRef
+    id_local: URIRef
