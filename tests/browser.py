@@ -164,7 +164,8 @@ class Chromium:
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
-        for var, sub in [("HOME", "home"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")]:
+        for var, sub in [("HOME", "home"), ("XDG_CONFIG_HOME", "config"),
+                         ("XDG_CACHE_HOME", "cache"), ("TMPDIR", "tmp")]:
             path = self.workdir / sub
             path.mkdir(parents=True, exist_ok=True)
             env[var] = str(path)
@@ -194,6 +195,10 @@ class Chromium:
                 args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=self._env(), preexec_fn=wire_pipe, close_fds=False, start_new_session=True,
             )
+        except OSError:
+            os.close(self._to_chrome)
+            os.close(self._from_chrome)
+            raise
         finally:
             log.close()
             os.close(child_in)

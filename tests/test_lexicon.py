@@ -137,7 +137,9 @@ def test_every_document_unit_is_in_units_tsv():
 
 def test_units_tsv_has_no_unit_the_document_does_not_name():
     # Only this document feeds the lexicon so far; widen when more are added.
-    extra = {r["name"] for r in read_units()} - document_unit_names()
+    # The issuer (line 1 of the document) is a unit too, though no task names it.
+    issuer = SOURCE.read_text(encoding="utf-8").splitlines()[0].strip()
+    extra = {r["name"] for r in read_units()} - document_unit_names() - {issuer}
     assert not extra, f"not in the document: {sorted(extra)}"
 
 

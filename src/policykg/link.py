@@ -52,3 +52,25 @@ def link_measures(narrative: tuple[NarrativeMeasure, ...], tasks: tuple[KeyTask,
             if score >= max(MIN_SCORE, best * RELATIVE_CUTOFF) or score == best:
                 links.append(MeasureLink((measure.pillar, measure.ordinal), number, score, shared[:8]))
     return tuple(links)
+
+
+def topic_keys(extraction) -> dict[str, tuple[str, ...]]:
+    """Topics for every measure, narrative measure and task, by record key.
+
+    Keys: ``task:3``, ``measure:3:12``, ``narrative:1:2``. A task takes a topic
+    when its title names it or at least two of its items do.
+    """
+    from .nlp import topic_slugs
+
+    out: dict[str, tuple[str, ...]] = {}
+    for task in extraction.tasks:
+        counts: Counter[str] = Counter(topic_slugs(task.title))
+        counts.update({slug: 2 for slug in topic_slugs(task.title)})
+        for item in task.targets + task.measures:
+            counts.update(topic_slugs(item.text))
+        for measure in task.measures:
+            out[f"measure:{task.number}:{measure.ordinal}"] = topic_slugs(measure.text)
+        out[f"task:{task.number}"] = tuple(sorted(s for s, n in counts.items() if n >= 2))
+    for measure in extraction.narrative:
+        out[f"narrative:{measure.pillar}:{measure.ordinal}"] = topic_slugs(measure.text)
+    return out

@@ -21,9 +21,11 @@ from __future__ import annotations
 import functools
 import json
 import math
+import numbers
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,7 @@ from typing import Any
 
 import jinja2
 import networkx as nx
+import numpy as np
 import pyvis
 from pyvis.network import Network
 
@@ -153,13 +156,15 @@ def _style(kind: str, styles: Mapping[str, KindStyle]) -> KindStyle:
     """The kind's style; unknown kinds get the default look but keep their own name."""
     if kind in styles:
         return styles[kind]
+    if kind == _NO_KIND:
+        return DEFAULT_STYLE
     return KindStyle(kind, DEFAULT_STYLE.color, DEFAULT_STYLE.shape)
 
 
 def _weight(attrs: Mapping[str, Any]) -> float:
     """The edge weight as a finite, non-negative float (default 1)."""
     raw = attrs.get("weight", 1)
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+    if isinstance(raw, bool) or not isinstance(raw, numbers.Real):
         raise ValueError(f"edge weight must be a number, got {raw!r}")
     if not math.isfinite(raw) or raw < 0:
         raise ValueError(f"edge weight must be finite and >= 0, got {raw!r}")
@@ -200,17 +205,64 @@ def _pillar_membership(g: nx.Graph) -> tuple[list[str], dict[Any, list[str]]]:
     return names, member
 
 
-def _layout(g: nx.Graph) -> dict[Any, tuple[int, int]]:
-    """Deterministic pixel positions: seeded spring layout, scaled with graph size.
+def _label_width(label: str) -> float:
+    """Rough pixel width of a label at the page's 14px font (CJK is full width)."""
+    return sum(14.0 if unicodedata.east_asian_width(ch) in "WF" else 8.0 for ch in label)
+
+
+def _layout(g: nx.Graph, labels: Mapping[Any, str]) -> dict[Any, tuple[int, int]]:
+    """Deterministic pixel positions: seeded spring layout, then label overlaps removed.
 
     Rounded to whole pixels so the output does not depend on the last bits of
     floating-point arithmetic. (networkx needs scipy from 500 nodes on.)
     """
     if g.number_of_nodes() == 0:
         return {}
+    nodes = list(g.nodes)
     pos = nx.spring_layout(g, seed=42, iterations=200, weight="weight")
-    scale = max(300.0, 90.0 * math.sqrt(g.number_of_nodes()))
-    return {n: (round(float(x) * scale), round(float(y) * scale)) for n, (x, y) in pos.items()}
+    scale = max(300.0, 90.0 * math.sqrt(len(nodes)))
+    xy = np.array([pos[n] for n in nodes], dtype=float) * scale
+    sizes = np.array([node_size(g.degree(n)) for n in nodes])
+    widths = np.array([_label_width(labels[n]) for n in nodes])
+    # Box around shape and the label line below it, with a little margin.
+    box_w = np.maximum(2 * sizes, widths) + 16.0
+    box_h = 2 * sizes + 30.0
+    xy[:, 1] += 11.0  # box centre sits below the node centre, towards its label
+    xy = _remove_overlaps(xy, box_w, box_h)
+    xy[:, 1] -= 11.0
+    return {n: (int(round(x)), int(round(y))) for n, (x, y) in zip(nodes, xy)}
+
+
+def _remove_overlaps(xy: np.ndarray, w: np.ndarray, h: np.ndarray, rounds: int = 300) -> np.ndarray:
+    """Push overlapping boxes apart along their cheaper axis until none overlap.
+
+    Each round moves both boxes of every overlapping pair half the overlap
+    away from each other; ties (identical coordinates) break by node order,
+    so the result is deterministic. Keeps the spring layout's overall shape
+    while making every label readable.
+    """
+    xy = xy.copy()
+    count = len(xy)
+    order = np.arange(count)
+    tie = np.where(order[:, None] < order[None, :], -1.0, 1.0)
+    half_w = (w[:, None] + w[None, :]) / 2
+    half_h = (h[:, None] + h[None, :]) / 2
+    off_diagonal = ~np.eye(count, dtype=bool)
+    for _ in range(rounds):
+        dx = xy[:, 0][:, None] - xy[:, 0][None, :]
+        dy = xy[:, 1][:, None] - xy[:, 1][None, :]
+        over_x = half_w - np.abs(dx)
+        over_y = half_h - np.abs(dy)
+        hit = (over_x > 0) & (over_y > 0) & off_diagonal
+        if not hit.any():
+            break
+        along_x = hit & (over_x <= over_y)
+        along_y = hit & (over_x > over_y)
+        sign_x = np.where(dx == 0, tie, np.sign(dx))
+        sign_y = np.where(dy == 0, tie, np.sign(dy))
+        xy[:, 0] += (np.where(along_x, over_x, 0.0) * sign_x).sum(axis=1) * 0.5
+        xy[:, 1] += (np.where(along_y, over_y, 0.0) * sign_y).sum(axis=1) * 0.5
+    return xy
 
 
 def _edge_tooltip(attrs: Mapping[str, Any], style: EdgeStyle, weight: float) -> str:
@@ -228,12 +280,14 @@ def _build_network(g: nx.Graph, styles: Mapping[str, KindStyle]) -> Network:
     """
     net = Network(directed=g.is_directed(), cdn_resources="in_line")
     ids = _node_ids(g)
-    pos = _layout(g)
+    weights = [_weight(attrs) for _, _, attrs in g.edges(data=True)]  # validate before layout
+    labels = {n: str(a.get("label") or n) for n, a in g.nodes(data=True)}
+    pos = _layout(g, labels)
     _, pillars = _pillar_membership(g)
     for n, attrs in g.nodes(data=True):
         kind = _kind(attrs)
         style = _style(kind, styles)
-        label = str(attrs.get("label") or n)
+        label = labels[n]
         net.add_node(
             ids[n],
             label=label,
@@ -253,10 +307,9 @@ def _build_network(g: nx.Graph, styles: Mapping[str, KindStyle]) -> Network:
             groupName=str(attrs.get("group") or ""),
             degree=g.degree(n),
         )
-    for i, (u, v, attrs) in enumerate(g.edges(data=True)):
+    for i, ((u, v, attrs), weight) in enumerate(zip(g.edges(data=True), weights)):
         kind = str(attrs.get("kind") or "")
         style = EDGE_STYLES.get(kind, _DEFAULT_EDGE)
-        weight = _weight(attrs)
         net.add_edge(
             ids[u],
             ids[v],

@@ -166,7 +166,8 @@ def find_quantities(text: str) -> tuple[Quantity, ...]:
     masked = _masked(plain)
     found = [c for c in (_candidate(plain, text, m, masked, words) for m in _NUMBER.finditer(plain))
              if c is not None]
-    kept = [c for c, nxt in zip(found, found[1:] + [None]) if not _bounds_a_noun(plain, c, nxt)]
+    following: list[_Candidate | None] = [*found[1:], None]
+    kept = [c for c, nxt in zip(found, following) if not _bounds_a_noun(plain, c, nxt)]
     years = _due_years(plain, masked)
     return tuple(_with_year(c, years) for c in kept)
 

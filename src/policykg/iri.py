@@ -1,0 +1,110 @@
+"""Mint every IRI in one place, deterministically, from the key of what it names.
+
+Things local to a document hang under the document's IRI (task/3,
+task/3/target/1 …). Things shared across documents — units, persons, phases,
+referenced documents — are keyed by their canonical name (units and persons
+within their jurisdiction, e.g. 乐清市), hashed to stable ASCII so that every
+RDF tool, N-Triples included, reads them without escaping.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from rdflib import URIRef
+
+from .model import DocumentHeader, LineSpan
+from .vocab import ID
+
+_JURISDICTION = re.compile(r"^(.+?(?:自治州|自治县|市|县|区|旗))")
+
+
+def digest(*parts: str, length: int = 12) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:length]
+
+
+def jurisdiction(issuer: str) -> str:
+    """``乐清市人民政府办公室`` → ``乐清市``."""
+    match = _JURISDICTION.match(issuer.strip())
+    return match.group(1) if match else issuer.strip()
+
+
+class Minter:
+    """IRIs for one document's graph."""
+
+    def __init__(self, header: DocumentHeader) -> None:
+        self.place = jurisdiction(header.issuer)
+        self.doc = ID[f"doc/{header.issued.isoformat()}-{digest(header.issuer, header.title, length=8)}"]
+
+    def _local(self, *path: object) -> URIRef:
+        return URIRef(str(self.doc) + "/" + "/".join(str(p) for p in path))
+
+    def task_list(self) -> URIRef:
+        return self._local("task-list")
+
+    def task(self, number: int) -> URIRef:
+        return self._local("task", number)
+
+    def target(self, task: int, ordinal: int) -> URIRef:
+        return self._local("task", task, "target", ordinal)
+
+    def measure(self, task: int, ordinal: int) -> URIRef:
+        return self._local("task", task, "measure", ordinal)
+
+    def quantity(self, owner: URIRef, ordinal: int) -> URIRef:
+        return URIRef(f"{owner}/quantity/{ordinal}")
+
+    def responsibility(self, owner: URIRef, position: int) -> URIRef:
+        return URIRef(f"{owner}/responsibility/{position}")
+
+    def goal(self, ordinal: int) -> URIRef:
+        return self._local("goal", ordinal)
+
+    def narrative(self, pillar: int, ordinal: int) -> URIRef:
+        return self._local("narrative", f"{pillar}-{ordinal}")
+
+    def task_link(self, narrative: URIRef, task: int) -> URIRef:
+        return URIRef(f"{narrative}/link/{task}")
+
+    def pillar(self, number: int) -> URIRef:
+        return self._local("pillar", number)
+
+    def pillar_scheme(self) -> URIRef:
+        return self._local("pillars")
+
+    def section(self, number: int) -> URIRef:
+        return self._local("section", number)
+
+    def provision(self, section: int, ordinal: int) -> URIRef:
+        return self._local("section", section, "provision", ordinal)
+
+    def span(self, span: LineSpan) -> URIRef:
+        return self._local("lines", f"{span.start}-{span.end}")
+
+    def source_file(self, sha256: str) -> URIRef:
+        return ID[f"source/{sha256[:16]}"]
+
+    def unit(self, key: str) -> URIRef:
+        return ID[f"org/{digest(self.place, key)}"]
+
+    def person(self, name: str) -> URIRef:
+        return ID[f"person/{digest(self.place, name)}"]
+
+    @staticmethod
+    def phase(start: int | None, end: int | None) -> URIRef:
+        if end is None:
+            return ID["phase/ongoing" if start is None else f"phase/{start}-ongoing"]
+        return ID[f"phase/{start or end}-{end}"]
+
+    @staticmethod
+    def year(year: int) -> URIRef:
+        return ID[f"year/{year}"]
+
+    @staticmethod
+    def work(title: str) -> URIRef:
+        return ID[f"work/{digest(title)}"]
+
+    @staticmethod
+    def unit_type(slug: str) -> URIRef:
+        return ID[f"unit-type/{slug}"]

@@ -1,0 +1,878 @@
+"""``policykg serve``: a read-only SPARQL 1.1 Protocol endpoint on the loopback.
+
+Why this design
+---------------
+A well-kept engine beats a home-made one. The SPARQL work is done by
+**Oxigraph** (the ``oxigraph`` CLI from PyPI, same engine as ``pyoxigraph``):
+the graph files are bulk-loaded with ``oxigraph load`` into a store in a
+temporary directory, and ``oxigraph serve-read-only`` answers queries on an
+internal loopback port as a *child process*. Oxigraph implements the protocol
+(GET ``?query=``, POST form, POST ``application/sparql-query``), the content
+negotiation (SPARQL JSON/XML/CSV/TSV, Turtle, N-Triples...) and the query
+language; we do not re-implement any of it.
+
+A thin front written with the standard library only (``http.server``) listens
+on the public port (127.0.0.1 by default) and adds what the engine does not
+guarantee:
+
+* **Read-only, in the front too.** Updates (``update=`` in a form or URL,
+  ``application/sparql-update``, the ``/update`` path, PUT/DELETE/PATCH) get
+  **403**, before the engine sees them (the engine runs read-only as well).
+* **No outside hosts.** Oxigraph *does* execute ``SERVICE <http://...>`` by
+  calling the remote endpoint (checked: it POSTs the sub-query), so queries
+  with a ``SERVICE`` keyword get **400**. The check blanks out comments,
+  strings and IRIs first (so ``# SERVICE`` or ``"SERVICE"`` pass) and also
+  checks the text with ``\\uXXXX`` escapes decoded. ``FROM <http://...>``,
+  ``FROM NAMED`` and ``default-graph-uri`` were checked not to fetch anything:
+  Oxigraph treats them as names of graphs in the local store (which has none
+  of those, so the default graph is then empty). ``LOAD`` is an update: 403.
+* **A hard time limit.** Oxigraph's own ``--timeout-s`` is partial: it takes
+  whole seconds only, a ``COUNT(*)`` over a cartesian product was observed
+  running on past it (no answer, CPU busy after the client left), and a
+  cancelled streamed query can end as a 200 with error text. So the front is
+  the watchdog: it buffers the engine's answer and, if the whole answer is not
+  in by ``timeout_s``, answers **504** (text body), then kills the child and
+  starts a new one on the same store. A runaway query can only be stopped by
+  killing the process that runs it, which is why the engine is a child process
+  and not ``pyoxigraph`` inside this one. Requests that arrive during the
+  restart wait for it (a fraction of a second; at most 5 s, then **503**);
+  requests that were in flight on the killed child are retried once on the
+  new one, within their own deadline. Oxigraph's ``--timeout-s`` is still
+  passed (``ceil(timeout_s) + 1``) as a second line of defence, set one
+  second later so that the front's answer is the one clients see.
+* **Bounded answers.** Because answers are buffered (to be able to turn a late
+  one into a 504), an answer larger than ``max_result_bytes`` gets **507**
+  and the query is dropped (Oxigraph stops a streamed query whose client
+  disconnects). Query texts above 1 MiB get **413**.
+* **An editor page** at ``/``: a small page of our own (``static/``, plain
+  JS, no third-party code, no URL to any other host), preloaded with the
+  query library (``queries/*.rq``); see ``static/README.md`` for why not
+  YASGUI. A Content-Security-Policy header keeps the browser from contacting
+  any origin but this one.
+* **Hygiene.** Only the loopback is bound by default, requests whose Host
+  header is not a loopback name are refused when bound to the loopback (DNS
+  rebinding), every child is killed on ``stop()`` and, on Linux, also dies
+  with this process (``PR_SET_PDEATHSIG``) if it is killed outright.
+
+Limits: every timeout restarts the engine, which also cuts (and retries) the
+other queries running at that moment; the graph is loaded at start, so a
+change to the Turtle file needs a restart of the server; answers are held in
+memory up to ``max_result_bytes`` each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import ctypes
+import html
+import http.client
+import http.server
+import ipaddress
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from policykg.errors import PolicyKGError
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).with_name("static")
+ENDPOINT_PATHS = frozenset({"/sparql", "/query"})
+UPDATE_PATHS = frozenset({"/update", "/sparql/update"})
+FORM_TYPE = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+MAX_QUERY_BYTES = 1 << 20
+_CHUNK = 1 << 16
+_STARTUP_WAIT_S = 20.0
+_RESTART_WAIT_S = 5.0
+_LOAD_TIMEOUT_S = 600.0
+_TMP_PREFIX = "policykg-serve-"
+_ASSET_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+_PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class ServeError(PolicyKGError):
+    """The endpoint cannot be started or kept running; the message says what to do."""
+
+    code = "PKG600"
+
+
+@dataclass
+class ServerConfig:
+    """What to serve and where. ``port=0`` picks a free port (see ``SparqlServer.url``)."""
+
+    graph_files: list[Path]
+    queries_dir: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 7878
+    timeout_s: float = 10.0
+    max_result_bytes: int = 128 * 2**20
+
+
+@dataclass(frozen=True)
+class Example:
+    """One stored query offered in the editor: file name, first header line, header, text."""
+
+    name: str
+    title: str
+    header: str
+    query: str
+
+
+# ------------------------------------------------------------- SERVICE check
+
+# Everything that may contain the word SERVICE without being the keyword:
+# comments, the four string forms, IRIs, and backslash escapes in prefixed
+# names (ex:a\#b). Alternatives are mutually exclusive, so matching is linear.
+_NOT_CODE = re.compile(
+    r'''\#[^\n\r]*'''
+    r'''|"""(?:[^"\\]|\\.|"(?!""))*"""'''
+    r"""|'''(?:[^'\\]|\\.|'(?!''))*'''"""
+    r'''|"(?:[^"\\\n\r]|\\.)*"'''
+    r"""|'(?:[^'\\\n\r]|\\.)*'"""
+    r'''|<[^<>"{}|^`\\\x00-\x20]*>'''
+    r'''|\\.''',
+    re.DOTALL,
+)
+# The keyword, not part of a name (ex:SERVICE, ?service, service:x, "x"@service).
+_SERVICE = re.compile(r"(?<![\w:?$@\\-])SERVICE(?![\w:-])", re.IGNORECASE)
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _blank(match: re.Match[str]) -> str:
+    """Comments, strings and IRIs become a space; a name escape stays a name character."""
+    return "__" if match.group().startswith("\\") else " "
+
+
+def _decode_codepoints(query: str) -> str:
+    r"""Apply SPARQL's ``\uXXXX`` escapes, which the spec allows anywhere in a query."""
+
+    def one(match: re.Match[str]) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= sys.maxunicode else match.group()
+
+    return _CODEPOINT.sub(one, query)
+
+
+def mentions_service(query: str) -> bool:
+    """True when ``query`` has a SERVICE keyword outside comments, strings and IRIs.
+
+    Checked on the text as written and with ``\\u`` escapes decoded, so that an
+    escaped keyword is caught whichever way an engine reads it. It errs on the
+    side of refusing: a query that only *looks* federated is refused too.
+    """
+    texts = {query, _decode_codepoints(query)}
+    return any(_SERVICE.search(_NOT_CODE.sub(_blank, text)) for text in texts)
+
+
+# ------------------------------------------------------------- query library
+
+
+def load_examples(queries_dir: Path | None) -> list[Example]:
+    """Read ``*.rq`` files under ``queries_dir`` (sorted) for the editor's example picker."""
+    if queries_dir is None:
+        return []
+    if not queries_dir.is_dir():
+        raise ServeError("queries folder not found", path=str(queries_dir),
+                         hint="pass the folder holding the *.rq files, or none")
+    examples = []
+    for path in sorted(queries_dir.rglob("*.rq")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise ServeError(f"cannot read query file: {err}", path=str(path),
+                             hint="save it as UTF-8 text") from err
+        header = _header_lines(text)
+        name = path.relative_to(queries_dir).with_suffix("").as_posix()
+        title = next((line for line in header if line.strip()), name)
+        examples.append(Example(name, title, "\n".join(header), text))
+    return examples
+
+
+def _header_lines(text: str) -> list[str]:
+    """The leading ``#`` comment lines, without the ``#`` (the query's documentation)."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line[1:].removeprefix(" ").rstrip())
+    return lines
+
+
+# ------------------------------------------------------------- engine (child)
+
+
+def find_oxigraph() -> Path:
+    """The ``oxigraph`` CLI next to this Python (a venv's bin/) or else on PATH."""
+    beside = Path(sys.executable).parent / "oxigraph"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return beside
+    found = shutil.which("oxigraph")
+    if found:
+        return Path(found)
+    raise ServeError("the oxigraph server binary was not found",
+                     hint="pip install oxigraph (the CLI wheel; pyoxigraph has no server)")
+
+
+def load_store(binary: Path, graph_files: list[Path], store: Path) -> None:
+    """Bulk-load the graph files into a fresh Oxigraph store at ``store``."""
+    if not graph_files:
+        raise ServeError("no graph file to serve", hint="pass a Turtle file, e.g. graph/policykg.ttl")
+    for path in graph_files:
+        if not Path(path).is_file():
+            raise ServeError("graph file not found", path=str(path),
+                             hint="build the graph first or fix the path")
+    cmd = [str(binary), "load", "--location", str(store), "--file", *map(str, graph_files)]
+    try:
+        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=_LOAD_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired as err:
+        raise ServeError(f"loading the graph took over {_LOAD_TIMEOUT_S:.0f} s",
+                         hint="serve a smaller graph") from err
+    if done.returncode != 0:
+        raise ServeError(f"oxigraph could not load the graph: {_tail(done.stderr or done.stdout)}",
+                         path=", ".join(map(str, graph_files)),
+                         hint="fix the file (rdfpipe or `oxigraph convert` shows where), "
+                              "or use a .ttl/.nt/.nq/.trig/.rdf extension")
+
+
+def _tail(text: str, lines: int = 5) -> str:
+    return " | ".join(text.strip().splitlines()[-lines:]) or "(no output)"
+
+
+def _supports_timeout_flag(binary: Path) -> bool:
+    """Whether this oxigraph's ``serve-read-only`` takes ``--timeout-s`` (0.4+ does)."""
+    try:
+        done = subprocess.run([str(binary), "serve-read-only", "--help"], capture_output=True,
+                              text=True, timeout=30, check=False, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--timeout-s" in done.stdout
+
+
+def _free_port() -> int:
+    """A loopback port that was free a moment ago (the child binds it next)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _death_signal_setter():
+    """Prepare, before any fork, a preexec_fn that ties the child's life to ours (Linux).
+
+    Resolved up front because a forked child of a threaded process must not
+    load libraries. The signal fires when the *thread* that forked exits, which
+    is why every spawn happens on one long-lived thread (see ``_Engine``).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def set_death_signal() -> None:
+        prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # parent died before prctl took effect
+            os._exit(1)
+
+    return set_death_signal
+
+
+def _kill(proc: subprocess.Popen | None) -> None:
+    """Stop a child for good and reap it (a read-only store needs no clean shutdown)."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.kill()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        log.error("oxigraph child %s did not exit after SIGKILL", proc.pid)
+
+
+class _Unavailable(Exception):
+    """The engine is restarting or has failed; the front answers 503."""
+
+
+class _Engine:
+    """The ``oxigraph serve-read-only`` child: start, hand out its port, kill, restart.
+
+    ``generation`` counts starts, so that many requests timing out together
+    cause one restart, and a request can tell whether its child was replaced.
+    """
+
+    def __init__(self, binary: Path, store: Path, timeout_s: float, log_path: Path) -> None:
+        self._binary = binary
+        self._store = store
+        self._log_path = log_path
+        self._engine_timeout = (math.ceil(timeout_s) + 1) if _supports_timeout_flag(binary) else None
+        self._preexec = _death_signal_setter()
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._proc: subprocess.Popen | None = None
+        self._port = 0
+        self._generation = 0
+        self._closed = False
+        self._failure: str | None = None
+        self._spawner = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="policykg-oxigraph")
+
+    @property
+    def pid(self) -> int | None:
+        with self._lock:
+            return self._proc.pid if self._proc else None
+
+    @property
+    def generation(self) -> int:
+        with self._lock:
+            return self._generation
+
+    def start(self) -> None:
+        """Start the first child and wait until it listens (raises ServeError)."""
+        self._spawner.submit(self._spawn).result()
+
+    def endpoint(self, wait_s: float) -> tuple[int, int]:
+        """``(port, generation)`` of the running child; waits out a restart up to ``wait_s``."""
+        if not self._ready.wait(wait_s):
+            raise _Unavailable("the query engine is restarting after a query ran out of time; retry")
+        with self._lock:
+            if self._closed or self._proc is None:
+                raise _Unavailable(self._failure or "the endpoint is shutting down")
+            return self._port, self._generation
+
+    def restart(self, generation: int, reason: str) -> None:
+        """Kill the child of ``generation`` now and start a new one in the background."""
+        with self._lock:
+            if self._closed or generation != self._generation or not self._ready.is_set():
+                return  # already restarted (or restarting) by someone else
+            self._ready.clear()
+            proc, self._proc = self._proc, None
+        log.warning("restarting the query engine: %s", reason)
+        _kill(proc)
+        self._spawner.submit(self._respawn)
+
+    def close(self) -> None:
+        """Kill the child and wait for a pending restart to finish (it then exits at once)."""
+        with self._lock:
+            self._closed = True
+            proc, self._proc = self._proc, None
+            self._ready.set()
+        _kill(proc)
+        self._spawner.shutdown(wait=True)
+
+    def _respawn(self) -> None:
+        try:
+            self._spawn()
+        except ServeError as err:
+            log.error("the query engine could not be restarted: %s", err)
+            with self._lock:
+                self._failure = f"the query engine could not be restarted ({err}); restart policykg serve"
+                self._ready.set()
+
+    def _spawn(self) -> None:
+        """Start a child on a fresh port; retried because the port may be taken meanwhile."""
+        error = None
+        for _attempt in range(3):
+            port = _free_port()
+            proc = self._popen(port)
+            try:
+                self._wait_listening(proc, port)
+            except ServeError as err:
+                _kill(proc)
+                error = err
+                continue
+            with self._lock:
+                if self._closed:
+                    closed = True
+                else:
+                    closed = False
+                    self._proc, self._port = proc, port
+                    self._generation += 1
+                    self._failure = None
+            if closed:
+                _kill(proc)
+            self._ready.set()
+            return
+        raise error  # type: ignore[misc]
+
+    def _popen(self, port: int) -> subprocess.Popen:
+        cmd = [str(self._binary), "serve-read-only", "--location", str(self._store),
+               "--bind", f"127.0.0.1:{port}"]
+        if self._engine_timeout:
+            cmd += ["--timeout-s", str(self._engine_timeout)]
+        with open(self._log_path, "ab") as out:
+            return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                    close_fds=True, preexec_fn=self._preexec)
+
+    def _wait_listening(self, proc: subprocess.Popen, port: int) -> None:
+        deadline = time.monotonic() + _STARTUP_WAIT_S
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise ServeError(f"oxigraph exited with status {proc.returncode}: {self._log_tail()}",
+                                 path=str(self._log_path), hint="check the log; is the store readable?")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise ServeError(f"oxigraph did not listen within {_STARTUP_WAIT_S:.0f} s",
+                         path=str(self._log_path), hint="check the log; is the machine overloaded?")
+
+    def _log_tail(self) -> str:
+        try:
+            return _tail(self._log_path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            return "(no log)"
+
+
+# ------------------------------------------------------------- front (HTTP)
+
+
+class _Reply(Exception):
+    """A finished answer of the front's own (status and plain-text message)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class _Late(Exception):
+    """The engine's answer was not complete by the deadline."""
+
+
+def _single(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise _Reply(400, f"give one {name}= parameter, not {len(values)}")
+    return values[0]
+
+
+def _is_loopback_name(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Front(http.server.ThreadingHTTPServer):
+    """The public listener; holds what handlers share (engine, config, page, assets)."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address, engine: _Engine, config: ServerConfig, page: bytes,
+                 examples: bytes, assets: dict[str, tuple[str, bytes]]) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.engine = engine
+        self.config = config
+        self.page = page
+        self.examples = examples
+        self.assets = assets
+        self.check_host = _is_loopback_name(address[0])
+        super().__init__(address, _Handler)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """One request: route it, refuse what is not a read-only query, else proxy it."""
+
+    server: _Front
+    server_version = "policykg-serve"
+
+    # --- routing
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self._dispatch(self._route_get)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._dispatch(self._route_post)
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._dispatch(self._refuse_write)
+
+    do_DELETE = do_PATCH = do_PUT
+
+    def _dispatch(self, route) -> None:
+        try:
+            if self.server.check_host and not _is_loopback_name(self._host_name()):
+                raise _Reply(403, "this endpoint only answers requests addressed to the loopback")
+            route(urllib.parse.urlsplit(self.path))
+        except _Reply as reply:
+            self._send_text(reply.status, reply.message)
+
+    def _host_name(self) -> str:
+        host = self.headers.get("Host", "127.0.0.1")
+        return urllib.parse.urlsplit(f"//{host}").hostname or ""
+
+    def _route_get(self, url: urllib.parse.SplitResult) -> None:
+        path = url.path
+        if path in ("/", "/index.html"):
+            self._send(200, "text/html; charset=utf-8", self.server.page, _PAGE_HEADERS)
+        elif path == "/examples.json":
+            self._send(200, "application/json; charset=utf-8", self.server.examples, _PAGE_HEADERS)
+        elif path.startswith("/static/") and path[len("/static/"):] in self.server.assets:
+            ctype, body = self.server.assets[path[len("/static/"):]]
+            self._send(200, ctype, body, _PAGE_HEADERS)
+        elif path in UPDATE_PATHS:
+            self._refuse_write(url)
+        elif path in ENDPOINT_PATHS:
+            params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+            if "update" in params:
+                self._refuse_write(url)
+            query = _single(params, "query")
+            if query is None:
+                raise _Reply(400, "missing query= parameter (the editor is at /)")
+            self._proxy(query, url.query, None, None)
+        else:
+            raise _Reply(404, "not found: the endpoint is /sparql, the editor is /")
+
+    def _route_post(self, url: urllib.parse.SplitResult) -> None:
+        if url.path in UPDATE_PATHS:
+            self._refuse_write(url)
+        if url.path not in ENDPOINT_PATHS:
+            raise _Reply(404, "not found: the endpoint is /sparql")
+        ctype = self.headers.get_content_type()
+        body = self._read_body()
+        if ctype == UPDATE_TYPE:
+            self._refuse_write(url)
+        if ctype == FORM_TYPE:
+            params = urllib.parse.parse_qs(self._decode(body), keep_blank_values=True)
+            if "update" in params:
+                self._refuse_write(url)
+            query = _single(params, "query")
+            if query is None:
+                raise _Reply(400, "missing query= field in the form")
+        elif ctype == QUERY_TYPE:
+            query = self._decode(body)
+        else:
+            raise _Reply(415, f"send {QUERY_TYPE} or a {FORM_TYPE} form with query=")
+        self._proxy(query, url.query, body, ctype)
+
+    def _refuse_write(self, _url=None) -> None:
+        raise _Reply(403, "this SPARQL endpoint is read-only: updates are refused")
+
+    def _read_body(self) -> bytes:
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+        except ValueError as err:
+            raise _Reply(400, "bad Content-Length") from err
+        if length > MAX_QUERY_BYTES:
+            self.close_connection = True
+            raise _Reply(413, f"request body over {MAX_QUERY_BYTES} bytes")
+        return self.rfile.read(length) if length > 0 else b""
+
+    @staticmethod
+    def _decode(body: bytes) -> str:
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise _Reply(400, "the request body is not UTF-8") from err
+
+    # --- proxying
+
+    def _proxy(self, query: str, url_query: str, body: bytes | None, ctype: str | None) -> None:
+        """Check the query, then relay it to the engine under the time limit."""
+        if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
+            raise _Reply(413, f"query over {MAX_QUERY_BYTES} bytes")
+        if mentions_service(query):
+            raise _Reply(400, "SERVICE (federated query) is refused: this endpoint never contacts "
+                              "other hosts; query the local graph only")
+        engine, config = self.server.engine, self.server.config
+        deadline = time.monotonic() + config.timeout_s
+        target = "/query" + (f"?{url_query}" if url_query else "")
+        headers = {"Accept": self.headers.get("Accept", "*/*")}
+        if ctype:
+            headers["Content-Type"] = self.headers.get("Content-Type", ctype)
+        for attempt in (1, 2):
+            try:
+                port, generation = engine.endpoint(min(_RESTART_WAIT_S, max(0.1, deadline - time.monotonic())))
+            except _Unavailable as err:
+                raise _Reply(503, str(err)) from err
+            try:
+                status, rtype, data = _relay(port, "POST" if body is not None else "GET", target,
+                                             body, headers, deadline, config.max_result_bytes)
+            except _Late as err:
+                engine.restart(generation, f"a query ran past {config.timeout_s:g} s")
+                raise _Reply(504, f"query stopped: it ran past the {config.timeout_s:g} s time limit; "
+                                  "add LIMIT or narrow the pattern") from err
+            except (OSError, http.client.HTTPException) as err:
+                if attempt == 1 and engine.generation != generation:
+                    continue  # our child was replaced under us: retry once on the new one
+                engine.restart(generation, f"the engine failed mid-request ({err!r})")
+                raise _Reply(503, "the query engine was restarted; retry") from err
+            self._send(status, rtype, data, {"Cache-Control": "no-store"})
+            return
+
+    # --- writing
+
+    def _send_text(self, status: int, message: str) -> None:
+        self._send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"),
+                   {"Cache-Control": "no-store"})
+
+    def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str]) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            log.debug("client went away before the answer was sent")
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 (http.server's signature)
+        log.info("%s %s", self.address_string(), format % args)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _relay(port: int, method: str, target: str, body: bytes | None, headers: dict[str, str],
+           deadline: float, limit: int) -> tuple[int, str, bytes]:
+    """Send one request to the engine; return (status, content type, whole body) by ``deadline``.
+
+    The body is read in chunks with the socket timeout set to the time left,
+    so a slow trickle cannot stretch the limit. Raises ``_Late``, ``_Reply``
+    (507 for an oversize answer), ``OSError`` or ``HTTPException``.
+    """
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _Late()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=remaining)
+    try:
+        conn.request(method, target, body=body, headers=headers)
+        sock = conn.sock
+        sock.settimeout(max(0.001, deadline - time.monotonic()))
+        resp = conn.getresponse()
+        parts, size = [], 0
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Late()
+            sock.settimeout(left)
+            chunk = resp.read1(_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise _TooLarge()
+            parts.append(chunk)
+        return resp.status, resp.getheader("Content-Type", "application/octet-stream"), b"".join(parts)
+    except TimeoutError as err:
+        raise _Late() from err
+    except _TooLarge as err:
+        raise _Reply(507, f"the answer is larger than {limit} bytes; add LIMIT or select fewer "
+                          "columns") from err
+    finally:
+        conn.close()
+
+
+# ------------------------------------------------------------- editor page
+
+
+def _render_page(examples: list[Example], graph_files: list[Path]) -> bytes:
+    """The editor page: the template with the example picker and graph names filled in."""
+    template = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    options = "\n".join(
+        f'<option value="{i}" title="{html.escape(ex.header)}">{html.escape(ex.name)} — '
+        f"{html.escape(ex.title)}</option>"
+        for i, ex in enumerate(examples)
+    )
+    graphs = ", ".join(html.escape(Path(p).name) for p in graph_files)
+    return (template.replace("<!--EXAMPLES-->", options)
+            .replace("<!--GRAPHS-->", graphs)
+            .replace("<!--COUNT-->", str(len(examples)))).encode("utf-8")
+
+
+def _load_assets() -> dict[str, tuple[str, bytes]]:
+    """The files under static/ that the page may load, with their content types."""
+    return {path.name: (_ASSET_TYPES[path.suffix], path.read_bytes())
+            for path in sorted(STATIC_DIR.iterdir())
+            if path.is_file() and path.suffix in _ASSET_TYPES}
+
+
+def _sweep_stale_stores() -> None:
+    """Delete temporary stores left by servers that were killed outright (no stop())."""
+    for path in Path(tempfile.gettempdir()).glob(f"{_TMP_PREFIX}*-*"):
+        pid = path.name[len(_TMP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _examples_json(examples: list[Example]) -> bytes:
+    rows = [{"name": e.name, "title": e.title, "header": e.header, "query": e.query} for e in examples]
+    return json.dumps(rows, ensure_ascii=False).encode("utf-8")
+
+
+# ------------------------------------------------------------- public API
+
+
+class SparqlServer:
+    """The endpoint: ``start()`` returns the base URL; the endpoint is ``{url}/sparql``."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        if config.timeout_s <= 0:
+            raise ServeError("timeout_s must be positive", hint="e.g. 10")
+        self.config = config
+        self.url: str | None = None
+        self._tmp: Path | None = None
+        self._engine: _Engine | None = None
+        self._front: _Front | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """The SPARQL endpoint URL (``/sparql``; ``/query`` is an alias)."""
+        if self.url is None:
+            raise ServeError("the server is not started", hint="call start() first")
+        return f"{self.url}/sparql"
+
+    @property
+    def child_pid(self) -> int | None:
+        """Process id of the current oxigraph child (for diagnostics and tests)."""
+        return self._engine.pid if self._engine else None
+
+    def start(self) -> str:
+        """Load the graph, start the engine and the front; return e.g. ``http://127.0.0.1:7878``."""
+        if self.url is not None:
+            return self.url
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self.url  # type: ignore[return-value]
+
+    def _start(self) -> None:
+        config = self.config
+        examples = load_examples(config.queries_dir)
+        binary = find_oxigraph()
+        _sweep_stale_stores()
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-"))
+        load_store(binary, [Path(p) for p in config.graph_files], self._tmp / "store")
+        self._engine = _Engine(binary, self._tmp / "store", config.timeout_s, self._tmp / "oxigraph.log")
+        self._engine.start()
+        try:
+            self._front = _Front((config.host, config.port), self._engine, config,
+                                 _render_page(examples, config.graph_files), _examples_json(examples),
+                                 _load_assets())
+        except OSError as err:
+            raise ServeError(f"cannot listen on {config.host}:{config.port}: {err.strerror}",
+                             hint="choose another port (--port), or 0 for any free one") from err
+        host, port = self._front.server_address[:2]
+        self.url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+        self._thread = threading.Thread(target=self._front.serve_forever, name="policykg-serve",
+                                        daemon=True)
+        self._thread.start()
+        log.info("serving %s at %s/sparql", ", ".join(map(str, config.graph_files)), self.url)
+
+    def stop(self) -> None:
+        """Stop listening, kill the engine, delete the temporary store. Safe to call twice."""
+        if self._front is not None:
+            self._front.shutdown()
+            self._front.server_close()
+            self._front = None
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+        self.url = None
+
+    def __enter__(self) -> SparqlServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def serve_forever(config: ServerConfig) -> None:
+    """Serve until Ctrl-C or SIGTERM, then stop cleanly (used by ``policykg serve``)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if not _is_loopback_name(config.host):
+        log.warning("listening on %s: other machines can query this graph", config.host)
+    stopping = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    with SparqlServer(config) as server:
+        print(f"SPARQL endpoint: {server.endpoint}\nQuery editor:    {server.url}/\n"
+              "Press Ctrl-C to stop.", flush=True)
+        try:
+            while not stopping.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    print("stopped.", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m policykg.serve GRAPH.ttl [--queries DIR] [--port N]`` (the CLI wraps the same)."""
+    parser = argparse.ArgumentParser(prog="policykg serve", description=__doc__.splitlines()[0])
+    parser.add_argument("graph", nargs="+", type=Path, help="Turtle (or other RDF) files to serve")
+    parser.add_argument("--queries", type=Path, default=None, help="folder of *.rq example queries")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=7878, help="0 picks a free port")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per query")
+    args = parser.parse_args(argv)
+    try:
+        serve_forever(ServerConfig(args.graph, args.queries, args.host, args.port, args.timeout))
+    except PolicyKGError as err:
+        print(err, file=sys.stderr)
+        return err.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+// policykg SPARQL editor: plain JS, no dependencies, talks only to this origin.
+// Query text goes to /sparql as a POST form; results render as a table
+// (SPARQL JSON) or as text (every other format). Data is only ever inserted
+// with textContent, never as HTML.
+"use strict";
+
+(function () {
+  const ENDPOINT = "/sparql";
+  const MAX_ROWS = 5000;
+  const FORMATS = {
+    table: { accept: "application/sparql-results+json, text/turtle;q=0.9", ext: "json" },
+    json: { accept: "application/sparql-results+json", ext: "srj" },
+    xml: { accept: "application/sparql-results+xml", ext: "srx" },
+    csv: { accept: "text/csv", ext: "csv" },
+    tsv: { accept: "text/tab-separated-values", ext: "tsv" },
+    turtle: { accept: "text/turtle", ext: "ttl" },
+    ntriples: { accept: "application/n-triples", ext: "nt" },
+  };
+
+  const $ = (id) => document.getElementById(id);
+  let examples = [];
+  let last = null; // {body, type, ext} of the last successful answer
+
+  function el(tag, text, cls) {
+    const node = document.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    if (cls) node.className = cls;
+    return node;
+  }
+
+  function setStatus(text, kind) {
+    const status = $("status");
+    status.textContent = text;
+    status.className = "status" + (kind ? " " + kind : "");
+  }
+
+  // ---- prefixes declared in the query, to shorten IRIs in the table
+  function prefixesOf(query) {
+    const found = [];
+    const re = /PREFIX\s+([^\s:]*):\s*<([^>\s]*)>/gi;
+    let m;
+    while ((m = re.exec(query)) !== null) found.push([m[1], m[2]]);
+    found.sort((a, b) => b[1].length - a[1].length); // longest namespace first
+    return found;
+  }
+
+  function compactIri(iri, prefixes) {
+    for (const [name, ns] of prefixes) {
+      if (ns && iri.startsWith(ns) && /^[^\s/#?]*$/.test(iri.slice(ns.length))) {
+        return name + ":" + iri.slice(ns.length);
+      }
+    }
+    return "<" + iri + ">";
+  }
+
+  function termText(term, prefixes) {
+    if (!term) return "";
+    switch (term.type) {
+      case "uri":
+        return prefixes ? compactIri(term.value, prefixes) : "<" + term.value + ">";
+      case "bnode":
+        return "_:" + term.value;
+      case "triple": {
+        const t = term.value;
+        return "<< " + [t.subject, t.predicate, t.object].map((x) => termText(x, prefixes)).join(" ") + " >>";
+      }
+      default: {
+        let text = term.value;
+        if (term["xml:lang"]) text += " @" + term["xml:lang"];
+        else if (term.datatype && !term.datatype.endsWith("#string")) {
+          text += " ^^" + (prefixes ? compactIri(term.datatype, prefixes) : "<" + term.datatype + ">");
+        }
+        return text;
+      }
+    }
+  }
+
+  // ---- rendering
+  function renderTable(data, query) {
+    const out = $("output");
+    out.replaceChildren();
+    if (typeof data.boolean === "boolean") {
+      out.append(el("p", data.boolean ? "true 是" : "false 否", "boolean"));
+      return "ASK → " + data.boolean;
+    }
+    const vars = (data.head && data.head.vars) || [];
+    const rows = (data.results && data.results.bindings) || [];
+    const prefixes = $("compact").checked ? prefixesOf(query) : null;
+    const table = el("table");
+    const head = el("tr");
+    head.append(el("th", "#"));
+    for (const v of vars) head.append(el("th", "?" + v));
+    const thead = el("thead");
+    thead.append(head);
+    table.append(thead);
+    const body = el("tbody");
+    rows.slice(0, MAX_ROWS).forEach((row, i) => {
+      const tr = el("tr");
+      tr.append(el("td", String(i + 1), "n"));
+      for (const v of vars) {
+        const term = row[v];
+        tr.append(el("td", termText(term, prefixes), term ? term.type : "unbound"));
+      }
+      body.append(tr);
+    });
+    table.append(body);
+    out.append(table);
+    if (rows.length > MAX_ROWS) {
+      out.append(el("p", "只显示前 " + MAX_ROWS + " 行 / showing the first " + MAX_ROWS +
+        " rows; download for all", "note"));
+    }
+    return rows.length + " 行 rows";
+  }
+
+  function renderText(text) {
+    const out = $("output");
+    out.replaceChildren(el("pre", text, "raw"));
+  }
+
+  // ---- running a query
+  async function run() {
+    const query = $("query").value;
+    const format = $("format").value;
+    const spec = FORMATS[format];
+    const button = $("run");
+    button.disabled = true;
+    $("download").disabled = true;
+    last = null;
+    setStatus("运行中 running…", "busy");
+    const started = performance.now();
+    history.replaceState(null, "", "#query=" + encodeURIComponent(query));
+    let response, text;
+    try {
+      response = await fetch(ENDPOINT, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: spec.accept },
+        body: new URLSearchParams({ query: query }),
+      });
+      text = await response.text();
+    } catch (err) {
+      setStatus("连接失败 request failed: " + err, "error");
+      button.disabled = false;
+      return;
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(2) + " s";
+    const type = (response.headers.get("Content-Type") || "").split(";")[0].trim();
+    button.disabled = false;
+    if (!response.ok) {
+      setStatus("错误 HTTP " + response.status + " · " + seconds, "error");
+      renderText(text);
+      return;
+    }
+    last = { body: text, type: type || "text/plain", ext: spec.ext };
+    let summary = type;
+    if (format === "table" && type === "application/sparql-results+json") {
+      try {
+        summary = renderTable(JSON.parse(text), query);
+      } catch (err) {
+        console.error("table rendering failed", err);
+        renderText(text);
+      }
+    } else {
+      if (type === "text/turtle") last.ext = "ttl";
+      renderText(text);
+    }
+    $("download").disabled = false;
+    setStatus("完成 done · " + summary + " · " + seconds, "ok");
+  }
+
+  function download() {
+    if (!last) return;
+    const link = el("a");
+    link.href = URL.createObjectURL(new Blob([last.body], { type: last.type }));
+    link.download = "result." + last.ext;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  }
+
+  // ---- examples
+  function showExample(index) {
+    const example = examples[index];
+    const header = $("example-header");
+    if (!example) {
+      header.hidden = true;
+      return;
+    }
+    $("query").value = example.query;
+    header.textContent = example.header;
+    header.hidden = !example.header;
+  }
+
+  async function loadExamples() {
+    try {
+      const response = await fetch("/examples.json", { headers: { Accept: "application/json" } });
+      examples = await response.json();
+    } catch (err) {
+      setStatus("示例加载失败 examples not loaded: " + err, "error");
+    }
+  }
+
+  function onKey(event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      run();
+    } else if (event.key === "Tab" && !event.shiftKey) {
+      event.preventDefault();
+      const area = event.target;
+      area.setRangeText("  ", area.selectionStart, area.selectionEnd, "end");
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    $("run").addEventListener("click", run);
+    $("download").addEventListener("click", download);
+    $("query").addEventListener("keydown", onKey);
+    $("example").addEventListener("change", (e) => showExample(e.target.value === "" ? -1 : Number(e.target.value)));
+    await loadExamples();
+    const hash = new URLSearchParams(location.hash.slice(1));
+    if (hash.has("query")) {
+      $("query").value = hash.get("query");
+    } else if (examples.length) {
+      $("example").value = "0";
+      showExample(0);
+    }
+  });
+})();

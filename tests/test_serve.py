@@ -1,0 +1,497 @@
+"""`policykg serve` as a client sees it: a real endpoint on the loopback.
+
+One server (module scope) answers most tests; tests that need their own
+configuration or stop the server start a second one. Everything runs on
+127.0.0.1, and every request has a client-side timeout so no test can hang.
+"""
+
+from __future__ import annotations
+
+import csv
+import http.server
+import io
+import json
+import os
+import re
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import rdflib
+from SPARQLWrapper import CSV, JSON, POST, TSV, TURTLE, SPARQLWrapper
+
+from policykg.serve import ServeError, ServerConfig, SparqlServer, mentions_service
+
+TIMEOUT_S = 2.0
+CLIENT_TIMEOUT = 15  # seconds; every urllib call below is bounded by it
+EX = "http://example.org/policy/"
+PREFIXES = (f"PREFIX ex: <{EX}>\n"
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
+LABELS = {
+    "doc1": "关于支持小微企业发展的若干措施",
+    "doc2": "人才引进补贴办法",
+    "doc3": "科技创新券管理规定",
+}
+FILLER = 2000
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+# ------------------------------------------------------------------ fixtures
+
+
+def _write_graph(path: Path) -> int:
+    """A few Chinese-labelled policies plus FILLER plain triples; returns the triple count."""
+    lines = [f"@prefix ex: <{EX}> .",
+             "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> ."]
+    for key, label in LABELS.items():
+        lines.append(f'ex:{key} a ex:Policy ; rdfs:label "{label}"@zh ; ex:amount {len(label)} .')
+    lines += [f"ex:item{i} ex:partOf ex:doc{i % 3 + 1} ." for i in range(FILLER)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 3 * len(LABELS) + FILLER
+
+
+def _write_queries(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "policy_labels.rq").write_text(
+        "# 列出所有政策及其标题\n# List every policy with its title\n# columns: doc, label\n"
+        + PREFIXES + "SELECT ?doc ?label WHERE { ?doc a ex:Policy ; rdfs:label ?label } ORDER BY ?doc\n",
+        encoding="utf-8")
+    (folder / "subsidy_policies.rq").write_text(
+        "# 哪些政策与补贴有关？\n# Which policies are about subsidies?\n# parameters: none\n"
+        + PREFIXES + 'SELECT ?doc WHERE { ?doc rdfs:label ?l FILTER(CONTAINS(?l, "补贴")) }\n',
+        encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("serve")
+    graph = root / "policykg.ttl"
+    triples = _write_graph(graph)
+    _write_queries(root / "queries")
+    config = ServerConfig(graph_files=[graph], queries_dir=root / "queries", port=0,
+                          timeout_s=TIMEOUT_S)
+    with SparqlServer(config) as server:
+        yield {"server": server, "root": root, "graph": graph, "triples": triples}
+
+
+@pytest.fixture
+def server(site) -> SparqlServer:
+    return site["server"]
+
+
+class _Listener:
+    """A loopback HTTP server that records any request: proof that nothing was fetched."""
+
+    def __init__(self) -> None:
+        hits = self.hits = []
+
+        class Record(http.server.BaseHTTPRequestHandler):
+            def _hit(self):
+                hits.append((self.command, self.path))
+                self.send_response(500)
+                self.end_headers()
+
+            do_GET = do_POST = _hit
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Record)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def listener():
+    lst = _Listener()
+    yield lst
+    lst.close()
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _wrapper(server: SparqlServer, query: str, fmt) -> SPARQLWrapper:
+    sparql = SPARQLWrapper(server.endpoint)
+    sparql.setQuery(query)
+    sparql.setReturnFormat(fmt)
+    sparql.setTimeout(CLIENT_TIMEOUT)
+    return sparql
+
+
+def _request(url: str, *, data: bytes | None = None, headers: dict | None = None,
+             method: str | None = None) -> tuple[int, dict, bytes]:
+    """(status, headers, body) for any status, error ones included."""
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=CLIENT_TIMEOUT) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+def _post_query(server: SparqlServer, query: str, accept="application/sparql-results+json"):
+    body = urllib.parse.urlencode({"query": query}).encode()
+    return _request(server.endpoint, data=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+
+
+def _count(server: SparqlServer) -> int:
+    status, _, body = _post_query(server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert status == 200, body
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
+def _gone(pid: int, within: float = 5.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# ------------------------------------------------------------------ queries
+
+
+def test_select_json_round_trips_chinese(server):
+    query = PREFIXES + "SELECT ?doc ?label WHERE { ?doc a ex:Policy ; rdfs:label ?label }"
+    result = _wrapper(server, query, JSON).query().convert()
+    got = {row["doc"]["value"].removeprefix(EX): (row["label"]["value"], row["label"]["xml:lang"])
+           for row in result["results"]["bindings"]}
+    assert got == {key: (label, "zh") for key, label in LABELS.items()}
+
+
+def test_chinese_in_the_query_text(server):
+    query = PREFIXES + 'SELECT ?doc WHERE { ?doc rdfs:label ?l FILTER(CONTAINS(?l, "补贴")) }'
+    result = _wrapper(server, query, JSON).query().convert()
+    assert [r["doc"]["value"] for r in result["results"]["bindings"]] == [EX + "doc2"]
+
+
+def test_select_csv(server):
+    query = PREFIXES + "SELECT ?doc ?label WHERE { ?doc a ex:Policy ; rdfs:label ?label } ORDER BY ?doc"
+    raw = _wrapper(server, query, CSV).query().convert()
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
+    assert rows[0] == ["doc", "label"]
+    assert rows[1:] == [[EX + key, label] for key, label in sorted(LABELS.items())]
+
+
+def test_select_tsv(server):
+    query = PREFIXES + "SELECT ?doc ?label WHERE { ?doc a ex:Policy ; rdfs:label ?label } ORDER BY ?doc"
+    raw = _wrapper(server, query, TSV).query().convert()
+    lines = raw.decode("utf-8").splitlines()
+    assert lines[0] == "?doc\t?label"
+    assert lines[1:] == [f'<{EX}{key}>\t"{label}"@zh' for key, label in sorted(LABELS.items())]
+
+
+def test_get_post_form_and_post_body_agree(server):
+    query = PREFIXES + "SELECT ?label WHERE { ex:doc1 rdfs:label ?label }"
+    accept = {"Accept": "application/sparql-results+json"}
+    answers = [
+        _request(server.endpoint + "?" + urllib.parse.urlencode({"query": query}), headers=accept),
+        _post_query(server, query),
+        _request(server.endpoint, data=query.encode("utf-8"),
+                 headers={**accept, "Content-Type": "application/sparql-query"}),
+        _request(server.url + "/query?" + urllib.parse.urlencode({"query": query}), headers=accept),
+    ]
+    values = set()
+    for status, _, body in answers:
+        assert status == 200, body
+        values.add(json.loads(body)["results"]["bindings"][0]["label"]["value"])
+    assert values == {LABELS["doc1"]}
+
+
+def test_select_xml(server):
+    status, headers, body = _post_query(server, PREFIXES + "SELECT ?l WHERE { ex:doc3 rdfs:label ?l }",
+                                        accept="application/sparql-results+xml")
+    assert status == 200
+    assert headers["Content-Type"].startswith("application/sparql-results+xml")
+    assert LABELS["doc3"] in body.decode("utf-8")
+
+
+def test_ask(server):
+    yes = _wrapper(server, PREFIXES + "ASK { ex:doc1 a ex:Policy }", JSON).query().convert()
+    no = _wrapper(server, PREFIXES + "ASK { ex:doc1 a ex:Nothing }", JSON).query().convert()
+    assert (yes["boolean"], no["boolean"]) == (True, False)
+
+
+def test_construct_turtle_parses(server):
+    query = PREFIXES + "CONSTRUCT { ?d rdfs:label ?l } WHERE { ?d a ex:Policy ; rdfs:label ?l }"
+    raw = _wrapper(server, query, TURTLE).query().convert()
+    graph = rdflib.Graph().parse(data=raw.decode("utf-8"), format="turtle")
+    assert len(graph) == len(LABELS)
+    assert rdflib.Literal(LABELS["doc2"], lang="zh") in set(graph.objects())
+
+
+def test_describe_as_ntriples(server):
+    status, headers, body = _post_query(server, PREFIXES + "DESCRIBE ex:doc2",
+                                        accept="application/n-triples")
+    assert status == 200
+    assert headers["Content-Type"].startswith("application/n-triples")
+    graph = rdflib.Graph().parse(data=body.decode("utf-8"), format="nt")
+    assert rdflib.Literal(LABELS["doc2"], lang="zh") in set(graph.objects())
+
+
+def test_bad_query_is_a_400_with_the_engine_message(server):
+    status, _, body = _post_query(server, "SELECT WHERE {")
+    assert status == 400
+    assert body.strip()
+
+
+# ------------------------------------------------------------------ refusals
+
+
+INSERT = f"INSERT DATA {{ <{EX}intruder> a <{EX}Policy> }}"
+
+
+@pytest.mark.parametrize("how", ["form", "update-body", "get", "update-path", "put"])
+def test_updates_are_refused_and_change_nothing(server, how):
+    before = _count(server)
+    form = urllib.parse.urlencode({"update": INSERT}).encode()
+    status, _, body = {
+        "form": lambda: _request(server.endpoint, data=form,
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"}),
+        "update-body": lambda: _request(server.endpoint, data=INSERT.encode(),
+                                        headers={"Content-Type": "application/sparql-update"}),
+        "get": lambda: _request(server.endpoint + "?" + form.decode()),
+        "update-path": lambda: _request(server.url + "/update", data=form,
+                                        headers={"Content-Type": "application/x-www-form-urlencoded"}),
+        "put": lambda: _request(server.endpoint, data=b"<a:a> <a:b> <a:c> .", method="PUT",
+                                headers={"Content-Type": "text/turtle"}),
+    }[how]()
+    assert status == 403
+    assert b"read-only" in body
+    assert _count(server) == before
+    ask = _wrapper(server, f"ASK {{ <{EX}intruder> ?p ?o }}", JSON).query().convert()
+    assert ask["boolean"] is False
+
+
+def test_sparqlwrapper_update_gets_403(server):
+    sparql = SPARQLWrapper(server.endpoint)
+    sparql.setMethod(POST)
+    sparql.setQuery(INSERT)
+    sparql.setTimeout(CLIENT_TIMEOUT)
+    with pytest.raises(urllib.error.HTTPError) as info:
+        sparql.query()
+    assert info.value.code == 403
+
+
+def test_service_is_refused_and_nothing_is_contacted(server, listener):
+    for query in (f"SELECT * WHERE {{ SERVICE <{listener.url}/sparql> {{ ?s ?p ?o }} }}",
+                  f"select * where {{ service silent <{listener.url}/sparql> {{ ?s ?p ?o }} }}",
+                  f"SELECT * WHERE {{ BIND(<{listener.url}/sparql> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}"):
+        status, _, body = _post_query(server, query)
+        assert status == 400, body
+        assert b"SERVICE" in body
+    assert listener.hits == []
+
+
+def test_from_an_http_iri_names_a_graph_and_fetches_nothing(server, listener):
+    """Checked, not assumed: FROM / FROM NAMED / default-graph-uri read the local store only."""
+    for query, params in (
+        (f"SELECT * FROM <{listener.url}/g> WHERE {{ ?s ?p ?o }}", {}),
+        (f"SELECT * FROM NAMED <{listener.url}/g> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", {}),
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", {"default-graph-uri": listener.url + "/d"}),
+    ):
+        url = server.endpoint + "?" + urllib.parse.urlencode({"query": query, **params})
+        status, _, body = _request(url, headers={"Accept": "application/sparql-results+json"})
+        assert status == 200, body
+        assert json.loads(body)["results"]["bindings"] == []
+    assert listener.hits == []
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }",
+    "select * { service<http://x/>{ ?s ?p ?o } }",
+    "SELECT * { ?a ?b ?c .SERVICE ?x { ?s ?p ?o } }",
+    "SELECT * { # comment\n SERVICE SILENT <http://x/> { } }",
+    "SELECT * { \\u0053ERVICE <http://x/> { ?s ?p ?o } }",
+    "SELECT * { ?s ?p \"a\\\"b\" . SERVICE <http://x/> { } }",
+])
+def test_service_detection_catches(query):
+    assert mentions_service(query)
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { ?s ?p ?o } # SERVICE <http://x/>",
+    'SELECT * WHERE { ?s ?p "SERVICE" }',
+    "SELECT * WHERE { ?s ?p '''multi\nline SERVICE''' }",
+    "SELECT * WHERE { ?s <http://x/SERVICE> ?o }",
+    "PREFIX service: <http://x/> SELECT ?service WHERE { ?service a service:SERVICE }",
+    'SELECT * WHERE { ?s ?p "x"@service }',
+    "SELECT * WHERE { ?s ?p ex:a\\#SERVICE }",
+])
+def test_service_detection_spares(query):
+    assert not mentions_service(query)
+
+
+def test_foreign_host_header_is_refused(server):
+    status, _, _ = _request(server.url + "/", headers={"Host": "attacker.example"})
+    assert status == 403
+
+
+# ------------------------------------------------------------------ time limit
+
+
+def test_runaway_query_is_stopped_and_the_endpoint_recovers(site):
+    server = site["server"]
+    old_pid = server.child_pid
+    started = time.monotonic()
+    status, headers, body = _post_query(server, RUNAWAY)
+    elapsed = time.monotonic() - started
+    assert status in (503, 504)
+    assert headers["Content-Type"].startswith("text/plain")
+    assert b"time limit" in body
+    assert TIMEOUT_S - 0.5 <= elapsed <= TIMEOUT_S + 4
+    assert _gone(old_pid), "the runaway engine process is still alive"
+    assert _count(server) == site["triples"]  # answers normally afterwards
+    assert server.child_pid not in (None, old_pid)
+
+
+def test_requests_during_a_runaway_do_not_hang(server):
+    runaway = {}
+    thread = threading.Thread(target=lambda: runaway.update(answer=_post_query(server, RUNAWAY)))
+    thread.start()
+    time.sleep(0.3)
+    statuses = []
+    deadline = time.monotonic() + TIMEOUT_S + 1.5  # queries before, during and after the restart
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        status, _, _ = _post_query(server, PREFIXES + "ASK { ex:doc1 a ex:Policy }")
+        assert time.monotonic() - started < TIMEOUT_S + 6
+        statuses.append(status)
+        time.sleep(0.1)
+    thread.join(timeout=CLIENT_TIMEOUT)
+    assert runaway["answer"][0] in (503, 504)
+    assert set(statuses) <= {200, 503}
+    assert statuses[-1] == 200
+
+
+# ------------------------------------------------------------------ editor page
+
+
+class _Refs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs = []
+
+    def handle_starttag(self, tag, attrs):
+        self.refs += [value for name, value in attrs if name in ("src", "href") and value]
+
+
+_PROTOCOL_RELATIVE = re.compile(r"""(?:src|href)\s*=\s*["']?//|url\(\s*["']?//|@import\s+["']?//""")
+_URL = re.compile(r"https?://([^/\s\"'<>)\\]+)", re.IGNORECASE)
+
+
+def _foreign_hosts(text: str) -> set[str]:
+    hosts = {m.group(1).rsplit("@", 1)[-1].rsplit(":", 1)[0].strip("[]") for m in _URL.finditer(text)}
+    return {h for h in hosts if h not in ("127.0.0.1", "localhost", "::1")}
+
+
+def test_editor_page_lists_the_query_library(server):
+    status, headers, body = _request(server.url + "/")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/html")
+    page = body.decode("utf-8")
+    for name in ("policy_labels", "subsidy_policies"):
+        assert name in page
+    assert "列出所有政策及其标题" in page
+    status, _, body = _request(server.url + "/examples.json")
+    examples = {e["name"]: e for e in json.loads(body)}
+    assert set(examples) == {"policy_labels", "subsidy_policies"}
+    assert "FILTER(CONTAINS(?l, \"补贴\"))" in examples["subsidy_policies"]["query"]
+    assert examples["policy_labels"]["header"].startswith("列出所有政策及其标题\nList every policy")
+
+
+def test_editor_page_loads_nothing_from_other_hosts(server):
+    """The page and every asset it references name no host but this one.
+
+    The example queries (served as data at /examples.json) hold IRIs such as
+    PREFIX declarations; those are identifiers the browser never loads, so
+    they are not scanned. The CSP header makes the browser enforce the rule.
+    """
+    status, headers, body = _request(server.url + "/")
+    assert status == 200
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert "connect-src 'self'" in headers["Content-Security-Policy"]
+    page = body.decode("utf-8")
+    parser = _Refs()
+    parser.feed(page)
+    assets = [ref for ref in parser.refs if not ref.startswith("data:")]
+    assert any(ref.endswith(".js") for ref in assets) and any(ref.endswith(".css") for ref in assets)
+    texts = {"/": page}
+    for ref in assets:
+        url = urllib.parse.urljoin(server.url + "/", ref)
+        assert url.startswith(server.url + "/"), f"asset from elsewhere: {ref}"
+        status, _, data = _request(url)
+        assert status == 200, ref
+        texts[ref] = data.decode("utf-8")
+    for ref, text in texts.items():
+        assert _foreign_hosts(text) == set(), f"{ref} names another host"
+        assert not _PROTOCOL_RELATIVE.search(text), f"{ref} has a protocol-relative reference"
+
+
+# ------------------------------------------------------------------ lifecycle
+
+
+def test_stop_kills_the_engine_and_frees_the_port(site):
+    config = ServerConfig(graph_files=[site["graph"]], queries_dir=None, port=0, timeout_s=TIMEOUT_S)
+    server = SparqlServer(config)
+    url = server.start()
+    assert url.startswith("http://127.0.0.1:")
+    pid = server.child_pid
+    assert pid and not _gone(pid, within=0)
+    status, _, _ = _request(url + "/")
+    assert status == 200
+    port = int(url.rsplit(":", 1)[1])
+    server.stop()
+    assert _gone(pid), "the oxigraph child outlived stop()"
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        pass
+    server.stop()  # idempotent
+
+
+def test_defaults_bind_the_loopback():
+    config = ServerConfig(graph_files=[])
+    assert (config.host, config.port, config.timeout_s) == ("127.0.0.1", 7878, 10.0)
+
+
+def test_oversize_answer_is_refused(site):
+    config = ServerConfig(graph_files=[site["graph"]], queries_dir=None, port=0, timeout_s=TIMEOUT_S,
+                          max_result_bytes=10_000)
+    with SparqlServer(config) as server:
+        status, _, body = _post_query(server, "SELECT * WHERE { ?s ?p ?o }", accept="text/csv")
+        assert status == 507
+        assert b"LIMIT" in body
+        status, _, _ = _post_query(server, "SELECT * WHERE { ?s ?p ?o } LIMIT 3", accept="text/csv")
+        assert status == 200
+
+
+@pytest.mark.parametrize("content, match", [
+    (None, "not found"),
+    ("@prefix ex: <http://example.org/> .\nex:a ex:b .\n", "could not load"),
+])
+def test_bad_graph_files_raise_serve_error(tmp_path, content, match):
+    graph = tmp_path / "broken.ttl"
+    if content is not None:
+        graph.write_text(content, encoding="utf-8")
+    with pytest.raises(ServeError, match=match):
+        SparqlServer(ServerConfig(graph_files=[graph], port=0)).start()
+
+
+def test_missing_queries_dir_raises_serve_error(site, tmp_path):
+    config = ServerConfig(graph_files=[site["graph"]], queries_dir=tmp_path / "nope", port=0)
+    with pytest.raises(ServeError, match="queries folder"):
+        SparqlServer(config).start()
