@@ -136,8 +136,8 @@ class Chromium:
     """One headless Chromium process with a throw-away profile, driven over a pipe.
 
     Use as a context manager; the process (and its helpers, which share its
-    session) is stopped on exit. ``HOME`` and the XDG directories point into
-    ``workdir`` so nothing touches the real user's profile or caches.
+    session) is stopped on exit. ``HOME``, the XDG directories and ``TMPDIR``
+    point into ``workdir`` so nothing touches the real user's profile or caches.
     """
 
     def __init__(self, workdir: Path, *, binary: Path = CHROMIUM,

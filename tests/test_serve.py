@@ -361,22 +361,27 @@ def test_runaway_query_is_stopped_and_the_endpoint_recovers(site):
 
 
 def test_requests_during_a_runaway_do_not_hang(server):
+    """Queries before, during and after the restart all answer; one in flight when the
+    runaway's engine is killed is retried on the new engine within its own deadline."""
+    medium = PREFIXES + "SELECT (COUNT(*) AS ?n) WHERE { ?a ex:partOf ex:doc1 . ?c ex:partOf ?d }"
+    expected = str(len(range(0, FILLER, 3)) * FILLER)
     runaway = {}
     thread = threading.Thread(target=lambda: runaway.update(answer=_post_query(server, RUNAWAY)))
     thread.start()
     time.sleep(0.3)
-    statuses = []
-    deadline = time.monotonic() + TIMEOUT_S + 1.5  # queries before, during and after the restart
+    answers = []
+    deadline = time.monotonic() + TIMEOUT_S + 1
     while time.monotonic() < deadline:
         started = time.monotonic()
-        status, _, _ = _post_query(server, PREFIXES + "ASK { ex:doc1 a ex:Policy }")
+        status, _, body = _post_query(server, medium)
         assert time.monotonic() - started < TIMEOUT_S + 6
-        statuses.append(status)
-        time.sleep(0.1)
+        answers.append((status, body))
     thread.join(timeout=CLIENT_TIMEOUT)
     assert runaway["answer"][0] in (503, 504)
-    assert set(statuses) <= {200, 503}
-    assert statuses[-1] == 200
+    assert len(answers) > 2
+    for status, body in answers:
+        assert status == 200, body
+        assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == expected
 
 
 # ------------------------------------------------------------------ editor page

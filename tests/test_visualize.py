@@ -69,7 +69,7 @@ def test_nothing_is_loaded_by_reference(html):
 
 
 def test_vis_is_inlined_and_csp_forbids_fetching(html):
-    assert "vis-network" in html and "new vis.Network(" in html
+    assert "@version 9.1.2" in html and "new vis.Network(" in html  # bundle and page script
     assert "default-src 'none'" in html and "connect-src 'none'" in html
 
 

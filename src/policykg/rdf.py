@@ -31,6 +31,12 @@ def zh(text: str) -> Literal:
     return Literal(text, lang="zh")
 
 
+def decimal(value: Decimal) -> Literal:
+    """xsd:decimal in its canonical lexical form (``2.0``, ``6.5``), so Turtle round-trips."""
+    text = format(value.normalize(), "f")
+    return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
+
+
 class _Mapper:
     def __init__(self, linked: LinkedDocument) -> None:
         self.linked = linked
@@ -265,7 +271,7 @@ class _Mapper:
                 self.add(node, PKG.hasTaskLink, link_node)
                 self.add(link_node, RDF.type, PKG.TaskLink)
                 self.add(link_node, PKG.linkedTask, task)
-                self.add(link_node, PKG.linkScore, Literal(Decimal(str(link.score))))
+                self.add(link_node, PKG.linkScore, decimal(Decimal(str(link.score))))
                 for term in link.shared_terms:
                     self.add(link_node, PKG.sharedTerm, Literal(term))
             self.derived(node, measure.span)
@@ -321,7 +327,7 @@ class _Mapper:
             self.add(owner, PKG.hasQuantity, node)
             self.add(node, RDF.type, PKG.Quantity)
             self.add(node, PKG.ordinal, Literal(ordinal))
-            self.add(node, SDO.value, Literal(q.value, datatype=XSD.decimal))
+            self.add(node, SDO.value, decimal(q.value))
             self.add(node, PKG.valueText, Literal(q.value_text))
             self.add(node, SDO.unitText, Literal(q.unit))
             self.add(node, PKG.comparator, Literal(q.comparator))

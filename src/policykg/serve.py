@@ -27,9 +27,12 @@ guarantee:
   Oxigraph treats them as names of graphs in the local store (which has none
   of those, so the default graph is then empty). ``LOAD`` is an update: 403.
 * **A hard time limit.** Oxigraph's own ``--timeout-s`` is partial: it takes
-  whole seconds only, a ``COUNT(*)`` over a cartesian product was observed
-  running on past it (no answer, CPU busy after the client left), and a
-  cancelled streamed query can end as a 200 with error text. So the front is
+  whole seconds only, and with ``--timeout-s 3`` (oxigraph 0.5.13) a
+  ``COUNT(*)`` over a four-way cartesian product gave no answer in 20 s and
+  kept a core busy after the client had gone, while ``SELECT *`` over the
+  same product streamed 500 MB under status 200 for as long as the client
+  read. (A cancelled streamed answer would also be a 200 with error text, as
+  its status is sent first.) So the front is
   the watchdog: it buffers the engine's answer and, if the whole answer is not
   in by ``timeout_s``, answers **504** (text body), then kills the child and
   starts a new one on the same store. A runaway query can only be stopped by
@@ -96,6 +99,7 @@ UPDATE_PATHS = frozenset({"/update", "/sparql/update"})
 FORM_TYPE = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
+DATASET_PARAMS = ("default-graph-uri", "named-graph-uri", "union-default-graph")
 MAX_QUERY_BYTES = 1 << 20
 _CHUNK = 1 << 16
 _STARTUP_WAIT_S = 20.0
@@ -325,7 +329,7 @@ class _Unavailable(Exception):
 class _Engine:
     """The ``oxigraph serve-read-only`` child: start, hand out its port, kill, restart.
 
-    ``generation`` counts starts, so that many requests timing out together
+    ``generation`` counts restarts, so that many requests timing out together
     cause one restart, and a request can tell whether its child was replaced.
     """
 
@@ -373,6 +377,7 @@ class _Engine:
             if self._closed or generation != self._generation or not self._ready.is_set():
                 return  # already restarted (or restarting) by someone else
             self._ready.clear()
+            self._generation += 1  # now: requests on the old child know it was replaced
             proc, self._proc = self._proc, None
         log.warning("restarting the query engine: %s", reason)
         _kill(proc)
@@ -414,7 +419,6 @@ class _Engine:
                 else:
                     closed = False
                     self._proc, self._port = proc, port
-                    self._generation += 1
                     self._failure = None
             if closed:
                 _kill(proc)
@@ -555,7 +559,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             query = _single(params, "query")
             if query is None:
                 raise _Reply(400, "missing query= parameter (the editor is at /)")
-            self._proxy(query, url.query, None, None)
+            self._proxy(query, params)
         else:
             raise _Reply(404, "not found: the endpoint is /sparql, the editor is /")
 
@@ -566,12 +570,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             raise _Reply(404, "not found: the endpoint is /sparql")
         ctype = self.headers.get_content_type()
         body = self._read_body()
-        if ctype == UPDATE_TYPE:
+        params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+        if ctype == UPDATE_TYPE or "update" in params:
             self._refuse_write(url)
         if ctype == FORM_TYPE:
-            params = urllib.parse.parse_qs(self._decode(body), keep_blank_values=True)
-            if "update" in params:
+            form = urllib.parse.parse_qs(self._decode(body), keep_blank_values=True)
+            if "update" in form:
                 self._refuse_write(url)
+            for name, values in form.items():
+                params.setdefault(name, []).extend(values)
             query = _single(params, "query")
             if query is None:
                 raise _Reply(400, "missing query= field in the form")
@@ -579,7 +586,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             query = self._decode(body)
         else:
             raise _Reply(415, f"send {QUERY_TYPE} or a {FORM_TYPE} form with query=")
-        self._proxy(query, url.query, body, ctype)
+        self._proxy(query, params)
 
     def _refuse_write(self, _url=None) -> None:
         raise _Reply(403, "this SPARQL endpoint is read-only: updates are refused")
@@ -603,8 +610,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     # --- proxying
 
-    def _proxy(self, query: str, url_query: str, body: bytes | None, ctype: str | None) -> None:
-        """Check the query, then relay it to the engine under the time limit."""
+    def _proxy(self, query: str, params: dict[str, list[str]]) -> None:
+        """Check the query, then relay it to the engine under the time limit.
+
+        The engine gets a form rebuilt from the checked query and the dataset
+        parameters only, never the client's raw bytes: what was checked is
+        exactly what runs, whatever the two parsers think of odd encodings.
+        """
         if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
             raise _Reply(413, f"query over {MAX_QUERY_BYTES} bytes")
         if mentions_service(query):
@@ -612,18 +624,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                               "other hosts; query the local graph only")
         engine, config = self.server.engine, self.server.config
         deadline = time.monotonic() + config.timeout_s
-        target = "/query" + (f"?{url_query}" if url_query else "")
-        headers = {"Accept": self.headers.get("Accept", "*/*")}
-        if ctype:
-            headers["Content-Type"] = self.headers.get("Content-Type", ctype)
+        form = [("query", query)] + [(name, value) for name in DATASET_PARAMS
+                                     for value in params.get(name, [])]
+        body = urllib.parse.urlencode(form).encode("ascii")
+        headers = {"Accept": self.headers.get("Accept", "*/*"), "Content-Type": FORM_TYPE}
         for attempt in (1, 2):
             try:
                 port, generation = engine.endpoint(min(_RESTART_WAIT_S, max(0.1, deadline - time.monotonic())))
             except _Unavailable as err:
                 raise _Reply(503, str(err)) from err
             try:
-                status, rtype, data = _relay(port, "POST" if body is not None else "GET", target,
-                                             body, headers, deadline, config.max_result_bytes)
+                status, rtype, data = _relay(port, body, headers, deadline, config.max_result_bytes)
             except _Late as err:
                 engine.restart(generation, f"a query ran past {config.timeout_s:g} s")
                 raise _Reply(504, f"query stopped: it ran past the {config.timeout_s:g} s time limit; "
@@ -663,9 +674,9 @@ class _TooLarge(Exception):
     pass
 
 
-def _relay(port: int, method: str, target: str, body: bytes | None, headers: dict[str, str],
-           deadline: float, limit: int) -> tuple[int, str, bytes]:
-    """Send one request to the engine; return (status, content type, whole body) by ``deadline``.
+def _relay(port: int, body: bytes, headers: dict[str, str], deadline: float,
+           limit: int) -> tuple[int, str, bytes]:
+    """POST one query form to the engine; return (status, content type, whole body) by ``deadline``.
 
     The body is read in chunks with the socket timeout set to the time left,
     so a slow trickle cannot stretch the limit. Raises ``_Late``, ``_Reply``
@@ -676,7 +687,7 @@ def _relay(port: int, method: str, target: str, body: bytes | None, headers: dic
         raise _Late()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=remaining)
     try:
-        conn.request(method, target, body=body, headers=headers)
+        conn.request("POST", "/query", body=body, headers=headers)
         sock = conn.sock
         sock.settimeout(max(0.001, deadline - time.monotonic()))
         resp = conn.getresponse()
@@ -807,8 +818,8 @@ class SparqlServer:
                              hint="choose another port (--port), or 0 for any free one") from err
         host, port = self._front.server_address[:2]
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-        self._thread = threading.Thread(target=self._front.serve_forever, name="policykg-serve",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._front.serve_forever, args=(0.2,),
+                                        name="policykg-serve", daemon=True)
         self._thread.start()
         log.info("serving %s at %s/sparql", ", ".join(map(str, config.graph_files)), self.url)
 
@@ -844,16 +855,20 @@ def serve_forever(config: ServerConfig) -> None:
     if not _is_loopback_name(config.host):
         log.warning("listening on %s: other machines can query this graph", config.host)
     stopping = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    with SparqlServer(config) as server:
-        print(f"SPARQL endpoint: {server.endpoint}\nQuery editor:    {server.url}/\n"
-              "Press Ctrl-C to stop.", flush=True)
-        try:
-            while not stopping.wait(0.5):
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set()) if in_main else None
+    try:
+        with SparqlServer(config) as server:
+            print(f"SPARQL endpoint: {server.endpoint}\nQuery editor:    {server.url}/\n"
+                  "Press Ctrl-C to stop.", flush=True)
+            try:
+                while not stopping.wait(0.5):
+                    pass
+            except KeyboardInterrupt:
                 pass
-        except KeyboardInterrupt:
-            pass
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
     print("stopped.", flush=True)
 
 
