@@ -55,12 +55,18 @@ def unit_entries() -> dict[str, UnitEntry]:
 
 
 @lru_cache(maxsize=None)
+def scheme_graph(name: str):
+    """A SKOS scheme of ``lexicon/`` parsed once (the mapping copies it into the graph)."""
+    from rdflib import Graph
+    return Graph().parse(lexicon_path(name), format="turtle")
+
+
+@lru_cache(maxsize=None)
 def topics() -> tuple[Topic, ...]:
     """Topics of ``topics.ttl`` in notation order, with their hidden-label keywords."""
-    from rdflib import Graph
     from rdflib.namespace import SKOS
 
-    graph = Graph().parse(lexicon_path("topics.ttl"), format="turtle")
+    graph = scheme_graph("topics.ttl")
     out = []
     for concept in set(graph.subjects(SKOS.inScheme, None)):
         labels = {lit.language: str(lit) for lit in graph.objects(concept, SKOS.prefLabel)}

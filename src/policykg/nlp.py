@@ -57,13 +57,23 @@ def _pos_tokenizer():
     return jieba.posseg.POSTokenizer(tokenizer())
 
 
+@lru_cache(maxsize=4096)
+def _cut(text: str) -> tuple[str, ...]:
+    """Segment once per distinct text: linking and topic tagging read the same items.
+
+    HMM is off: the user dictionary carries the words that matter here (units,
+    topic keywords), and new-word discovery would only add noise to overlaps.
+    """
+    return tuple(tokenizer().lcut(text, HMM=False))
+
+
 def tokens(text: str) -> list[str]:
     """Content tokens: two characters or more, not stopwords, not numbers.
 
     >>> "市经信局" in tokens("责任单位：市经信局")
     True
     """
-    return [t for t in tokenizer().lcut(text)
+    return [t for t in _cut(text)
             if len(t) >= 2 and t not in STOPWORDS and _CJK_OR_LATIN.search(t)]
 
 
@@ -79,5 +89,5 @@ def organisations(text: str) -> list[str]:
 
 def topic_slugs(text: str) -> tuple[str, ...]:
     """Topics whose keywords occur among the tokens of ``text``, in slug order."""
-    words = set(tokenizer().lcut(text))
+    words = set(_cut(text))
     return tuple(t.slug for t in topics() if words.intersection(t.keywords))

@@ -13,9 +13,8 @@ from rdflib import XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS, TIME
 
 from .iri import Minter
-from .lexicon import topics
+from .lexicon import scheme_graph, topics
 from .model import (Assignment, DocumentReference, Item, LineSpan, LinkedDocument, Quantity)
-from .resources import lexicon_path
 from .vocab import ELI, PKG
 
 GOVERNMENT_TYPES = {"government-department", "party-department", "party-coordination-office",
@@ -43,6 +42,8 @@ class _Mapper:
         self.x = linked.extraction
         self.iri = Minter(self.x.header)
         self.g = Graph()
+        self.described: set[URIRef] = set()
+        self.topic_iris = {t.slug: URIRef(t.iri) for t in topics()}
         for prefix, ns in PREFIXES.items():
             self.g.bind(prefix, ns, override=True)
 
@@ -55,6 +56,9 @@ class _Mapper:
         for span in spans:
             span_iri = self.iri.span(span)
             self.add(node, PROV.wasDerivedFrom, span_iri)
+            if span_iri in self.described:
+                continue
+            self.described.add(span_iri)
             self.add(span_iri, RDF.type, PKG.SourceSpan)
             self.add(span_iri, PKG.startLine, Literal(span.start))
             self.add(span_iri, PKG.endLine, Literal(span.end))
@@ -180,15 +184,17 @@ class _Mapper:
             self.derived(node, *pillar.spans)
 
     def subjects(self, node: URIRef, key: str) -> None:
-        iris = {t.slug: URIRef(t.iri) for t in topics()}
         for slug in self.linked.topics.get(key, ()):
-            self.add(node, DCTERMS.subject, iris[slug])
+            self.add(node, DCTERMS.subject, self.topic_iris[slug])
 
     # ------------------------------------------------------------ units, persons
     def unit_node(self, name: str) -> URIRef:
         from .normalize import canonical_unit
         unit = self.linked.units.get(name) or canonical_unit(name)
         node = self.iri.unit(unit.key)
+        if node in self.described:
+            return node
+        self.described.add(node)
         self.add(node, RDF.type, ORG.Organization)
         if unit.unit_type in GOVERNMENT_TYPES:
             self.add(node, RDF.type, SDO.GovernmentOrganization)
@@ -223,6 +229,9 @@ class _Mapper:
     def person(self, name: str) -> URIRef:
         person = self.linked.persons[name]
         node = self.iri.person(person.key)
+        if node in self.described:
+            return node
+        self.described.add(node)
         self.add(node, RDF.type, SDO.Person)
         self.add(node, RDF.type, FOAF.Person)
         self.add(node, FOAF.name, zh(person.name))
@@ -338,7 +347,10 @@ class _Mapper:
 
     def lexicon_schemes(self) -> None:
         for name in ("unit_types.ttl", "topics.ttl"):
-            self.g.parse(lexicon_path(name), format="turtle")
+            for prefix, ns in scheme_graph(name).namespaces():
+                if prefix not in PREFIXES:
+                    self.g.bind(prefix, ns)
+            self.g += scheme_graph(name)
 
 
 def to_graph(linked: LinkedDocument) -> Graph:

@@ -31,18 +31,17 @@ guarantee:
   ``COUNT(*)`` over a four-way cartesian product gave no answer in 20 s and
   kept a core busy after the client had gone, while ``SELECT *`` over the
   same product streamed 500 MB under status 200 for as long as the client
-  read. (A cancelled streamed answer would also be a 200 with error text, as
-  its status is sent first.) So the front is
-  the watchdog: it buffers the engine's answer and, if the whole answer is not
-  in by ``timeout_s``, answers **504** (text body), then kills the child and
-  starts a new one on the same store. A runaway query can only be stopped by
-  killing the process that runs it, which is why the engine is a child process
-  and not ``pyoxigraph`` inside this one. Requests that arrive during the
-  restart wait for it (a fraction of a second; at most 5 s, then **503**);
-  requests that were in flight on the killed child are retried once on the
-  new one, within their own deadline. Oxigraph's ``--timeout-s`` is still
-  passed (``ceil(timeout_s) + 1``) as a second line of defence, set one
-  second later so that the front's answer is the one clients see.
+  read (a status, once streamed, cannot become an error). So the front is
+  the watchdog: it buffers the engine's answer and, if the whole answer is
+  not in by ``timeout_s``, kills the child, answers **504** (text body) and
+  starts a new child on the same store. A runaway query can only be stopped
+  by killing the process that runs it, which is why the engine is a child
+  process and not ``pyoxigraph`` inside this one. Requests that arrive during
+  the restart wait for it (it takes a fraction of a second; after 5 s they
+  get **503**); requests that were in flight on the killed child are retried
+  once on the new one, within their own deadline. Oxigraph's ``--timeout-s``
+  is still passed, as ``ceil(timeout_s) + 1``: a second line of defence set
+  one second later, so that the answer clients see is the front's.
 * **Bounded answers.** Because answers are buffered (to be able to turn a late
   one into a 504), an answer larger than ``max_result_bytes`` gets **507**
   and the query is dropped (Oxigraph stops a streamed query whose client
@@ -88,6 +87,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from policykg.errors import PolicyKGError
 
@@ -109,7 +109,6 @@ _TMP_PREFIX = "policykg-serve-"
 _ASSET_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
-    ".svg": "image/svg+xml",
 }
 _PAGE_HEADERS = {
     "Content-Security-Policy": (
@@ -302,9 +301,10 @@ def _death_signal_setter():
     except (OSError, AttributeError):
         return None
     parent = os.getpid()
+    pr_set_pdeathsig, sigkill = 1, int(signal.SIGKILL)
 
     def set_death_signal() -> None:
-        prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        prctl(pr_set_pdeathsig, sigkill)
         if os.getppid() != parent:  # parent died before prctl took effect
             os._exit(1)
 
@@ -440,14 +440,18 @@ class _Engine:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise ServeError(f"oxigraph exited with status {proc.returncode}: {self._log_tail()}",
-                                 path=str(self._log_path), hint="check the log; is the store readable?")
+                                 hint="the quoted oxigraph output says why")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    return
+                    pass
             except OSError:
                 time.sleep(0.05)
-        raise ServeError(f"oxigraph did not listen within {_STARTUP_WAIT_S:.0f} s",
-                         path=str(self._log_path), hint="check the log; is the machine overloaded?")
+                continue
+            time.sleep(0.05)  # a child that lost the port to another process exits now
+            if proc.poll() is None:
+                return
+        raise ServeError(f"oxigraph did not listen within {_STARTUP_WAIT_S:.0f} s: {self._log_tail()}",
+                         hint="is the machine overloaded? try again")
 
     def _log_tail(self) -> str:
         try:
@@ -497,11 +501,12 @@ class _Front(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address, engine: _Engine, config: ServerConfig, page: bytes,
-                 examples: bytes, assets: dict[str, tuple[str, bytes]]) -> None:
+    engine: _Engine  # set once the engine runs, before serving starts
+
+    def __init__(self, address, config: ServerConfig, page: bytes, examples: bytes,
+                 assets: dict[str, tuple[str, bytes]]) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        self.engine = engine
         self.config = config
         self.page = page
         self.examples = examples
@@ -588,7 +593,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             raise _Reply(415, f"send {QUERY_TYPE} or a {FORM_TYPE} form with query=")
         self._proxy(query, params)
 
-    def _refuse_write(self, _url=None) -> None:
+    def _refuse_write(self, _url=None) -> NoReturn:
         raise _Reply(403, "this SPARQL endpoint is read-only: updates are refused")
 
     def _read_body(self) -> bytes:
@@ -633,6 +638,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 port, generation = engine.endpoint(min(_RESTART_WAIT_S, max(0.1, deadline - time.monotonic())))
             except _Unavailable as err:
                 raise _Reply(503, str(err)) from err
+            if deadline - time.monotonic() < 0.05:  # spent waiting for a restart: don't blame the new engine
+                raise _Reply(503, "the query engine was restarting; retry")
             try:
                 status, rtype, data = _relay(port, body, headers, deadline, config.max_result_bytes)
             except _Late as err:
@@ -650,8 +657,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # --- writing
 
     def _send_text(self, status: int, message: str) -> None:
-        self._send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"),
-                   {"Cache-Control": "no-store"})
+        headers = {"Cache-Control": "no-store"}
+        if status == 503:
+            headers["Retry-After"] = "1"
+        self._send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"), headers)
 
     def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str]) -> None:
         try:
@@ -804,18 +813,19 @@ class SparqlServer:
         config = self.config
         examples = load_examples(config.queries_dir)
         binary = find_oxigraph()
-        _sweep_stale_stores()
-        self._tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-"))
-        load_store(binary, [Path(p) for p in config.graph_files], self._tmp / "store")
-        self._engine = _Engine(binary, self._tmp / "store", config.timeout_s, self._tmp / "oxigraph.log")
-        self._engine.start()
-        try:
-            self._front = _Front((config.host, config.port), self._engine, config,
+        try:  # bind first: a taken port should fail before a long load
+            self._front = _Front((config.host, config.port), config,
                                  _render_page(examples, config.graph_files), _examples_json(examples),
                                  _load_assets())
         except OSError as err:
             raise ServeError(f"cannot listen on {config.host}:{config.port}: {err.strerror}",
                              hint="choose another port (--port), or 0 for any free one") from err
+        _sweep_stale_stores()
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-"))
+        load_store(binary, [Path(p) for p in config.graph_files], self._tmp / "store")
+        self._engine = _Engine(binary, self._tmp / "store", config.timeout_s, self._tmp / "oxigraph.log")
+        self._engine.start()
+        self._front.engine = self._engine
         host, port = self._front.server_address[:2]
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         self._thread = threading.Thread(target=self._front.serve_forever, args=(0.2,),

@@ -1,0 +1,33 @@
+# Two commands do all the set-up on a fresh Debian machine with Python 3.11:
+#   make graph   — build the knowledge graph of the bundled document into graph/
+#   make test    — run the whole test suite (installs Chromium, fonts, rapper if root)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: graph test system-deps bench serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,notebooks]'
+	touch $(STAMP)
+
+graph: $(STAMP)
+	$(BIN)/policykg build --pages
+
+system-deps:
+	sh scripts/install_system_deps.sh
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_build.py
+
+serve: $(STAMP)
+	$(BIN)/policykg serve
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

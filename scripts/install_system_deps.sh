@@ -1,0 +1,22 @@
+#!/bin/sh
+# Debian packages the test suite needs beyond Python:
+#   chromium            — headless browser test of the graph pages
+#   fonts-wqy-microhei  — a CJK font, so Chinese renders in the pages and notebook plots
+#   raptor2-utils       — `rapper`, an independent Turtle parser to check graph/*.ttl
+# Installs them when missing and we may (root, or password-less sudo); otherwise says
+# which tests will be skipped. Under CI those tests fail rather than skip.
+set -eu
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v rapper >/dev/null 2>&1 || missing="$missing raptor2-utils"
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$missing fonts-wqy-microhei"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
+  echo "install_system_deps: missing$missing — install them (apt-get install$missing) or browser/rapper tests skip" >&2
+  exit 0
+fi
+echo "install_system_deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

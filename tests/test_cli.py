@@ -1,0 +1,95 @@
+"""The command line as a user meets it: good copies of the document, and bad input."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from policykg.cli import main
+
+
+def snapshot(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture()
+def out_dir(tmp_path):
+    out = tmp_path / "graph"
+    out.mkdir()
+    (out / "policykg.ttl").write_text("# the previous build\n", encoding="utf-8")
+    return out
+
+
+def variants(source_bytes: bytes) -> dict[str, bytes]:
+    text = source_bytes.decode("utf-8")
+    return {
+        "bom": b"\xef\xbb\xbf" + source_bytes,
+        "gb18030": text.encode("gb18030"),
+        "crlf": text.replace("\n", "\r\n").encode("utf-8"),
+    }
+
+
+@pytest.mark.parametrize("variant", ["bom", "gb18030", "crlf"])
+def test_cli_builds_the_same_graph_from_bom_gb18030_and_crlf_copies(tmp_path, source_path, built, variant,
+                                                                     capsys):
+    path = tmp_path / f"{variant}.txt"
+    path.write_bytes(variants(source_path.read_bytes())[variant])
+    out = tmp_path / "out"
+    assert main(["build", str(path), "--out", str(out)]) == 0
+    assert "key tasks 32" in capsys.readouterr().out
+    from policykg.query import find_query, load_graph, run_query
+    expected = run_query(built.graph, find_query("key_tasks"))
+    assert run_query(load_graph(str(out / "policykg.ttl")), find_query("key_tasks")) == expected
+
+
+def truncated_table(source_path) -> bytes:
+    lines = source_path.read_text(encoding="utf-8").split("\n")
+    return "\n".join(lines[:158]).encode("utf-8")       # stops after 长期实施 (L157) and the first unit cell
+
+
+BAD_INPUTS = {
+    "empty": (lambda src: b"", 1, "empty"),
+    "binary": (lambda src: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 3, "binary"),   # NUL on line 3
+    "latin1": (lambda src: "说明\n".encode() + "caf\xe9 cr\xe8me\n".encode("latin-1") * 3, 2, "not UTF-8"),
+    "truncated": (truncated_table, 157, "cut off"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_cli_bad_input_one_line_error_exit_code_and_untouched_output(tmp_path, source_path, out_dir, capsys,
+                                                                      case):
+    make, line, words = BAD_INPUTS[case]
+    path = tmp_path / f"{case}.txt"
+    path.write_bytes(make(source_path))
+    before = snapshot(out_dir)
+    code = main(["build", str(path), "--out", str(out_dir)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1, err
+    assert f"{path}:{line}:" in err and words in err, err
+    assert snapshot(out_dir) == before
+
+
+def test_cli_broken_row_names_its_line(tmp_path, source_path, out_dir, capsys):
+    """A lost leading tab merges two cells: the pillar-less row gets too many cells… or none; named either way."""
+    lines = source_path.read_text(encoding="utf-8").split("\n")
+    lines[139] = lines[139].replace("\t", "")      # L140 "\t市发改局": the units cell loses its tab
+    path = tmp_path / "broken.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert main(["build", str(path), "--out", str(out_dir)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:" in err and "[PKG200]" in err
+
+
+def test_cli_unknown_query_and_bad_param_are_clean_errors(capsys):
+    assert main(["query", "no_such_query"]) == 2
+    assert "no stored query" in capsys.readouterr().err
+    assert main(["query", "key_tasks", "--param", "oops"]) == 2
+    assert "NAME=VALUE" in capsys.readouterr().err
+
+
+def test_cli_queries_lists_the_library(capsys):
+    assert main(["queries"]) == 0
+    out = capsys.readouterr().out
+    assert "shared_responsibilities" in out and "哪些单位共同承担的重点工作最多" in out
