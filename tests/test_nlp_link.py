@@ -31,6 +31,9 @@ def test_nlp_topics_of_a_finance_measure():
     ((1, 4), 6),    # 技能人才, 510+行动计划 → （六）强化人才和用工需求保障
     ((2, 1), 7),    # 三类项目, 重大项目 → （七）向民营企业推介三张项目清单
     ((2, 2), 8),    # 重大科技攻关 → （八）充分发挥民营企业科技创新主体作用
+    ((3, 1), 12),   # 招标文件示范文本 → （十二）严格落实招投标“七个不准”
+    ((3, 1), 13),   # 专项整治, 五色清单 → （十三）
+    ((3, 1), 14),   # 评定分离 → （十四）增加招标人的自主权利
     ((3, 2), 15),   # 公平竞争 → （十五）严格落实公平竞争审查制度
     ((3, 3), 16),   # 非禁即入 → （十六）严格实行“非禁即入”
     ((4, 1), 17),   # 千团万企, 中欧班列 → （十七）
@@ -39,10 +42,16 @@ def test_nlp_topics_of_a_finance_measure():
     ((5, 5), 32),   # 乐商名家培育行动, 青蓝头雁 → （三十二） measure 3
 ])
 def test_link_narrative_measure_reaches_its_task(built, narrative, task):
-    linked = {link.task for link in built.linked.links if link.narrative == narrative}
-    assert task in linked
+    asserted = {link.task for link in built.linked.links if link.narrative == narrative and link.asserted}
+    assert task in asserted
+
+
+def test_link_weak_candidates_are_not_asserted(built):
+    """（二）2-1 shares words with task 8 (科技) but none of its units: a candidate only."""
+    link = next(l for l in built.linked.links if l.narrative == (2, 1) and l.task == 8)
+    assert not link.asserted
 
 
 def test_link_every_narrative_measure_has_a_task(built):
-    assert {link.narrative for link in built.linked.links} == {
+    assert {link.narrative for link in built.linked.links if link.asserted} == {
         (m.pillar, m.ordinal) for m in built.linked.extraction.narrative}

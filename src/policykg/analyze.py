@@ -85,7 +85,7 @@ def task_unit_graph(rdf_graph: Graph) -> nx.Graph:
     ``shared_responsibilities``: the table marks every unit as one or the other.
     """
     rows = _rows(rdf_graph, "net_task_units")
-    rows.sort(key=lambda r: (r["no"], _position(r["position"]), r["unit"], r["role"] != "lead"))
+    rows.sort(key=lambda r: (r["no"], _position(r["position"]), r["unit"], r["role"]))
     g = nx.Graph(name="task_units")
     tasks = {r["no"]: r for r in rows}
     for no in sorted(tasks):
@@ -97,11 +97,13 @@ def task_unit_graph(rdf_graph: Graph) -> nx.Graph:
         r = units[label]
         g.add_node(unit_node(label), label=label, kind="unit", bipartite=1,
                    unit_type=r["unit_type"] or "", full_name=r["full_name"] or "")
+    leads = {(r["no"], r["unit"]) for r in rows if r["role"] == "lead"}
     for r in rows:
         t, u = task_node(r["no"]), unit_node(r["unit"])
-        if g.has_edge(t, u):  # listed twice: the lead role wins (rows put it first)
+        if g.has_edge(t, u):  # a unit listed twice in one cell keeps its first place
             continue
-        g.add_edge(t, u, role=r["role"], kind=r["role"], weight=1)
+        role = "lead" if (r["no"], r["unit"]) in leads else r["role"]  # and leads if marked so once
+        g.add_edge(t, u, role=role, kind=role, weight=1)
     return g
 
 

@@ -3,8 +3,11 @@
 The body of the policy says *what* (（一）提信心增预期。深化“数据得地”改革…),
 the task list says *who and how* (（三）保障合理用地需求 …). We score every task
 of the same pillar by the IDF-weighted overlap of jieba content tokens, add a
-bonus when they share a responsible unit, and keep the best task plus any that
-score at least half as well. Pure function: tokens in, links out.
+bonus when they share a responsible unit, and keep the three best as scored
+candidates. The best is asserted; a runner-up is asserted only when it shares
+a unit with the measure and scores at least ``ASSERT_SHARE`` of the best (tuned
+by reading lines 23–27 against the table: e.g. 招投标 3-1 → tasks 12, 13, 14).
+Pure function: tokens in, links out.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from collections import Counter
 from .model import KeyTask, MeasureLink, NarrativeMeasure
 from .nlp import tokens
 
-RELATIVE_CUTOFF = 0.6
 MIN_SCORE = 1.0
 UNIT_BONUS = 5.0
 MAX_LINKS = 3
+#: A runner-up is asserted when it shares a unit with the measure and scores this share of the best.
+ASSERT_SHARE = 0.44
 
 
 def task_text(task: KeyTask) -> str:
@@ -41,16 +45,20 @@ def link_measures(narrative: tuple[NarrativeMeasure, ...], tasks: tuple[KeyTask,
                 continue
             shared = words & task_tokens[task.number]
             score = sum(idf[w] for w in shared)
-            if units & set(task.assignment.all_units):
+            unit_shared = bool(units & set(task.assignment.all_units))
+            if unit_shared:
                 score += UNIT_BONUS
-            scored.append((round(score, 3), task.number, tuple(sorted(shared, key=lambda w: (-idf[w], w)))))
+            scored.append((round(score, 3), task.number, tuple(sorted(shared, key=lambda w: (-idf[w], w))),
+                           unit_shared))
         scored.sort(key=lambda s: (-s[0], s[1]))
         if not scored:
             continue
         best = scored[0][0]
-        for score, number, shared in scored[:MAX_LINKS]:
-            if score >= max(MIN_SCORE, best * RELATIVE_CUTOFF) or score == best:
-                links.append(MeasureLink((measure.pillar, measure.ordinal), number, score, shared[:8]))
+        for rank, (score, number, shared, unit_shared) in enumerate(scored[:MAX_LINKS]):
+            if score < MIN_SCORE and rank > 0:
+                continue
+            asserted = rank == 0 or (unit_shared and score >= ASSERT_SHARE * best)
+            links.append(MeasureLink((measure.pillar, measure.ordinal), number, score, shared[:8], asserted))
     return tuple(links)
 
 

@@ -345,12 +345,17 @@ class Phase:
 
 @dataclass(frozen=True)
 class MeasureLink:
-    """A narrative measure carried out by an attachment task, and how strongly."""
+    """A narrative measure carried out by an attachment task, and how strongly.
+
+    ``asserted`` links are stated as fact (``pkg:carriedOutBy``); the others are
+    kept as scored candidates for an analyst to judge.
+    """
 
     narrative: tuple[int, int]
     task: int
     score: float
     shared_terms: tuple[str, ...]
+    asserted: bool = True
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,11 @@ English, its columns, and its parameters::
     # Columns: unit_a, unit_b — the pair; shared — tasks they are both assigned to
     # @param topic 金融 — a topic label or keyword
 
-A parameter ``?topic`` is bound with ``VALUES`` before the query runs, so the
-same file runs unchanged in the endpoint's editor (with its default value).
+A parameter ``?topic`` is bound through rdflib's ``initBindings``. In the
+endpoint's editor nothing binds it, so a parameterised query falls back on its
+default itself (``BIND(COALESCE(?topic, "金融") AS ?t)``) and the same file runs
+unchanged in both places. (A ``VALUES`` clause would not do: rdflib returns no
+rows when it meets a ``VALUES`` variable that is also bound.)
 Queries run on rdflib's engine with remote loading switched off, and any
 ``SERVICE`` clause is refused: no query may reach outside this machine.
 """

@@ -275,7 +275,8 @@ class _Mapper:
                 self.reference(ref, node)
             for link in links.get((measure.pillar, measure.ordinal), []):
                 task = self.iri.task(link.task)
-                self.add(node, PKG.carriedOutBy, task)
+                if link.asserted:
+                    self.add(node, PKG.carriedOutBy, task)
                 link_node = self.iri.task_link(node, link.task)
                 self.add(node, PKG.hasTaskLink, link_node)
                 self.add(link_node, RDF.type, PKG.TaskLink)

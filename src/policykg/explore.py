@@ -1,0 +1,472 @@
+"""The notebooks' library: the graph as pandas tables, matplotlib figures and inline pages.
+
+The notebooks in ``notebooks/`` hold no logic of their own, only calls into
+this module, so that what they show is tested (``tests/test_explore.py``) and
+a reader can reuse every table and figure outside Jupyter. Tables come from the
+stored queries (``queries/*.rq``), the same ones the CLI and the endpoint run,
+so a notebook never disagrees with ``policykg query``.
+
+Everything except :func:`load` and :func:`use_chinese_font` is a pure function
+of its arguments: figures are built as :class:`matplotlib.figure.Figure`
+objects without pyplot, so nothing piles up in pyplot's global figure list
+and a notebook shows each figure exactly once (as the cell's value).
+Matplotlib's default font has no Chinese glyphs: call :func:`use_chinese_font`
+once before plotting, or the labels come out as empty boxes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import SKOS
+
+from .query import find_query, load_graph, run_query
+from .resources import default_output_dir, ontology_path, project_root
+
+__all__ = [
+    "CJK_FONTS",
+    "FONT_PACKAGE",
+    "centrality_frame",
+    "class_counts",
+    "community_frame",
+    "graph_summary",
+    "inline_page",
+    "load",
+    "ontology_terms",
+    "plot_phases_gantt",
+    "plot_targets_by_comparator",
+    "plot_targets_by_unit",
+    "plot_targets_by_year",
+    "query_frame",
+    "source_excerpt",
+    "targets_per_lead_unit",
+    "task_spans",
+    "use_chinese_font",
+]
+
+PKG = Namespace("https://w3id.org/policykg/ontology#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+
+#: CJK fonts tried in this order. WenQuanYi Micro Hei is what CI installs
+#: (Debian ``fonts-wqy-microhei``); the Noto/Source Han families are what
+#: most desktops already have.
+CJK_FONTS = (
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK TC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+)
+#: The Debian package to install when no CJK font is found.
+FONT_PACKAGE = "fonts-wqy-microhei"
+#: Font files worth registering when matplotlib's font cache predates them.
+_CJK_FILE = re.compile(r"wqy|wenquanyi|notosanscjk|noto.*cjk|sourcehansans", re.I)
+
+#: The comparators of ``pkg:comparator`` in reading order, with axis labels.
+COMPARATORS = {
+    ">=": "≥ 不低于/以上\nat least",
+    "<=": "≤ 不超过/以内\nat most",
+    "~": "≈ 左右/约\nabout",
+    "=": "= 达到\nexactly",
+}
+#: The bar label of quantities whose text states no due year.
+NO_YEAR = "未写明\nnone stated"
+
+_KIND = {OWL.Class: "class", OWL.ObjectProperty: "object property", OWL.DatatypeProperty: "datatype property"}
+
+
+# ---------------------------------------------------------------- data
+
+
+def load(graph_path: str | Path | None = None) -> Graph:
+    """The built graph, with the ontology merged in for class and property labels.
+
+    Defaults to ``graph/policykg.ttl`` of the project (not of the current
+    directory: Jupyter runs notebooks from ``notebooks/``). Cached, like the
+    CLI's loader, so calling it in every notebook cell costs nothing.
+    """
+    path = Path(graph_path) if graph_path is not None else default_output_dir() / "policykg.ttl"
+    if not path.is_file():
+        raise FileNotFoundError(f"no graph at {path}: build it first with 'policykg build'")
+    return load_graph(str(path.resolve()))
+
+
+def query_frame(name: str, graph: Graph | None = None, **params: Any) -> pd.DataFrame:
+    """A stored query's result as a DataFrame (columns in the query's order).
+
+    Keyword arguments bind the query's ``@param`` values, as ``policykg query
+    NAME --param k=v`` does. Unbound cells are empty strings, as in the CLI's
+    CSV output, so a table reads the same in both places.
+    """
+    graph = load() if graph is None else graph
+    columns, rows = run_query(graph, find_query(name), {k: str(v) for k, v in params.items()})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def ontology_terms(path: str | Path | None = None) -> pd.DataFrame:
+    """The ontology's classes and properties with their Chinese and English labels.
+
+    Read from ``ontology.ttl`` itself (not from a built graph) so the table
+    documents the vocabulary even before anything is built. Sorted classes
+    first, then object and datatype properties, each alphabetically.
+    """
+    onto = Graph()
+    onto.parse(str(path or ontology_path()), format="turtle")
+    rows = []
+    for kind_iri, kind in _KIND.items():
+        for term in onto.subjects(RDF.type, kind_iri):
+            if not isinstance(term, URIRef) or not str(term).startswith(str(PKG)):
+                continue
+            rows.append({
+                "kind": kind,
+                "term": "pkg:" + str(term)[len(str(PKG)):],
+                "label_zh": _lang(onto.objects(term, RDFS.label), "zh"),
+                "label_en": _lang(onto.objects(term, RDFS.label), "en"),
+                "definition_zh": _lang(onto.objects(term, SKOS.definition), "zh"),
+                "definition_en": _lang(onto.objects(term, SKOS.definition), "en"),
+            })
+    order = {kind: i for i, kind in enumerate(_KIND.values())}
+    rows.sort(key=lambda r: (order[r["kind"]], r["term"]))
+    return pd.DataFrame(rows, columns=["kind", "term", "label_zh", "label_en", "definition_zh", "definition_en"])
+
+
+def _lang(values: Iterable[Any], lang: str) -> str:
+    """The first literal tagged ``lang`` (labels come in zh and en pairs)."""
+    return next((str(v) for v in sorted(values) if isinstance(v, Literal) and v.language == lang), "")
+
+
+def graph_summary(graph: Graph) -> pd.Series:
+    """Size of the loaded graph: triples, nodes (IRIs and blank nodes), literals.
+
+    The loaded graph includes the ontology (see :func:`load`), so ``triples``
+    is the data plus the vocabulary; ``ontology_triples`` says how much of it
+    is vocabulary.
+    """
+    nodes, literals = set(), set()
+    for s, _, o in graph:
+        nodes.add(s)
+        (literals if isinstance(o, Literal) else nodes).add(o)
+    onto = Graph().parse(str(ontology_path()), format="turtle")
+    return pd.Series({"triples": len(graph), "ontology_triples": len(onto), "nodes": len(nodes),
+                      "literals": len(literals)}, name="count")
+
+
+def class_counts(graph: Graph) -> pd.DataFrame:
+    """Instances per class, most first, with the class's zh/en labels.
+
+    OWL's own classes (the ontology's declarations of its terms) are left
+    out: the table is about the document's data, not about the vocabulary.
+    """
+    counts: dict[URIRef, int] = {}
+    for cls in graph.objects(None, RDF.type):
+        if isinstance(cls, URIRef) and not str(cls).startswith(str(OWL)):
+            counts[cls] = counts.get(cls, 0) + 1
+    rows = [{"class": graph.namespace_manager.normalizeUri(c),
+             "label_zh": _lang(graph.objects(c, RDFS.label), "zh"),
+             "label_en": _lang(graph.objects(c, RDFS.label), "en"),
+             "instances": n} for c, n in counts.items()]
+    rows.sort(key=lambda r: (-r["instances"], r["class"]))
+    return pd.DataFrame(rows, columns=["class", "label_zh", "label_en", "instances"])
+
+
+_SPANS = """
+PREFIX pkg:  <https://w3id.org/policykg/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?file ?start ?end WHERE {
+  ?task a pkg:KeyTask ; pkg:taskNumber ?no ; prov:wasDerivedFrom ?s .
+  ?s pkg:startLine ?start ; pkg:endLine ?end ; prov:hadPrimarySource/pkg:fileName ?file .
+} ORDER BY ?file ?start ?end
+"""
+
+
+def task_spans(number: int, graph: Graph) -> pd.DataFrame:
+    """The source line ranges key task ``number`` was read from (``file``, ``start_line``, ``end_line``).
+
+    The stored query ``task_provenance`` gives the ranges as one string per
+    task; this gives them one per row with the source file, ready for
+    :func:`source_excerpt`.
+    """
+    result = graph.query(_SPANS, initBindings={"no": Literal(int(number))})
+    rows = [(str(f), int(s), int(e)) for f, s, e in result]
+    return pd.DataFrame(rows, columns=["file", "start_line", "end_line"])
+
+
+def source_excerpt(spans: pd.DataFrame, sources_dir: str | Path | None = None) -> str:
+    """The source lines of ``spans`` (from :func:`task_spans`), numbered like an editor.
+
+    Ranges are separated by ``…`` lines so a task split across pages shows
+    where the page break fell. Lines are read from ``sources/`` of the project.
+    """
+    directory = Path(sources_dir) if sources_dir is not None else project_root() / "sources"
+    out: list[str] = []
+    cache: dict[str, list[str]] = {}
+    for file, start, end in spans[["file", "start_line", "end_line"]].itertuples(index=False):
+        lines = cache.setdefault(file, (directory / file).read_text(encoding="utf-8").splitlines())
+        if out:
+            out.append("…")
+        out += [f"{n:>4} │ {lines[n - 1]}" for n in range(start, end + 1)]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- network tables
+
+
+def centrality_frame(unit_graph: nx.Graph) -> pd.DataFrame:
+    """The unit network's centralities as a table, heaviest coordination load first.
+
+    Columns: ``unit``; ``lead``/``co`` — key tasks it leads / co-operates on;
+    ``degree``, ``weighted_degree``, ``betweenness``, ``eigenvector`` as
+    defined in :func:`policykg.analyze.centralities` (computed there, so the
+    notebook and ``policykg analyze`` report the same numbers).
+    """
+    from .analyze import centralities
+
+    cent = centralities(unit_graph)
+    rows = [{"unit": unit_graph.nodes[n].get("label", n), "lead": unit_graph.nodes[n].get("n_lead", 0),
+             "co": unit_graph.nodes[n].get("n_co", 0), **cent[n]} for n in unit_graph.nodes]
+    frame = pd.DataFrame(rows, columns=["unit", "lead", "co", "degree", "weighted_degree", "betweenness",
+                                        "eigenvector"])
+    return frame.sort_values(["weighted_degree", "unit"], ascending=[False, True], ignore_index=True)
+
+
+def community_frame(unit_graph: nx.Graph) -> pd.DataFrame:
+    """Louvain communities (:func:`policykg.analyze.communities`) as a table, largest first.
+
+    Members are listed by weighted degree so the unit that carries a
+    cluster comes first.
+    """
+    from .analyze import communities
+
+    weight = dict(unit_graph.degree(weight="weight"))
+    rows = []
+    for i, part in enumerate(communities(unit_graph), 1):
+        members = sorted(part, key=lambda n: (-weight[n], unit_graph.nodes[n].get("label", n)))
+        rows.append({"community": i, "size": len(part),
+                     "members": "、".join(str(unit_graph.nodes[n].get("label", n)) for n in members)})
+    return pd.DataFrame(rows, columns=["community", "size", "members"])
+
+
+# ---------------------------------------------------------------- fonts
+
+
+def use_chinese_font() -> str:
+    """Make matplotlib draw Chinese with an installed CJK font; return the font's name.
+
+    Looks in matplotlib's font list first, then registers matching system
+    font files (the cache may predate an ``apt-get install``). Never
+    downloads anything: with no CJK font installed it raises and names the
+    Debian package to install, because silently drawing boxes is worse.
+    """
+    import matplotlib
+    from matplotlib import font_manager
+
+    name = _installed_cjk_font(font_manager.fontManager)
+    if name is None:
+        for path in font_manager.findSystemFonts():
+            if _CJK_FILE.search(Path(path).name):
+                font_manager.fontManager.addfont(path)
+        name = _installed_cjk_font(font_manager.fontManager)
+    if name is None:
+        raise RuntimeError(f"no CJK font found for matplotlib (tried {', '.join(CJK_FONTS)}); "
+                           f"install one, e.g. 'apt-get install {FONT_PACKAGE}' on Debian/Ubuntu")
+    rest = [f for f in matplotlib.rcParams["font.sans-serif"] if f != name]
+    matplotlib.rcParams["font.sans-serif"] = [name, *rest]
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["axes.unicode_minus"] = False  # the CJK fonts lack U+2212
+    return name
+
+
+def _installed_cjk_font(manager: Any) -> str | None:
+    """The first of :data:`CJK_FONTS` matplotlib knows, if any."""
+    known = {f.name for f in manager.ttflist}
+    return next((name for name in CJK_FONTS if name in known), None)
+
+
+# ---------------------------------------------------------------- plots
+
+
+def plot_targets_by_year(targets: pd.DataFrame) -> Figure:
+    """Bar chart: how many quantified levels fall due in each year (frame of query ``targets``).
+
+    Many targets name no year ("每年…", "年底前…"); they get their own bar
+    rather than vanishing, since how much of the plan is undated is itself
+    a finding.
+    """
+    years = targets["year"].fillna("").astype(str)
+    dated = sorted(y for y in set(years) if y)
+    keys = dated + ([""] if (years == "").any() else [])
+    labels = [y or NO_YEAR for y in keys]
+    values = [int((years == y).sum()) for y in keys]
+    fig = Figure(figsize=(6.5, 3.8), layout="constrained")
+    ax = fig.subplots()
+    bars = ax.bar(labels, values, color="#4c72b0")
+    ax.bar_label(bars, padding=2)
+    ax.set_title("量化指标的完成年份 / Quantities by due year")
+    ax.set_xlabel("完成年份 / due year")
+    ax.set_ylabel("量化指标数 / quantities")
+    ax.margins(y=0.12)
+    return fig
+
+
+def targets_per_lead_unit(targets: pd.DataFrame, tasks: pd.DataFrame) -> pd.Series:
+    """Quantities per lead unit: each quantity counts once for every lead unit of its task.
+
+    ``tasks`` is the frame of ``key_tasks`` (its ``lead_units`` are joined
+    with 、). Sorted most first, ties by unit name.
+    """
+    lead = tasks.set_index("no")["lead_units"].fillna("").astype(str).str.split("、")
+    units = targets["task_no"].map(lead).explode()
+    units = units[units.fillna("") != ""]
+    counts = units.value_counts()
+    order = sorted(counts.index, key=lambda u: (-counts[u], u))
+    return counts.loc[order].rename("quantities")
+
+
+def plot_targets_by_unit(targets: pd.DataFrame, tasks: pd.DataFrame) -> Figure:
+    """Horizontal bars: how many quantified levels each lead unit answers for.
+
+    ``targets`` and ``tasks`` are the frames of the stored queries ``targets``
+    and ``key_tasks``. The lead unit is the one held to the number, so this
+    is where the measurable part of the plan lands.
+    """
+    counts = targets_per_lead_unit(targets, tasks)
+    fig = Figure(figsize=(7, 0.38 * len(counts) + 1.4), layout="constrained")
+    ax = fig.subplots()
+    bars = ax.barh(list(counts.index), list(counts.values), color="#55a868")
+    ax.bar_label(bars, padding=2)
+    ax.invert_yaxis()
+    ax.set_title("各牵头单位承担的量化指标 / Quantities per lead unit")
+    ax.set_xlabel("量化指标数 / quantities")
+    ax.margins(x=0.1)
+    return fig
+
+
+def plot_targets_by_comparator(targets: pd.DataFrame) -> Figure:
+    """Bar chart: how the quantified levels are phrased — floors, ceilings, approximations, exact.
+
+    One bar per comparator of the ontology, in a fixed order and including
+    empty ones, so charts of different documents line up.
+    """
+    counts = targets["comparator"].value_counts()
+    fig = Figure(figsize=(6.5, 3.8), layout="constrained")
+    ax = fig.subplots()
+    bars = ax.bar(list(COMPARATORS.values()), [int(counts.get(c, 0)) for c in COMPARATORS], color="#c44e52")
+    ax.bar_label(bars, padding=2)
+    ax.set_title("量化指标的比较关系 / Quantities by comparator")
+    ax.set_ylabel("量化指标数 / quantities")
+    ax.margins(y=0.12)
+    return fig
+
+
+#: Width (in years) of the zone right of the last dated year where open-ended phases point.
+OPEN_END_ROOM = 0.8
+_PILLAR_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
+
+
+def plot_phases_gantt(tasks: pd.DataFrame, phases: pd.DataFrame) -> Figure:
+    """Gantt-like chart of the key tasks' implementation phases.
+
+    ``tasks`` is the frame of ``net_tasks`` or ``key_tasks`` (``no``,
+    ``title``, ``phase``; ``notation`` and ``pillar`` when present) and
+    ``phases`` that of ``tasks_by_phase``. A bar spans whole years (2023-2025年
+    runs to the end of 2025). 长期实施 states no years at all: its bar starts
+    at the plan's first year and runs hatched to the right edge with an
+    arrow, because it has no end — drawing it like a dated phase would
+    invent a deadline the document does not set. Bars are coloured by pillar.
+    """
+    spans = _phase_years(phases)
+    first = min((s for s, _ in spans.values() if s is not None), default=2023)
+    last = max((e for _, e in spans.values() if e is not None), default=first)
+    right = last + 1 + OPEN_END_ROOM  # past the end of the last dated year, room for the arrows
+    pillars = list(dict.fromkeys(tasks["pillar"])) if "pillar" in tasks else []
+    color = {p: _PILLAR_COLORS[i % len(_PILLAR_COLORS)] for i, p in enumerate(pillars)}
+
+    fig = Figure(figsize=(10, 0.28 * len(tasks) + 1.8), layout="constrained")
+    ax = fig.subplots()
+    for y, task in enumerate(tasks.itertuples(index=False)):
+        start, end = spans.get(task.phase, (None, None))
+        c = color.get(getattr(task, "pillar", None), _PILLAR_COLORS[0])
+        if end is None:  # open-ended: hatched to the edge, arrow beyond
+            left = first if start is None else start
+            ax.barh(y, right - 0.3 - left, left=left, height=0.6, color=c, alpha=0.45, hatch="///",
+                    edgecolor=c)
+            ax.annotate("", xy=(right, y), xytext=(right - 0.35, y),
+                        arrowprops={"arrowstyle": "-|>", "color": c, "lw": 1.5})
+        else:
+            ax.barh(y, end + 1 - start, left=start, height=0.6, color=c)
+    ax.set_yticks(range(len(tasks)), [_task_label(t) for t in tasks.itertuples(index=False)], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(first, right)
+    ax.set_xticks([y + 0.5 for y in range(first, last + 1)] + [(last + 1 + right) / 2],
+                  [str(y) for y in range(first, last + 1)] + ["长期\nongoing"])
+    ax.set_xticks(range(first, last + 2), minor=True)
+    ax.grid(axis="x", which="minor", color="#dddddd")
+    ax.axvline(last + 1, color="#999999", lw=0.8, ls="--")
+    ax.tick_params(axis="x", which="major", length=0)
+    ax.set_title("重点工作实施阶段 / Implementation phases of the key tasks")
+    handles = [Patch(color=color[p], label=p) for p in pillars]
+    handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="///", label="长期实施 / open-ended"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    return fig
+
+
+def _phase_years(phases: pd.DataFrame) -> dict[str, tuple[int | None, int | None]]:
+    """Phase label → (start year, end year); None where the graph states none."""
+    def year(value: Any) -> int | None:
+        text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+        match = re.match(r"-?\d{4}", text)
+        return int(match.group()) if match else None
+    return {str(r.phase): (year(r.start_year), year(r.end_year)) for r in phases.itertuples(index=False)}
+
+
+_ZH_DIGITS = "零一二三四五六七八九"
+
+
+def _zh_number(n: int) -> str:
+    """1 → 一, 10 → 十, 24 → 二十四: the document's numbering of key tasks."""
+    if n < 10:
+        return _ZH_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return (_ZH_DIGITS[tens] if tens > 1 else "") + "十" + (_ZH_DIGITS[ones] if ones else "")
+
+
+def _task_label(task: Any) -> str:
+    """（七）向民营企业推介三张项目清单: the notation as written, else derived from the number."""
+    notation = getattr(task, "notation", "") or f"（{_zh_number(int(task.no))}）"
+    return f"{notation}{task.title}"
+
+
+# ---------------------------------------------------------------- pages
+
+
+def inline_page(nx_graph: nx.Graph, title: str, height: int = 640):
+    """The offline network page of ``nx_graph`` for a notebook cell (an IPython ``HTML``).
+
+    A pyvis page is a whole HTML document with its own scripts and styles;
+    injected into the notebook it would clash with Jupyter's page, so it goes
+    into an ``<iframe srcdoc=…>``. The page is attribute-escaped (``&``, ``<``,
+    ``>`` and both quotes), so no text of the document — which may hold ``<``
+    or quotes — can end the attribute and become markup of the notebook. The
+    frame is sandboxed to scripts only: the page needs nothing else.
+    """
+    from IPython.display import HTML
+
+    from .visualize import render_page
+
+    page = render_page(nx_graph, title=title)
+    frame = (f'<iframe srcdoc="{html.escape(page, quote=True)}" title="{html.escape(title, quote=True)}" '
+             f'sandbox="allow-scripts" style="width:100%;height:{int(height)}px;border:1px solid #ddd">'
+             f"</iframe>")
+    # wrapped in a div: IPython warns about bare <iframe> HTML and suggests IFrame, which needs a URL
+    return HTML(f'<div class="policykg-page">{frame}</div>')
