@@ -13,7 +13,9 @@ import io
 import json
 import os
 import re
+import shutil
 import socket
+import subprocess
 import threading
 import time
 import urllib.error
@@ -104,7 +106,7 @@ class _Listener:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Record)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
     def close(self) -> None:
         self.httpd.shutdown()
@@ -166,6 +168,7 @@ def _gone(pid: int, within: float = 5.0) -> bool:
 # ------------------------------------------------------------------ queries
 
 
+@pytest.mark.slow
 def test_select_json_round_trips_chinese(server):
     query = PREFIXES + "SELECT ?doc ?label WHERE { ?doc a ex:Policy ; rdfs:label ?label }"
     result = _wrapper(server, query, JSON).query().convert()
@@ -174,12 +177,14 @@ def test_select_json_round_trips_chinese(server):
     assert got == {key: (label, "zh") for key, label in LABELS.items()}
 
 
+@pytest.mark.slow
 def test_chinese_in_the_query_text(server):
     query = PREFIXES + 'SELECT ?doc WHERE { ?doc rdfs:label ?l FILTER(CONTAINS(?l, "补贴")) }'
     result = _wrapper(server, query, JSON).query().convert()
     assert [r["doc"]["value"] for r in result["results"]["bindings"]] == [EX + "doc2"]
 
 
+@pytest.mark.slow
 def test_select_csv(server):
     query = PREFIXES + "SELECT ?doc ?label WHERE { ?doc a ex:Policy ; rdfs:label ?label } ORDER BY ?doc"
     raw = _wrapper(server, query, CSV).query().convert()
@@ -188,6 +193,7 @@ def test_select_csv(server):
     assert rows[1:] == [[EX + key, label] for key, label in sorted(LABELS.items())]
 
 
+@pytest.mark.slow
 def test_select_tsv(server):
     query = PREFIXES + "SELECT ?doc ?label WHERE { ?doc a ex:Policy ; rdfs:label ?label } ORDER BY ?doc"
     raw = _wrapper(server, query, TSV).query().convert()
@@ -196,6 +202,7 @@ def test_select_tsv(server):
     assert lines[1:] == [f'<{EX}{key}>\t"{label}"@zh' for key, label in sorted(LABELS.items())]
 
 
+@pytest.mark.slow
 def test_get_post_form_and_post_body_agree(server):
     query = PREFIXES + "SELECT ?label WHERE { ex:doc1 rdfs:label ?label }"
     accept = {"Accept": "application/sparql-results+json"}
@@ -213,6 +220,7 @@ def test_get_post_form_and_post_body_agree(server):
     assert values == {LABELS["doc1"]}
 
 
+@pytest.mark.slow
 def test_select_xml(server):
     status, headers, body = _post_query(server, PREFIXES + "SELECT ?l WHERE { ex:doc3 rdfs:label ?l }",
                                         accept="application/sparql-results+xml")
@@ -221,12 +229,14 @@ def test_select_xml(server):
     assert LABELS["doc3"] in body.decode("utf-8")
 
 
+@pytest.mark.slow
 def test_ask(server):
     yes = _wrapper(server, PREFIXES + "ASK { ex:doc1 a ex:Policy }", JSON).query().convert()
     no = _wrapper(server, PREFIXES + "ASK { ex:doc1 a ex:Nothing }", JSON).query().convert()
     assert (yes["boolean"], no["boolean"]) == (True, False)
 
 
+@pytest.mark.slow
 def test_construct_turtle_parses(server):
     query = PREFIXES + "CONSTRUCT { ?d rdfs:label ?l } WHERE { ?d a ex:Policy ; rdfs:label ?l }"
     raw = _wrapper(server, query, TURTLE).query().convert()
@@ -235,6 +245,7 @@ def test_construct_turtle_parses(server):
     assert rdflib.Literal(LABELS["doc2"], lang="zh") in set(graph.objects())
 
 
+@pytest.mark.slow
 def test_describe_as_ntriples(server):
     status, headers, body = _post_query(server, PREFIXES + "DESCRIBE ex:doc2",
                                         accept="application/n-triples")
@@ -244,6 +255,7 @@ def test_describe_as_ntriples(server):
     assert rdflib.Literal(LABELS["doc2"], lang="zh") in set(graph.objects())
 
 
+@pytest.mark.slow
 def test_bad_query_is_a_400_with_the_engine_message(server):
     status, _, body = _post_query(server, "SELECT WHERE {")
     assert status == 400
@@ -256,6 +268,7 @@ def test_bad_query_is_a_400_with_the_engine_message(server):
 INSERT = f"INSERT DATA {{ <{EX}intruder> a <{EX}Policy> }}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["form", "update-body", "get", "update-path", "put"])
 def test_updates_are_refused_and_change_nothing(server, how):
     before = _count(server)
@@ -278,6 +291,7 @@ def test_updates_are_refused_and_change_nothing(server, how):
     assert ask["boolean"] is False
 
 
+@pytest.mark.slow
 def test_sparqlwrapper_update_gets_403(server):
     sparql = SPARQLWrapper(server.endpoint)
     sparql.setMethod(POST)
@@ -285,9 +299,11 @@ def test_sparqlwrapper_update_gets_403(server):
     sparql.setTimeout(CLIENT_TIMEOUT)
     with pytest.raises(urllib.error.HTTPError) as info:
         sparql.query()
+    info.value.close()
     assert info.value.code == 403
 
 
+@pytest.mark.slow
 def test_service_is_refused_and_nothing_is_contacted(server, listener):
     for query in (f"SELECT * WHERE {{ SERVICE <{listener.url}/sparql> {{ ?s ?p ?o }} }}",
                   f"select * where {{ service silent <{listener.url}/sparql> {{ ?s ?p ?o }} }}",
@@ -298,6 +314,7 @@ def test_service_is_refused_and_nothing_is_contacted(server, listener):
     assert listener.hits == []
 
 
+@pytest.mark.slow
 def test_from_an_http_iri_names_a_graph_and_fetches_nothing(server, listener):
     """Checked, not assumed: FROM / FROM NAMED / default-graph-uri read the local store only."""
     for query, params in (
@@ -337,6 +354,7 @@ def test_service_detection_spares(query):
     assert not mentions_service(query)
 
 
+@pytest.mark.slow
 def test_foreign_host_header_is_refused(server):
     status, _, _ = _request(server.url + "/", headers={"Host": "attacker.example"})
     assert status == 403
@@ -345,6 +363,7 @@ def test_foreign_host_header_is_refused(server):
 # ------------------------------------------------------------------ time limit
 
 
+@pytest.mark.slow
 def test_runaway_query_is_stopped_and_the_endpoint_recovers(site):
     server = site["server"]
     old_pid = server.child_pid
@@ -360,6 +379,7 @@ def test_runaway_query_is_stopped_and_the_endpoint_recovers(site):
     assert server.child_pid not in (None, old_pid)
 
 
+@pytest.mark.slow
 def test_requests_during_a_runaway_do_not_hang(server):
     """Queries before, during and after the restart all answer; one in flight when the
     runaway's engine is killed is retried on the new engine within its own deadline."""
@@ -405,6 +425,7 @@ def _foreign_hosts(text: str) -> set[str]:
     return {h for h in hosts if h not in ("127.0.0.1", "localhost", "::1")}
 
 
+@pytest.mark.slow
 def test_editor_page_lists_the_query_library(server):
     status, headers, body = _request(server.url + "/")
     assert status == 200
@@ -420,6 +441,7 @@ def test_editor_page_lists_the_query_library(server):
     assert examples["policy_labels"]["header"].startswith("列出所有政策及其标题\nList every policy")
 
 
+@pytest.mark.slow
 def test_editor_page_loads_nothing_from_other_hosts(server):
     """The page and every asset it references name no host but this one.
 
@@ -448,9 +470,33 @@ def test_editor_page_loads_nothing_from_other_hosts(server):
         assert not _PROTOCOL_RELATIVE.search(text), f"{ref} has a protocol-relative reference"
 
 
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium (make system-deps)")
+def test_editor_runs_a_query_in_a_browser_with_no_other_host_reachable(server, tmp_path):
+    """A person's view: the page runs a query and shows the Chinese labels in its table,
+    in a browser that cannot resolve any host but the loopback."""
+    query = PREFIXES + "SELECT ?doc ?label WHERE { ?doc a ex:Policy ; rdfs:label ?label } ORDER BY ?doc"
+    url = f"{server.url}/#" + urllib.parse.urlencode({"query": query, "run": ""})
+    done = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'profile'}",
+         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+         "--virtual-time-budget=10000", "--dump-dom", url],
+        capture_output=True, text=True, timeout=60, check=False)
+    dom = done.stdout
+    assert 'class="status ok"' in dom, dom[-2000:] + done.stderr[-2000:]
+    for key, label in LABELS.items():
+        assert f"ex:{key}" in dom and label in dom
+
+
 # ------------------------------------------------------------------ lifecycle
 
 
+@pytest.mark.slow
 def test_stop_kills_the_engine_and_frees_the_port(site):
     config = ServerConfig(graph_files=[site["graph"]], queries_dir=None, port=0, timeout_s=TIMEOUT_S)
     server = SparqlServer(config)
@@ -473,6 +519,7 @@ def test_defaults_bind_the_loopback():
     assert (config.host, config.port, config.timeout_s) == ("127.0.0.1", 7878, 10.0)
 
 
+@pytest.mark.slow
 def test_oversize_answer_is_refused(site):
     config = ServerConfig(graph_files=[site["graph"]], queries_dir=None, port=0, timeout_s=TIMEOUT_S,
                           max_result_bytes=10_000)
@@ -496,6 +543,7 @@ def test_bad_graph_files_raise_serve_error(tmp_path, content, match):
         SparqlServer(ServerConfig(graph_files=[graph], port=0)).start()
 
 
+@pytest.mark.slow
 def test_missing_queries_dir_raises_serve_error(site, tmp_path):
     config = ServerConfig(graph_files=[site["graph"]], queries_dir=tmp_path / "nope", port=0)
     with pytest.raises(ServeError, match="queries folder"):

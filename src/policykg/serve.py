@@ -214,9 +214,13 @@ def load_examples(queries_dir: Path | None) -> list[Example]:
                              hint="save it as UTF-8 text") from err
         header = _header_lines(text)
         name = path.relative_to(queries_dir).with_suffix("").as_posix()
-        title = next((line for line in header if line.strip()), name)
+        first = next((line for line in header if line.strip()), name)
+        title = _QUESTION_LABEL.sub("", first, count=1) or first
         examples.append(Example(name, title, "\n".join(header), text))
     return examples
+
+
+_QUESTION_LABEL = re.compile(r"^\s*(?:问题|Question)\s*[：:]\s*", re.IGNORECASE)
 
 
 def _header_lines(text: str) -> list[str]:
@@ -835,13 +839,13 @@ class SparqlServer:
 
     def stop(self) -> None:
         """Stop listening, kill the engine, delete the temporary store. Safe to call twice."""
-        if self._front is not None:
-            self._front.shutdown()
-            self._front.server_close()
-            self._front = None
-        if self._thread is not None:
+        if self._thread is not None:  # shutdown() would wait forever for a loop never started
+            self._front.shutdown()  # type: ignore[union-attr]
             self._thread.join(timeout=10)
             self._thread = None
+        if self._front is not None:
+            self._front.server_close()
+            self._front = None
         if self._engine is not None:
             self._engine.close()
             self._engine = None

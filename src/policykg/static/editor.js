@@ -53,26 +53,30 @@
     return "<" + iri + ">";
   }
 
+  // Exact term in Turtle-like syntax (shown as the cell's tooltip).
   function termText(term, prefixes) {
     if (!term) return "";
+    const iri = (value) => (prefixes ? compactIri(value, prefixes) : "<" + value + ">");
     switch (term.type) {
       case "uri":
-        return prefixes ? compactIri(term.value, prefixes) : "<" + term.value + ">";
+        return iri(term.value);
       case "bnode":
         return "_:" + term.value;
       case "triple": {
         const t = term.value;
         return "<< " + [t.subject, t.predicate, t.object].map((x) => termText(x, prefixes)).join(" ") + " >>";
       }
-      default: {
-        let text = term.value;
-        if (term["xml:lang"]) text += " @" + term["xml:lang"];
-        else if (term.datatype && !term.datatype.endsWith("#string")) {
-          text += " ^^" + (prefixes ? compactIri(term.datatype, prefixes) : "<" + term.datatype + ">");
-        }
-        return text;
-      }
+      default:
+        if (term["xml:lang"]) return JSON.stringify(term.value) + "@" + term["xml:lang"];
+        if (term.datatype) return JSON.stringify(term.value) + "^^" + iri(term.datatype);
+        return JSON.stringify(term.value);
     }
+  }
+
+  // What a reader wants to see: literals as their plain text, other terms as above.
+  function cellText(term, prefixes) {
+    if (!term) return "";
+    return term.type === "literal" || term.type === "typed-literal" ? term.value : termText(term, prefixes);
   }
 
   // ---- rendering
@@ -99,7 +103,9 @@
       tr.append(el("td", String(i + 1), "n"));
       for (const v of vars) {
         const term = row[v];
-        tr.append(el("td", termText(term, prefixes), term ? term.type : "unbound"));
+        const td = el("td", cellText(term, prefixes), term ? term.type : "unbound");
+        if (term) td.title = termText(term, prefixes);
+        tr.append(td);
       }
       body.append(tr);
     });
@@ -218,8 +224,10 @@
     $("example").addEventListener("change", (e) => showExample(e.target.value === "" ? -1 : Number(e.target.value)));
     await loadExamples();
     const hash = new URLSearchParams(location.hash.slice(1));
+    if (hash.has("format") && FORMATS[hash.get("format")]) $("format").value = hash.get("format");
     if (hash.has("query")) {
       $("query").value = hash.get("query");
+      if (hash.has("run")) run(); // a shared link that runs: #query=…&run
     } else if (examples.length) {
       $("example").value = "0";
       showExample(0);
