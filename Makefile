@@ -21,7 +21,7 @@ system-deps:
 	sh scripts/install_system_deps.sh
 
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_build.py
