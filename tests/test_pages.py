@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -164,3 +165,10 @@ def test_no_sparql_in_the_module():
     import policykg.pages as module
     source = open(module.__file__, encoding="utf-8").read()
     assert not re.search(r"\bSELECT\b|\bPREFIX\b|\bWHERE\s*\{", source)
+
+
+def test_committed_pages_equal_a_fresh_rendering(committed_graph, tmp_path):
+    """graph/*.html, *.graphml, *.gexf are what `make graph` writes today."""
+    root = Path(__file__).resolve().parents[1] / "graph"
+    for path in write_pages(committed_graph, tmp_path):
+        assert (root / path.name).read_bytes() == path.read_bytes(), f"graph/{path.name} is stale: run 'make graph'"

@@ -209,13 +209,17 @@ def _zh_number(n: int) -> str:
 # ---------------------------------------------------------------- unit network
 
 
+#: Fill colours of the communities on the unit page (the unit shape stays; colour-blind-safe palette).
+COMMUNITY_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#999999")
+
+
 def unit_network(rdf_graph: Graph) -> nx.Graph:
     """The page graph of the co-responsibility network.
 
     Units only; an edge per pair of units sharing key tasks, ``weight`` = the
     number shared (the page draws width by weight) and ``kind="shared"``.
     Nodes carry ``group`` (their Louvain community, as in ``policykg
-    analyze``), ``pillars`` (of the tasks they are assigned to) and a hover
+    analyze``) and are filled with that community's colour, ``pillars`` (of the tasks they are assigned to) and a hover
     text with the unit's type and the tasks it leads and co-operates on.
     """
     bipartite = analyze.task_unit_graph(rdf_graph)
@@ -237,6 +241,7 @@ def unit_network(rdf_graph: Graph) -> nx.Graph:
         head.append(f"协作单位 {projection.degree(n)} 个，共同任务合计 "
                     f"{projection.degree(n, weight='weight')} 项次；社区 {community[n]}")
         g.add_node(n, label=attrs["label"], kind="unit", group=f"社区 {community[n]}",
+                   color=COMMUNITY_COLOURS[(community[n] - 1) % len(COMMUNITY_COLOURS)],
                    title="\n".join(head + _task_lines(roles, tasks)),
                    pillars=_sorted_pillars({tasks[no]["pillar"] for no in numbers}, order))
     for a, b, attrs in sorted(projection.edges(data=True)):

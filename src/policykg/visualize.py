@@ -98,15 +98,15 @@ class EdgeStyle:
 
 
 KIND_STYLES: Mapping[str, KindStyle] = {
-    "pillar": KindStyle("支柱", "#2a9d8f", "hexagon"),
-    "task": KindStyle("任务", "#4e79a7", "dot"),
-    "measure": KindStyle("措施", "#c9a227", "triangleDown"),
+    "pillar": KindStyle("总体任务", "#2a9d8f", "hexagon"),
+    "task": KindStyle("重点工作", "#4e79a7", "dot"),
+    "measure": KindStyle("落实举措", "#c9a227", "triangleDown"),
     "target": KindStyle("目标", "#59a14f", "star"),
     "unit": KindStyle("单位", "#f28e2b", "square"),
     "person": KindStyle("人员", "#e15759", "triangle"),
     "document": KindStyle("文件", "#b07aa1", "diamond"),
     "topic": KindStyle("主题", "#ff9da7", "dot"),
-    "phase": KindStyle("阶段", "#9c755f", "square"),
+    "phase": KindStyle("实施阶段", "#9c755f", "square"),
 }
 #: Style for kinds not in the legend; its label is replaced by the kind itself.
 DEFAULT_STYLE = KindStyle("其他", "#9d9d9d", "dot")
@@ -115,8 +115,11 @@ EDGE_STYLES: Mapping[str, EdgeStyle] = {
     "lead": EdgeStyle("牵头", "#5a5a5a"),
     "co": EdgeStyle("配合", "#9a9a9a", (6, 4)),
     "leader": EdgeStyle("分管领导", "#c0504d"),
-    "liaison": EdgeStyle("联络人", "#8e7cc3", (2, 4)),
+    "liaison": EdgeStyle("联络员", "#8e7cc3", (2, 4)),
     "shared": EdgeStyle("共同任务", "#2a9d8f"),
+    "pillar": EdgeStyle("所属总体任务", "#7fc4bb"),
+    "phase": EdgeStyle("实施阶段", "#c4a68f", (2, 6)),
+    "topic": EdgeStyle("主题", "#f4c2c9", (2, 6)),
 }
 _DEFAULT_EDGE = EdgeStyle("关联", "#b0b0b0")
 
@@ -288,15 +291,18 @@ def _build_network(g: nx.Graph, styles: Mapping[str, KindStyle]) -> Network:
         kind = _kind(attrs)
         style = _style(kind, styles)
         label = labels[n]
+        fill = str(attrs.get("color") or style.color)   # e.g. a community colour; shape stays the kind's
+        if not _COLOR_RE.fullmatch(fill):
+            raise ValueError(f"node {n!r}: colour must be #rrggbb, got {fill!r}")
         net.add_node(
             ids[n],
             label=label,
             shape=style.shape,
             color={
-                "background": style.color,
+                "background": fill,
                 "border": style.color,
-                "highlight": {"background": style.color, "border": "#111111"},
-                "hover": {"background": style.color, "border": "#111111"},
+                "highlight": {"background": fill, "border": "#111111"},
+                "hover": {"background": fill, "border": "#111111"},
             },
             size=node_size(g.degree(n)),
             x=pos[n][0],

@@ -79,7 +79,7 @@
     var n = byId[id];
     if (!n) { details.hidden = true; return; }
     var meta = [kindLabels[n.kind] || n.kind, "关联 " + n.degree];
-    if (n.pillars.length) { meta.push("支柱：" + n.pillars.join("、")); }
+    if (n.pillars.length) { meta.push("总体任务：" + n.pillars.join("、")); }
     if (n.groupName) { meta.push("分组：" + n.groupName); }
     document.getElementById("pkg-details-label").textContent = n.label;
     document.getElementById("pkg-details-meta").textContent = meta.join(" · ");
