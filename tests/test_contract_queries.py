@@ -5,7 +5,6 @@ from __future__ import annotations
 from itertools import combinations
 
 import pytest
-
 from golden import KEY_TASKS, NARRATIVE, PILLARS, QUANTITIES
 
 COLUMNS = ["no", "title", "pillar", "lead_units", "co_units", "leader", "liaison", "phase", "n_targets",

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policykg.normalize import UNCLASSIFIED, canonical_unit, collect_units, parse_phase, person_name
+from policykg.normalize import (
+    UNCLASSIFIED,
+    canonical_unit,
+    collect_units,
+    parse_phase,
+    person_name,
+)
 
 
 @pytest.mark.parametrize("text,start,end,ongoing", [

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policykg.readers import READERS, detect_reader, read_assignment, read_columns, split_units
+from policykg.readers import (
+    READERS,
+    detect_reader,
+    read_assignment,
+    read_columns,
+    split_units,
+)
 
 
 @pytest.mark.parametrize("text,reader,lead,co,responsible", [

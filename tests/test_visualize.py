@@ -15,7 +15,14 @@ import networkx as nx
 import pytest
 
 from policykg import visualize
-from policykg.visualize import KIND_STYLES, KindStyle, edge_width, node_size, render_page, write_page
+from policykg.visualize import (
+    KIND_STYLES,
+    KindStyle,
+    edge_width,
+    node_size,
+    render_page,
+    write_page,
+)
 
 
 def _load_helper():

@@ -21,7 +21,6 @@ import io
 import itertools
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -31,6 +30,7 @@ import networkx as nx
 from rdflib import Graph
 
 from .query import display_width, find_query, run_query, to_table
+from .store import write_text_atomic
 
 __all__ = [
     "analysis_report",
@@ -346,7 +346,7 @@ def write_network_files(rdf_graph: Graph, out_dir: str | os.PathLike[str]) -> li
         safe = _export_safe(g)
         for suffix, text in (("graphml", _graphml(safe)), ("gexf", _gexf(safe))):
             path = out / f"{stem}.{suffix}"
-            _write_atomic(path, text)
+            write_text_atomic(path, text)
             written.append(path)
     return written
 
@@ -390,14 +390,3 @@ def _gexf(g: nx.Graph) -> str:
     return _GEXF_DATE.sub("", buffer.getvalue().decode("utf-8"), count=1)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and ``os.replace``: never half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

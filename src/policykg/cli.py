@@ -56,6 +56,7 @@ def cmd_queries(args) -> int:
 
 def cmd_validate(args) -> int:
     from rdflib import Graph
+
     from .validate import validate_graph
     result = validate_graph(Graph().parse(_graph_file(args)))
     print(result.text if not result.conforms else "conforms")

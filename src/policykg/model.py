@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-
 # ---------------------------------------------------------------- read
 
 
@@ -188,6 +187,7 @@ class Item:
     spans: tuple[LineSpan, ...]
     quantities: tuple[Quantity, ...] = ()
     references: tuple[DocumentReference, ...] = ()
+    due_year: int | None = None
 
 
 @dataclass(frozen=True)

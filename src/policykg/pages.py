@@ -27,7 +27,7 @@ import networkx as nx
 from rdflib import Graph
 
 from . import analyze
-from .query import display_width, find_query, run_query
+from .query import clip_text, find_query, run_query
 
 __all__ = ["full_graph", "unit_network", "write_pages"]
 
@@ -43,18 +43,6 @@ ROLE_ZH = {"lead": "牵头", "co": "配合", "leader": "分管领导", "liaison"
 def _rows(rdf_graph: Graph, name: str) -> list[dict[str, Any]]:
     columns, rows = run_query(rdf_graph, find_query(name))
     return [dict(zip(columns, row)) for row in rows]
-
-
-def _clip(text: str, width: int) -> str:
-    """``text`` cut to ``width`` display columns with an ellipsis (CJK counts double)."""
-    if display_width(text) <= width:
-        return text
-    out = ""
-    for ch in text:
-        if display_width(out + ch) > width - 2:
-            return out + "…"
-        out += ch
-    return out
 
 
 def _task_ref(task: dict[str, Any]) -> str:
@@ -120,7 +108,7 @@ def full_graph(rdf_graph: Graph) -> nx.Graph:
             lines.append("全市目标：")
             lines += [f"{x['target_no']}. {x['text']}" for x in targets[no]]
         lines.append(f"落实举措：{t['n_measures']} 项")
-        g.add_node(analyze.task_node(no), label=_clip(f"{no}. {t['title']}", LABEL_WIDTH), kind="task",
+        g.add_node(analyze.task_node(no), label=clip_text(f"{no}. {t['title']}", LABEL_WIDTH), kind="task",
                    title="\n".join(lines), pillars=[t["pillar"]], number=int(no))
         g.add_edge(analyze.task_node(no), f"pillar:{t['pillar_no']}", kind="pillar", weight=OTHER_WEIGHT)
 

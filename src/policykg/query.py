@@ -24,8 +24,8 @@ import io
 import json
 import re
 import unicodedata
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -176,7 +176,8 @@ def display_width(text: str) -> int:
 
 
 def to_table(columns, rows, max_width: int = 60) -> str:
-    cells = [[_clip(str(c), max_width) for c in columns]] + [[_clip(str(v), max_width) for v in r] for r in rows]
+    cells = [[clip_text(str(c), max_width) for c in columns]] + [[clip_text(str(v), max_width) for v in r]
+                                                                  for r in rows]
     widths = [max(display_width(r[i]) for r in cells) for i in range(len(columns))]
 
     def line(row):
@@ -186,7 +187,8 @@ def to_table(columns, rows, max_width: int = 60) -> str:
     return "\n".join([line(cells[0]), sep] + [line(r) for r in cells[1:]]) + "\n"
 
 
-def _clip(text: str, width: int) -> str:
+def clip_text(text: str, width: int) -> str:
+    """``text`` on one line, cut to ``width`` display columns with an ellipsis (CJK counts double)."""
     text = text.replace("\n", " ")
     if display_width(text) <= width:
         return text

@@ -14,7 +14,14 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS, TIM
 
 from .iri import Minter
 from .lexicon import scheme_graph, topics
-from .model import (Assignment, DocumentReference, Item, LineSpan, LinkedDocument, Quantity)
+from .model import (
+    Assignment,
+    DocumentReference,
+    Item,
+    LineSpan,
+    LinkedDocument,
+    Quantity,
+)
 from .vocab import ELI, PKG
 
 GOVERNMENT_TYPES = {"government-department", "party-department", "party-coordination-office",
@@ -312,6 +319,8 @@ class _Mapper:
                 item = self.iri.target(task.number, target.ordinal)
                 self.add(node, PKG.hasTarget, item)
                 self.item(item, PKG.Target, target)
+                if target.due_year is not None:
+                    self.add(item, PKG.dueYear, Literal(str(target.due_year), datatype=XSD.gYear))
                 self.quantities(item, target.quantities, target.spans[0])
             for measure in task.measures:
                 item = self.iri.measure(task.number, measure.ordinal)

@@ -32,7 +32,8 @@ def build_report(linked: LinkedDocument, graph: Graph, validation, *, version: s
             "narrative_measures": len(x.narrative), "provisions": len(x.provisions),
             "pillars": len(x.pillars), "units": len(linked.units), "persons": len(linked.persons),
             "phases": len(linked.phases), "referenced_documents": len(references),
-            "measure_task_links": len(linked.links), "triples": len(graph),
+            "measure_task_links": sum(1 for link in linked.links if link.asserted),
+            "measure_task_candidates": len(linked.links), "triples": len(graph),
         },
         "layout_lines": {reason: count for reason, count in sorted(layout.items())},
         "unmapped_lines": [{"line": n.line, "text": x.source.line(n.line), "reason": n.reason}
@@ -48,7 +49,8 @@ def summary_lines(report: dict) -> list[str]:
         f"{report['document']['title']} ({report['document']['issued']}, {report['source']['file']})",
         f"  key tasks {c['key_tasks']} (from {c['table_rows']} table rows), targets {c['targets']}, "
         f"measures {c['measures']}, quantities {c['target_quantities']} (+{c['goal_quantities']} in goals)",
-        f"  narrative measures {c['narrative_measures']} → {c['measure_task_links']} task links, "
+        f"  narrative measures {c['narrative_measures']} → {c['measure_task_links']} task links "
+        f"(of {c['measure_task_candidates']} scored candidates), "
         f"goals {c['goals']}, provisions {c['provisions']}, pillars {c['pillars']}",
         f"  units {c['units']}, persons {c['persons']}, phases {c['phases']}, "
         f"referenced documents {c['referenced_documents']}, triples {c['triples']}",

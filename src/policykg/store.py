@@ -66,6 +66,20 @@ def report_bytes(report: dict) -> bytes:
     return (json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder and ``os.replace``: never half a file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
 def write_outputs(files: dict[str, bytes], out_dir: Path) -> list[Path]:
     """Write ``files`` into ``out_dir`` atomically per file, after all are staged."""
     out_dir = Path(out_dir)

@@ -24,7 +24,6 @@ import math
 import numbers
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +35,8 @@ import networkx as nx
 import numpy as np
 import pyvis
 from pyvis.network import Network
+
+from .store import write_text_atomic
 
 __all__ = [
     "DEFAULT_STYLE",
@@ -513,14 +514,4 @@ def write_page(g: nx.Graph, path: str | os.PathLike[str], **kw: Any) -> None:
     renamed over ``path``, so a reader never sees a half-written page and a
     failed render leaves the previous page (and no temp file) behind.
     """
-    html = render_page(g, **kw)
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(html)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_text_atomic(Path(path), render_page(g, **kw))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..model import Block, Goal, LineSpan, NarrativeMeasure, Pillar, Provision, Section
+from ..model import Block, Goal, NarrativeMeasure, Pillar, Provision, Section
 from ..numerals import chinese_to_int
 from ..readers import read_assignment
 from .quantities import find_quantities

@@ -172,6 +172,19 @@ def find_quantities(text: str) -> tuple[Quantity, ...]:
     return tuple(_with_year(c, years) for c in kept)
 
 
+def due_year(text: str) -> int | None:
+    """The first due year a text states (到2025年, 2023年底前 …), quantities or not.
+
+    >>> due_year("2023年底前，审查一批涉及市场主体经济活动的政策措施"), due_year("排查2023年以来招投标项目")
+    (2023, None)
+    """
+    if not isinstance(text, str) or not text:
+        return None
+    plain = text.translate(_FULLWIDTH)
+    years = _due_years(plain, _masked(plain))
+    return years[0][1] if years else None
+
+
 # ---------------------------------------------------------------- candidates
 
 

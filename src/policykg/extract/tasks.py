@@ -12,11 +12,19 @@ import re
 from dataclasses import replace
 
 from ..errors import StructureError
-from ..model import Cell, KeyTask, LayoutNote, Leadership, LineSpan, Pillar, Table, TableRow
+from ..model import (
+    Cell,
+    KeyTask,
+    LayoutNote,
+    Leadership,
+    Pillar,
+    Table,
+    TableRow,
+)
 from ..numerals import chinese_to_int
 from ..readers import read_assignment, read_columns
 from .items import merge_items
-from .quantities import find_quantities
+from .quantities import due_year, find_quantities
 from .references import find_references
 
 _TASK = re.compile(r"^（(?P<numeral>[一二三四五六七八九十百]+)）\s*(?P<title>.+)$", re.S)
@@ -119,7 +127,7 @@ def _task(table: Table, number: int, rows: list[TableRow], pillar: int, pillar_w
                              path=path, line=serial.span.start)
     targets, target_notes = merge_items([c for c in (_cell(table, r, "targets") for r in rows) if c])
     measures, measure_notes = merge_items([c for c in (_cell(table, r, "measures") for r in rows) if c])
-    targets = tuple(replace(t, quantities=find_quantities(t.text),
+    targets = tuple(replace(t, quantities=find_quantities(t.text), due_year=due_year(t.text),
                             references=find_references(t.text, t.spans[0])) for t in targets)
     measures = tuple(replace(m, references=find_references(m.text, m.spans[0])) for m in measures)
     phase = _same_text(table, rows, "phase", path)
