@@ -82,3 +82,25 @@ def topic_keys(extraction) -> dict[str, tuple[str, ...]]:
     for measure in extraction.narrative:
         out[f"narrative:{measure.pillar}:{measure.ordinal}"] = topic_slugs(measure.text)
     return out
+
+
+def unit_mentions(extraction) -> dict[str, tuple[str, ...]]:
+    """Units each item, narrative measure and provision names in its text.
+
+    Keys as in :func:`topic_keys`, plus ``target:3:1`` and ``provision:<line>``.
+    """
+    from .nlp import mentioned_units
+
+    out: dict[str, tuple[str, ...]] = {}
+    for task in extraction.tasks:
+        for kind, items in (("target", task.targets), ("measure", task.measures)):
+            for item in items:
+                if found := mentioned_units(item.text):
+                    out[f"{kind}:{task.number}:{item.ordinal}"] = found
+    for measure in extraction.narrative:
+        if found := mentioned_units(measure.text):
+            out[f"narrative:{measure.pillar}:{measure.ordinal}"] = found
+    for provision in extraction.provisions:
+        if found := mentioned_units(provision.text):
+            out[f"provision:{provision.span.start}"] = found
+    return out

@@ -367,3 +367,4 @@ class LinkedDocument:
     topics: dict[str, tuple[str, ...]]
     links: tuple[MeasureLink, ...]
     unmapped: tuple[LayoutNote, ...]
+    mentions: dict[str, tuple[str, ...]] = field(default_factory=dict)

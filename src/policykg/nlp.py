@@ -7,7 +7,10 @@ What it does for us:
 * person-name recognition (``nr``) for leader cells written on one line;
 * topic tagging: a measure is about 金融 when its tokens meet that topic's
   keywords in ``lexicon/topics.ttl`` (keywords are added to the dictionary too);
-* content tokens for the token-overlap linking of narrative measures to tasks.
+* content tokens for the token-overlap linking of narrative measures to tasks;
+* organisation tagging: the units a measure or provision names in its text
+  (``下设办公室在市发改局``), told apart from other cities' bodies by the
+  place-name tag (``ns``) of the token before them.
 
 We use a private ``jieba.Tokenizer`` (never the global one) whose cache lives
 in the system temp dir; its loading messages go to a logger we silence.
@@ -85,6 +88,37 @@ def person_names(text: str) -> list[str]:
 def organisations(text: str) -> list[str]:
     """Organisation tokens (``nt``), e.g. the units of a sentence."""
     return [w.word for w in _pos_tokenizer().lcut(text) if w.flag == "nt"]
+
+
+def mentioned_units(text: str) -> tuple[str, ...]:
+    """Canonical names of the units a sentence names, in order, each once.
+
+    The user dictionary makes every unit name one token. A name written after a
+    place name belongs to another jurisdiction (``温州市市场监管局`` cuts as
+    ``温州`` + ``市市场监管局``): jieba's part-of-speech tag ``ns`` on the token
+    before it says so, and it is not ours.
+
+    >>> mentioned_units("积极沟通省、温州市市场监管局，下设办公室在市发改局")
+    ('市发改局',)
+    """
+    entries = unit_entries()
+    found: list[str] = []
+    offset = 0
+    for token in _cut(text):
+        start = text.find(token, offset)
+        offset = start + len(token)
+        entry = entries.get(token)
+        if entry is None or entry.name in found or _after_place_name(text[max(0, start - 6):start]):
+            continue
+        found.append(entry.name)
+    return tuple(found)
+
+
+def _after_place_name(before: str) -> bool:
+    if not before:
+        return False
+    words = _pos_tokenizer().lcut(before)
+    return bool(words) and words[-1].flag.startswith("ns")
 
 
 def topic_slugs(text: str) -> tuple[str, ...]:

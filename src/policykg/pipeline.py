@@ -10,7 +10,7 @@ from rdflib import Graph
 from . import __version__
 from .errors import ValidationError
 from .extract import extract, unmapped_lines
-from .link import link_measures, topic_keys
+from .link import link_measures, topic_keys, unit_mentions
 from .model import Extraction, LinkedDocument
 from .normalize import collect_persons, collect_phases, collect_units
 from .rdf import to_graph
@@ -33,12 +33,12 @@ class BuildResult:
 
 
 def link_document(extraction: Extraction) -> LinkedDocument:
-    """Normalise names and link records: units, persons, phases, topics, measure→task."""
+    """Normalise names and link records: units, persons, phases, topics, measure→task, mentions."""
     return LinkedDocument(extraction=extraction, units=collect_units(extraction),
                           persons=collect_persons(extraction), phases=collect_phases(extraction),
                           topics=topic_keys(extraction),
                           links=link_measures(extraction.narrative, extraction.tasks),
-                          unmapped=unmapped_lines(extraction))
+                          unmapped=unmapped_lines(extraction), mentions=unit_mentions(extraction))
 
 
 def build(source_path: str | Path) -> BuildResult:

@@ -167,6 +167,7 @@ class _Mapper:
                 self.add(node, DCTERMS.title, zh(provision.title))
                 self.add(node, RDFS.label, zh(provision.title))
             self.add(node, PKG.text, zh(provision.text))
+            self.mentions(node, f"provision:{provision.span.start}")
             for ref in provision.references:
                 self.reference(ref, node)
             self.derived(node, provision.span)
@@ -189,6 +190,10 @@ class _Mapper:
             self.add(node, SKOS.prefLabel, zh(pillar.name))
             self.add(node, RDFS.label, zh(pillar.name))
             self.derived(node, *pillar.spans)
+
+    def mentions(self, node: URIRef, key: str) -> None:
+        for name in self.linked.mentions.get(key, ()):
+            self.add(node, PKG.mentionsUnit, self.unit_node(name))
 
     def subjects(self, node: URIRef, key: str) -> None:
         for slug in self.linked.topics.get(key, ()):
@@ -278,6 +283,7 @@ class _Mapper:
                 self.add(node, PKG.inSection, section)
             self.assignment(node, measure.assignment)
             self.subjects(node, f"narrative:{measure.pillar}:{measure.ordinal}")
+            self.mentions(node, f"narrative:{measure.pillar}:{measure.ordinal}")
             for ref in measure.references:
                 self.reference(ref, node)
             for link in links.get((measure.pillar, measure.ordinal), []):
@@ -322,11 +328,13 @@ class _Mapper:
                 if target.due_year is not None:
                     self.add(item, PKG.dueYear, Literal(str(target.due_year), datatype=XSD.gYear))
                 self.quantities(item, target.quantities, target.spans[0])
+                self.mentions(item, f"target:{task.number}:{target.ordinal}")
             for measure in task.measures:
                 item = self.iri.measure(task.number, measure.ordinal)
                 self.add(node, PKG.hasMeasure, item)
                 self.item(item, PKG.Measure, measure)
                 self.subjects(item, f"measure:{task.number}:{measure.ordinal}")
+                self.mentions(item, f"measure:{task.number}:{measure.ordinal}")
             self.derived(node, *task.spans)
 
     def item(self, node: URIRef, cls: URIRef, item: Item) -> None:

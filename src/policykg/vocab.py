@@ -67,6 +67,7 @@ class PKG(DefinedNamespace):
     leadUnit: URIRef
     leaderInCharge: URIRef
     liaison: URIRef
+    mentionsUnit: URIRef
     linkScore: URIRef
     linkedTask: URIRef
     noticeTitle: URIRef
