@@ -177,14 +177,34 @@ def normalise_person(name: str) -> str:
     return _PERSON_PAD.sub("", name)
 
 
+def split_person_names(line: str) -> list[str]:
+    """The names on one line of a 分管领导/联络员 cell, as written.
+
+    ``叶  茹`` is one padded name; ``陈宋淼 林良卡`` or ``陈宋淼、林良卡`` are two;
+    ``叶茹王旭勇`` run together is split by jieba's person-name tags, but only
+    when the tagged names cover the whole line.
+
+    >>> split_person_names("叶  茹"), split_person_names("陈宋淼 林良卡"), split_person_names("叶茹王旭勇")
+    (['叶  茹'], ['陈宋淼', '林良卡'], ['叶茹', '王旭勇'])
+    """
+    if _NAME_SEPARATORS.search(line):
+        return [part.strip() for part in _NAME_SEPARATORS.split(line) if part.strip()]
+    parts = line.split()
+    if len(parts) > 1 and all(len(part) >= 2 for part in parts):
+        return parts
+    name = normalise_person(line)
+    if len(name) <= 4:
+        return [line]
+    from ..nlp import person_names   # jieba loads only for this rare layout
+    found = person_names(name)
+    return found if "".join(found) == name else [line]
+
+
 def _leadership(table: Table, rows: list[TableRow], path: str) -> Leadership:
     cell = _same_text(table, rows, "leadership", path)
     if cell is None:
         raise StructureError("task has no 分管领导/联络员", path=path, line=rows[0].span.start)
-    names = [(n, t.strip()) for n, t in cell.lines if t.strip()]
-    if len(names) == 1 and _NAME_SEPARATORS.search(names[0][1]):
-        n, text = names[0]
-        names = [(n, part) for part in _NAME_SEPARATORS.split(text) if part.strip()]
+    names = [(n, name) for n, t in cell.lines if t.strip() for name in split_person_names(t.strip())]
     if not 1 <= len(names) <= 2 or any(len(normalise_person(t)) > 4 for _, t in names):
         raise StructureError(f"分管领导/联络员 cell {cell.text!r} is not one or two person names",
                              path=path, line=cell.span.start,
