@@ -57,6 +57,11 @@ class _Mapper:
     def add(self, s, p, o) -> None:
         self.g.add((s, p, o))
 
+    def titled(self, node: URIRef, title: str) -> None:
+        """dcterms:title for the documents' vocabulary, rdfs:label for every generic tool."""
+        self.add(node, DCTERMS.title, zh(title))
+        self.add(node, RDFS.label, zh(title))
+
     # ------------------------------------------------------------ provenance
     def derived(self, node: URIRef, *spans: LineSpan) -> None:
         source = self.iri.source_file(self.x.source.sha256)
@@ -83,8 +88,7 @@ class _Mapper:
     def document(self) -> None:
         h, doc = self.x.header, self.iri.doc
         self.add(doc, RDF.type, PKG.PolicyDocument)
-        self.add(doc, DCTERMS.title, zh(h.title))
-        self.add(doc, RDFS.label, zh(h.title))
+        self.titled(doc, h.title)
         self.add(doc, PKG.noticeTitle, zh(h.notice_title))
         self.add(doc, DCTERMS.issued, Literal(h.issued.isoformat(), datatype=XSD.date))
         issuer = self.unit_node(h.issuer)
@@ -103,16 +107,14 @@ class _Mapper:
             task_list = self.iri.task_list()
             self.add(doc, PKG.hasTaskList, task_list)
             self.add(task_list, RDF.type, PKG.TaskList)
-            self.add(task_list, DCTERMS.title, zh(h.attachment_title))
-            self.add(task_list, RDFS.label, zh(h.attachment_title))
+            self.titled(task_list, h.attachment_title)
             self.add(task_list, DCTERMS.isPartOf, doc)
             self.derived(task_list, *(h.spans[k] for k in ("attachment", "attachment_title") if k in h.spans))
 
     def reference(self, ref: DocumentReference, subject: URIRef | None = None) -> URIRef:
         node = self.iri.work(ref.title)
         self.add(node, RDF.type, PKG.ReferencedDocument)
-        self.add(node, DCTERMS.title, zh(ref.title))
-        self.add(node, RDFS.label, zh(ref.title))
+        self.titled(node, ref.title)
         if ref.number:
             self.add(node, ELI.id_local, Literal(ref.number))
         self.derived(node, ref.span)
@@ -128,8 +130,7 @@ class _Mapper:
             self.add(self.iri.doc, PKG.hasSection, node)
             self.add(node, RDF.type, PKG.Section)
             self.add(node, PKG.number, Literal(section.number))
-            self.add(node, DCTERMS.title, zh(section.title))
-            self.add(node, RDFS.label, zh(section.title))
+            self.titled(node, section.title)
             self.add(node, DCTERMS.isPartOf, self.iri.doc)
             self.derived(node, section.span)
 
@@ -164,8 +165,7 @@ class _Mapper:
             self.add(node, PKG.inSection, section)
             self.add(node, PKG.ordinal, Literal(provision.ordinal))
             if provision.title:
-                self.add(node, DCTERMS.title, zh(provision.title))
-                self.add(node, RDFS.label, zh(provision.title))
+                self.titled(node, provision.title)
             self.add(node, PKG.text, zh(provision.text))
             self.mentions(node, f"provision:{provision.span.start}")
             for ref in provision.references:
@@ -309,8 +309,7 @@ class _Mapper:
             self.add(node, RDF.type, PKG.KeyTask)
             self.add(node, PKG.taskNumber, Literal(task.number))
             self.add(node, SKOS.notation, Literal(f"（{task.numeral}）"))
-            self.add(node, DCTERMS.title, zh(task.title))
-            self.add(node, RDFS.label, zh(task.title))
+            self.titled(node, task.title)
             if task.serial is not None:
                 self.add(node, PKG.serialNumber, Literal(task.serial))
             self.add(node, PKG.hasPillar, self.iri.pillar(task.pillar))
