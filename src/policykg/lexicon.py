@@ -3,6 +3,7 @@
 * ``units.tsv``       — unit names as documents write them, full names, types, aliases.
 * ``unit_types.ttl``  — the SKOS scheme of unit types.
 * ``topics.ttl``      — the SKOS scheme of policy topics, with jieba-style keywords.
+* ``places.tsv``      — place names that mark another jurisdiction's bodies.
 """
 
 from __future__ import annotations
@@ -74,3 +75,14 @@ def topics() -> tuple[Topic, ...]:
                          label_zh=labels.get("zh", ""), label_en=labels.get("en", ""),
                          keywords=tuple(sorted(str(k) for k in graph.objects(concept, SKOS.hiddenLabel)))))
     return tuple(sorted(out, key=lambda t: t.slug))
+
+
+@lru_cache(maxsize=None)
+def place_names() -> frozenset[str]:
+    """Place names (provinces, nearby prefectures and counties) from ``places.tsv``.
+
+    A unit name written right after one of them (``温州市市场监管局``) is that
+    place's body, not the document's own.
+    """
+    with lexicon_path("places.tsv").open(encoding="utf-8", newline="") as fh:
+        return frozenset(row["name"] for row in csv.DictReader(fh, delimiter="\t"))

@@ -25,14 +25,20 @@ MAX_LINKS = 3
 ASSERT_SHARE = 0.44
 
 
-def task_text(task: KeyTask) -> str:
-    return "".join([task.title] + [i.text for i in task.targets] + [i.text for i in task.measures])
+def task_tokens(task: KeyTask) -> set[str]:
+    """Content tokens of a task: its title and every item, each cut on its own.
+
+    Cutting items one by one (not their concatenation) keeps words from being
+    glued across item boundaries, and reuses the cuts that topic tagging makes.
+    """
+    texts = [task.title] + [i.text for i in task.targets] + [i.text for i in task.measures]
+    return {token for text in texts for token in tokens(text)}
 
 
 def link_measures(narrative: tuple[NarrativeMeasure, ...], tasks: tuple[KeyTask, ...]) -> tuple[MeasureLink, ...]:
     """Links ranked by score; every narrative measure gets at least its best task."""
-    task_tokens = {t.number: set(tokens(task_text(t))) for t in tasks}
-    df = Counter(tok for toks in task_tokens.values() for tok in toks)
+    by_task = {t.number: task_tokens(t) for t in tasks}
+    df = Counter(tok for toks in by_task.values() for tok in toks)
     n = len(tasks)
     idf = {tok: math.log((n + 1) / (count + 0.5)) for tok, count in df.items()}
     links: list[MeasureLink] = []
@@ -43,7 +49,7 @@ def link_measures(narrative: tuple[NarrativeMeasure, ...], tasks: tuple[KeyTask,
         for task in tasks:
             if task.pillar != measure.pillar:
                 continue
-            shared = words & task_tokens[task.number]
+            shared = words & by_task[task.number]
             score = sum(idf[w] for w in shared)
             unit_shared = bool(units & set(task.assignment.all_units))
             if unit_shared:
