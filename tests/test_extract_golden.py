@@ -135,4 +135,7 @@ def test_extract_references_with_document_numbers(tasks):
 
 def test_extract_every_non_blank_line_is_mapped(built):
     assert built.report["unmapped_lines"] == []
-    assert built.report["layout_lines"]["table header row"] == 8
+    layout = built.report["layout_lines"]
+    assert layout["table header row"] == list(range(36, 44))
+    # task 3's continued row repeats its two targets (L118, L119); task 17 its one (L341)
+    assert layout["item repeated on the continued row of a page split"] == [118, 119, 341, 399, 400, 401]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from rdflib import Graph
 
 from .model import LinkedDocument
@@ -16,7 +14,9 @@ def build_report(linked: LinkedDocument, graph: Graph, validation, *, version: s
     references = {r.title for task in x.tasks for i in task.targets + task.measures for r in i.references}
     references |= {r.title for m in x.narrative for r in m.references} | {r.title for r in x.header.implements}
     references |= {r.title for p in x.provisions for r in p.references}
-    layout = Counter(note.reason for note in x.layout_notes)
+    layout: dict[str, list[int]] = {}
+    for note in sorted(x.layout_notes, key=lambda n: n.line):
+        layout.setdefault(note.reason, []).append(note.line)
     return {
         "policykg_version": version,
         "source": {"file": x.source.name, "sha256": x.source.sha256, "encoding": x.source.encoding,
@@ -35,7 +35,7 @@ def build_report(linked: LinkedDocument, graph: Graph, validation, *, version: s
             "measure_task_links": sum(1 for link in linked.links if link.asserted),
             "measure_task_candidates": len(linked.links), "triples": len(graph),
         },
-        "layout_lines": {reason: count for reason, count in sorted(layout.items())},
+        "layout_lines": dict(sorted(layout.items())),
         "unmapped_lines": [{"line": n.line, "text": x.source.line(n.line), "reason": n.reason}
                            for n in linked.unmapped],
         "units_not_in_lexicon": sorted(k for k, u in linked.units.items() if u.unit_type == UNCLASSIFIED),
@@ -54,7 +54,7 @@ def summary_lines(report: dict) -> list[str]:
         f"goals {c['goals']}, provisions {c['provisions']}, pillars {c['pillars']}",
         f"  units {c['units']}, persons {c['persons']}, phases {c['phases']}, "
         f"referenced documents {c['referenced_documents']}, triples {c['triples']}",
-        f"  layout-only lines {sum(report['layout_lines'].values())}, "
+        f"  layout-only lines {sum(len(v) for v in report['layout_lines'].values())}, "
         f"unmapped lines {len(report['unmapped_lines'])}, "
         f"SHACL {'conforms' if report['shacl']['conforms'] else 'VIOLATIONS'}",
     ]

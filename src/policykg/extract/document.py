@@ -13,7 +13,7 @@ def extract(layout: Layout) -> Extraction:
     """Read every record the document states, each with its source lines."""
     path = layout.source.path
     blocks = list(layout.blocks)
-    header, notes = extract_header(blocks, path)
+    header = extract_header(blocks, path)
     body = extract_body(blocks, header.title)
     tasks, table_pillars, table_notes = (), (), ()
     if layout.tables:
@@ -23,7 +23,7 @@ def extract(layout: Layout) -> Extraction:
     return Extraction(source=layout.source, header=header, sections=body["sections"],
                       goals=body["goals"], pillars=pillars, narrative=body["narrative"],
                       provisions=body["provisions"], tasks=tasks,
-                      layout_notes=tuple(notes) + tuple(table_notes), mapped_spans=mapped)
+                      layout_notes=tuple(table_notes), mapped_spans=mapped)
 
 
 def _merge_pillars(named: tuple[Pillar, ...], table: tuple[Pillar, ...], path: str) -> tuple[Pillar, ...]:

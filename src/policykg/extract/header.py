@@ -11,20 +11,19 @@ import re
 from datetime import date
 
 from ..errors import StructureError
-from ..model import Block, DocumentHeader, LayoutNote, LineSpan
+from ..model import Block, DocumentHeader, LineSpan
 from .references import find_references
 
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 _ISSUED_TITLE = re.compile(r"《(?P<title>[^《》]+)》")
 
 
-def extract_header(blocks: list[Block], path: str) -> tuple[DocumentHeader, list[LayoutNote]]:
+def extract_header(blocks: list[Block], path: str) -> DocumentHeader:
     """Header fields from the blocks before the first section heading."""
     front = _before_first_section(blocks)
     if not front:
         raise StructureError("no header before the first section (一、…)", path=path, line=1)
     spans: dict[str, LineSpan] = {}
-    notes: list[LayoutNote] = []
     issuer = front[0]
     spans["issuer"] = issuer.span
     notice = _first(front, lambda b: "通知" in b.text and "《" in b.text)
@@ -72,7 +71,7 @@ def extract_header(blocks: list[Block], path: str) -> tuple[DocumentHeader, list
         approval=approval.text if approval else None,
         publicity=publicity.text.strip("（）()") if publicity else None,
         attachment_title=attachment_title, implements=implements, spans=spans)
-    return header, notes
+    return header
 
 
 def _before_first_section(blocks: list[Block]) -> list[Block]:
