@@ -12,11 +12,11 @@ import re
 
 from .lexicon import unit_entries
 from .model import Extraction, Person, Phase, Unit
+from .text import without_spaces
 
 UNCLASSIFIED = "unclassified"
 _RANGE = re.compile(r"^(?P<start>\d{4})年?\s*[-—–~至]\s*(?P<end>\d{4})年(底|末)?$")
 _YEAR = re.compile(r"^(?P<year>\d{4})年(底|末|前|内)?$")
-_PAD = re.compile(r"[\s\u3000]+")
 
 
 def canonical_unit(name: str) -> Unit:
@@ -34,7 +34,7 @@ def canonical_unit(name: str) -> Unit:
 
 def person_name(written: str) -> str:
     """``叶  茹`` → ``叶茹``: alignment padding is not part of a name."""
-    return _PAD.sub("", written)
+    return without_spaces(written)
 
 
 def parse_phase(text: str) -> Phase:
@@ -45,7 +45,7 @@ def parse_phase(text: str) -> Phase:
     >>> parse_phase("长期实施").ongoing
     True
     """
-    flat = _PAD.sub("", text)
+    flat = without_spaces(text)
     if (m := _RANGE.match(flat)) is not None:
         return Phase(flat, int(m.group("start")), int(m.group("end")))
     if (m := _YEAR.match(flat)) is not None:

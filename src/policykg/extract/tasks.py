@@ -22,6 +22,7 @@ from ..model import (
     TableRow,
 )
 from ..numerals import chinese_to_int
+from ..text import without_spaces
 from ..readers import read_assignment, read_columns
 from .items import merge_items
 from .quantities import due_year, find_quantities
@@ -29,7 +30,6 @@ from .references import find_references
 
 _TASK = re.compile(r"^（(?P<numeral>[一二三四五六七八九十百]+)）\s*(?P<title>.+)$", re.S)
 _PILLAR = re.compile(r"^(?P<numeral>[一二三四五六七八九十]+)、\s*(?P<name>.+)$")
-_PERSON_PAD = re.compile(r"[\s\u3000]+")
 _NAME_SEPARATORS = re.compile(r"[、，,/；;]")
 
 
@@ -103,17 +103,13 @@ def _same_text(table: Table, rows: list[TableRow], role: str, path: str) -> Cell
     cells = [c for c in (_cell(table, r, role) for r in rows) if c is not None and not c.is_empty]
     if not cells:
         return None
-    first = _flat(cells[0].text)
+    first = without_spaces(cells[0].text)
     for cell in cells[1:]:
-        if _flat(cell.text) != first:
+        if without_spaces(cell.text) != first:
             raise StructureError(f"the continued row says {cell.text!r} where the row before says "
                                  f"{cells[0].text!r} ({table.header[table.roles.index(role)]})",
                                  path=path, line=cell.span.start)
     return cells[0]
-
-
-def _flat(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 def _task(table: Table, number: int, rows: list[TableRow], pillar: int, pillar_written: bool,
@@ -132,11 +128,11 @@ def _task(table: Table, number: int, rows: list[TableRow], pillar: int, pillar_w
     measures = tuple(replace(m, references=find_references(m.text, m.spans[0])) for m in measures)
     phase = _same_text(table, rows, "phase", path)
     return KeyTask(
-        number=number, numeral=match.group("numeral"), title=_flat(match.group("title")),
+        number=number, numeral=match.group("numeral"), title=without_spaces(match.group("title")),
         pillar=pillar, pillar_written=pillar_written,
         serial=serial.text.strip() if serial else None,
         targets=targets, measures=measures,
-        phase_text=_flat(phase.text) if phase else "",
+        phase_text=without_spaces(phase.text) if phase else "",
         assignment=_assignment(table, rows, path),
         leadership=_leadership(table, rows, path),
         spans=tuple(r.span for r in rows),
@@ -172,11 +168,6 @@ def _flat_list(text: str) -> str:
     return re.sub(r"\s*\n\s*", "", text.strip())
 
 
-def normalise_person(name: str) -> str:
-    """Remove the padding that aligns two-character names: ``叶  茹`` → ``叶茹``."""
-    return _PERSON_PAD.sub("", name)
-
-
 def split_person_names(line: str) -> list[str]:
     """The names on one line of a 分管领导/联络员 cell, as written.
 
@@ -192,7 +183,7 @@ def split_person_names(line: str) -> list[str]:
     parts = line.split()
     if len(parts) > 1 and all(len(part) >= 2 for part in parts):
         return parts
-    name = normalise_person(line)
+    name = without_spaces(line)
     if len(name) <= 4:
         return [line]
     from ..nlp import person_names   # jieba loads only for this rare layout
@@ -205,12 +196,12 @@ def _leadership(table: Table, rows: list[TableRow], path: str) -> Leadership:
     if cell is None:
         raise StructureError("task has no 分管领导/联络员", path=path, line=rows[0].span.start)
     names = [(n, name) for n, t in cell.lines if t.strip() for name in split_person_names(t.strip())]
-    if not 1 <= len(names) <= 2 or any(len(normalise_person(t)) > 4 for _, t in names):
+    if not 1 <= len(names) <= 2 or any(len(without_spaces(t)) > 4 for _, t in names):
         raise StructureError(f"分管领导/联络员 cell {cell.text!r} is not one or two person names",
                              path=path, line=cell.span.start,
                              hint="text after the table, or a lost tab, may have run into the last cell")
     leader_written = names[0][1]
     liaison_written = names[1][1] if len(names) > 1 else None
-    return Leadership(leader=normalise_person(leader_written),
-                      liaison=normalise_person(liaison_written) if liaison_written else None,
+    return Leadership(leader=without_spaces(leader_written),
+                      liaison=without_spaces(liaison_written) if liaison_written else None,
                       leader_written=leader_written, liaison_written=liaison_written, span=cell.span)
