@@ -20,8 +20,9 @@ from .references import find_references
 _SECTION = re.compile(r"^(?P<numeral>[一二三四五六七八九十]+)、\s*(?P<title>.+)$")
 _SUBSECTION = re.compile(r"^（(?P<numeral>[一二三四五六七八九十]+)）(?P<title>[^。]*)。?(?P<body>.*)$", re.S)
 _GOAL = re.compile(r"^(到|力争到)?(?P<year>\d{4})年")
-_RESPONSIBILITY = re.compile(r"[（(](责任单位|牵头单位|责任部门)[:：][^（）()]*[）)]")
-_PILLAR_LIST = re.compile(r"“(?P<names>[^”]+)”[一二三四五六七八九十]+个方面")
+#: A closing clause that assigns units: （责任单位：…） or （X牵头，Y配合）.
+_RESPONSIBILITY = re.compile(r"[（(](?:(?:责任单位|牵头单位|责任部门)[:：][^（）()]*|[^（）()]{2,}?牵头[^（）()]*)[）)]")
+_PILLAR_LIST = re.compile(r"“(?P<names>[^”]+)”[一二两三四五六七八九十]+个方面")
 
 
 def extract_body(blocks: list[Block], title: str) -> dict:

@@ -17,6 +17,7 @@ from ..model import (
     KeyTask,
     LayoutNote,
     Leadership,
+    LineSpan,
     Pillar,
     Table,
     TableRow,
@@ -142,7 +143,8 @@ def _task(table: Table, number: int, rows: list[TableRow], pillar: int, pillar_w
 def _repeat_notes(table: Table, rows: list[TableRow]) -> list[LayoutNote]:
     notes = []
     for row in rows[1:]:
-        for role in ("serial", "pillar", "task", "phase", "units", "lead_units", "co_units", "leadership"):
+        for role in ("serial", "pillar", "task", "phase", "units", "lead_units", "co_units", "leadership",
+                     "leader", "liaison"):
             cell = _cell(table, row, role)
             if cell is not None and not cell.is_empty:
                 notes.extend(LayoutNote(n, f"{table.header[table.roles.index(role)]} repeated on the "
@@ -192,10 +194,20 @@ def split_person_names(line: str) -> list[str]:
 
 
 def _leadership(table: Table, rows: list[TableRow], path: str) -> Leadership:
+    """分管领导 then 联络员: one cell with a name per line, or two columns."""
     cell = _same_text(table, rows, "leadership", path)
-    if cell is None:
-        raise StructureError("task has no 分管领导/联络员", path=path, line=rows[0].span.start)
-    names = [(n, name) for n, t in cell.lines if t.strip() for name in split_person_names(t.strip())]
+    if cell is not None:
+        names = [(n, name) for n, t in cell.lines if t.strip() for name in split_person_names(t.strip())]
+        span = cell.span
+    else:
+        leader = _same_text(table, rows, "leader", path)
+        if leader is None:
+            raise StructureError("task has no 分管领导/联络员", path=path, line=rows[0].span.start)
+        liaison = _same_text(table, rows, "liaison", path)
+        cell = leader
+        names = [(leader.span.start, leader.text.strip())]
+        names += [(liaison.span.start, liaison.text.strip())] if liaison is not None else []
+        span = leader.span if liaison is None else LineSpan(leader.span.start, liaison.span.end)
     if not 1 <= len(names) <= 2 or any(len(without_spaces(t)) > 4 for _, t in names):
         raise StructureError(f"分管领导/联络员 cell {cell.text!r} is not one or two person names",
                              path=path, line=cell.span.start,
@@ -204,4 +216,4 @@ def _leadership(table: Table, rows: list[TableRow], path: str) -> Leadership:
     liaison_written = names[1][1] if len(names) > 1 else None
     return Leadership(leader=without_spaces(leader_written),
                       liaison=without_spaces(liaison_written) if liaison_written else None,
-                      leader_written=leader_written, liaison_written=liaison_written, span=cell.span)
+                      leader_written=leader_written, liaison_written=liaison_written, span=span)
