@@ -53,6 +53,6 @@ def run_stored(committed_graph):
     from policykg.query import find_query, run_query
 
     def run(name: str, **params):
-        columns, rows = run_query(committed_graph, find_query(name), params)
+        columns, rows = run_query(committed_graph, find_query(name), {k: str(v) for k, v in params.items()})
         return [dict(zip(columns, row)) for row in rows]
     return run

@@ -79,8 +79,8 @@ def test_extract_split_rows_of_tasks_1_3_5_6_17_20_24(tasks):
     assert [str(s) for s in tasks[3].spans] == ["L97-L115", "L116-L130"]
     # task 1 continues with target 4 (L75) and an empty measures cell (L76)
     assert tasks[1].targets[3].spans[0].start == 75
-    # task 3 repeats its two targets on the continued row (L118-L119): counted once
-    assert [t.spans for t in tasks[3].targets] == [(tasks[3].targets[0].spans[0],), (tasks[3].targets[1].spans[0],)]
+    # task 3 repeats its two targets on the continued row (L118-L119): counted once, from L100-L101
+    assert [[(s.start, s.end) for s in t.spans] for t in tasks[3].targets] == [[(100, 100)], [(101, 101)]]
     assert tasks[3].measures[9].label == "10." and tasks[3].measures[9].spans[0].start == 120
     # task 24's continued row has an empty targets cell (L477) and measures 8–15
     assert tasks[24].measures[7].text.startswith("建立合规服务阵地")

@@ -13,7 +13,7 @@ from policykg import nlp
 
 def test_nlp_unit_names_stay_whole():
     assert "市经信局" in nlp.tokens("深化“数据得地”改革（责任单位：市经信局、市自然资源和规划局）")
-    assert nlp.organisations("市发改局、市经信局") == ["市发改局", "市经信局"]
+    assert nlp.mentioned_units("市发改局、市经信局") == ("市发改局", "市经信局")
 
 
 def test_nlp_tokenizer_is_initialised_once():

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from policykg.query import find_query, library, load_graph, parse_query_file, run_query
+from policykg.query import find_query, library, parse_query_file, run_query
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAPH_TTL = ROOT / "graph" / "policykg.ttl"
@@ -163,16 +163,13 @@ def numbers(tasks) -> str:
 
 
 @pytest.fixture(scope="session")
-def graph():
-    return load_graph(str(GRAPH_TTL))
+def graph(committed_graph):
+    return committed_graph
 
 
 @pytest.fixture(scope="session")
-def run(graph):
-    def _run(name: str, **params):
-        columns, rows = run_query(graph, find_query(name), {k: str(v) for k, v in params.items()})
-        return [dict(zip(columns, r)) for r in rows]
-    return _run
+def run(run_stored):
+    return run_stored
 
 
 @pytest.fixture(scope="session")

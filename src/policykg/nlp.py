@@ -85,11 +85,6 @@ def person_names(text: str) -> list[str]:
     return [w.word for w in _pos_tokenizer().lcut(text) if w.flag == "nr"]
 
 
-def organisations(text: str) -> list[str]:
-    """Organisation tokens (``nt``), e.g. the units of a sentence."""
-    return [w.word for w in _pos_tokenizer().lcut(text) if w.flag == "nt"]
-
-
 def mentioned_units(text: str) -> tuple[str, ...]:
     """Canonical names of the units a sentence names, in order, each once.
 

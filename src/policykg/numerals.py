@@ -35,13 +35,3 @@ def chinese_to_int(text: str) -> int:
             section = digit = 0
             seen_digit = False
     return total + section + digit
-
-
-def int_to_chinese(number: int) -> str:
-    """The numeral as written in headings: 1 → 一, 10 → 十, 25 → 二十五 (1..99)."""
-    if not 0 < number < 100:
-        raise ValueError(f"heading numbers run from 1 to 99, not {number}")
-    names = "零一二三四五六七八九"
-    tens, ones = divmod(number, 10)
-    out = ("" if tens == 1 else names[tens]) + "十" if tens else ""
-    return out + (names[ones] if ones else "")

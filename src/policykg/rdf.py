@@ -22,6 +22,7 @@ from .model import (
     LinkedDocument,
     Quantity,
 )
+from .normalize import canonical_unit
 from .vocab import ELI, PKG
 
 GOVERNMENT_TYPES = {"government-department", "party-department", "party-coordination-office",
@@ -201,7 +202,6 @@ class _Mapper:
 
     # ------------------------------------------------------------ units, persons
     def unit_node(self, name: str) -> URIRef:
-        from .normalize import canonical_unit
         unit = self.linked.units.get(name) or canonical_unit(name)
         node = self.iri.unit(unit.key)
         if node in self.described:
@@ -222,7 +222,6 @@ class _Mapper:
         return node
 
     def assignment(self, owner: URIRef, assignment: Assignment) -> None:
-        from .normalize import canonical_unit
         self.add(owner, PKG.unitsText, Literal(assignment.text))
         self.add(owner, PKG.layoutReader, Literal(assignment.reader))
         entries = ([("lead", u) for u in assignment.lead] + [("co", u) for u in assignment.co]
