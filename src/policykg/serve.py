@@ -67,9 +67,11 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import ctypes
+import hashlib
 import html
 import http.client
 import http.server
+import io
 import ipaddress
 import json
 import logging
@@ -85,11 +87,13 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
 from policykg.errors import PolicyKGError
+from policykg.sparql_guard import (FederatedQueryRefused, QueryLimits, QueryRefused, UpdateRefused,
+                                   check_query)
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +110,11 @@ _STARTUP_WAIT_S = 20.0
 _RESTART_WAIT_S = 5.0
 _LOAD_TIMEOUT_S = 600.0
 _TMP_PREFIX = "policykg-serve-"
+_LISTEN_QUEUE = 128
+_WRITE_TIMEOUT_S = 30.0
+_MAX_ATTEMPTS = 6
+_CRASHERS_KEPT = 1024
+_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)(?::[0-9]{1,5})?")
 _ASSET_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -137,6 +146,11 @@ class ServerConfig:
     port: int = 7878
     timeout_s: float = 10.0
     max_result_bytes: int = 128 * 2**20
+    limits: QueryLimits = field(default_factory=QueryLimits)
+    workers: int = 32
+    max_connections: int = 512
+    max_per_client: int = 256
+    read_timeout_s: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -149,50 +163,26 @@ class Example:
     query: str
 
 
-# ------------------------------------------------------------- SERVICE check
-
-# Everything that may contain the word SERVICE without being the keyword:
-# comments, the four string forms, IRIs, and backslash escapes in prefixed
-# names (ex:a\#b). Alternatives are mutually exclusive, so matching is linear.
-_NOT_CODE = re.compile(
-    r'''\#[^\n\r]*'''
-    r'''|"""(?:[^"\\]|\\.|"(?!""))*"""'''
-    r"""|'''(?:[^'\\]|\\.|'(?!''))*'''"""
-    r'''|"(?:[^"\\\n\r]|\\.)*"'''
-    r"""|'(?:[^'\\\n\r]|\\.)*'"""
-    r'''|<[^<>"{}|^`\\\x00-\x20]*>'''
-    r'''|\\.''',
-    re.DOTALL,
-)
-# The keyword, not part of a name (ex:SERVICE, ?service, service:x, "x"@service).
-_SERVICE = re.compile(r"(?<![\w:?$@\\-])SERVICE(?![\w:-])", re.IGNORECASE)
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
-
-def _blank(match: re.Match[str]) -> str:
-    """Comments, strings and IRIs become a space; a name escape stays a name character."""
-    return "__" if match.group().startswith("\\") else " "
-
-
-def _decode_codepoints(query: str) -> str:
-    r"""Apply SPARQL's ``\uXXXX`` escapes, which the spec allows anywhere in a query."""
-
-    def one(match: re.Match[str]) -> str:
-        code = int(match.group(1) or match.group(2), 16)
-        return chr(code) if code <= sys.maxunicode else match.group()
-
-    return _CODEPOINT.sub(one, query)
+# ------------------------------------------------------------- query guard
 
 
 def mentions_service(query: str) -> bool:
-    """True when ``query`` has a SERVICE keyword outside comments, strings and IRIs.
+    """True when ``query`` is refused for ``SERVICE`` by :func:`policykg.sparql_guard.check_query`.
 
-    Checked on the text as written and with ``\\u`` escapes decoded, so that an
-    escaped keyword is caught whichever way an engine reads it. It errs on the
-    side of refusing: a query that only *looks* federated is refused too.
+    Kept for callers of the old regex check; the guard is a lexer, see its module.
     """
-    texts = {query, _decode_codepoints(query)}
-    return any(_SERVICE.search(_NOT_CODE.sub(_blank, text)) for text in texts)
+    try:
+        check_query(query, _NO_LIMITS)
+    except FederatedQueryRefused:
+        return True
+    except QueryRefused:
+        return False
+    return False
+
+
+_NO_LIMITS = QueryLimits(max_depth=1 << 30, max_tokens=1 << 30, max_path_steps=1 << 30,
+                         max_expression_terms=1 << 30, max_group_items=1 << 30,
+                         max_collection_items=1 << 30)
 
 
 # ------------------------------------------------------------- query library
@@ -350,6 +340,7 @@ class _Engine:
         self._generation = 0
         self._closed = False
         self._failure: str | None = None
+        self._ends: dict[int, str] = {}  # generation -> "crash" or "timeout"
         self._spawner = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="policykg-oxigraph")
 
     @property
@@ -375,17 +366,37 @@ class _Engine:
                 raise _Unavailable(self._failure or "the endpoint is shutting down")
             return self._port, self._generation
 
-    def restart(self, generation: int, reason: str) -> None:
-        """Kill the child of ``generation`` now and start a new one in the background."""
+    def restart(self, generation: int, reason: str, end: str = "timeout") -> None:
+        """Kill the child of ``generation`` now and start a new one in the background.
+
+        ``end`` ("timeout" or "crash") is remembered for ``failed()``, so that the
+        requests that were cut can tell a watchdog kill from a crash.
+        """
         with self._lock:
             if self._closed or generation != self._generation or not self._ready.is_set():
                 return  # already restarted (or restarting) by someone else
             self._ready.clear()
+            self._ends[generation] = end
+            self._ends.pop(generation - 64, None)
             self._generation += 1  # now: requests on the old child know it was replaced
             proc, self._proc = self._proc, None
         log.warning("restarting the query engine: %s", reason)
         _kill(proc)
         self._spawner.submit(self._respawn)
+
+    def failed(self, generation: int, error: Exception) -> str:
+        """A request on ``generation`` lost its connection: restart if needed; say how it ended.
+
+        Returns "crash" when that child died on its own (or failed mid-request)
+        and "timeout" when the watchdog killed it for another query.
+        """
+        with self._lock:
+            end = self._ends.get(generation)
+        if end is None:
+            self.restart(generation, f"the engine died or failed mid-request ({error!r})", "crash")
+            with self._lock:
+                end = self._ends.get(generation, "crash")
+        return end
 
     def close(self) -> None:
         """Kill the child and wait for a pending restart to finish (it then exits at once)."""
@@ -499,11 +510,48 @@ def _is_loopback_name(host: str) -> bool:
         return False
 
 
+def _guard(query: str, limits: QueryLimits) -> None:
+    """Refuse, before the engine sees it, what ``sparql_guard`` refuses: 403 for updates, else 400."""
+    try:
+        check_query(query, limits)
+    except UpdateRefused as err:
+        raise _Reply(403, f"this SPARQL endpoint is read-only: {err}") from err
+    except QueryRefused as err:
+        raise _Reply(400, str(err)) from err
+
+
+def _strict_host(values: list[str]) -> str | None:
+    """The host name of exactly one well-formed Host header (no user-info, digits-only port), else None."""
+    if len(values) != 1 or not _HOST.fullmatch(values[0].strip()):
+        return None
+    host = values[0].strip()
+    return host[1:host.index("]")] if host.startswith("[") else host.rsplit(":", 1)[0] if ":" in host else host
+
+
+class _Crashers:
+    """Digests of queries that crashed the engine, refused from then on (bounded, oldest dropped)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[bytes, None] = {}
+
+    def add(self, key: bytes) -> None:
+        with self._lock:
+            self._seen[key] = None
+            while len(self._seen) > _CRASHERS_KEPT:
+                self._seen.pop(next(iter(self._seen)))
+
+    def __contains__(self, key: bytes) -> bool:
+        with self._lock:
+            return key in self._seen
+
+
 class _Front(http.server.ThreadingHTTPServer):
     """The public listener; holds what handlers share (engine, config, page, assets)."""
 
     daemon_threads = True
     block_on_close = False
+    request_queue_size = _LISTEN_QUEUE  # http.server's 5 overflowed under 50 clients (connection resets)
 
     engine: _Engine  # set once the engine runs, before serving starts
 
@@ -516,14 +564,99 @@ class _Front(http.server.ThreadingHTTPServer):
         self.examples = examples
         self.assets = assets
         self.check_host = _is_loopback_name(address[0])
+        self.workers = threading.BoundedSemaphore(config.workers)
+        self.lane = threading.Lock()  # retries of queries cut by a crash run one at a time
+        self.crashers = _Crashers()
+        self._clients: dict[str, int] = {}
+        self._clients_lock = threading.Lock()
         super().__init__(address, _Handler)
 
+    def process_request(self, request, client_address) -> None:
+        """Start a connection thread unless the address (or everyone) has too many open already.
+
+        Each thread only reads a request under ``read_timeout_s`` and waits for a
+        worker slot; the engine work is bounded by ``workers``.
+        """
+        client = client_address[0]
+        with self._clients_lock:
+            total = sum(self._clients.values())
+            mine = self._clients.get(client, 0)
+            if total >= self.config.max_connections or mine >= self.config.max_per_client:
+                refuse = True
+            else:
+                refuse = False
+                self._clients[client] = mine + 1
+        if refuse:
+            _refuse_connection(request)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._clients_lock:
+                left = self._clients.get(client_address[0], 1) - 1
+                if left > 0:
+                    self._clients[client_address[0]] = left
+                else:
+                    self._clients.pop(client_address[0], None)
+
+
+def _refuse_connection(request: socket.socket) -> None:
+    """A short 503 written from the accepting thread (it fits the socket buffer; never blocks long)."""
+    body = b"too many open connections from your address; retry\n"
+    head = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            b"Retry-After: 1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+    try:
+        request.settimeout(1.0)
+        request.sendall(head + body)
+    except OSError:
+        pass  # the client is gone or not reading: closing is all that is left
+
+
+class _DeadlineIO(io.RawIOBase):
+    """The socket's read side, where every recv gets only the time left until ``deadline``.
+
+    A per-recv timeout alone lets a client trickle one byte every few seconds
+    (slowloris); this bounds the whole request head and body instead.
+    """
+
+    def __init__(self, sock: socket.socket, handler: "_Handler") -> None:
+        super().__init__()
+        self._sock = sock
+        self._handler = handler
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        left = self._handler.read_deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("request not received in time")
+        self._sock.settimeout(left)
+        return self._sock.recv_into(buffer)
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     """One request: route it, refuse what is not a read-only query, else proxy it."""
 
     server: _Front
     server_version = "policykg-serve"
+    read_deadline = 0.0
+
+    def setup(self) -> None:
+        super().setup()
+        self.read_deadline = time.monotonic() + self.server.config.read_timeout_s
+        self.rfile = io.BufferedReader(_DeadlineIO(self.connection, self))
+
+    def handle_one_request(self) -> None:
+        """Each request (also the next one on a kept-alive connection) must arrive in ``read_timeout_s``."""
+        self.read_deadline = time.monotonic() + self.server.config.read_timeout_s
+        try:
+            super().handle_one_request()
+        except TimeoutError:
+            self.close_connection = True  # a slow or idle client: drop it, freeing the thread
 
     # --- routing
 
@@ -541,14 +674,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _dispatch(self, route) -> None:
         try:
             if self.server.check_host and not _is_loopback_name(self._host_name()):
-                raise _Reply(403, "this endpoint only answers requests addressed to the loopback")
+                raise _Reply(403, "this endpoint only answers requests addressed to the loopback "
+                                  "(one Host header: a loopback name or address, optional port)")
             route(urllib.parse.urlsplit(self.path))
         except _Reply as reply:
             self._send_text(reply.status, reply.message)
 
     def _host_name(self) -> str:
-        host = self.headers.get("Host", "127.0.0.1")
-        return urllib.parse.urlsplit(f"//{host}").hostname or ""
+        """The Host header's name, parsed strictly; "" (refused) for two headers or user-info."""
+        values = self.headers.get_all("Host") or ["127.0.0.1"]  # HTTP/1.0 may send none
+        return _strict_host(values) or ""
 
     def _route_get(self, url: urllib.parse.SplitResult) -> None:
         path = url.path
@@ -608,7 +743,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if length > MAX_QUERY_BYTES:
             self.close_connection = True
             raise _Reply(413, f"request body over {MAX_QUERY_BYTES} bytes")
-        return self.rfile.read(length) if length > 0 else b""
+        try:
+            body = self.rfile.read(length) if length > 0 else b""
+        except (TimeoutError, OSError) as err:
+            self.close_connection = True
+            raise _Reply(408, f"request body not received within {self.server.config.read_timeout_s:g} s") from err
+        if len(body) < length:
+            self.close_connection = True
+            raise _Reply(400, "request body shorter than its Content-Length")
+        return body
 
     @staticmethod
     def _decode(body: bytes) -> str:
@@ -628,35 +771,65 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         """
         if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
             raise _Reply(413, f"query over {MAX_QUERY_BYTES} bytes")
-        if mentions_service(query):
-            raise _Reply(400, "SERVICE (federated query) is refused: this endpoint never contacts "
-                              "other hosts; query the local graph only")
-        engine, config = self.server.engine, self.server.config
-        deadline = time.monotonic() + config.timeout_s
+        _guard(query, self.server.config.limits)
+        key = hashlib.sha256(query.encode("utf-8")).digest()
+        if key in self.server.crashers:
+            raise _Reply(400, "this query crashed the query engine before and is refused; simplify it")
+        deadline = time.monotonic() + self.server.config.timeout_s
         form = [("query", query)] + [(name, value) for name in DATASET_PARAMS
                                      for value in params.get(name, [])]
         body = urllib.parse.urlencode(form).encode("ascii")
         headers = {"Accept": self.headers.get("Accept", "*/*"), "Content-Type": FORM_TYPE}
-        for attempt in (1, 2):
+        if not self.server.workers.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise _Reply(503, "all query workers are busy; retry")
+        try:
+            status, rtype, data = self._run(body, headers, deadline, key)
+        finally:
+            self.server.workers.release()
+        self._send(status, rtype, data, {"Cache-Control": "no-store"})
+
+    def _run(self, body: bytes, headers: dict[str, str], deadline: float,
+             key: bytes) -> tuple[int, str, bytes]:
+        """Relay to the engine; a query cut by a crash or a restart is retried, never failed.
+
+        Retries go through ``lane``, one at a time: a query that crashes the
+        engine again while it runs there alone is the culprit, gets 400 and is
+        remembered, while the others it cut get their answers.
+        """
+        engine, config = self.server.engine, self.server.config
+        suspect = False
+        for _attempt in range(_MAX_ATTEMPTS):
+            in_lane = suspect
+            if in_lane and not self.server.lane.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                raise _Reply(503, "the query engine was restarted and is busy with retries; retry")
             try:
-                port, generation = engine.endpoint(min(_RESTART_WAIT_S, max(0.1, deadline - time.monotonic())))
-            except _Unavailable as err:
-                raise _Reply(503, str(err)) from err
-            if deadline - time.monotonic() < 0.05:  # spent waiting for a restart: don't blame the new engine
-                raise _Reply(503, "the query engine was restarting; retry")
-            try:
-                status, rtype, data = _relay(port, body, headers, deadline, config.max_result_bytes)
+                port, generation = self._engine_port(deadline)
+                return _relay(port, body, headers, deadline, config.max_result_bytes)
             except _Late as err:
                 engine.restart(generation, f"a query ran past {config.timeout_s:g} s")
                 raise _Reply(504, f"query stopped: it ran past the {config.timeout_s:g} s time limit; "
                                   "add LIMIT or narrow the pattern") from err
             except (OSError, http.client.HTTPException) as err:
-                if attempt == 1 and engine.generation != generation:
-                    continue  # our child was replaced under us: retry once on the new one
-                engine.restart(generation, f"the engine failed mid-request ({err!r})")
-                raise _Reply(503, "the query engine was restarted; retry") from err
-            self._send(status, rtype, data, {"Cache-Control": "no-store"})
-            return
+                if engine.failed(generation, err) == "crash" and in_lane:
+                    self.server.crashers.add(key)
+                    raise _Reply(400, "this query crashed the query engine (it was restarted); "
+                                      "simplify it") from err
+                suspect = True
+            finally:
+                if in_lane:
+                    self.server.lane.release()
+        raise _Reply(503, "the query engine kept restarting; retry")
+
+    def _engine_port(self, deadline: float) -> tuple[int, int]:
+        """``(port, generation)`` of the engine, waiting out a restart within ``deadline``."""
+        try:
+            port, generation = self.server.engine.endpoint(
+                min(_RESTART_WAIT_S, max(0.1, deadline - time.monotonic())))
+        except _Unavailable as err:
+            raise _Reply(503, str(err)) from err
+        if deadline - time.monotonic() < 0.05:  # spent waiting for a restart: don't blame the new engine
+            raise _Reply(503, "the query engine was restarting; retry")
+        return port, generation
 
     # --- writing
 
@@ -668,6 +841,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str]) -> None:
         try:
+            self.connection.settimeout(_WRITE_TIMEOUT_S)  # reads left a short timeout behind
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
@@ -676,8 +850,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            log.debug("client went away before the answer was sent")
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True
+            log.debug("client went away (or stopped reading) before the answer was sent")
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (http.server's signature)
         log.info("%s %s", self.address_string(), format % args)
