@@ -15,7 +15,7 @@ from policykg.readers import (
 )
 
 
-@pytest.mark.parametrize("text,reader,lead,co,responsible", [
+@pytest.mark.parametrize("text,reader,lead,co,joint", [
     ("*市财政局、市发改局、市经信局", "star", ["市财政局"], ["市发改局", "市经信局"], []),
     ("市税务局", "star", ["市税务局"], [], []),
     ("（责任单位：市经信局、市自然资源和规划局）", "parenthetical", [], [], ["市经信局", "市自然资源和规划局"]),
@@ -23,10 +23,10 @@ from policykg.readers import (
     ("（责任单位：市商务局、市发改局、市外办，列第一位的为牵头单位）", "first_listed", ["市商务局"],
      ["市发改局", "市外办"], []),
 ])
-def test_readers_each_layout(text, reader, lead, co, responsible):
+def test_readers_each_layout(text, reader, lead, co, joint):
     assert detect_reader(text) == reader
     a = read_assignment(text)
-    assert (list(a.lead), list(a.co), list(a.responsible), a.reader) == (lead, co, responsible, reader)
+    assert (list(a.lead), list(a.co), list(a.joint), a.reader) == (lead, co, joint, reader)
 
 
 def test_readers_separate_columns():

@@ -48,17 +48,17 @@ def read_star(text: str) -> Assignment:
     lead = tuple(n.lstrip(LEAD_MARKS) for n in names if n[0] in LEAD_MARKS)
     others = tuple(n for n in names if n[0] not in LEAD_MARKS)
     if not lead and len(others) == 1:
-        return Assignment(lead=others, co=(), responsible=(), reader="star", text=text)
+        return Assignment(lead=others, co=(), joint=(), reader="star", text=text)
     if not lead:
-        return Assignment(lead=(), co=(), responsible=others, reader="star", text=text)
-    return Assignment(lead=lead, co=others, responsible=(), reader="star", text=text)
+        return Assignment(lead=(), co=(), joint=others, reader="star", text=text)
+    return Assignment(lead=lead, co=others, joint=(), reader="star", text=text)
 
 
 @register("parenthetical")
 def read_parenthetical(text: str) -> Assignment:
     """（责任单位：A、B） names units without saying who leads.
 
-    >>> read_parenthetical("（责任单位：市委统战部、市工商联）").responsible
+    >>> read_parenthetical("（责任单位：市委统战部、市工商联）").joint
     ('市委统战部', '市工商联')
     """
     match = _PARENTHETICAL.match(text.strip())
@@ -66,9 +66,9 @@ def read_parenthetical(text: str) -> Assignment:
     if FIRST_LISTED_NOTE in body:
         return read_first_listed(body)
     if match and match.group(1) == "牵头单位":
-        return Assignment(lead=tuple(split_units(body)), co=(), responsible=(),
+        return Assignment(lead=tuple(split_units(body)), co=(), joint=(),
                           reader="parenthetical", text=text)
-    return Assignment(lead=(), co=(), responsible=tuple(split_units(body)),
+    return Assignment(lead=(), co=(), joint=tuple(split_units(body)),
                       reader="parenthetical", text=text)
 
 
@@ -85,7 +85,7 @@ def read_lead_co(text: str) -> Assignment:
         raise ValueError(f"not a 'X牵头，Y配合' list: {text!r}")
     return Assignment(lead=tuple(split_units(match.group("lead"))),
                       co=tuple(split_units(match.group("co") or "")),
-                      responsible=(), reader="lead_co", text=text)
+                      joint=(), reader="lead_co", text=text)
 
 
 @register("first_listed")
@@ -97,14 +97,25 @@ def read_first_listed(text: str) -> Assignment:
     """
     body = _LIST_PREFIX.sub("", text.replace(FIRST_LISTED_NOTE, "").strip())
     names = [n.strip("（）()：:") for n in split_units(body) if n.strip("（）()：:")]
-    return Assignment(lead=tuple(names[:1]), co=tuple(names[1:]), responsible=(),
+    return Assignment(lead=tuple(names[:1]), co=tuple(names[1:]), joint=(),
                       reader="first_listed", text=text)
+
+
+@register("note")
+def read_any_note(text: str) -> Assignment:
+    """Any note grammar of :mod:`.notes` (the rule of earlier notes is not known here).
+
+    >>> read_any_note("（省商务厅牵头，省外办、省贸促会按职责分工配合）").co
+    ('省外办', '省贸促会')
+    """
+    from .notes import read_note
+    return read_note(text)[0]
 
 
 def read_columns(lead_text: str, co_text: str) -> Assignment:
     """Separate 牵头单位 and 配合单位 columns."""
     return Assignment(lead=tuple(n.lstrip(LEAD_MARKS) for n in split_units(lead_text)),
-                      co=tuple(split_units(co_text)), responsible=(), reader="columns",
+                      co=tuple(split_units(co_text)), joint=(), reader="columns",
                       text=f"{lead_text}\n{co_text}")
 
 
