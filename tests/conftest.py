@@ -1,4 +1,13 @@
-"""Shared fixtures: the bundled document, one build of it, the committed graph."""
+"""Shared fixtures: the bundled document, one build of it, the committed graph.
+
+Questions are answered by Oxigraph: ``committed_graph`` is the committed
+``graph/policykg.ttl`` (plus the ontology) in an in-memory pyoxigraph store, as
+``policykg query --graph graph/policykg.ttl`` reads it; ``committed_store`` is a
+persistent store written from it the way ``policykg build`` writes
+``graph/store`` (which is not committed). rdflib readings of the same files
+(``committed_rdflib``) are for tests that check the store against a second
+engine or count triples without SPARQL.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +21,8 @@ warnings.filterwarnings("ignore", category=DeprecationWarning, module="jieba")
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "sources" / "000_4cdbba2a142b4d11.txt"
 GRAPH_TTL = ROOT / "graph" / "policykg.ttl"
+GRAPH_NT = ROOT / "graph" / "policykg.nt"
+ONTOLOGY = ROOT / "ontology.ttl"
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +54,26 @@ def tasks(extraction):
 
 @pytest.fixture(scope="session")
 def committed_graph():
-    from policykg.query import load_graph
-    return load_graph(str(GRAPH_TTL))
+    from policykg.query import open_graph
+    return open_graph(str(GRAPH_TTL))
+
+
+@pytest.fixture(scope="session")
+def committed_store(tmp_path_factory):
+    """A persistent store of the committed graph, written as the build writes ``graph/store``."""
+    from policykg.graphstore import open_graph, write_store
+    folder = write_store(tmp_path_factory.mktemp("store") / "store", GRAPH_NT.read_bytes())
+    return open_graph(str(folder))
+
+
+@pytest.fixture(scope="session")
+def committed_rdflib():
+    """The committed graph and the ontology read by rdflib: the second engine of the agreement tests."""
+    from rdflib import Graph
+    graph = Graph()
+    graph.parse(GRAPH_TTL, format="turtle")
+    graph.parse(ONTOLOGY, format="turtle")
+    return graph
 
 
 @pytest.fixture(scope="session")

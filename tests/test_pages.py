@@ -1,7 +1,8 @@
 """The graphs behind graph.html and units.html, and writing the pages.
 
 Expected counts come from the RDF graph through rdflib's triple API (no
-SPARQL, so not through the queries under test) and from reading the document.
+SPARQL, so not through the queries under test, which Oxigraph answers) and from
+reading the document.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ def _objects(rdf, predicate):
 # ---------------------------------------------------------------- whole graph
 
 
-def test_full_graph_counts_match_the_rdf_graph(whole, committed_graph):
-    rdf = committed_graph
+def test_full_graph_counts_match_the_rdf_graph(whole, committed_rdflib):
+    rdf = committed_rdflib
     tasks = set(rdf.subjects(RDF.type, PKG.KeyTask))
     rel = {p: _objects(rdf, p) for p in (PKG.hasPillar, PKG.leadUnit, PKG.coUnit, PKG.leaderInCharge,
                                          PKG.liaison, PKG.phase, DCTERMS.subject)}

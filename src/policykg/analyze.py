@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from rdflib import Graph
 
 from .query import display_width, find_query, run_query, to_table
 from .store import write_text_atomic
@@ -64,7 +63,7 @@ def unit_node(label: str) -> str:
     return f"unit:{label}"
 
 
-def _rows(rdf_graph: Graph, name: str) -> list[dict[str, Any]]:
+def _rows(rdf_graph: Any, name: str) -> list[dict[str, Any]]:
     """Rows of a stored query as dicts, so callers name columns instead of counting them."""
     columns, rows = run_query(rdf_graph, find_query(name))
     return [dict(zip(columns, row)) for row in rows]
@@ -73,7 +72,7 @@ def _rows(rdf_graph: Graph, name: str) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- graphs
 
 
-def task_unit_graph(rdf_graph: Graph) -> nx.Graph:
+def task_unit_graph(rdf_graph: Any) -> nx.Graph:
     """The bipartite task–unit graph of the task list.
 
     Task nodes (``task:1`` …) carry ``label`` (the title), ``kind="task"``,
@@ -242,7 +241,7 @@ def strongest_pairs(unit_graph: nx.Graph, top: int | None = None) -> list[tuple[
 COLUMNS = ["rank", "unit", "lead", "co", "partners", "shared", "betweenness", "eigenvector"]
 
 
-def analysis_report(rdf_graph: Graph, top: int = 10) -> str:
+def analysis_report(rdf_graph: Any, top: int = 10) -> str:
     """A plain-text report of the unit network for the terminal.
 
     Tables use :func:`policykg.query.to_table`, which aligns Chinese text by
@@ -321,7 +320,7 @@ def _wrap(text: str, width: int) -> list[str]:
 # ---------------------------------------------------------------- files
 
 
-def write_network_files(rdf_graph: Graph, out_dir: str | os.PathLike[str]) -> list[Path]:
+def write_network_files(rdf_graph: Any, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write the bipartite graph and the unit network as GraphML and GEXF (for Gephi).
 
     Files: ``task_units.graphml``, ``task_units.gexf``, ``unit_network.graphml``,

@@ -6,6 +6,10 @@ a reader can reuse every table and figure outside Jupyter. Tables come from the
 stored queries (``queries/*.rq``), the same ones the CLI and the endpoint run,
 so a notebook never disagrees with ``policykg query``.
 
+The graph is the Oxigraph store :func:`load` opens (``graph/store``, written by
+``policykg build``), the same one ``policykg query`` reads; rdflib is not
+imported here.
+
 Everything except :func:`load` and :func:`use_chinese_font` is a pure function
 of its arguments: figures are built as :class:`matplotlib.figure.Figure`
 objects without pyplot, so nothing piles up in pyplot's global figure list
@@ -18,7 +22,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +29,11 @@ import networkx as nx
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import SKOS
+import pyoxigraph as ox
 
-from .query import find_query, load_graph, run_query
-from .resources import default_output_dir, ontology_path, project_root
+from .graphstore import open_graph, short_name
+from .query import find_query, run_query
+from .resources import ontology_path, project_root
 
 __all__ = [
     "CJK_FONTS",
@@ -53,8 +56,7 @@ __all__ = [
     "use_chinese_font",
 ]
 
-PKG = Namespace("https://w3id.org/policykg/ontology#")
-PROV = Namespace("http://www.w3.org/ns/prov#")
+PKG = "https://w3id.org/policykg/ontology#"
 
 #: CJK fonts tried in this order. WenQuanYi Micro Hei is what CI installs
 #: (Debian ``fonts-wqy-microhei``); the Noto/Source Han families are what
@@ -83,26 +85,27 @@ COMPARATORS = {
 #: The bar label of quantities whose text states no due year.
 NO_YEAR = "未写明\nnone stated"
 
-_KIND = {OWL.Class: "class", OWL.ObjectProperty: "object property", OWL.DatatypeProperty: "datatype property"}
+_KIND = {"Class": "class", "ObjectProperty": "object property", "DatatypeProperty": "datatype property"}
 
 
 # ---------------------------------------------------------------- data
 
 
-def load(graph_path: str | Path | None = None) -> Graph:
-    """The built graph, with the ontology merged in for class and property labels.
+def load(graph_path: str | Path | None = None) -> ox.Store:
+    """The store of the built graph, with the ontology in it for class and property labels.
 
-    Defaults to ``graph/policykg.ttl`` of the project (not of the current
-    directory: Jupyter runs notebooks from ``notebooks/``). Cached, like the
-    CLI's loader, so calling it in every notebook cell costs nothing.
+    Defaults to the project's ``graph/`` (not the current directory's:
+    Jupyter runs notebooks from ``notebooks/``): its store, or its Turtle file
+    when the store has not been built. ``graph_path`` may name a store folder,
+    an output folder or a ``.ttl``/``.nt`` file. Cached, like the CLI's loader,
+    so calling it in every notebook cell costs nothing.
     """
-    path = Path(graph_path) if graph_path is not None else default_output_dir() / "policykg.ttl"
-    if not path.is_file():
-        raise FileNotFoundError(f"no graph at {path}: build it first with 'policykg build'")
-    return load_graph(str(path.resolve()))
+    if graph_path is not None and not Path(graph_path).exists():
+        raise FileNotFoundError(f"no graph at {graph_path}: build it first with 'policykg build'")
+    return open_graph(None if graph_path is None else str(Path(graph_path).resolve()))
 
 
-def query_frame(name: str, graph: Graph | None = None, **params: Any) -> pd.DataFrame:
+def query_frame(name: str, graph: ox.Store | None = None, **params: Any) -> pd.DataFrame:
     """A stored query's result as a DataFrame (columns in the query's order).
 
     Keyword arguments bind the query's ``@param`` values, as ``policykg query
@@ -114,6 +117,29 @@ def query_frame(name: str, graph: Graph | None = None, **params: Any) -> pd.Data
     return pd.DataFrame(rows, columns=columns)
 
 
+def _select(graph: Any, text: str) -> list[dict[str, Any]]:
+    """Rows of an ad-hoc SELECT as dicts of plain values (for the tables below)."""
+    from .query import inline_query
+    columns, rows = run_query(graph, inline_query(text))
+    return [dict(zip(columns, row)) for row in rows]
+
+
+_TERMS = """
+PREFIX owl:  <http://www.w3.org/2002/07/owl#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?term ?kind ?label_zh ?label_en ?definition_zh ?definition_en WHERE {
+  VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty }
+  ?term a ?kind .
+  FILTER(isIRI(?term) && STRSTARTS(STR(?term), "https://w3id.org/policykg/ontology#"))
+  OPTIONAL { SELECT ?term (MIN(STR(?l)) AS ?label_zh) WHERE { ?term rdfs:label ?l FILTER(LANG(?l) = "zh") } GROUP BY ?term }
+  OPTIONAL { SELECT ?term (MIN(STR(?l)) AS ?label_en) WHERE { ?term rdfs:label ?l FILTER(LANG(?l) = "en") } GROUP BY ?term }
+  OPTIONAL { SELECT ?term (MIN(STR(?d)) AS ?definition_zh) WHERE { ?term skos:definition ?d FILTER(LANG(?d) = "zh") } GROUP BY ?term }
+  OPTIONAL { SELECT ?term (MIN(STR(?d)) AS ?definition_en) WHERE { ?term skos:definition ?d FILTER(LANG(?d) = "en") } GROUP BY ?term }
+}
+"""
+
+
 def ontology_terms(path: str | Path | None = None) -> pd.DataFrame:
     """The ontology's classes and properties with their Chinese and English labels.
 
@@ -121,61 +147,62 @@ def ontology_terms(path: str | Path | None = None) -> pd.DataFrame:
     documents the vocabulary even before anything is built. Sorted classes
     first, then object and datatype properties, each alphabetically.
     """
-    onto = Graph()
-    onto.parse(str(path or ontology_path()), format="turtle")
-    rows = []
-    for kind_iri, kind in _KIND.items():
-        for term in onto.subjects(RDF.type, kind_iri):
-            if not isinstance(term, URIRef) or not str(term).startswith(str(PKG)):
-                continue
-            rows.append({
-                "kind": kind,
-                "term": "pkg:" + str(term)[len(str(PKG)):],
-                "label_zh": _lang(onto.objects(term, RDFS.label), "zh"),
-                "label_en": _lang(onto.objects(term, RDFS.label), "en"),
-                "definition_zh": _lang(onto.objects(term, SKOS.definition), "zh"),
-                "definition_en": _lang(onto.objects(term, SKOS.definition), "en"),
-            })
+    onto = ox.Store()
+    onto.load(path=str(path or ontology_path()), format=ox.RdfFormat.TURTLE)
     order = {kind: i for i, kind in enumerate(_KIND.values())}
+    rows = []
+    for r in _select(onto, _TERMS):
+        rows.append({"kind": _KIND[r["kind"].rsplit("#", 1)[1]], "term": "pkg:" + r["term"][len(PKG):],
+                     **{k: r[k] for k in ("label_zh", "label_en", "definition_zh", "definition_en")}})
     rows.sort(key=lambda r: (order[r["kind"]], r["term"]))
     return pd.DataFrame(rows, columns=["kind", "term", "label_zh", "label_en", "definition_zh", "definition_en"])
 
 
-def _lang(values: Iterable[Any], lang: str) -> str:
-    """The first literal tagged ``lang`` (labels come in zh and en pairs)."""
-    return next((str(v) for v in sorted(values) if isinstance(v, Literal) and v.language == lang), "")
+_SUMMARY = """
+SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }
+"""
+_NODES = """
+SELECT (COUNT(DISTINCT ?n) AS ?nodes) WHERE { { ?n ?p ?o } UNION { ?s ?p ?n FILTER(!isLiteral(?n)) } }
+"""
+_LITERALS = """
+SELECT (COUNT(DISTINCT ?o) AS ?literals) WHERE { ?s ?p ?o FILTER(isLiteral(?o)) }
+"""
 
 
-def graph_summary(graph: Graph) -> pd.Series:
+def graph_summary(graph: ox.Store) -> pd.Series:
     """Size of the loaded graph: triples, nodes (IRIs and blank nodes), literals.
 
     The loaded graph includes the ontology (see :func:`load`), so ``triples``
     is the data plus the vocabulary; ``ontology_triples`` says how much of it
     is vocabulary.
     """
-    nodes, literals = set(), set()
-    for s, _, o in graph:
-        nodes.add(s)
-        (literals if isinstance(o, Literal) else nodes).add(o)
-    onto = Graph().parse(str(ontology_path()), format="turtle")
-    return pd.Series({"triples": len(graph), "ontology_triples": len(onto), "nodes": len(nodes),
-                      "literals": len(literals)}, name="count")
+    onto = ox.Store()
+    onto.load(path=str(ontology_path()), format=ox.RdfFormat.TURTLE)
+    return pd.Series({"triples": _select(graph, _SUMMARY)[0]["triples"], "ontology_triples": len(onto),
+                      "nodes": _select(graph, _NODES)[0]["nodes"],
+                      "literals": _select(graph, _LITERALS)[0]["literals"]}, name="count")
 
 
-def class_counts(graph: Graph) -> pd.DataFrame:
+_CLASSES = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?class (COUNT(*) AS ?instances)
+       (SAMPLE(?zh) AS ?label_zh) (SAMPLE(?en) AS ?label_en) WHERE {
+  ?x a ?class .
+  FILTER(isIRI(?class) && !STRSTARTS(STR(?class), "http://www.w3.org/2002/07/owl#"))
+  OPTIONAL { SELECT ?class (MIN(STR(?l)) AS ?zh) WHERE { ?class rdfs:label ?l FILTER(LANG(?l) = "zh") } GROUP BY ?class }
+  OPTIONAL { SELECT ?class (MIN(STR(?l)) AS ?en) WHERE { ?class rdfs:label ?l FILTER(LANG(?l) = "en") } GROUP BY ?class }
+} GROUP BY ?class
+"""
+
+
+def class_counts(graph: ox.Store) -> pd.DataFrame:
     """Instances per class, most first, with the class's zh/en labels.
 
     OWL's own classes (the ontology's declarations of its terms) are left
     out: the table is about the document's data, not about the vocabulary.
     """
-    counts: dict[URIRef, int] = {}
-    for cls in graph.objects(None, RDF.type):
-        if isinstance(cls, URIRef) and not str(cls).startswith(str(OWL)):
-            counts[cls] = counts.get(cls, 0) + 1
-    rows = [{"class": graph.namespace_manager.normalizeUri(c),
-             "label_zh": _lang(graph.objects(c, RDFS.label), "zh"),
-             "label_en": _lang(graph.objects(c, RDFS.label), "en"),
-             "instances": n} for c, n in counts.items()]
+    rows = [{"class": short_name(r["class"]), "label_zh": r["label_zh"], "label_en": r["label_en"],
+             "instances": r["instances"]} for r in _select(graph, _CLASSES)]
     rows.sort(key=lambda r: (-r["instances"], r["class"]))
     return pd.DataFrame(rows, columns=["class", "label_zh", "label_en", "instances"])
 
@@ -190,15 +217,15 @@ SELECT ?file ?start ?end WHERE {
 """
 
 
-def task_spans(number: int, graph: Graph) -> pd.DataFrame:
+def task_spans(number: int, graph: ox.Store) -> pd.DataFrame:
     """The source line ranges key task ``number`` was read from (``file``, ``start_line``, ``end_line``).
 
     The stored query ``task_provenance`` gives the ranges as one string per
     task; this gives them one per row with the source file, ready for
     :func:`source_excerpt`.
     """
-    result = graph.query(_SPANS, initBindings={"no": Literal(int(number))})
-    rows = [(str(f), int(s), int(e)) for f, s, e in result]
+    text = _SPANS.replace("WHERE {", f"WHERE {{\n  VALUES ?no {{ {int(number)} }}", 1)
+    rows = [(str(r["file"]), int(r["start"]), int(r["end"])) for r in _select(graph, text)]
     return pd.DataFrame(rows, columns=["file", "start_line", "end_line"])
 
 

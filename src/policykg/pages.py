@@ -24,12 +24,15 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from rdflib import Graph
 
 from . import analyze
 from .query import clip_text, find_query, run_query
 
-__all__ = ["full_graph", "unit_network", "write_pages"]
+__all__ = ["PAGE_FILES", "full_graph", "unit_network", "write_pages"]
+
+#: Every file :func:`write_pages` writes, in order.
+PAGE_FILES = ("graph.html", "units.html", "task_units.graphml", "task_units.gexf", "unit_network.graphml",
+              "unit_network.gexf")
 
 #: Display columns of a task's short label (the full title is in its hover text).
 LABEL_WIDTH = 24
@@ -40,7 +43,7 @@ OTHER_WEIGHT = 1
 ROLE_ZH = {"lead": "牵头", "co": "配合", "leader": "分管领导", "liaison": "联络员"}
 
 
-def _rows(rdf_graph: Graph, name: str) -> list[dict[str, Any]]:
+def _rows(rdf_graph: Any, name: str) -> list[dict[str, Any]]:
     columns, rows = run_query(rdf_graph, find_query(name))
     return [dict(zip(columns, row)) for row in rows]
 
@@ -58,7 +61,7 @@ def _sorted_pillars(names: set[str], number: dict[str, int]) -> list[str]:
 # ---------------------------------------------------------------- whole graph
 
 
-def full_graph(rdf_graph: Graph) -> nx.Graph:
+def full_graph(rdf_graph: Any) -> nx.Graph:
     """The page graph of the whole task list.
 
     Nodes: pillars (``pillar:1`` …), key tasks (``task:1`` …), units
@@ -201,7 +204,7 @@ def _zh_number(n: int) -> str:
 COMMUNITY_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#999999")
 
 
-def unit_network(rdf_graph: Graph) -> nx.Graph:
+def unit_network(rdf_graph: Any) -> nx.Graph:
     """The page graph of the co-responsibility network.
 
     Units only; an edge per pair of units sharing key tasks, ``weight`` = the
@@ -243,7 +246,7 @@ def unit_network(rdf_graph: Graph) -> nx.Graph:
 # ---------------------------------------------------------------- files
 
 
-def write_pages(rdf_graph: Graph, out_dir: str | os.PathLike[str]) -> list[Path]:
+def write_pages(rdf_graph: Any, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write ``graph.html``, ``units.html`` and the GraphML/GEXF files into ``out_dir``.
 
     Each file is written atomically (by :func:`policykg.visualize.write_page`

@@ -1,6 +1,6 @@
-"""The stored query library (``queries/*.rq``) and running queries over the graph.
+"""The stored query library (``queries/*.rq``), ad-hoc queries, and running them on the store.
 
-A query file starts with ``#`` header lines, the question in Chinese and in
+A query file may start with ``#`` header lines: the question in Chinese and in
 English, its columns, and its parameters::
 
     # 问题：哪些单位共同承担的重点工作最多？
@@ -8,13 +8,19 @@ English, its columns, and its parameters::
     # Columns: unit_a, unit_b — the pair; shared — tasks they are both assigned to
     # @param topic 金融 — a topic label or keyword
 
-A parameter ``?topic`` is bound through rdflib's ``initBindings``. In the
-endpoint's editor nothing binds it, so a parameterised query falls back on its
-default itself (``BIND(COALESCE(?topic, "金融") AS ?t)``) and the same file runs
-unchanged in both places. (A ``VALUES`` clause would not do: rdflib returns no
-rows when it meets a ``VALUES`` variable that is also bound.)
-Queries run on rdflib's engine with remote loading switched off, and any
-``SERVICE`` clause is refused: no query may reach outside this machine.
+The library's files must carry both question lines (``policykg queries`` lists
+them); any other ``.rq`` file, or an inline ``-e 'SELECT …'``, runs without.
+
+A parameter ``?topic`` is bound by a ``VALUES ?topic { "…" }`` block placed at
+the top of the query's outer ``WHERE`` group, so every pattern, ``BIND`` and
+``EXISTS`` of that group sees it. Nothing binds it in the endpoint's editor, so a
+parameterised query falls back on its default itself (``BIND(COALESCE(?topic,
+"金融") AS ?t)``) and the same file runs unchanged in both places.
+
+Queries run on Oxigraph (:mod:`policykg.graphstore`); any ``SERVICE`` clause is
+refused: no query may reach outside this machine. Results come back as plain
+Python values (:func:`policykg.graphstore.plain`), so the CSV and JSON outputs do
+not depend on the engine.
 """
 
 from __future__ import annotations
@@ -25,17 +31,18 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
-
-from rdflib import Graph, Literal, URIRef
+from typing import Any
 
 from .errors import QueryError
 from .resources import queries_dir
 
 _PARAM = re.compile(r"^#\s*@param\s+(?P<name>\w+)\s+(?P<default>\S+)\s*(?:[—-]+\s*(?P<doc>.*))?$")
 _SERVICE = re.compile(r"\bSERVICE\b", re.I)
+#: Largest query text accepted (the endpoint's limit too): a bigger "query" is a wrong file.
+MAX_QUERY_BYTES = 1024 * 1024
+#: Default time limit of ``policykg query``, in seconds.
+DEFAULT_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,7 @@ class Parameter:
 @dataclass(frozen=True)
 class StoredQuery:
     name: str
-    path: Path
+    path: Path | None
     text: str
     question_zh: str
     question_en: str
@@ -56,8 +63,19 @@ class StoredQuery:
     parameters: tuple[Parameter, ...] = field(default=())
 
 
-def parse_query_file(path: Path) -> StoredQuery:
-    text = path.read_text(encoding="utf-8")
+@dataclass(frozen=True)
+class Result:
+    """What a query answered: ``kind`` is ``select`` (columns, rows), ``ask`` (boolean) or ``graph`` (triples)."""
+
+    kind: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[Any] = field(default_factory=list)
+
+
+def parse_query_text(text: str, name: str, path: Path | None = None, require_questions: bool = False) -> StoredQuery:
+    """A query and what its ``#`` header lines say (all optional unless ``require_questions``)."""
     zh = en = columns = ""
     params = []
     for line in text.splitlines():
@@ -72,9 +90,28 @@ def parse_query_file(path: Path) -> StoredQuery:
             columns = body[len("columns:"):].strip()
         elif (m := _PARAM.match(line)) is not None:
             params.append(Parameter(m.group("name"), m.group("default"), (m.group("doc") or "").strip()))
-    if not zh or not en:
-        raise QueryError("query file needs '# 问题：…' and '# Question: …' header lines", path=str(path), line=1)
-    return StoredQuery(path.stem, path, text, zh, en, columns, tuple(params))
+    if require_questions and (not zh or not en):
+        raise QueryError("query file needs '# 问题：…' and '# Question: …' header lines",
+                         path=str(path) if path else None, line=1)
+    return StoredQuery(name, path, text, zh, en, columns, tuple(params))
+
+
+def read_query_file(path: Path) -> str:
+    """A query file's text: a regular file (a FIFO would block), at most 1 MiB, UTF-8 (with or without BOM)."""
+    from .graphstore import read_regular
+    data = read_regular(path, "query file", limit=MAX_QUERY_BYTES)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise QueryError(f"the query file is not UTF-8 (byte {exc.start + 1})", path=str(path), line=line,
+                         hint="save it as UTF-8") from None
+
+
+def parse_query_file(path: Path, require_questions: bool = True) -> StoredQuery:
+    """A query file of the library (both question lines required) or any ``.rq`` (``require_questions=False``)."""
+    path = Path(path)
+    return parse_query_text(read_query_file(path), path.stem, path, require_questions)
 
 
 def library(directory: Path | None = None) -> dict[str, StoredQuery]:
@@ -84,71 +121,136 @@ def library(directory: Path | None = None) -> dict[str, StoredQuery]:
 
 
 def find_query(name_or_path: str, directory: Path | None = None) -> StoredQuery:
+    """A library query by name (``key_tasks``), or any query file (``my.rq``, ``dir/x.rq``).
+
+    A name with a path separator or ending in ``.rq`` is a file when one
+    exists there; ``key_tasks.rq`` with no such file still names the library's.
+    """
     path = Path(name_or_path)
-    if path.suffix == ".rq" and path.exists():
-        return parse_query_file(path)
-    queries = library(directory)
+    looks_like_file = path.suffix == ".rq" or "/" in name_or_path or "\\" in name_or_path
+    if looks_like_file and (path.exists() or path.is_symlink() or path.suffix != ".rq"):
+        return parse_query_file(path, require_questions=False)
+    directory = directory or queries_dir()
     key = path.stem if path.suffix == ".rq" else name_or_path
-    if key not in queries:
-        raise QueryError(f"no stored query named {name_or_path!r}",
-                         hint=f"run 'policykg queries' to list them: {', '.join(queries)}")
-    return queries[key]
+    candidate = directory / f"{key}.rq"
+    if re.fullmatch(r"[\w-]+", key) and candidate.is_file():
+        return parse_query_file(candidate)
+    names = sorted(p.stem for p in directory.glob("*.rq"))
+    raise QueryError(f"no stored query named {name_or_path!r}",
+                     hint=f"run 'policykg queries' to list them: {', '.join(names)}")
 
 
-@lru_cache(maxsize=4)
-def load_graph(path: str) -> Graph:
-    """The built graph (and the ontology beside it, for class and property labels)."""
-    from .resources import ontology_path
-    graph = Graph()
-    graph.parse(path, format="nt" if path.endswith(".nt") else "turtle")
-    graph.parse(ontology_path(), format="turtle")
-    return graph
+def inline_query(text: str) -> StoredQuery:
+    """A query given on the command line (``policykg query -e 'SELECT …'``)."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
+        raise QueryError("the query text is larger than 1 MiB")
+    return parse_query_text(text, "-e")
 
 
-def bind_parameters(query: StoredQuery, values: dict[str, str]) -> dict[str, Literal]:
+def open_graph(path: str | None = None):
+    """The store to query (see :func:`policykg.graphstore.open_graph`)."""
+    from .graphstore import open_graph as _open_graph
+    return _open_graph(path)
+
+
+def load_graph(path: str):
+    """The graph at ``path`` as a store (a ``.ttl``/``.nt`` file with the ontology, or a store folder)."""
+    return open_graph(path)
+
+
+def bind_parameters(query: StoredQuery, values: dict[str, str]) -> dict[str, str]:
+    """Every declared parameter's value: the given one, else its default; unknown names refused."""
     known = {p.name: p for p in query.parameters}
     unknown = set(values) - set(known)
     if unknown:
         raise QueryError(f"query {query.name!r} has no parameter {', '.join(sorted(unknown))}",
                          hint=f"its parameters: {', '.join(known) or 'none'}")
-    return {name: Literal(values.get(name, p.default)) for name, p in known.items()}
+    return {name: str(values.get(name, p.default)) for name, p in known.items()}
 
 
-def run_query(graph: Graph, query: StoredQuery, params: dict[str, str] | None = None):
-    """Run ``query`` on ``graph``; return ``(columns, rows)`` with plain Python values."""
-    import rdflib.plugins.sparql as sparql
-    sparql.SPARQL_LOAD_GRAPHS = False
+def with_values(text: str, bindings: dict[str, str]) -> str:
+    """``text`` with ``VALUES ?name { "value" }`` at the top of its outer ``WHERE`` group.
+
+    Strings, IRIs and comments are masked before looking for ``WHERE {``, so
+    neither a ``PREFIX`` IRI nor a comment can be mistaken for it. Values are
+    plain string literals, as the query headers document them.
+    """
+    if not bindings:
+        return text
+    match = re.search(r"\bWHERE\s*\{", _mask(text), re.I) or re.search(r"\{", _mask(text))
+    if match is None:
+        raise QueryError("cannot bind parameters: the query has no WHERE group")
+    block = "".join(f"\n  VALUES ?{name} {{ {_string_literal(value)} }}" for name, value in bindings.items())
+    return text[: match.end()] + block + text[match.end():]
+
+
+def _string_literal(value: str) -> str:
+    escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+               .replace("\t", "\\t"))
+    return f'"{escaped}"'
+
+
+_MASKED = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
+                     r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*')
+
+
+def _mask(text: str) -> str:
+    """``text`` with strings, IRIs and comments blanked out, offsets unchanged."""
+    return _MASKED.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def check_query_text(query: StoredQuery) -> None:
+    """Refuse what must never run: ``SERVICE`` (and whatever :mod:`policykg.sparql_guard` refuses)."""
+    guard = _guard()
+    if guard is not None:
+        guard(query.text)
     if _SERVICE.search(_strip_comments_and_strings(query.text)):
         raise QueryError("SERVICE clauses are refused: queries run on the local graph only",
-                         path=str(query.path))
-    bindings = bind_parameters(query, params or {})
+                         path=str(query.path) if query.path else None)
+
+
+def _guard():
+    """The endpoint's query guard, when the package has one (it is shared with ``serve``)."""
     try:
-        result = graph.query(query.text, initBindings=bindings)
-    except Exception as exc:  # rdflib raises pyparsing and assorted errors
-        raise QueryError(f"query failed: {exc}", path=str(query.path)) from exc
-    columns = [str(v) for v in result.vars]
-    rows = [[_plain(row[i]) for i in range(len(columns))] for row in result]
-    return columns, rows
+        from .sparql_guard import check_query
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.sparql_guard":
+            raise
+        return None
+    return check_query
+
+
+def execute_query(graph, query: StoredQuery, params: dict[str, str] | None = None,
+                  timeout: float | None = None) -> Result:
+    """Run any query (SELECT, ASK, CONSTRUCT, DESCRIBE) on ``graph``; SELECT values as plain Python."""
+    from .graphstore import as_store, execute, plain
+    check_query_text(query)
+    text = with_values(query.text, bind_parameters(query, params or {}))
+    try:
+        answer = execute(as_store(graph), text, timeout=timeout)
+    except QueryError as exc:
+        if exc.path is None and query.path is not None:
+            exc.path = str(query.path)
+        raise
+    if answer[0] == "ask":
+        return Result("ask", boolean=answer[1])
+    if answer[0] == "graph":
+        return Result("graph", triples=answer[1])
+    _, columns, rows = answer
+    return Result("select", columns=columns, rows=[[plain(v) for v in row] for row in rows])
+
+
+def run_query(graph, query: StoredQuery, params: dict[str, str] | None = None, timeout: float | None = None):
+    """Run a SELECT ``query`` on ``graph`` (a store, or an rdflib graph); return ``(columns, rows)``."""
+    result = execute_query(graph, query, params, timeout)
+    if result.kind != "select":
+        raise QueryError(f"query {query.name!r} is not a SELECT query", path=str(query.path) if query.path else None)
+    return result.columns, result.rows
 
 
 def _strip_comments_and_strings(text: str) -> str:
     text = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', '""', text)
     return re.sub(r"(?m)#.*$", "", re.sub(r"<[^>\s]*>", "<>", text))
-
-
-def _plain(value):
-    if value is None:
-        return ""
-    if isinstance(value, Literal):
-        py = value.toPython()
-        if isinstance(py, Decimal):
-            return int(py) if py == py.to_integral_value() else float(py)
-        if isinstance(py, (int, float, str)) or py is None:
-            return py
-        return str(value)
-    if isinstance(value, URIRef):
-        return str(value)
-    return str(value)
 
 
 # ------------------------------------------------------------------ output
@@ -187,9 +289,29 @@ def to_table(columns, rows, max_width: int = 60) -> str:
     return "\n".join([line(cells[0]), sep] + [line(r) for r in cells[1:]]) + "\n"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_controls(text: str) -> str:
+    r"""Control characters as visible escapes, so a value cannot drive the terminal.
+
+    An ESC from the graph would otherwise start a terminal escape sequence
+    (colours, cursor moves, window titles); line and paragraph separators and
+    bidirectional overrides would reorder or split the table's lines.
+
+    >>> escape_controls("a\x1b[31mb\tc")
+    'a\\x1b[31mb\\x09c'
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
+                        else f"\\u{ord(m.group(0)):04x}", text)
+
+
 def clip_text(text: str, width: int) -> str:
-    """``text`` on one line, cut to ``width`` display columns with an ellipsis (CJK counts double)."""
-    text = text.replace("\n", " ")
+    """``text`` on one line, control characters escaped, cut to ``width`` display columns with an ellipsis.
+
+    CJK characters count double.
+    """
+    text = escape_controls(text.replace("\r\n", " ").replace("\n", " "))
     if display_width(text) <= width:
         return text
     out = ""
@@ -201,9 +323,41 @@ def clip_text(text: str, width: int) -> str:
 
 
 FORMATTERS = {"csv": to_csv, "tsv": lambda c, r: to_csv(c, r, "\t"), "json": to_json, "table": to_table}
+#: Formats for the triples of CONSTRUCT and DESCRIBE (``table`` prints Turtle).
+GRAPH_FORMATS = ("turtle", "nt")
+#: Every ``--format`` the command line offers.
+ALL_FORMATS = ("table", "csv", "tsv", "json", *GRAPH_FORMATS)
 
 
 def format_result(columns, rows, fmt: str) -> str:
     if fmt not in FORMATTERS:
         raise QueryError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATTERS)}")
     return FORMATTERS[fmt](columns, rows)
+
+
+def format_answer(result: Result, fmt: str) -> str:
+    """Any query's answer as text: rows as ``fmt``; ASK as ``true``/``false`` (JSON ``{"boolean": …}``);
+    triples as Turtle (``table``, ``turtle``) or N-Triples (``nt``), sorted so the output is deterministic."""
+    if result.kind == "ask":
+        if fmt in GRAPH_FORMATS:
+            raise QueryError(f"an ASK query answers true or false, not triples: --format {fmt} does not apply")
+        value = "true" if result.boolean else "false"
+        return json.dumps({"boolean": result.boolean}) + "\n" if fmt == "json" else value + "\n"
+    if result.kind == "graph":
+        if fmt not in ("table", *GRAPH_FORMATS):
+            raise QueryError(f"CONSTRUCT and DESCRIBE give triples: use --format turtle or nt, not {fmt}")
+        return _triples_text(result.triples, "nt" if fmt == "nt" else "turtle")
+    if fmt in GRAPH_FORMATS:
+        raise QueryError(f"a SELECT query gives rows: --format {fmt} is for CONSTRUCT and DESCRIBE")
+    return format_result(result.columns, result.rows, fmt)
+
+
+def _triples_text(triples: list[Any], fmt: str) -> str:
+    import pyoxigraph as ox
+
+    from .graphstore import PREFIXES
+    ordered = sorted(set(triples), key=str)
+    if fmt == "nt":
+        return ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    used = {p: ns for p, ns in PREFIXES.items() if any(ns in str(t) for t in ordered)}
+    return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=used).decode("utf-8")

@@ -2,25 +2,47 @@
 
 Turtle is rdflib's sorted serialisation, N-Triples is sorted line by line and
 JSON-LD is written from a graph filled in sorted triple order, so two builds
-of the same source are byte-identical. Files are first written into a
-temporary folder beside the output folder and only then moved into place, so a
-failure never leaves a half-written ``graph/``.
+of the same source are byte-identical.
+
+All or nothing, as a whole (:func:`publish`): a build writes every output —
+graph files, report, the Oxigraph store, pages, GraphML/GEXF — into a staging
+folder *beside* the output folder (``.graph.staging-PID-XXXX``), then swaps the
+two folders with one ``renameat2(RENAME_EXCHANGE)`` call. POSIX has no atomic
+replacement of a non-empty folder; Linux's exchange is one, so a reader sees
+either the old folder or the new one, and a failure or a kill at any moment
+leaves the old folder whole (at worst a stale staging folder, removed by the
+next build). Where the exchange is not available (other kernels, some file
+systems) the swap is two renames, and a kill between them leaves the old
+folder under its staging name with ``graph/`` missing for that moment.
+Entries of the old folder that a build does not write (a user's own files) are
+carried into the new one as hard links; outputs of an earlier build that this
+one does not write (pages, when ``--pages`` is not given) are dropped, since
+they would show another graph than the files beside them.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
+import re
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from rdflib import Graph
+from .errors import PolicyKGError
 
 GRAPH_STEM = "policykg"
+#: Every entry a build may write into its output folder; the ones a build does not write are dropped.
+BUILD_OUTPUTS = (f"{GRAPH_STEM}.ttl", f"{GRAPH_STEM}.nt", f"{GRAPH_STEM}.jsonld", "report.json", "store",
+                 "graph.html", "units.html", "task_units.graphml", "task_units.gexf", "unit_network.graphml",
+                 "unit_network.gexf")
 
 
-def sorted_copy(graph: Graph) -> Graph:
+def sorted_copy(graph):
+    from rdflib import Graph
     out = Graph()
     for prefix, ns in graph.namespaces():
         out.bind(prefix, ns, override=True, replace=True)
@@ -29,7 +51,7 @@ def sorted_copy(graph: Graph) -> Graph:
     return out
 
 
-def serialise(graph: Graph) -> dict[str, bytes]:
+def serialise(graph) -> dict[str, bytes]:
     """File name → bytes for every graph format we publish."""
     ordered = sorted_copy(graph)
     nt_lines = sorted(line for line in ordered.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
@@ -81,18 +103,160 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_outputs(files: dict[str, bytes], out_dir: Path) -> list[Path]:
-    """Write ``files`` into ``out_dir`` atomically per file, after all are staged."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
-    try:
+    """Write ``files`` into ``out_dir``, all of them or none (see :func:`publish`).
+
+    Only these files are replaced; everything else in ``out_dir`` is kept.
+    """
+    def fill(stage: Path) -> list[str]:
         for name, data in files.items():
-            (staging / name).write_bytes(data)
-        written = []
-        for name in files:
-            target = out_dir / name
-            os.replace(staging / name, target)
-            written.append(target)
-        return written
+            (stage / name).write_bytes(data)
+        return list(files)
+    return publish(out_dir, fill, replaces=list(files))
+
+
+class OutputError(PolicyKGError):
+    """The output folder cannot be written (read-only, a file in its place, …)."""
+
+    code = "PKG600"
+
+
+def publish(out_dir: str | os.PathLike[str], fill: Callable[[Path], Iterable[str]],
+            replaces: Iterable[str] = BUILD_OUTPUTS) -> list[Path]:
+    """Stage a new ``out_dir`` with ``fill`` and swap it in whole; return the paths ``fill`` wrote.
+
+    ``fill(stage)`` writes the new outputs into the empty folder ``stage`` and
+    returns their names. Entries of the old folder named in ``replaces`` are
+    dropped; any other entry is carried over (hard-linked). If ``fill`` raises,
+    nothing of ``out_dir`` changes.
+    """
+    out = Path(out_dir)
+    parent = check_output_dir(out)
+    _remove_dead_stages(parent, out.name)
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-{os.getpid()}-", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"cannot write beside the output folder: {exc.strerror}", path=str(out),
+                          hint="the build stages its outputs in the parent folder, which must be writable") from None
+    try:
+        os.chmod(stage, (out.stat().st_mode & 0o7777) if out.is_dir() else 0o755)
+        names = list(fill(stage))
+        _carry_over(out, stage, set(names) | set(replaces))
+        _fsync_tree(stage)
+        _swap(stage, out)
+    except OSError as exc:
+        raise OutputError(f"cannot write the outputs: {exc.strerror or exc}", path=str(out)) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(stage, ignore_errors=True)   # after the swap, the old folder
+    return [out / name for name in names]
+
+
+def check_output_dir(out: Path) -> Path:
+    """The folder to stage in (``out``'s parent), after refusing what cannot become an output folder."""
+    if out.exists() and not out.is_dir():
+        raise OutputError("the output path is a file, not a folder", path=str(out),
+                          hint="give --out a folder (it is created if missing)")
+    if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
+        raise OutputError("the output folder is not writable", path=str(out))
+    parent = out.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder: {exc.strerror}", path=str(out)) from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError("the folder that holds the output folder is not writable", path=str(parent),
+                          hint="the build stages its outputs beside the output folder and swaps them in")
+    return parent
+
+
+def _remove_dead_stages(parent: Path, name: str) -> None:
+    """Remove staging folders of builds that were killed (their process no longer exists)."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.staging-(\d+)-")
+    for entry in parent.iterdir():
+        match = pattern.match(entry.name)
+        if match and entry.is_dir() and not _alive(int(match.group(1))):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _carry_over(old: Path, stage: Path, owned: set[str]) -> None:
+    """Hard-link the old folder's other entries into the stage, so the swap loses none of them."""
+    if not old.is_dir():
+        return
+    for entry in sorted(old.iterdir()):
+        if entry.name in owned or (stage / entry.name).exists():
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.copytree(entry, stage / entry.name, symlinks=True, copy_function=_link_or_copy)
+        else:
+            _link_or_copy(entry, stage / entry.name)
+
+
+def _link_or_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+    if os.path.islink(src):
+        os.symlink(os.readlink(src), dst)
+        return
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _fsync_tree(root: Path) -> None:
+    """Flush every staged file and folder to disk before the swap makes them the outputs."""
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                _fsync(path, os.O_RDONLY)
+        _fsync(folder, os.O_RDONLY | os.O_DIRECTORY)
+
+
+def _fsync(path: str, flags: int) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _swap(stage: Path, out: Path) -> None:
+    """Put ``stage`` at ``out``; afterwards ``stage`` holds the old folder (or nothing)."""
+    if not out.exists():
+        os.rename(stage, out)
+        stage.mkdir()            # the caller removes the stage path; keep it a folder
+        return
+    if _exchange(stage, out):
+        return
+    old = stage.with_name(stage.name + "-old")
+    os.rename(out, old)
+    os.rename(stage, out)
+    os.rename(old, stage)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths (Linux ``renameat2``); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))

@@ -1,0 +1,333 @@
+"""The one place questions are answered: a pyoxigraph (Oxigraph) store.
+
+rdflib builds and validates each document's graph; every question — ``policykg
+query``, the notebooks' ``explore.query_frame``, ``analyze``, the pages — is
+answered by Oxigraph, because it runs the stored queries in milliseconds where
+rdflib needs hundreds, and it scales to many documents.
+
+``policykg build`` writes the store beside the graph files (``graph/store/``,
+a RocksDB folder: the built graph plus ``ontology.ttl``, whose labels some
+queries read). A ``--graph`` that names a ``.ttl`` or ``.nt`` file is loaded
+into an in-memory store with the ontology, so the same queries run on it.
+
+This module imports only pyoxigraph and the standard library: it is on the
+query path, where rdflib, jieba and pySHACL would cost a second of start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import threading
+import weakref
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from .errors import QueryError
+from .resources import default_output_dir, ontology_path
+
+__all__ = ["PREFIXES", "STORE_DIR", "short_name", "as_store", "execute", "memory_store", "open_graph", "plain", "read_regular",
+           "write_store"]
+
+#: Name of the store folder inside an output folder (``graph/store``).
+STORE_DIR = "store"
+#: A file RocksDB always writes into a store folder; its presence tells a store from any folder.
+_STORE_MARK = "CURRENT"
+#: Largest file ``read_regular`` accepts: a query or graph beyond this is a mistake, not a document.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGER_TYPES = {_XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
+                                     "positiveInteger", "nonPositiveInteger", "negativeInteger",
+                                     "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
+_FLOAT_TYPES = {_XSD + "double", _XSD + "float"}
+#: Prefixes of the graph and the ontology (as in ``graph/policykg.ttl``), for Turtle output and short names.
+PREFIXES = {
+    "dcterms": "http://purl.org/dc/terms/",
+    "eli": "http://data.europa.eu/eli/ontology#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "id": "https://w3id.org/policykg/id/",
+    "org": "http://www.w3.org/ns/org#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "pkg": "https://w3id.org/policykg/ontology#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "schema": "https://schema.org/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "time": "http://www.w3.org/2006/time#",
+    "topic": "https://w3id.org/policykg/id/topic/",
+    "ut": "https://w3id.org/policykg/id/unit-type/",
+    "xsd": _XSD,
+}
+_FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE}
+_POSITION = re.compile(r"line (\d+)(?: between columns (\d+) and \d+)?")
+
+
+class QueryTimeout(QueryError):
+    """A query ran past its time limit (``policykg query --timeout``)."""
+
+
+# ---------------------------------------------------------------- files
+
+
+def read_regular(path: str | os.PathLike[str], what: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file, or a one-line :class:`QueryError`.
+
+    Opened non-blocking and checked with ``fstat`` on the open descriptor, so a
+    FIFO, socket or device named like a query or graph file is refused instead
+    of blocking the command, and the check cannot race with a rename.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise QueryError(f"no {what} at this path", path=str(path)) from None
+    except OSError as exc:
+        raise QueryError(f"cannot open the {what}: {exc.strerror}", path=str(path)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise QueryError(f"the {what} is {kind}", path=str(path))
+        if info.st_size > limit:
+            raise QueryError(f"the {what} is larger than {limit // (1024 * 1024)} MiB", path=str(path))
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            return fh.read(limit + 1)
+    except OSError as exc:
+        raise QueryError(f"cannot read the {what}: {exc.strerror}", path=str(path)) from None
+    finally:
+        os.close(fd)
+
+
+def is_store(path: Path) -> bool:
+    """True for a folder that holds an Oxigraph (RocksDB) store."""
+    return path.is_dir() and (path / _STORE_MARK).is_file()
+
+
+# ---------------------------------------------------------------- writing
+
+
+def write_store(target: Path, ntriples: bytes) -> Path:
+    """Create the persistent store at ``target``: the graph (N-Triples bytes) plus the ontology.
+
+    ``target`` must not exist yet: the build writes the store into its staging
+    folder and swaps the whole folder in (see :func:`policykg.store.publish`).
+    The store handle is dropped before returning, which closes RocksDB, so the
+    folder can be renamed and opened read-only by any number of readers.
+    """
+    store = ox.Store(str(target))
+    store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
+    store.bulk_load(input=ontology_path().read_bytes(), format=ox.RdfFormat.TURTLE)
+    store.flush()
+    store.optimize()
+    del store
+    return target
+
+
+def memory_store(ntriples: bytes) -> ox.Store:
+    """An in-memory store of a graph (N-Triples bytes) plus the ontology."""
+    store = ox.Store()
+    store.load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
+    store.load(input=ontology_path().read_bytes(), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+# ---------------------------------------------------------------- reading
+
+
+def open_graph(path: str | os.PathLike[str] | None = None) -> ox.Store:
+    """The store a command reads: a store folder, an output folder, or a ``.ttl``/``.nt`` file.
+
+    ``None`` means the project's ``graph/``: its store when built, else its
+    Turtle file (a fresh clone carries the files but not the store, which
+    ``make graph`` writes). Opened stores are cached per path and identity of
+    the file or folder, so a notebook calling this in every cell pays once and
+    a rebuilt store (a new folder, swapped in) is picked up.
+    """
+    target = Path(path) if path is not None else default_output_dir()
+    if path is None and not is_store(target / STORE_DIR):
+        target = target / "policykg.ttl"
+    if target.is_dir():
+        if not is_store(target):
+            if not is_store(target / STORE_DIR):
+                raise QueryError("the folder holds no policykg store", path=str(target),
+                                 hint="build one with 'policykg build --out FOLDER', or name a .ttl or .nt file")
+            target = target / STORE_DIR
+    try:
+        info = target.stat()
+    except OSError:
+        raise QueryError("no graph at this path", path=str(target),
+                         hint="build it first with 'policykg build'") from None
+    return _open(str(target.resolve()), info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+@lru_cache(maxsize=8)
+def _open(path: str, inode: int, mtime_ns: int, size: int) -> ox.Store:
+    """Open (uncached: see :func:`open_graph`) a store folder read-only or load a graph file."""
+    if os.path.isdir(path):
+        try:
+            return ox.Store.read_only(path)
+        except OSError as exc:
+            raise QueryError(f"cannot open the store: {_one_line(str(exc))}", path=path) from None
+    data = read_regular(path, "graph file")
+    store = ox.Store()
+    fmt = _FORMATS.get(Path(path).suffix.lower(), ox.RdfFormat.TURTLE)
+    try:
+        store.load(input=data, format=fmt)
+    except SyntaxError as exc:
+        raise QueryError(f"not a {_format_name(fmt)} file ({_position(str(exc))})", path=path,
+                         hint="--graph takes a .ttl or .nt file or a store folder") from None
+    store.load(input=ontology_path().read_bytes(), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+def _format_name(fmt: ox.RdfFormat) -> str:
+    return "N-Triples" if fmt == ox.RdfFormat.N_TRIPLES else "Turtle"
+
+
+def _position(message: str) -> str:
+    """Where a parser stopped, without the parser's words: they may quote the file's contents.
+
+    >>> _position("Parser error at line 1 between columns 1 and 17: The prefix root: has not been declared")
+    'parse error at line 1, column 1'
+    """
+    match = _POSITION.search(message)
+    if not match:
+        return "parse error"
+    column = f", column {match.group(2)}" if match.group(2) else ""
+    return f"parse error at line {match.group(1)}{column}"
+
+
+_CONVERTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def as_store(graph: Any) -> ox.Store:
+    """``graph`` as a store: a pyoxigraph store as is; an rdflib graph copied into memory.
+
+    The copy (plus the ontology, like every store) serves callers that hold a
+    just-built rdflib graph — the build's pages, tests of a fixture document —
+    without writing it to disk; it is cached per graph object and size.
+    """
+    if isinstance(graph, ox.Store):
+        return graph
+    if not hasattr(graph, "serialize"):
+        raise TypeError(f"expected a pyoxigraph Store or an rdflib Graph, not {type(graph).__name__}")
+    cached = _CONVERTED.get(graph)
+    if cached is not None and cached[0] == len(graph):
+        return cached[1]
+    store = memory_store(graph.serialize(format="nt", encoding="utf-8"))
+    _CONVERTED[graph] = (len(graph), store)
+    return store
+
+
+# ---------------------------------------------------------------- querying
+
+
+def execute(store: ox.Store, text: str, timeout: float | None = None):
+    """Run a query; return ``("select", columns, rows)``, ``("ask", bool)`` or ``("graph", triples)``.
+
+    Rows hold pyoxigraph terms (``None`` where unbound); results are fully
+    read before returning, so a time limit covers the evaluation, which
+    Oxigraph does lazily while results are read. With ``timeout`` the query runs
+    in a worker thread (pyoxigraph releases the GIL while it evaluates) and
+    :class:`QueryTimeout` is raised when it has not finished in time; the
+    thread cannot be cancelled, so a command line process then exits (its
+    daemon thread dies with it), which is what ``policykg query`` does.
+    """
+    if timeout is None:
+        return _evaluate(store, text)
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = _evaluate(store, text)
+        except BaseException as exc:  # handed to the caller's thread, re-raised there
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="policykg-query", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise QueryTimeout(f"query stopped after the time limit of {timeout:g} s",
+                           hint="raise it with --timeout SECONDS")
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def _evaluate(store: ox.Store, text: str):
+    try:
+        result = store.query(text)
+        if isinstance(result, ox.QueryBoolean):
+            return ("ask", bool(result))
+        if isinstance(result, ox.QueryTriples):
+            return ("graph", list(result))
+        columns = [v.value for v in result.variables]
+        rows = [[solution[i] for i in range(len(columns))] for solution in result]
+        return ("select", columns, rows)
+    except SyntaxError as exc:
+        raise QueryError(f"the query does not parse: {_one_line(str(exc))}") from None
+    except (OSError, RuntimeError, ValueError, TypeError) as exc:
+        raise QueryError(f"the query failed: {_one_line(str(exc))}") from None
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """An engine's message on one line, clipped: errors are one line (the CLI's contract)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain(term: Any) -> Any:
+    """A result term as plain Python, the way the CSV/JSON outputs have always shown it.
+
+    Unbound → ``""``; integers → ``int``; decimals → ``int`` when whole, else
+    ``float``; doubles → ``float``; booleans → ``bool``; every other literal
+    (strings, language-tagged strings, dates, years) → its lexical form; IRIs →
+    the IRI; blank nodes → their id.
+
+    >>> plain(ox.Literal("3.20", datatype=ox.NamedNode(_XSD + "decimal")))
+    3.2
+    >>> plain(ox.Literal("35", datatype=ox.NamedNode(_XSD + "decimal"))), plain(None)
+    (35, '')
+    """
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return _literal(term.value, term.datatype.value)
+    if isinstance(term, (ox.NamedNode, ox.BlankNode)):
+        return term.value
+    return str(term)
+
+
+def short_name(iri: str) -> str:
+    """``pkg:KeyTask`` for an IRI in a known namespace (the longest match wins), else the IRI.
+
+    >>> short_name("https://w3id.org/policykg/ontology#KeyTask"), short_name("https://w3id.org/policykg/id/topic/x")
+    ('pkg:KeyTask', 'topic:x')
+    """
+    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
+    if best is None:
+        return iri
+    prefix = next(p for p, ns in PREFIXES.items() if ns == best)
+    return f"{prefix}:{iri[len(best):]}"
+
+
+def _literal(value: str, datatype: str) -> Any:
+    try:
+        if datatype in _INTEGER_TYPES:
+            return int(value)
+        if datatype == _XSD + "decimal":
+            number = Decimal(value)
+            return int(number) if number == number.to_integral_value() else float(number)
+        if datatype in _FLOAT_TYPES:
+            return float(value)
+    except (ValueError, InvalidOperation):
+        return value
+    if datatype == _XSD + "boolean" and value in ("true", "false", "1", "0"):
+        return value in ("true", "1")
+    return value
