@@ -29,8 +29,10 @@ import rdflib
 from SPARQLWrapper import CSV, JSON, POST, TSV, TURTLE, SPARQLWrapper
 
 from policykg.serve import ServeError, ServerConfig, SparqlServer, mentions_service
+from policykg.sparql_guard import QueryLimits
 
 TIMEOUT_S = 2.0
+READ_TIMEOUT_S = 1.5
 CLIENT_TIMEOUT = 15  # seconds; every urllib call below is bounded by it
 EX = "http://example.org/policy/"
 PREFIXES = (f"PREFIX ex: <{EX}>\n"
@@ -77,7 +79,7 @@ def site(tmp_path_factory):
     triples = _write_graph(graph)
     _write_queries(root / "queries")
     config = ServerConfig(graph_files=[graph], queries_dir=root / "queries", port=0,
-                          timeout_s=TIMEOUT_S)
+                          timeout_s=TIMEOUT_S, read_timeout_s=READ_TIMEOUT_S)
     with SparqlServer(config) as server:
         yield {"server": server, "root": root, "graph": graph, "triples": triples}
 
@@ -476,8 +478,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium (make system-deps)")
-def test_editor_runs_a_query_in_a_browser_with_no_other_host_reachable(server, tmp_path):
-    """A person's view: the page runs a query and shows the Chinese labels in its table,
+def test_editor_link_fills_but_never_runs_in_a_browser_with_no_other_host_reachable(server, tmp_path):
+    """A person's view: a `#query=…&run` link fills the editor and runs nothing until a click,
     in a browser that cannot resolve any host but the loopback."""
     query = PREFIXES + "SELECT ?doc ?label WHERE { ?doc a ex:Policy ; rdfs:label ?label } ORDER BY ?doc"
     url = f"{server.url}/#" + urllib.parse.urlencode({"query": query, "run": ""})
@@ -488,9 +490,9 @@ def test_editor_runs_a_query_in_a_browser_with_no_other_host_reachable(server, t
          "--virtual-time-budget=10000", "--dump-dom", url],
         capture_output=True, text=True, timeout=60, check=False)
     dom = done.stdout
-    assert 'class="status ok"' in dom, dom[-2000:] + done.stderr[-2000:]
-    for key, label in LABELS.items():
-        assert f"ex:{key}" in dom and label in dom
+    assert 'class="status ok"' not in dom, "a link ran a query without a click"
+    assert "press Run" in dom, dom[-2000:] + done.stderr[-2000:]
+    assert "ORDER BY ?doc" in dom  # the editor holds the linked query
 
 
 # ------------------------------------------------------------------ lifecycle
@@ -548,3 +550,196 @@ def test_missing_queries_dir_raises_serve_error(site, tmp_path):
     config = ServerConfig(graph_files=[site["graph"]], queries_dir=tmp_path / "nope", port=0)
     with pytest.raises(ServeError, match="queries folder"):
         SparqlServer(config).start()
+
+
+# ------------------------------------------------------------------ issue 10: guard, crashes, host, slow clients
+
+
+def _spellings(evil: str) -> list[str]:
+    """The SERVICE spellings of issue 10, aimed at the listener."""
+    return [
+        f"PREFIX r: <{evil}/> SELECT * WHERE {{ SERVICEr:x {{ ?s ?p ?o }} }}",
+        f"PREFIX : <{evil}/> SELECT * WHERE {{ SERVICE:x {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICESILENT<{evil}/x> {{ ?s ?p ?o }} }}",
+        f"PREFIX 中: <{evil}/> SELECT * WHERE {{ SERVICE中:x {{ ?s ?p ?o }} }}",
+        f"select * where {{ service <{evil}/x> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <{evil}/x> {{ ?s ?p ?o }} }} }} }}",
+        f"SELECT * WHERE {{ ?a ?b ?c OPTIONAL {{ SERVICE <{evil}/x> {{ ?s ?p ?o }} }} }}",
+        f"SELECT * WHERE {{ \\u0053ERVICE <{evil}/x> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVIC\\u0045 <{evil}/x> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{\n# '''\nSERVICE <{evil}/x> {{ ?s ?p ?o }}\n# '''\n}}",
+        f"SELECT * WHERE {{ ?s ?p trueSERVICE<{evil}/x> {{ }} }}",
+        f"PREFIX ex: <{EX}> SELECT * WHERE {{ ?s ?p ex:a.b.SERVICE<{evil}/x> {{ }} }}",
+    ]
+
+
+@pytest.mark.slow
+def test_every_service_spelling_gets_400_and_nothing_is_contacted(server, listener):
+    for query in _spellings(listener.url):
+        for send in (lambda q: _post_query(server, q),
+                     lambda q: _request(server.endpoint + "?" + urllib.parse.urlencode({"query": q})),
+                     lambda q: _request(server.endpoint, data=q.encode("utf-8"),
+                                        headers={"Content-Type": "application/sparql-query"})):
+            status, _, body = send(query)
+            assert status == 400, (query, body)
+            assert b"SERVICE" in body
+    time.sleep(0.2)
+    assert listener.hits == []
+
+
+@pytest.mark.slow
+def test_load_is_refused_as_an_update(server, listener):
+    for query in (f"LOAD <{listener.url}/x>", f"LOADSILENT<{listener.url}/x>"):
+        status, _, body = _post_query(server, query)
+        assert status == 403 and b"read-only" in body
+    assert listener.hits == []
+
+
+PATHOLOGICAL = {
+    "groups 1,000 deep": "SELECT * WHERE " + "{" * 1000 + " ?s ?p ?o " + "}" * 1000,
+    "parentheses 10,000 deep": "SELECT * WHERE { FILTER(" + "(" * 10000 + "1" + ")" * 10000 + ") }",
+    "5,000 nested subqueries": "SELECT * " + "{ SELECT * " * 5000 + "{ ?s ?p ?o }" + "}" * 5000,
+    "a 50,000-step path": f"PREFIX ex: <{EX}> SELECT * WHERE {{ ?s " + "/".join(["ex:partOf"] * 50000) + " ?o }",
+    "a 100,000-term sum": "SELECT (" + "+".join(["1"] * 100000) + " AS ?x) WHERE {}",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(PATHOLOGICAL))
+def test_pathological_queries_get_400_before_the_engine(server, name):
+    pid = server.child_pid
+    status, _, body = _post_query(server, PATHOLOGICAL[name])
+    assert status == 400, body[:300]
+    assert b"limit max_" in body and body.count(b"\n") == 1
+    assert server.child_pid == pid and not _gone(pid, within=0.3)
+
+
+CRASHER = "SELECT * WHERE { FILTER(" + "(" * 10000 + "1" + ")" * 10000 + ") }"
+GOOD = PREFIXES + "SELECT (COUNT(*) AS ?n) WHERE { ?a ex:partOf ex:doc1 }"
+
+
+@pytest.mark.slow
+def test_a_crashing_client_never_fails_the_others(site):
+    """With the guard's limits lifted, a query crashes the engine; the others' queries in flight
+    are retried on the restarted engine, and the crashing text is refused from then on."""
+    lifted = QueryLimits(max_depth=10**6, max_tokens=10**7, max_path_steps=10**6,
+                         max_expression_terms=10**6, max_group_items=10**6, max_collection_items=10**6)
+    config = ServerConfig(graph_files=[site["graph"]], port=0, timeout_s=5.0, limits=lifted)
+    expected = str(len(range(0, FILLER, 3)))
+    with SparqlServer(config) as server:
+        stop = time.monotonic() + 4
+        answers, crashes = [], []
+
+        def good():
+            while time.monotonic() < stop:
+                status, _, body = _post_query(server, GOOD)
+                answers.append((status, body))
+
+        def attacker():
+            n = 0
+            while time.monotonic() < stop:
+                n += 1  # a new text each time, so the blocklist does not shortcut it
+                crashes.append(_post_query(server, CRASHER + f" # {n}")[0])
+
+        threads = [threading.Thread(target=good) for _ in range(6)] + [threading.Thread(target=attacker)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=CLIENT_TIMEOUT + 10)
+        bad = [(status, body[:200]) for status, body in answers if status != 200]
+        assert bad == [], bad[:5]
+        assert all(json.loads(body)["results"]["bindings"][0]["n"]["value"] == expected
+                   for _, body in answers)
+        assert len(answers) > 20 and crashes and set(crashes) <= {400}
+        status, _, body = _post_query(server, CRASHER + " # 1")
+        assert status == 400 and b"crashed the query engine" in body
+
+
+def _raw_request(server: SparqlServer, head: bytes, *, body: bytes = b"") -> tuple[int, bytes]:
+    port = int(server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=CLIENT_TIMEOUT) as sock:
+        sock.sendall(head + body)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return int(data.split(b" ", 2)[1]), data
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hosts, expected", [
+    (["127.0.0.1"], 200), (["localhost:7878"], 200), (["[::1]:80"], 200), ([], 200),
+    (["evil.com@127.0.0.1"], 403), (["a:b@127.0.0.1"], 403), (["127.0.0.1:80@evil.com"], 403),
+    (["127.0.0.1", "evil.com"], 403), (["127.0.0.1", "127.0.0.1"], 403),
+    (["127.0.0.1:8x"], 403), (["127.0.0.1:"], 403), (["evil.com"], 403), (["127.0.0.1 evil.com"], 403),
+])
+def test_host_header_is_parsed_strictly(server, hosts, expected):
+    head = b"GET /examples.json HTTP/1.1\r\n" + b"".join(b"Host: " + h.encode() + b"\r\n" for h in hosts)
+    status, _ = _raw_request(server, head + b"Connection: close\r\n\r\n")
+    assert status == expected
+
+
+@pytest.mark.slow
+def test_a_client_sending_headers_and_no_body_is_dropped(server):
+    port = int(server.url.rsplit(":", 1)[1])
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=CLIENT_TIMEOUT) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+                     b"Content-Length: 100\r\n\r\nSELECT")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert time.monotonic() - started < READ_TIMEOUT_S + 2
+    assert data == b"" or data.startswith(b"HTTP/1.0 408") or data.startswith(b"HTTP/1.1 408")
+
+
+@pytest.mark.slow
+def test_a_header_trickle_is_dropped(server):
+    """One byte every 0.3 s would keep a per-recv timeout alive forever; the request deadline does not."""
+    port = int(server.url.rsplit(":", 1)[1])
+    started = time.monotonic()
+    closed = False
+    with socket.create_connection(("127.0.0.1", port), timeout=CLIENT_TIMEOUT) as sock:
+        for byte in b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nX-Slow: " + b"a" * 100:
+            try:
+                sock.sendall(bytes([byte]))
+            except OSError:
+                closed = True
+                break
+            time.sleep(0.3)
+            if time.monotonic() - started > READ_TIMEOUT_S + 3:
+                break
+        if not closed:
+            sock.settimeout(2)
+            try:
+                closed = sock.recv(1) == b""
+            except ConnectionResetError:
+                closed = True
+    assert closed
+    assert time.monotonic() - started < READ_TIMEOUT_S + 3.5
+
+
+@pytest.mark.slow
+def test_slow_clients_do_not_block_others(server):
+    port = int(server.url.rsplit(":", 1)[1])
+    slow = [socket.create_connection(("127.0.0.1", port), timeout=CLIENT_TIMEOUT) for _ in range(40)]
+    try:
+        for sock in slow:
+            sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 50\r\n\r\n")
+        started = time.monotonic()
+        assert _count(server) > 0
+        assert time.monotonic() - started < 2
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+def test_listen_queue_is_sized_for_real_use():
+    from policykg.serve import _Front
+    assert _Front.request_queue_size >= 128
+
+
+def test_editor_script_never_runs_from_the_link():
+    script = (Path(__file__).resolve().parents[1] / "src/policykg/static/editor.js").read_text(encoding="utf-8")
+    hash_block = script[script.index("new URLSearchParams(location.hash"):]
+    assert "run()" not in hash_block
+    assert not re.search(r"https?://", script)

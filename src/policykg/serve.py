@@ -114,6 +114,8 @@ _LISTEN_QUEUE = 128
 _WRITE_TIMEOUT_S = 30.0
 _MAX_ATTEMPTS = 6
 _CRASHERS_KEPT = 1024
+_DRAIN_S = 1.0
+_ALONE_S = 1.0
 _HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)(?::[0-9]{1,5})?")
 _ASSET_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -528,6 +530,60 @@ def _strict_host(values: list[str]) -> str | None:
     return host[1:host.index("]")] if host.startswith("[") else host.rsplit(":", 1)[0] if ":" in host else host
 
 
+class _Gate:
+    """Lets fresh queries run together, and a retried one run alone long enough to be judged.
+
+    After a crash every query that was in flight is a suspect. Suspects are
+    retried one at a time (``lane``); each waits up to ``_DRAIN_S`` for the
+    queries in flight to finish while new ones wait at the gate, then runs
+    alone for up to ``_ALONE_S`` (stack overflows strike while parsing, within
+    milliseconds). A crash while a suspect runs alone is that suspect's;
+    a crash at any other time only causes more retries.
+    """
+
+    def __init__(self) -> None:
+        self.lane = threading.Lock()
+        self._cond = threading.Condition()
+        self._active = 0
+        self._closed_until = 0.0
+
+    def enter(self, deadline: float) -> bool:
+        """A fresh query passes unless a suspect runs alone; False when ``deadline`` passes first."""
+        with self._cond:
+            while (now := time.monotonic()) < self._closed_until:
+                if now >= deadline:
+                    return False
+                self._cond.wait(min(self._closed_until, deadline) - now)
+            self._active += 1
+            return True
+
+    def leave(self) -> None:
+        with self._cond:
+            self._active -= 1
+            self._cond.notify_all()
+
+    def rejoin(self) -> None:
+        """Count the caller again, gate or not (a suspect back from waiting for the lane)."""
+        with self._cond:
+            self._active += 1
+
+    def run_alone(self, deadline: float) -> bool:
+        """Close the gate, wait for the others to drain; True when the caller now runs alone."""
+        with self._cond:
+            self._closed_until = time.monotonic() + _DRAIN_S + _ALONE_S
+            drained_by = min(deadline, time.monotonic() + _DRAIN_S)
+            while self._active > 1 and (now := time.monotonic()) < drained_by:  # 1: the caller
+                self._cond.wait(drained_by - now)
+            alone = self._active <= 1
+            self._closed_until = time.monotonic() + _ALONE_S if alone else 0.0
+            return alone
+
+    def reopen(self) -> None:
+        with self._cond:
+            self._closed_until = 0.0
+            self._cond.notify_all()
+
+
 class _Crashers:
     """Digests of queries that crashed the engine, refused from then on (bounded, oldest dropped)."""
 
@@ -565,7 +621,7 @@ class _Front(http.server.ThreadingHTTPServer):
         self.assets = assets
         self.check_host = _is_loopback_name(address[0])
         self.workers = threading.BoundedSemaphore(config.workers)
-        self.lane = threading.Lock()  # retries of queries cut by a crash run one at a time
+        self.gate = _Gate()  # retries of queries cut by a crash run one at a time, alone
         self.crashers = _Crashers()
         self._clients: dict[str, int] = {}
         self._clients_lock = threading.Lock()
@@ -783,7 +839,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not self.server.workers.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise _Reply(503, "all query workers are busy; retry")
         try:
-            status, rtype, data = self._run(body, headers, deadline, key)
+            if not self.server.gate.enter(deadline):
+                raise _Reply(503, "the query engine is busy re-running queries cut by a crash; retry")
+            try:
+                status, rtype, data = self._run(body, headers, deadline, key)
+            finally:
+                self.server.gate.leave()
         finally:
             self.server.workers.release()
         self._send(status, rtype, data, {"Cache-Control": "no-store"})
@@ -792,16 +853,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
              key: bytes) -> tuple[int, str, bytes]:
         """Relay to the engine; a query cut by a crash or a restart is retried, never failed.
 
-        Retries go through ``lane``, one at a time: a query that crashes the
-        engine again while it runs there alone is the culprit, gets 400 and is
-        remembered, while the others it cut get their answers.
+        Retries go through the gate's lane, one at a time (see ``_Gate``): a
+        query that crashes the engine again while it runs alone is the culprit,
+        gets 400 and is remembered, while the others it cut get their answers.
         """
-        engine, config = self.server.engine, self.server.config
+        engine, config, gate = self.server.engine, self.server.config, self.server.gate
         suspect = False
         for _attempt in range(_MAX_ATTEMPTS):
             in_lane = suspect
-            if in_lane and not self.server.lane.acquire(timeout=max(0.0, deadline - time.monotonic())):
-                raise _Reply(503, "the query engine was restarted and is busy with retries; retry")
+            if in_lane:
+                self._wait_for_lane(deadline)
+            alone = in_lane and gate.run_alone(deadline)
             try:
                 port, generation = self._engine_port(deadline)
                 return _relay(port, body, headers, deadline, config.max_result_bytes)
@@ -810,15 +872,27 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 raise _Reply(504, f"query stopped: it ran past the {config.timeout_s:g} s time limit; "
                                   "add LIMIT or narrow the pattern") from err
             except (OSError, http.client.HTTPException) as err:
-                if engine.failed(generation, err) == "crash" and in_lane:
+                if engine.failed(generation, err) == "crash" and alone:
                     self.server.crashers.add(key)
                     raise _Reply(400, "this query crashed the query engine (it was restarted); "
                                       "simplify it") from err
                 suspect = True
             finally:
                 if in_lane:
-                    self.server.lane.release()
+                    gate.reopen()
+                    gate.lane.release()
         raise _Reply(503, "the query engine kept restarting; retry")
+
+    def _wait_for_lane(self, deadline: float) -> None:
+        """Take the retry lane; while waiting, this query does not count as running."""
+        gate = self.server.gate
+        gate.leave()
+        try:
+            got = gate.lane.acquire(timeout=max(0.0, deadline - time.monotonic()))
+        finally:
+            gate.rejoin()
+        if not got:
+            raise _Reply(503, "the query engine was restarted and is busy with retries; retry")
 
     def _engine_port(self, deadline: float) -> tuple[int, int]:
         """``(port, generation)`` of the engine, waiting out a restart within ``deadline``."""

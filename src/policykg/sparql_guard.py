@@ -251,13 +251,13 @@ def check_query(text: str, limits: QueryLimits | None = None) -> None:
     """
     limits = limits or QueryLimits()
     decoded = decode_escapes(text)
+    again = decode_escapes(decoded)
+    if again != decoded:  # an engine decoding twice would see other words: refuse SERVICE there too
+        _check_service(again, _tokens_or_none(again, limits.max_tokens))
     tokens = list(tokenize(decoded, limits.max_tokens))
     _check_service(decoded, tokens)
     _check_form(decoded, tokens)
     _check_shape(decoded, tokens, limits)
-    again = decode_escapes(decoded)
-    if again != decoded:  # an engine decoding twice would see other words: refuse SERVICE there too
-        _check_service(again, _tokens_or_none(again, limits.max_tokens))
 
 
 def _tokens_or_none(text: str, max_tokens: int) -> list[Token]:

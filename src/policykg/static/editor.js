@@ -226,8 +226,10 @@
     const hash = new URLSearchParams(location.hash.slice(1));
     if (hash.has("format") && FORMATS[hash.get("format")]) $("format").value = hash.get("format");
     if (hash.has("query")) {
+      // A link only fills the editor; running it takes a click (or Ctrl+Enter):
+      // a crafted link must not make a visitor's browser send a query.
       $("query").value = hash.get("query");
-      if (hash.has("run")) run(); // a shared link that runs: #query=…&run
+      setStatus("链接中的查询已载入，点击运行 query from the link loaded: press Run", "");
     } else if (examples.length) {
       $("example").value = "0";
       showExample(0);
