@@ -872,11 +872,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 raise _Reply(504, f"query stopped: it ran past the {config.timeout_s:g} s time limit; "
                                   "add LIMIT or narrow the pattern") from err
             except (OSError, http.client.HTTPException) as err:
-                if engine.failed(generation, err) == "crash" and alone:
+                crashed = engine.failed(generation, err) == "crash"
+                if crashed and alone:
                     self.server.crashers.add(key)
                     raise _Reply(400, "this query crashed the query engine (it was restarted); "
                                       "simplify it") from err
-                suspect = True
+                suspect = suspect or crashed  # cut by the watchdog: simply retry on the new engine
             finally:
                 if in_lane:
                     gate.reopen()
