@@ -18,14 +18,26 @@ guarantee:
 * **Read-only, in the front too.** Updates (``update=`` in a form or URL,
   ``application/sparql-update``, the ``/update`` path, PUT/DELETE/PATCH) get
   **403**, before the engine sees them (the engine runs read-only as well).
-* **No outside hosts.** Oxigraph *does* execute ``SERVICE <http://...>`` by
-  calling the remote endpoint (checked: it POSTs the sub-query), so queries
-  with a ``SERVICE`` keyword get **400**. The check blanks out comments,
-  strings and IRIs first (so ``# SERVICE`` or ``"SERVICE"`` pass) and also
-  checks the text with ``\\uXXXX`` escapes decoded. ``FROM <http://...>``,
+* **No outside hosts, no crashing shapes.** Oxigraph *does* execute
+  ``SERVICE <http://...>`` by calling the remote endpoint (checked: it POSTs
+  the sub-query), and it matches keywords with no word boundary
+  (``SERVICEr:x`` is ``SERVICE r:x``). Every query first goes through
+  :func:`policykg.sparql_guard.check_query`, a SPARQL lexer that refuses any
+  word that could be read as ``SERVICE`` (**400**), updates such as ``LOAD``
+  (**403**) and shapes over :class:`~policykg.sparql_guard.QueryLimits` that
+  overflow Oxigraph's stack (**400** naming the limit). ``FROM <http://...>``,
   ``FROM NAMED`` and ``default-graph-uri`` were checked not to fetch anything:
-  Oxigraph treats them as names of graphs in the local store (which has none
-  of those, so the default graph is then empty). ``LOAD`` is an update: 403.
+  Oxigraph treats them as names of graphs in the local store.
+* **Crash isolation.** If a query still kills the engine, the requests it
+  cut are retried on the restarted engine through ``_Gate``: one at a time,
+  each alone for a moment, so a query that crashes it again while alone is
+  known to be the culprit (**400**, its text refused from then on) and no
+  other client's query fails.
+* **Load.** Listen queue of 128 (http.server's 5 overflowed: connection
+  resets), at most ``workers`` queries on the engine at once, at most
+  ``max_per_client`` open connections per address (``max_connections`` in
+  all), and the whole request head and body within ``read_timeout_s``
+  (``_DeadlineIO``), so a slowloris client holds a thread for seconds.
 * **A hard time limit.** Oxigraph's own ``--timeout-s`` is partial: it takes
   whole seconds only, and with ``--timeout-s 3`` (oxigraph 0.5.13) a
   ``COUNT(*)`` over a four-way cartesian product gave no answer in 20 s and
@@ -39,7 +51,7 @@ guarantee:
   process and not ``pyoxigraph`` inside this one. Requests that arrive during
   the restart wait for it (it takes a fraction of a second; after 5 s they
   get **503**); requests that were in flight on the killed child are retried
-  once on the new one, within their own deadline. Oxigraph's ``--timeout-s``
+  on the new one, within their own deadline. Oxigraph's ``--timeout-s``
   is still passed, as ``ceil(timeout_s) + 1``: a second line of defence set
   one second later, so that the answer clients see is the front's.
 * **Bounded answers.** Because answers are buffered (to be able to turn a late
@@ -51,9 +63,10 @@ guarantee:
   query library (``queries/*.rq``); see ``static/README.md`` for why not
   YASGUI. A Content-Security-Policy header keeps the browser from contacting
   any origin but this one.
-* **Hygiene.** Only the loopback is bound by default, requests whose Host
-  header is not a loopback name are refused when bound to the loopback (DNS
-  rebinding), every child is killed on ``stop()`` and, on Linux, also dies
+* **Hygiene.** Only the loopback is bound by default, requests are refused
+  (403) when bound to the loopback unless they carry exactly one Host header
+  naming a loopback name or address, with no user-info and an optional port of
+  digits only (DNS rebinding), every child is killed on ``stop()`` and, on Linux, also dies
   with this process (``PR_SET_PDEATHSIG``) if it is killed outright.
 
 Limits: every timeout restarts the engine, which also cuts (and retries) the
