@@ -749,3 +749,10 @@ def test_topic_coverage(run):
     assert by["finance"]["topic_zh"] == "金融"
     counts = [r["n_measures"] for r in rows]
     assert counts == sorted(counts, reverse=True)
+
+
+@pytest.mark.parametrize("path", ALL_QUERY_FILES, ids=lambda p: p.stem)
+def test_stored_query_passes_the_endpoint_guard(path):
+    """``policykg query NAME`` skips the guard for the library's own files: they must pass it."""
+    guard = pytest.importorskip("policykg.sparql_guard")
+    guard.check_query(parse_query_file(path).text)

@@ -1,6 +1,11 @@
 """``policykg`` command line: each command parses options, calls one library
-function, and turns library errors into a one-line message and an exit code
-(0 success, 1 SHACL violations, 2 any other error)."""
+function, and turns library errors into a one-line message and an exit code.
+
+Exit codes: 0 success; 1 the graph does not conform to the SHACL shapes
+(``build``, ``validate``); 2 bad input or usage (an unreadable document or
+query, a missing graph, an unwritable output folder, a query refused or past
+its time limit); 130 interrupted.
+"""
 
 from __future__ import annotations
 
@@ -17,26 +22,60 @@ def _graph_file(args) -> str:
 
 
 def cmd_build(args) -> int:
-    from .pipeline import build_to
+    from .pipeline import build
     from .report import summary_lines
-    result, written = build_to(args.source, args.out)
+    from .store import check_output_dir, publish
+    out = Path(args.out)
+    check_output_dir(out)                  # fail before the build, not after it
+    result = build(args.source)
+    graph_files, store, pages = [], [], []
+
+    def fill(stage: Path) -> list[str]:
+        """Write every output into the staging folder; :func:`publish` swaps it in whole."""
+        from .graphstore import STORE_DIR, memory_store, write_store
+        files = result.files()
+        for name, data in files.items():
+            (stage / name).write_bytes(data)
+        graph_files.extend(files)
+        ntriples = files["policykg.nt"]
+        write_store(stage / STORE_DIR, ntriples)
+        store.append(STORE_DIR)
+        if args.pages:
+            from .pages import write_pages
+            pages.extend(p.name for p in write_pages(memory_store(ntriples), stage))
+        return graph_files + store + pages
+
+    publish(out, fill)
     for line in summary_lines(result.report):
         print(line)
-    print(f"  wrote {', '.join(str(p) for p in written)}")
-    if args.pages:
-        from .pages import write_pages
-        for path in write_pages(result.graph, Path(args.out)):
-            print(f"  wrote {path}")
+    print(f"  wrote {', '.join(str(out / n) for n in graph_files)}")
+    print(f"  wrote {out / store[0]} (Oxigraph store: the graph and the ontology)")
+    for name in pages:
+        print(f"  wrote {out / name}")
     return 0
 
 
 def cmd_query(args) -> int:
-    from .query import find_query, format_result, load_graph, run_query
+    from .query import execute_query, find_query, format_answer, inline_query, open_graph
+    if (args.query is None) == (args.expr is None):
+        raise UsageError("give a query name or .rq file, or -e 'QUERY' (one of them)")
+    if args.excel and args.format != "csv":
+        raise UsageError("--excel goes with --format csv")
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
     params = dict(_param(p) for p in args.param)
-    query = find_query(args.query)
-    columns, rows = run_query(load_graph(_graph_file(args)), query, params)
-    sys.stdout.write(format_result(columns, rows, args.format))
+    query = inline_query(args.expr) if args.expr is not None else find_query(args.query)
+    result = execute_query(open_graph(args.graph), query, params, timeout=args.timeout)
+    text = format_answer(result, args.format)
+    sys.stdout.write(("\ufeff" + text) if args.excel else text)
+    sys.stdout.flush()
     return 0
+
+
+class UsageError(PolicyKGError):
+    """Options that do not go together."""
+
+    code = "PKG001"
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -73,8 +112,8 @@ def cmd_serve(args) -> int:
 
 def cmd_analyze(args) -> int:
     from .analyze import analysis_report, write_network_files
-    from .query import load_graph
-    graph = load_graph(_graph_file(args))
+    from .query import open_graph
+    graph = open_graph(args.graph)
     sys.stdout.write(analysis_report(graph, top=args.top))
     if args.out:
         for path in write_network_files(graph, Path(args.out)):
@@ -83,28 +122,54 @@ def cmd_analyze(args) -> int:
 
 
 def cmd_draw(args) -> int:
-    from .pages import write_pages
-    from .query import load_graph
-    for path in write_pages(load_graph(_graph_file(args)), Path(args.out)):
+    from .pages import PAGE_FILES, write_pages
+    from .query import open_graph
+    from .store import publish
+    graph = open_graph(args.graph)
+    for path in publish(Path(args.out), lambda stage: [p.name for p in write_pages(graph, stage)],
+                        replaces=PAGE_FILES):
         print(f"wrote {path}")
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="policykg", description=__doc__.split("\n")[0])
-    sub = p.add_subparsers(dest="command", required=True)
+EXIT_CODES = ("exit codes: 0 success; 1 the graph does not conform to the SHACL shapes; "
+              "2 bad input or usage (document, query, graph, output folder, time limit)")
 
-    b = sub.add_parser("build", help="build the graph of a policy document into graph/")
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (like every other error) and exits 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = OneLineErrorParser(prog="policykg", description=__doc__.split("\n")[0], epilog=EXIT_CODES)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineErrorParser)
+
+    b = sub.add_parser("build", help="build the graph of a policy document into graph/", epilog=EXIT_CODES)
     b.add_argument("source", nargs="?", default=str(default_source()))
     b.add_argument("--out", default=str(default_output_dir()))
     b.add_argument("--pages", action="store_true", help="also draw the interactive HTML pages")
     b.set_defaults(func=cmd_build)
 
-    q = sub.add_parser("query", help="run a stored query (by name or .rq file)")
-    q.add_argument("query")
-    q.add_argument("--format", default="table", choices=["table", "csv", "tsv", "json"])
-    q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    q.add_argument("--graph", help="graph file (default graph/policykg.ttl)")
+    q = sub.add_parser("query", help="run a SPARQL query: a stored one by name, any .rq file, or -e TEXT",
+                       description="Run a SPARQL query on the graph (Oxigraph). QUERY is the name of a stored "
+                                   "query (see 'policykg queries', e.g. key_tasks) or the path of any .rq file; "
+                                   "header lines are optional. SELECT prints rows, ASK true/false, CONSTRUCT "
+                                   "and DESCRIBE triples (Turtle, or N-Triples with --format nt).",
+                       epilog=EXIT_CODES)
+    q.add_argument("query", nargs="?", help="stored query name or .rq file")
+    q.add_argument("-e", "--expr", metavar="QUERY", help="the query text itself, e.g. -e 'SELECT …'")
+    q.add_argument("--format", default="table", choices=["table", "csv", "tsv", "json", "turtle", "nt"])
+    q.add_argument("--excel", action="store_true",
+                   help="with --format csv: start with a UTF-8 byte order mark so Excel reads Chinese right")
+    q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="a value for one of the query's @param (repeatable)")
+    q.add_argument("--graph", help="a store folder, an output folder, or a .ttl/.nt file "
+                                   "(default: graph/store, else graph/policykg.ttl)")
+    q.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="stop the query after this many seconds (default 30)")
     q.set_defaults(func=cmd_query)
 
     sub.add_parser("queries", help="list the query library").set_defaults(func=cmd_queries)
@@ -146,6 +211,17 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:               # e.g. `policykg query … | head`: the reader is gone
+        _silence_stdout()
+        return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    import os
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -20,11 +20,8 @@ import os
 import re
 import stat
 import threading
-import weakref
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
@@ -203,10 +200,10 @@ def _position(message: str) -> str:
     return f"parse error at line {match.group(1)}{column}"
 
 
-_CONVERTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CONVERTED: dict = {}   # becomes a WeakKeyDictionary on first use (weakref is not on the query path)
 
 
-def as_store(graph: Any) -> ox.Store:
+def as_store(graph) -> ox.Store:
     """``graph`` as a store: a pyoxigraph store as is; an rdflib graph copied into memory.
 
     The copy (plus the ontology, like every store) serves callers that hold a
@@ -217,6 +214,10 @@ def as_store(graph: Any) -> ox.Store:
         return graph
     if not hasattr(graph, "serialize"):
         raise TypeError(f"expected a pyoxigraph Store or an rdflib Graph, not {type(graph).__name__}")
+    global _CONVERTED
+    if not _CONVERTED:
+        import weakref
+        _CONVERTED = weakref.WeakKeyDictionary()
     cached = _CONVERTED.get(graph)
     if cached is not None and cached[0] == len(graph):
         return cached[1]
@@ -241,7 +242,7 @@ def execute(store: ox.Store, text: str, timeout: float | None = None):
     """
     if timeout is None:
         return _evaluate(store, text)
-    box: dict[str, Any] = {}
+    box: dict = {}
 
     def work() -> None:
         try:
@@ -282,7 +283,7 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def plain(term: Any) -> Any:
+def plain(term):
     """A result term as plain Python, the way the CSV/JSON outputs have always shown it.
 
     Unbound → ``""``; integers → ``int``; decimals → ``int`` when whole, else
@@ -304,6 +305,18 @@ def plain(term: Any) -> Any:
     return str(term)
 
 
+def _decimal(value: str) -> int | float:
+    """A whole decimal as ``int`` (``35.0`` → 35), any other as ``float`` (``3.20`` → 3.2).
+
+    Decided on the digits, not on a float, so a whole number of any size stays exact.
+    """
+    text = value.strip()
+    whole, _, fraction = text.partition(".")
+    if not fraction.strip("0") and re.fullmatch(r"[+-]?[0-9]*", whole) and whole.strip("+-"):
+        return int(whole)
+    return float(text)
+
+
 def short_name(iri: str) -> str:
     """``pkg:KeyTask`` for an IRI in a known namespace (the longest match wins), else the IRI.
 
@@ -317,16 +330,15 @@ def short_name(iri: str) -> str:
     return f"{prefix}:{iri[len(best):]}"
 
 
-def _literal(value: str, datatype: str) -> Any:
+def _literal(value: str, datatype: str):
     try:
         if datatype in _INTEGER_TYPES:
             return int(value)
         if datatype == _XSD + "decimal":
-            number = Decimal(value)
-            return int(number) if number == number.to_integral_value() else float(number)
+            return _decimal(value)
         if datatype in _FLOAT_TYPES:
             return float(value)
-    except (ValueError, InvalidOperation):
+    except ValueError:
         return value
     if datatype == _XSD + "boolean" and value in ("true", "false", "1", "0"):
         return value in ("true", "1")
