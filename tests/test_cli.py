@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 
@@ -52,7 +53,6 @@ BAD_INPUTS = {
     "empty": (lambda src: b"", 1, "empty"),
     "binary": (lambda src: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 3, "binary"),   # NUL on line 3
     "latin1": (lambda src: "说明\n".encode() + "caf\xe9 cr\xe8me\n".encode("latin-1") * 3, 2, "not UTF-8"),
-    "truncated": (truncated_table, 157, "cut off"),
 }
 
 
@@ -71,15 +71,34 @@ def test_cli_bad_input_one_line_error_exit_code_and_untouched_output(tmp_path, s
     assert snapshot(out_dir) == before
 
 
+def test_cli_truncated_table_builds_with_a_warning_and_strict_refuses(tmp_path, source_path, out_dir, capsys):
+    """Degrade, don't die: a table cut mid-row still gives the document's header and text,
+    with a one-line warning naming line 157; ``--strict`` turns it into exit 2 and writes nothing."""
+    path = tmp_path / "truncated.txt"
+    path.write_bytes(truncated_table(source_path))
+    out = tmp_path / "out"
+    assert main(["build", str(path), "--out", str(out)]) == 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "warning" in err and "line 157" in err and "cut off" in err, err
+    assert (out / "policykg.ttl").exists()
+    before = snapshot(out_dir)
+    assert main(["build", str(path), "--out", str(out_dir), "--strict"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"{path}:" in err and "[PKG200]" in err and "--strict" in err, err
+    assert snapshot(out_dir) == before
+
+
 def test_cli_broken_row_names_its_line(tmp_path, source_path, out_dir, capsys):
-    """A lost leading tab merges two cells: the pillar-less row gets too many cells… or none; named either way."""
+    """A lost leading tab merges two cells: the table is read as text and the warning names the row's line."""
     lines = source_path.read_text(encoding="utf-8").split("\n")
     lines[139] = lines[139].replace("\t", "")      # L140 "\t市发改局": the units cell loses its tab
     path = tmp_path / "broken.txt"
     path.write_text("\n".join(lines), encoding="utf-8")
-    assert main(["build", str(path), "--out", str(out_dir)]) == 2
+    assert main(["build", str(path), "--out", str(tmp_path / "out")]) == 0
     err = capsys.readouterr().err
-    assert f"{path}:" in err and "[PKG200]" in err
+    assert "warning" in err and "table rows not aligned" in err
+    assert main(["build", str(path), "--out", str(out_dir), "--strict"]) == 2
+    assert f"{path}:" in capsys.readouterr().err
 
 
 def test_cli_unknown_query_and_bad_param_are_clean_errors(capsys):
@@ -93,3 +112,18 @@ def test_cli_queries_lists_the_library(capsys):
     assert main(["queries"]) == 0
     out = capsys.readouterr().out
     assert "shared_responsibilities" in out and "哪些单位共同承担的重点工作最多" in out
+
+
+def test_cli_unknown_layout_builds_what_it_understood_and_warns(tmp_path, out_dir, capsys):
+    """A document with no note and no table: its header and text still build (exit 0), the warning
+    says no record was recognised; unreadable input is the only exit 2 without --strict."""
+    path = tmp_path / "prose.txt"
+    path.write_text("某某市人民政府关于做好某项工作的通知\n各区政府：\n一、总体要求\n做好这项工作，意义重大。\n"
+                    "某某市人民政府\n2024年2月1日\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(path), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "no responsibility record recognised" in err
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["document"]["issued"] == "2024-02-01" and report["counts"]["responsibility_records"] == 0
+    assert main(["build", str(path), "--out", str(out_dir), "--strict"]) == 2

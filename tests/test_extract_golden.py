@@ -46,12 +46,17 @@ def test_extract_sections_and_provisions(extraction):
 
 
 def test_extract_narrative_measures(extraction):
-    got = [(m.pillar, "、".join(m.assignment.responsible), m.text) for m in extraction.narrative]
+    got = [(m.pillar, "、".join(m.assignment.all_units), m.text) for m in extraction.narrative]
     assert len(got) == len(NARRATIVE) == 16
     for (pillar, units, text), (e_pillar, e_units, e_start) in zip(got, NARRATIVE):
         assert (pillar, units) == (e_pillar, e_units)
         assert text.startswith(e_start)
     assert extraction.narrative[0].text.endswith("进一步激活农村土地资源要素")
+    # the corpus rule for （责任单位：…） with no lead rule stated: a lone unit leads, several are joint
+    for measure, (_, units, _) in zip(extraction.narrative, NARRATIVE):
+        names = tuple(units.split("、"))
+        expected = (names, ()) if len(names) == 1 else ((), names)
+        assert (measure.assignment.lead, measure.assignment.joint) == expected
 
 
 @pytest.mark.parametrize("row", KEY_TASKS, ids=lambda r: f"task{r[0]}")

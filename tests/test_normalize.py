@@ -40,6 +40,14 @@ def test_normalize_units_have_one_identity_and_a_type(extraction):
 
 
 def test_normalize_alias_maps_to_the_canonical_unit():
-    assert canonical_unit("乐清市发展和改革局").key == "市发改局"
-    unknown = canonical_unit("市未知局")
-    assert (unknown.key, unknown.unit_type) == ("市未知局", UNCLASSIFIED)
+    assert canonical_unit("乐清市发展和改革局", "乐清市").key == "市发改局"
+    unknown = canonical_unit("市未知组织", "乐清市")
+    assert (unknown.key, unknown.unit_type) == ("市未知组织", UNCLASSIFIED)
+    assert canonical_unit("市未知局", "乐清市").unit_type == "government-department"   # by the name grammar
+
+
+def test_normalize_lexicon_is_scoped_by_jurisdiction():
+    """市发改局 of a 济南 document is not 乐清's: no 乐清 label, full name or type from its row."""
+    jinan = canonical_unit("市发改局", "济南市")
+    assert (jinan.key, jinan.full_name) == ("市发改局", None)
+    assert canonical_unit("乐清市发展和改革局", "济南市").key == "乐清市发展和改革局"

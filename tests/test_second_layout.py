@@ -53,7 +53,7 @@ def test_second_layout_narrative_readers(result):
     narrative = result.linked.extraction.narrative
     assert [(m.assignment.reader, m.assignment.lead, m.assignment.co) for m in narrative] == [
         ("lead_co", ("县发改局",), ("县财政局", "县经信局")),
-        ("first_listed", ("县政务服务中心",), ("县大数据局",)),
+        ("responsible_list", ("县政务服务中心",), ("县大数据局",)),   # 列第一位的为牵头单位 inside the note
     ]
     leads = {str(o) for o in result.graph.objects(None, PKG.leadUnit)}
     assert len(leads) == 3     # 县发改局, 县市场监管局, 县政务服务中心 (tasks and narrative)

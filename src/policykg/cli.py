@@ -28,6 +28,7 @@ def cmd_build(args) -> int:
     out = Path(args.out)
     check_output_dir(out)                  # fail before the build, not after it
     result = build(args.source)
+    _refuse_if_strict(args, result.report)
     graph_files, store, pages = [], [], []
 
     def fill(stage: Path) -> list[str]:
@@ -48,11 +49,31 @@ def cmd_build(args) -> int:
     publish(out, fill)
     for line in summary_lines(result.report):
         print(line)
+    _warn(result.report)
     print(f"  wrote {', '.join(str(out / n) for n in graph_files)}")
     print(f"  wrote {out / store[0]} (Oxigraph store: the graph and the ontology)")
     for name in pages:
         print(f"  wrote {out / name}")
     return 0
+
+
+def _warn(report: dict) -> None:
+    """One line on stderr when the document was understood only in part."""
+    warnings, unmapped = report["warnings"], report["unmapped_lines"]
+    if warnings or unmapped:
+        first = (warnings or [{"line": unmapped[0]["line"], "reason": unmapped[0]["reason"]}])[0]
+        print(f"policykg: warning: {report['source']['file']}: {len(warnings)} warning(s), "
+              f"{len(unmapped)} unmapped line(s); first at line {first['line']}: {first['reason'][:120]} "
+              f"(details in report.json)", file=sys.stderr)
+
+
+def _refuse_if_strict(args, report: dict) -> None:
+    if getattr(args, "strict", False) and (report["warnings"] or report["unmapped_lines"]):
+        from .errors import StructureError
+        where = (report["unmapped_lines"] or report["warnings"])[0]
+        raise StructureError(f"--strict: {len(report['unmapped_lines'])} unmapped line(s), "
+                             f"{len(report['warnings'])} warning(s); first: {where['reason'][:120]}",
+                             path=args.source, line=where["line"])
 
 
 def cmd_query(args) -> int:
@@ -151,6 +172,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("source", nargs="?", default=str(default_source()))
     b.add_argument("--out", default=str(default_output_dir()))
     b.add_argument("--pages", action="store_true", help="also draw the interactive HTML pages")
+    b.add_argument("--strict", action="store_true",
+                   help="fail (exit 2, nothing written) when any line is unmapped or any warning is raised; "
+                        "by default a document understood in part still builds, with a one-line warning")
     b.set_defaults(func=cmd_build)
 
     q = sub.add_parser("query", help="run a SPARQL query: a stored one by name, any .rq file, or -e TEXT",

@@ -10,32 +10,32 @@ RDF tool, N-Triples included, reads them without escaping.
 from __future__ import annotations
 
 import hashlib
-import re
 
 from rdflib import URIRef
 
 from .model import DocumentHeader, LineSpan
+from .normalize import document_jurisdiction
 from .vocab import ID
-
-_JURISDICTION = re.compile(r"^(.+?(?:自治州|自治县|市|县|区|旗))")
-
 
 def digest(*parts: str, length: int = 12) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:length]
 
 
-def jurisdiction(issuer: str) -> str:
-    """``乐清市人民政府办公室`` → ``乐清市``."""
-    match = _JURISDICTION.match(issuer.strip())
-    return match.group(1) if match else issuer.strip()
-
-
 class Minter:
-    """IRIs for one document's graph."""
+    """IRIs for one document's graph.
 
-    def __init__(self, header: DocumentHeader) -> None:
-        self.place = jurisdiction(header.issuer)
-        self.doc = ID[f"doc/{header.issued.isoformat()}-{digest(header.issuer, header.title, length=8)}"]
+    Units and persons are keyed within the document's jurisdiction; where none
+    can be told (an extract with no issuer), within the document itself, so
+    that two such documents never merge their 市发改委s by accident.
+    """
+
+    def __init__(self, header: DocumentHeader, sha256: str = "") -> None:
+        self.place = document_jurisdiction(header) or f"doc:{sha256[:16]}"
+        issued = header.issued.isoformat() if header.issued else "undated"
+        self.doc = ID[f"doc/{issued}-{digest(header.issuer or '', header.title, length=8)}"]
+
+    def record(self, key: int) -> URIRef:
+        return self._local("record", key)
 
     def _local(self, *path: object) -> URIRef:
         return URIRef(str(self.doc) + "/" + "/".join(str(p) for p in path))

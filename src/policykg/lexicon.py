@@ -15,11 +15,12 @@ from functools import lru_cache
 from .errors import LexiconError
 from .resources import lexicon_path
 
-UNIT_COLUMNS = ("name", "full_name", "type", "english", "aliases")
+UNIT_COLUMNS = ("jurisdiction", "name", "full_name", "type", "english", "aliases")
 
 
 @dataclass(frozen=True)
 class UnitEntry:
+    jurisdiction: str
     name: str
     full_name: str | None
     unit_type: str
@@ -37,22 +38,39 @@ class Topic:
 
 
 @lru_cache(maxsize=None)
+def unit_lexicon(jurisdiction: str) -> dict[str, UnitEntry]:
+    """Unit name (and every alias) → its entry, for one jurisdiction only.
+
+    The same written name is a different body in another place: 市发改局 of a
+    济南 document is never 乐清's, so lookups are always scoped.
+    """
+    return {key: entry for key, entry in _all_entries() if entry.jurisdiction == jurisdiction}
+
+
+@lru_cache(maxsize=None)
 def unit_entries() -> dict[str, UnitEntry]:
-    """Unit name (and every alias) → its entry."""
-    path = lexicon_path("units.tsv")
+    """Every written name (of any jurisdiction) → an entry: jieba's unit dictionary."""
     entries: dict[str, UnitEntry] = {}
+    for key, entry in _all_entries():
+        entries.setdefault(key, entry)
+    return entries
+
+
+@lru_cache(maxsize=None)
+def _all_entries() -> tuple[tuple[str, UnitEntry], ...]:
+    path = lexicon_path("units.tsv")
+    entries: list[tuple[str, UnitEntry]] = []
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh, delimiter="\t")
         if tuple(reader.fieldnames or ()) != UNIT_COLUMNS:
             raise LexiconError(f"header must be {' '.join(UNIT_COLUMNS)}", path=str(path), line=1)
         for line, row in enumerate(reader, start=2):
-            if not row["name"] or not row["type"]:
-                raise LexiconError("every unit needs a name and a type", path=str(path), line=line)
-            entry = UnitEntry(row["name"], row["full_name"] or None, row["type"], row["english"] or None,
-                              tuple(a for a in (row["aliases"] or "").split("|") if a))
-            for key in (entry.name, *entry.aliases):
-                entries.setdefault(key, entry)
-    return entries
+            if not row["jurisdiction"] or not row["name"] or not row["type"]:
+                raise LexiconError("every unit needs a jurisdiction, a name and a type", path=str(path), line=line)
+            entry = UnitEntry(row["jurisdiction"], row["name"], row["full_name"] or None, row["type"],
+                              row["english"] or None, tuple(a for a in (row["aliases"] or "").split("|") if a))
+            entries += [(key, entry) for key in (entry.name, *entry.aliases)]
+    return tuple(entries)
 
 
 @lru_cache(maxsize=None)

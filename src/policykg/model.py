@@ -98,15 +98,19 @@ class TableRow:
     @property
     def span(self) -> LineSpan:
         present = [c for c in self.cells if c is not None]
-        return LineSpan(present[0].span.start, present[-1].span.end)
+        return LineSpan(min(c.span.start for c in present), max(c.span.end for c in present))
 
 
 @dataclass(frozen=True)
 class Table:
+    """A task table: its header, each column's role, its rows, and the layout
+    profile (``lexicon/layouts.toml``) that says how to read it."""
+
     header: tuple[str, ...]
     roles: tuple[str, ...]
     header_span: LineSpan
     rows: tuple[TableRow, ...]
+    profile: str = "task_list"
 
     def column(self, role: str) -> int | None:
         return self.roles.index(role) if role in self.roles else None
@@ -119,6 +123,7 @@ class Layout:
     source: SourceText
     blocks: tuple[Block, ...]
     tables: tuple[Table, ...]
+    warnings: tuple[LayoutNote, ...] = ()
 
 
 # ---------------------------------------------------------------- extract
@@ -154,22 +159,44 @@ class DocumentReference:
 
 @dataclass(frozen=True)
 class Assignment:
-    """Who carries a task: lead unit(s), co-units, or undifferentiated units.
+    """Who carries a record: lead unit(s), co-units, and jointly responsible units.
 
-    Names are kept as written (without the ``*`` mark). ``responsible`` holds
-    units of a layout that does not say who leads (（责任单位：…）).
-    ``reader`` names the layout reader that produced it (see ``readers``).
+    Names are kept as written (without the ``*`` mark, without a trailing 「等」).
+    ``joint`` holds units listed with no lead stated (（X、Y负责）, two or more
+    under （责任单位：…） without a first-is-lead rule) and catch-alls such as
+    各有关部门 whatever slot they stand in. ``reader`` names the note grammar
+    that produced it (see ``readers``); ``deadline`` is a time the note itself
+    states (（6月底完成，牵头考核单位：…）), as written.
     """
 
     lead: tuple[str, ...]
     co: tuple[str, ...]
-    responsible: tuple[str, ...]
+    joint: tuple[str, ...]
     reader: str
     text: str
+    deadline: str | None = None
 
     @property
     def all_units(self) -> tuple[str, ...]:
-        return self.lead + self.co + self.responsible
+        return self.lead + self.co + self.joint
+
+    @property
+    def roles(self) -> tuple[tuple[str, str], ...]:
+        """``(role, name)`` in the order lead, co, joint."""
+        return (tuple(("lead", u) for u in self.lead) + tuple(("co", u) for u in self.co)
+                + tuple(("joint", u) for u in self.joint))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A record's time limit as written, with its end date where a year is known.
+
+    ``到2023年`` → 2023-12-31; ``6月底完成`` in a 2022 document → 2022-06-30;
+    ``持续推进`` or a garbled ``0403年底前`` → ``end`` is ``None`` (text kept).
+    """
+
+    text: str
+    end: date | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +285,7 @@ class Section:
     number: int
     title: str
     span: LineSpan
+    ordinal: int = 0
 
 
 @dataclass(frozen=True)
@@ -274,16 +302,23 @@ class Provision:
 
 @dataclass(frozen=True)
 class DocumentHeader:
-    issuer: str
+    """What the document says about itself. Real documents omit parts of it:
+    a State Council opinion has no 通知, an export may have no title line, no
+    issuer or no date — those fields are then ``None`` (the title falls back to
+    the file name, flagged by ``title_from_file``) and the build warns."""
+
+    issuer: str | None
     notice_title: str
     title: str
-    issued: date
+    issued: date | None
     recipients: str
     approval: str | None
     publicity: str | None
     attachment_title: str | None
     implements: tuple[DocumentReference, ...]
     spans: dict[str, LineSpan] = field(default_factory=dict, compare=False, hash=False)
+    doc_number: str | None = None
+    title_from_file: bool = False
 
 
 @dataclass(frozen=True)
@@ -292,6 +327,28 @@ class LayoutNote:
 
     line: int
     reason: str
+
+
+@dataclass(frozen=True)
+class Record:
+    """One responsibility record: the sentences since the previous note and the
+    note that closes them (or a numbered measure that carries no note).
+
+    ``key`` is the record's place in the document (1, 2, …), made once here; its
+    IRI, page ids and report lines all derive from it. ``label`` is the
+    numbering as written (``1．``, ``（三）``, ``1``), ``text`` the record verbatim
+    (label and note included), ``heading`` the nearest heading above it.
+    """
+
+    key: int
+    label: str | None
+    text: str
+    span: LineSpan
+    assignment: Assignment | None
+    deadline: Deadline | None
+    heading: str | None = None
+    quantities: tuple[Quantity, ...] = ()
+    references: tuple[DocumentReference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -306,6 +363,8 @@ class Extraction:
     tasks: tuple[KeyTask, ...]
     layout_notes: tuple[LayoutNote, ...]
     mapped_spans: tuple[LineSpan, ...]
+    records: tuple[Record, ...] = ()
+    warnings: tuple[LayoutNote, ...] = ()
 
 
 # ---------------------------------------------------------------- normalise / link
@@ -321,6 +380,7 @@ class Unit:
     english: str | None
     unit_type: str
     aliases: tuple[str, ...] = ()
+    in_lexicon: bool = False
 
 
 @dataclass(frozen=True)

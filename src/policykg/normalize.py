@@ -10,26 +10,54 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import unit_entries
-from .model import Extraction, Person, Phase, Unit
+from .lexicon import unit_lexicon
+from .model import DocumentHeader, Extraction, Person, Phase, Unit
 from .text import without_spaces
 
 UNCLASSIFIED = "unclassified"
+NATIONAL = "全国"
+_PLACE = re.compile(r"^(.+?(?:省|自治区|自治州|自治县|市|县|区|旗))")
+_NATIONAL_ISSUERS = ("国务院", "中共中央", "全国人民代表大会", "国家")
 _RANGE = re.compile(r"^(?P<start>\d{4})年?\s*[-—–~至]\s*(?P<end>\d{4})年(底|末)?$")
 _YEAR = re.compile(r"^(?P<year>\d{4})年(底|末|前|内)?$")
 
 
-def canonical_unit(name: str) -> Unit:
-    """The unit a written name stands for.
+def jurisdiction_of(issuer: str | None, title: str = "") -> str | None:
+    """The administrative area a document speaks for, from its issuer (or title).
 
-    >>> canonical_unit("市发改局").unit_type
-    'government-department'
+    >>> jurisdiction_of("乐清市人民政府办公室"), jurisdiction_of("国务院"), jurisdiction_of("山东省人民政府")
+    ('乐清市', '全国', '山东省')
+    >>> jurisdiction_of(None, "包头市2022年数字政府建设考评办法"), jurisdiction_of(None, "加快数字化高质量发展")
+    ('包头市', None)
     """
-    entry = unit_entries().get(name)
+    for text in (issuer or "", title):
+        text = text.strip()
+        if text.startswith(_NATIONAL_ISSUERS):
+            return NATIONAL
+        if (match := _PLACE.match(text)) is not None and len(match.group(1)) <= 8:
+            return match.group(1)
+    return None
+
+
+def canonical_unit(name: str, jurisdiction: str | None) -> Unit:
+    """The unit a written name stands for, in the document's jurisdiction.
+
+    >>> canonical_unit("市发改局", "乐清市").unit_type
+    'government-department'
+    >>> canonical_unit("市发改局", "济南市").label
+    '市发改局'
+    """
+    entry = unit_lexicon(jurisdiction).get(name) if jurisdiction else None
     if entry is None:
-        return Unit(key=name, label=name, full_name=None, english=None, unit_type=UNCLASSIFIED)
+        from .readers.unit_names import unit_type_of
+        return Unit(key=name, label=name, full_name=None, english=None,
+                    unit_type=unit_type_of(name) or UNCLASSIFIED)
     return Unit(key=entry.name, label=entry.name, full_name=entry.full_name, english=entry.english,
-                unit_type=entry.unit_type, aliases=entry.aliases)
+                unit_type=entry.unit_type, aliases=entry.aliases, in_lexicon=True)
+
+
+def document_jurisdiction(header: DocumentHeader) -> str | None:
+    return jurisdiction_of(header.issuer, header.title)
 
 
 def person_name(written: str) -> str:
@@ -56,10 +84,12 @@ def parse_phase(text: str) -> Phase:
 def collect_units(extraction: Extraction) -> dict[str, Unit]:
     """Every unit named by a task or a narrative measure, keyed by canonical name."""
     units: dict[str, Unit] = {}
+    place = document_jurisdiction(extraction.header)
     assignments = [t.assignment for t in extraction.tasks] + [m.assignment for m in extraction.narrative]
+    assignments += [r.assignment for r in extraction.records if r.assignment is not None]
     for assignment in assignments:
         for name in assignment.all_units:
-            unit = canonical_unit(name)
+            unit = canonical_unit(name, place)
             units.setdefault(unit.key, unit)
     return dict(sorted(units.items()))
 

@@ -22,13 +22,13 @@ from .model import (
     LinkedDocument,
     Quantity,
 )
-from .normalize import canonical_unit
+from .normalize import canonical_unit, document_jurisdiction
 from .vocab import ELI, PKG
 
 GOVERNMENT_TYPES = {"government-department", "party-department", "party-coordination-office",
                     "judicial-organ", "vertical-agency", "development-zone-committee"}
 ROLES = {"lead": (PKG.LeadRole, PKG.leadUnit), "co": (PKG.CoRole, PKG.coUnit),
-         "responsible": (PKG.ResponsibleRole, PKG.responsibleUnit)}
+         "joint": (PKG.JointRole, PKG.jointUnit)}
 PREFIXES = {"pkg": str(PKG._NS), "id": "https://w3id.org/policykg/id/", "skos": str(SKOS),
             "dcterms": str(DCTERMS), "prov": str(PROV), "org": str(ORG), "time": str(TIME),
             "schema": str(SDO), "foaf": str(FOAF), "eli": str(ELI._NS), "xsd": str(XSD)}
@@ -48,7 +48,8 @@ class _Mapper:
     def __init__(self, linked: LinkedDocument) -> None:
         self.linked = linked
         self.x = linked.extraction
-        self.iri = Minter(self.x.header)
+        self.iri = Minter(self.x.header, self.x.source.sha256)
+        self.place = document_jurisdiction(self.x.header)
         self.g = Graph()
         self.described: set[URIRef] = set()
         self.topic_iris = {t.slug: URIRef(t.iri) for t in topics()}
@@ -90,10 +91,16 @@ class _Mapper:
         h, doc = self.x.header, self.iri.doc
         self.add(doc, RDF.type, PKG.PolicyDocument)
         self.titled(doc, h.title)
-        self.add(doc, PKG.noticeTitle, zh(h.notice_title))
-        self.add(doc, DCTERMS.issued, Literal(h.issued.isoformat(), datatype=XSD.date))
-        issuer = self.unit_node(h.issuer)
-        self.add(doc, DCTERMS.publisher, issuer)
+        if h.notice_title:
+            self.add(doc, PKG.noticeTitle, zh(h.notice_title))
+        if h.issued is not None:
+            self.add(doc, DCTERMS.issued, Literal(h.issued.isoformat(), datatype=XSD.date))
+        if h.issuer:
+            self.add(doc, DCTERMS.publisher, self.unit_node(h.issuer))
+        if h.doc_number:
+            self.add(doc, ELI.id_local, Literal(h.doc_number))
+        if self.place and not self.place.startswith("doc:"):
+            self.add(doc, DCTERMS.spatial, Literal(self.place))
         if h.recipients:
             self.add(doc, PKG.recipients, zh(h.recipients))
         if h.approval:
@@ -101,7 +108,7 @@ class _Mapper:
         if h.publicity:
             self.add(doc, DCTERMS.accessRights, zh(h.publicity))
         self.add(doc, PROV.hadPrimarySource, self.iri.source_file(self.x.source.sha256))
-        self.derived(doc, *h.spans.values())
+        self.derived(doc, *(h.spans.values() or [LineSpan(1, len(self.x.source.lines))]))
         for ref in h.implements:
             self.add(doc, ELI.implements, self.reference(ref))
         if h.attachment_title:
@@ -127,7 +134,7 @@ class _Mapper:
 
     def sections(self) -> None:
         for section in self.x.sections:
-            node = self.iri.section(section.number)
+            node = self.iri.section(section.ordinal or section.number)
             self.add(self.iri.doc, PKG.hasSection, node)
             self.add(node, RDF.type, PKG.Section)
             self.add(node, PKG.number, Literal(section.number))
@@ -137,7 +144,7 @@ class _Mapper:
 
     def section_at(self, line: int) -> URIRef | None:
         before = [s for s in self.x.sections if s.span.start <= line]
-        return self.iri.section(before[-1].number) if before else None
+        return self.iri.section(before[-1].ordinal or before[-1].number) if before else None
 
     def goals(self) -> None:
         for goal in self.x.goals:
@@ -158,7 +165,8 @@ class _Mapper:
         counters: dict[str, int] = {}
         for provision in self.x.provisions:
             section = self.section_at(provision.span.start)
-            number = next(s.number for s in self.x.sections if self.iri.section(s.number) == section)
+            number = next(s.ordinal or s.number for s in self.x.sections
+                          if self.iri.section(s.ordinal or s.number) == section)
             counters[section] = counters.get(section, 0) + 1
             node = self.iri.provision(number, provision.ordinal or counters[section] - 1)
             self.add(self.iri.doc, PKG.hasProvision, node)
@@ -202,7 +210,7 @@ class _Mapper:
 
     # ------------------------------------------------------------ units, persons
     def unit_node(self, name: str) -> URIRef:
-        unit = self.linked.units.get(name) or canonical_unit(name)
+        unit = self.linked.units.get(name) or canonical_unit(name, self.place)
         node = self.iri.unit(unit.key)
         if node in self.described:
             return node
@@ -224,10 +232,9 @@ class _Mapper:
     def assignment(self, owner: URIRef, assignment: Assignment) -> None:
         self.add(owner, PKG.unitsText, Literal(assignment.text))
         self.add(owner, PKG.layoutReader, Literal(assignment.reader))
-        entries = ([("lead", u) for u in assignment.lead] + [("co", u) for u in assignment.co]
-                   + [("responsible", u) for u in assignment.responsible])
-        for position, (role, name) in enumerate(entries, start=1):
-            unit = self.unit_node(canonical_unit(name).key)
+        self.add(owner, RDF.type, PKG.ResponsibilityRecord)
+        for position, (role, name) in enumerate(assignment.roles, start=1):
+            unit = self.unit_node(canonical_unit(name, self.place).key)
             role_iri, prop = ROLES[role]
             self.add(owner, prop, unit)
             node = self.iri.responsibility(owner, position)
@@ -236,6 +243,7 @@ class _Mapper:
             self.add(node, PKG.unit, unit)
             self.add(node, PKG.role, role_iri)
             self.add(node, PKG.position, Literal(position))
+            self.add(node, PKG.writtenName, Literal(name))
 
     def person(self, name: str) -> URIRef:
         person = self.linked.persons[name]
@@ -335,6 +343,32 @@ class _Mapper:
                 self.mentions(item, f"measure:{task.number}:{measure.ordinal}")
             self.derived(node, *task.spans)
 
+    # ------------------------------------------------------------ records of running text
+    def records(self) -> None:
+        """Responsibility records closed by a note (or numbered measures with none)."""
+        for record in self.x.records:
+            node = self.iri.record(record.key)
+            self.add(self.iri.doc, PKG.hasRecord, node)
+            self.add(node, RDF.type, PKG.ResponsibilityRecord)
+            self.add(node, PKG.ordinal, Literal(record.key))
+            if record.label:
+                self.add(node, SKOS.notation, Literal(record.label))
+            self.add(node, PKG.text, zh(record.text))
+            if record.heading:
+                self.add(node, PKG.heading, zh(record.heading))
+            if (section := self.section_at(record.span.start)) is not None:
+                self.add(node, PKG.inSection, section)
+            if record.assignment is not None:
+                self.assignment(node, record.assignment)
+            if record.deadline is not None:
+                self.add(node, PKG.deadline, Literal(record.deadline.text))
+                if record.deadline.end is not None:
+                    self.add(node, PKG.dueDate, Literal(record.deadline.end.isoformat(), datatype=XSD.date))
+            self.quantities(node, record.quantities, record.span)
+            for ref in record.references:
+                self.reference(ref, node)
+            self.derived(node, record.span)
+
     def item(self, node: URIRef, cls: URIRef, item: Item) -> None:
         self.add(node, RDF.type, cls)
         self.add(node, PKG.ordinal, Literal(item.ordinal))
@@ -380,5 +414,6 @@ def to_graph(linked: LinkedDocument) -> Graph:
     m.provisions()        # paragraphs that assign no unit
     m.narrative()         # measures closed by （责任单位：…）, linked to tasks
     m.tasks()             # the task list: targets, measures, units, persons, phase
+    m.records()           # measures of the running text closed by responsibility notes
     m.lexicon_schemes()   # unit types and topics, so every concept has its labels
     return m.g

@@ -20,6 +20,7 @@ class ValidationResult:
     conforms: bool
     violations: int
     text: str
+    warnings: int = 0
 
 
 def validate_graph(data: Graph, shapes: Path | None = None) -> ValidationResult:
@@ -36,4 +37,5 @@ def validate_graph(data: Graph, shapes: Path | None = None) -> ValidationResult:
     conforms, report, text = pyshacl.validate(data, shacl_graph=shapes_graph, inference="none",
                                               advanced=False, allow_warnings=True)
     violations = sum(1 for _ in report.subjects(SH.resultSeverity, SH.Violation))
-    return ValidationResult(conforms=bool(conforms), violations=violations, text=text)
+    warnings = sum(1 for _ in report.subjects(SH.resultSeverity, SH.Warning))
+    return ValidationResult(conforms=bool(conforms), violations=violations, text=text, warnings=warnings)

@@ -19,6 +19,7 @@ class PKG(DefinedNamespace):
 
     CoRole: URIRef
     DocumentGoal: URIRef
+    JointRole: URIRef
     KeyTask: URIRef
     LeadRole: URIRef
     Measure: URIRef
@@ -30,20 +31,23 @@ class PKG(DefinedNamespace):
     Quantity: URIRef
     ReferencedDocument: URIRef
     Responsibility: URIRef
+    ResponsibilityRecord: URIRef
     ResponsibilityRole: URIRef
-    ResponsibleRole: URIRef
     Section: URIRef
     SourceFile: URIRef
     SourceSpan: URIRef
     Target: URIRef
     TaskLink: URIRef
     TaskList: URIRef
+
     approval: URIRef
     assignedUnit: URIRef
     carriedOutBy: URIRef
     citesDocument: URIRef
     coUnit: URIRef
     comparator: URIRef
+    deadline: URIRef
+    dueDate: URIRef
     dueYear: URIRef
     encoding: URIRef
     endLine: URIRef
@@ -56,20 +60,23 @@ class PKG(DefinedNamespace):
     hasPillar: URIRef
     hasProvision: URIRef
     hasQuantity: URIRef
+    hasRecord: URIRef
     hasResponsibility: URIRef
     hasSection: URIRef
     hasTarget: URIRef
     hasTask: URIRef
     hasTaskLink: URIRef
     hasTaskList: URIRef
+    heading: URIRef
     inSection: URIRef
+    jointUnit: URIRef
     layoutReader: URIRef
     leadUnit: URIRef
     leaderInCharge: URIRef
     liaison: URIRef
-    mentionsUnit: URIRef
     linkScore: URIRef
     linkedTask: URIRef
+    mentionsUnit: URIRef
     noticeTitle: URIRef
     number: URIRef
     ongoing: URIRef
@@ -79,7 +86,6 @@ class PKG(DefinedNamespace):
     plansDocument: URIRef
     position: URIRef
     recipients: URIRef
-    responsibleUnit: URIRef
     role: URIRef
     serialNumber: URIRef
     sharedTerm: URIRef
@@ -92,6 +98,7 @@ class PKG(DefinedNamespace):
     unit: URIRef
     unitsText: URIRef
     valueText: URIRef
+    writtenName: URIRef
 
 
 class ELI(DefinedNamespace):

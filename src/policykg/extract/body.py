@@ -13,7 +13,7 @@ import re
 
 from ..model import Block, Goal, NarrativeMeasure, Pillar, Provision, Section
 from ..numerals import chinese_to_int
-from ..readers import read_assignment
+from ..readers.notes import read_note
 from .quantities import find_quantities
 from .references import find_references
 
@@ -25,8 +25,23 @@ _RESPONSIBILITY = re.compile(r"[（(](?:(?:责任单位|牵头单位|责任部�
 _PILLAR_LIST = re.compile(r"“(?P<names>[^”]+)”[一二两三四五六七八九十]+个方面")
 
 
-def extract_body(blocks: list[Block], title: str) -> dict:
-    """Sections, goals, pillars (as the narrative names them), measures, provisions."""
+def declares_pillars(blocks: list[Block]) -> bool:
+    """Does the body name its pillars (“A、B、C”五个方面), as a 举措 with a task list does?"""
+    return any(_PILLAR_LIST.search(b.text) for b in blocks)
+
+
+def is_narrative_block(block: Block) -> bool:
+    """A pillar's paragraph of measures: （一）title。A…（责任单位：…）。B…"""
+    return block.kind == "subsection" and _RESPONSIBILITY.search(block.text) is not None
+
+
+def extract_body(blocks: list[Block], title: str, skip: frozenset[int] = frozenset(),
+                 pillared: bool = True) -> dict:
+    """Sections, goals, pillars (as the narrative names them), measures, provisions.
+
+    Blocks whose first line is in ``skip`` were read as responsibility records;
+    narrative measures are read only where the body names pillars (``pillared``).
+    """
     sections: list[Section] = []
     goals: list[Goal] = []
     pillars: list[Pillar] = []
@@ -36,14 +51,17 @@ def extract_body(blocks: list[Block], title: str) -> dict:
     for block in blocks:
         if block.kind == "attachment":
             break
+        if block.span.start in skip:
+            continue
         if block.kind == "section":
             match = _SECTION.match(block.text)
-            current = Section(chinese_to_int(match.group("numeral")), match.group("title").strip(), block.span)
+            current = Section(chinese_to_int(match.group("numeral")), match.group("title").strip(), block.span,
+                              ordinal=len(sections) + 1)
             sections.append(current)
             continue
         if current is None:
             continue
-        if block.kind == "subsection" and _RESPONSIBILITY.search(block.text):
+        if pillared and is_narrative_block(block):
             narrative.extend(narrative_measures(block, title))
         elif block.kind == "subsection":
             provisions.append(_provision(block, current, title))
@@ -66,8 +84,8 @@ def narrative_measures(block: Block, title: str) -> list[NarrativeMeasure]:
 
     >>> from policykg.model import Block, LineSpan
     >>> ms = narrative_measures(Block("subsection", "（二）降门槛扩领域。甲事（责任单位：市发改局）。乙事（责任单位：市科技局）。", LineSpan(24, 24)), "")
-    >>> [(m.pillar, m.text, m.assignment.responsible) for m in ms]
-    [(2, '甲事', ('市发改局',)), (2, '乙事', ('市科技局',))]
+    >>> [(m.pillar, m.text, m.assignment.lead, m.assignment.joint) for m in ms]
+    [(2, '甲事', ('市发改局',), ()), (2, '乙事', ('市科技局',), ())]
     """
     match = _SUBSECTION.match(block.text)
     pillar = chinese_to_int(match.group("numeral"))
@@ -78,7 +96,7 @@ def narrative_measures(block: Block, title: str) -> list[NarrativeMeasure]:
         text = body[start:clause.start()].strip().lstrip("。；;").strip()
         measures.append(NarrativeMeasure(
             pillar=pillar, ordinal=len(measures) + 1, text=text,
-            assignment=read_assignment(clause.group(0)), span=block.span,
+            assignment=read_note(clause.group(0))[0], span=block.span,
             references=find_references(text, block.span, exclude=title)))
         start = clause.end()
     return measures

@@ -4,26 +4,75 @@ from __future__ import annotations
 
 from ..errors import StructureError
 from ..model import Extraction, Layout, LayoutNote, LineSpan, Pillar
-from .body import extract_body
+from .body import declares_pillars, extract_body, is_narrative_block
 from .header import extract_header
+from .records import extract_records, is_heading
+from .table_records import row_records
 from .tasks import extract_tasks
+from ..readers.notes import NoteRule, states_rule
+from ..segment import profile_named
 
 
 def extract(layout: Layout) -> Extraction:
-    """Read every record the document states, each with its source lines."""
+    """Read every record the document states, each with its source lines.
+
+    What is understood is kept; what is not becomes a warning with its lines
+    (a table whose rows cannot be read does not stop the document's text).
+    """
     path = layout.source.path
     blocks = list(layout.blocks)
     header = extract_header(blocks, path)
-    body = extract_body(blocks, header.title)
+    header_lines = {n for span in header.spans.values() for n in span.lines()}
+    pillared = declares_pillars(blocks)
+    text_blocks = [b for b in blocks if b.span.start not in header_lines
+                   and not (pillared and is_narrative_block(b))]
+    doc_year = header.issued.year if header.issued else None
+    records, consumed = extract_records(text_blocks, title=header.title, doc_year=doc_year)
+    body = extract_body(blocks, header.title, skip=consumed, pillared=pillared)
+    warnings: list[LayoutNote] = list(layout.warnings)
     tasks, table_pillars, table_notes = (), (), ()
-    if layout.tables:
-        tasks, table_pillars, table_notes = extract_tasks(layout.tables[0], path)
-    pillars = _merge_pillars(body["pillars"], table_pillars, path)
-    mapped = _mapped_spans(header, body, tasks, pillars)
+    for table in layout.tables:
+        profile = profile_named(table.profile)
+        if profile.reader == "key_tasks":
+            try:
+                tasks, table_pillars, table_notes = extract_tasks(table, path)
+                continue
+            except StructureError as exc:
+                warnings.append(LayoutNote(exc.line or table.header_span.start,
+                                           f"task list not read as key tasks ({exc.message}); "
+                                           "its rows are read as records"))
+        rows, notes = row_records(table, units_grammar=profile.units, rule=rule_in(blocks),
+                                  doc_year=doc_year, first_key=len(records) + 1, title=header.title)
+        records += rows
+        table_notes += notes
+    try:
+        pillars = _merge_pillars(body["pillars"], table_pillars, path)
+    except StructureError as exc:
+        warnings.append(LayoutNote(exc.line or 1, exc.message))
+        pillars = body["pillars"]
+    if header.issued is None:
+        warnings.append(LayoutNote(1, "no issue date found (YYYY年M月D日)"))
+    if header.title_from_file:
+        warnings.append(LayoutNote(1, "no title line found: the file name stands in"))
+    mapped = _mapped_spans(header, body, tasks, pillars) + tuple(r.span for r in records)
+    table_notes += _heading_notes(text_blocks, mapped)
     return Extraction(source=layout.source, header=header, sections=body["sections"],
                       goals=body["goals"], pillars=pillars, narrative=body["narrative"],
                       provisions=body["provisions"], tasks=tasks,
-                      layout_notes=tuple(table_notes), mapped_spans=mapped)
+                      layout_notes=tuple(table_notes), mapped_spans=tuple(sorted(set(mapped), key=lambda s: (s.start, s.end))),
+                      records=records, warnings=tuple(warnings))
+
+
+def _heading_notes(blocks, mapped) -> tuple[LayoutNote, ...]:
+    """Headings that no record or section maps: context, not data (附件, 专栏7 …, a list's title)."""
+    covered = {n for span in mapped for n in span.lines()}
+    return tuple(LayoutNote(n, "heading (context of the records below it)")
+                 for b in blocks if is_heading(b.text) for n in b.span.lines() if n not in covered)
+
+
+def rule_in(blocks) -> NoteRule:
+    """The first-is-lead rule when the running text states it (列第一位的为牵头单位)."""
+    return next((rule for b in blocks if (rule := states_rule(b.text)) is not None), NoteRule())
 
 
 def _merge_pillars(named: tuple[Pillar, ...], table: tuple[Pillar, ...], path: str) -> tuple[Pillar, ...]:

@@ -148,7 +148,8 @@ def unit_type_of(name: str) -> str | None:
     >>> unit_type_of("省市场监管局"), unit_type_of("合肥海关"), unit_type_of("持续推进")
     ('government-department', 'vertical-agency', None)
     """
-    name = _clean(name)
+    from .notes import normalise      # 繁体 suffixes (廳, 會 …) read as simplified; notes imports us
+    name = normalise(_clean(name))
     if not name or len(name) > MAX_NAME:
         return None
     if is_collective(name):
