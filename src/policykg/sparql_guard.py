@@ -160,7 +160,7 @@ _TOKEN = re.compile(
     rf"|(?P<bnode>_:[{_CHARS_U}0-9](?:\.*+[{_CHARS}])*+)"
     r"|(?P<number>(?:[0-9]++\.[0-9]*+|\.[0-9]++|[0-9]++)[eE][+-]?[0-9]++|[0-9]*+\.[0-9]++|[0-9]++)"
     rf"|(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)"
-    rf"|(?P<word>[{_BASE}][{_CHARS}]*+)"
+    rf"|(?P<word>{_PN_PREFIX})"  # dotted runs too: re-scanning a.a.a… from each dot would be quadratic
     r"|(?P<punct>\^\^|\|\||&&|!=|<=|>=|<<|>>|\{\||\|\}|[{}()\[\];,.*/|^!=<>+\-?~])"
 )
 _OPEN = frozenset({"{", "(", "[", "<<", "{|"})
