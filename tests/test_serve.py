@@ -743,3 +743,108 @@ def test_editor_script_never_runs_from_the_link():
     hash_block = script[script.index("new URLSearchParams(location.hash"):]
     assert "run()" not in hash_block
     assert not re.search(r"https?://", script)
+
+
+# ------------------------------------------------------------------ issue 8: a corpus (named graphs, union default)
+
+CORPUS_DOCS = {"jinan": ("加快数字化发展推进方案", "济南市", "市", 3),
+               "qingdao": ("海洋大模型实施方案", "青岛市", "市", 5)}
+ID = "https://w3id.org/policykg/id/"
+SHARED = ID + "graph/shared"
+
+
+def _corpus_nquads() -> str:
+    pkg, dct, skos = ("https://w3id.org/policykg/ontology#", "http://purl.org/dc/terms/",
+                      "http://www.w3.org/2004/02/skos/core#")
+    lines = [f'<{pkg}PolicyDocument> <http://www.w3.org/2000/01/rdf-schema#label> "政策文件"@zh <{SHARED}> .']
+    for key, (title, place, level, items) in CORPUS_DOCS.items():
+        doc, j = f"<{ID}doc/{key}>", f"<{ID}place/{key}>"
+        lines += [f"{doc} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{pkg}PolicyDocument> {doc} .",
+                  f'{doc} <{pkg}shortId> "{key}" {doc} .', f'{doc} <{dct}title> "{title}"@zh {doc} .',
+                  f"{doc} <{dct}spatial> {j} {doc} .", f'{j} <{skos}prefLabel> "{place}"@zh {doc} .',
+                  f'{j} <{pkg}administrativeLevel> "{level}" {doc} .']
+        lines += [f"<{ID}doc/{key}/item/{i}> <{pkg}inDocument> {doc} {doc} ." for i in range(items)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def corpus_site(tmp_path_factory):
+    import pyoxigraph as ox
+    root = tmp_path_factory.mktemp("corpus")
+    (root / "corpus.nq").write_text(_corpus_nquads(), encoding="utf-8")
+    store = ox.Store(str(root / "store"))
+    store.bulk_load(path=str(root / "corpus.nq"), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    del store
+    reader = ox.Store.read_only(str(root / "store"))  # a reader holds the store while the server runs
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (root / "store").iterdir()}
+    from policykg.serve import resolve_graph
+    store_dir, files = resolve_graph(root)
+    assert (store_dir, files) == (root / "store", [])
+    config = ServerConfig(graph_files=files, store=store_dir, port=0, timeout_s=TIMEOUT_S,
+                          read_timeout_s=READ_TIMEOUT_S)
+    with SparqlServer(config) as server:
+        yield {"server": server, "root": root, "reader": reader, "before": before}
+
+
+def _n(server, query: str, **params) -> int:
+    form = urllib.parse.urlencode([("query", query)] + [(k, v) for k, vs in params.items() for v in vs]).encode()
+    status, _, body = _request(server.endpoint, data=form, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"})
+    assert status == 200, body
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
+def _per_doc(key: str) -> int:
+    return 6 + CORPUS_DOCS[key][3]
+
+
+@pytest.mark.slow
+def test_corpus_default_graph_is_the_union_and_documents_are_named_graphs(corpus_site):
+    server = corpus_site["server"]
+    total = 1 + sum(_per_doc(k) for k in CORPUS_DOCS)
+    every = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert _n(server, every) == total
+    doc = f"{ID}doc/qingdao"
+    assert _n(server, f"SELECT (COUNT(*) AS ?n) FROM <{doc}> WHERE {{ ?s ?p ?o }}") == _per_doc("qingdao")
+    assert _n(server, f"select (count(*) as ?n) from<{doc}> where {{ ?s ?p ?o }}") == _per_doc("qingdao")
+    assert _n(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{doc}> {{ ?s ?p ?o }} }}") == _per_doc("qingdao")
+    assert _n(server, every, **{"default-graph-uri": [doc]}) == _per_doc("qingdao")
+    assert _n(server, every, **{"default-graph-uri": [doc, SHARED]}) == _per_doc("qingdao") + 1
+    assert _n(server, f"SELECT (COUNT(*) AS ?n) FROM NAMED <{doc}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}") \
+        == _per_doc("qingdao")
+    # the store is served through a snapshot: the files the reader holds are untouched
+    root = corpus_site["root"]
+    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (root / "store").iterdir()}
+    assert after == corpus_site["before"]
+    assert len(list(corpus_site["reader"].quads_for_pattern(None, None, None, None))) == total
+
+
+@pytest.mark.slow
+def test_corpus_editor_lists_the_documents(corpus_site):
+    server = corpus_site["server"]
+    status, _, body = _request(server.url + "/documents.json")
+    listed = json.loads(body)
+    assert [(d["id"], d["title"], d["jurisdiction"], d["level"]) for d in listed["documents"]] == [
+        (k, t, p, lv) for k, (t, p, lv, _) in sorted(CORPUS_DOCS.items())]
+    assert listed["context"] == [SHARED]
+    status, _, body = _request(server.url + "/")
+    page = body.decode("utf-8")
+    assert 'id="scope-section">' in page and f'<option value="{ID}doc/jinan"' in page
+    assert "jinan — 加快数字化发展推进方案（济南市 · 市）" in page
+    script = (Path(__file__).resolve().parents[1] / "src/policykg/static/editor.js").read_text(encoding="utf-8")
+    assert '"default-graph-uri"' in script and '"named-graph-uri"' in script
+
+
+@pytest.mark.slow
+def test_an_nquads_file_is_served_with_its_named_graphs(corpus_site):
+    config = ServerConfig(graph_files=[corpus_site["root"] / "corpus.nq"], port=0, timeout_s=TIMEOUT_S)
+    with SparqlServer(config) as server:
+        assert [d.id for d in server.documents] == sorted(CORPUS_DOCS)
+        assert _n(server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == 1 + sum(_per_doc(k) for k in CORPUS_DOCS)
+
+
+def test_a_one_graph_server_hides_the_document_picker(server):
+    status, _, body = _request(server.url + "/")
+    assert 'id="scope-section" hidden>' in body.decode("utf-8")
+    assert json.loads(_request(server.url + "/documents.json")[2]) == {"documents": [], "context": []}

@@ -69,9 +69,32 @@ guarantee:
   digits only (DNS rebinding), every child is killed on ``stop()`` and, on Linux, also dies
   with this process (``PR_SET_PDEATHSIG``) if it is killed outright.
 
+* **A corpus.** ``--graph`` may name a built output folder (``graph/``, the
+  default) or a store folder: the store is then served as it is, through a
+  snapshot of hard links (no copy, no load; a copy where links are not
+  possible) in the temporary folder, so a rebuild that swaps ``graph/`` in
+  never pulls files from under the running engine, and a restarted child
+  opens the same snapshot. RocksDB opened read-only writes nothing (checked:
+  every file of the store keeps its bytes and mtime while the child and
+  pyoxigraph readers have it open at the same time). Graph files (``.ttl``,
+  ``.nt``, ``.nq``, ``.trig``) are still bulk-loaded into a temporary store.
+  Each document of a corpus is a **named graph** (``GRAPH <doc>``,
+  ``FROM <doc>``, ``default-graph-uri``), and a query that names no dataset
+  sees the **union** of all graphs as its default graph, as ``policykg query``
+  does. The front asks for the union per request (``union-default-graph``)
+  and only when neither the query (``FROM``/``FROM NAMED``, found by the
+  guard's lexer) nor the request (``default-graph-uri``/``named-graph-uri``)
+  names a dataset: Oxigraph 0.5.13's own ``--union-default-graph`` flag (and
+  the parameter) *override* a query's ``FROM``, which would silently answer
+  ``FROM <doc>`` on the whole corpus (checked). The editor lists the
+  documents (read from the store at start: IRI, short id, title,
+  jurisdiction, level) and scopes a query to one of them with
+  ``default-graph-uri`` (the document plus the shared graphs: ontology,
+  schemes, lineage) and ``named-graph-uri`` (the document).
+
 Limits: every timeout restarts the engine, which also cuts (and retries) the
-other queries running at that moment; the graph is loaded at start, so a
-change to the Turtle file needs a restart of the server; answers are held in
+other queries running at that moment; the graph is loaded (or its store
+snapshotted) at start, so a rebuild needs a restart of the server; answers are held in
 memory up to ``max_result_bytes`` each.
 """
 
@@ -106,7 +129,7 @@ from typing import NoReturn
 
 from policykg.errors import PolicyKGError
 from policykg.sparql_guard import (FederatedQueryRefused, QueryLimits, QueryRefused, UpdateRefused,
-                                   check_query)
+                                   check_query, decode_escapes, tokenize)
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +140,27 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 DATASET_PARAMS = ("default-graph-uri", "named-graph-uri", "union-default-graph")
+UNION_PARAM = "union-default-graph"
+#: A file RocksDB always writes into a store folder (as in ``graphstore``).
+_STORE_MARK = "CURRENT"
+#: Graph files that carry their own named graphs (no ontology is added to them).
+_QUAD_SUFFIXES = (".nq", ".trig")
+PKG = "https://w3id.org/policykg/ontology#"
+_DOCUMENTS_QUERY = f"""PREFIX pkg: <{PKG}>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?g (SAMPLE(?doc0) AS ?doc) (SAMPLE(?id0) AS ?id) (SAMPLE(?title0) AS ?title)
+       (SAMPLE(?place0) AS ?place) (SAMPLE(?level0) AS ?level)
+WHERE {{
+  {{ SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ }} }} }}
+  OPTIONAL {{ GRAPH ?g {{
+    ?doc0 a pkg:PolicyDocument .
+    OPTIONAL {{ ?doc0 pkg:shortId ?id0 }}
+    OPTIONAL {{ ?doc0 dcterms:title ?title0 }}
+    OPTIONAL {{ ?doc0 dcterms:spatial ?j . OPTIONAL {{ ?j skos:prefLabel ?place0 }}
+               OPTIONAL {{ ?j pkg:administrativeLevel ?level0 }} }}
+  }} }}
+}} GROUP BY ?g ORDER BY ?g"""
 MAX_QUERY_BYTES = 1 << 20
 _CHUNK = 1 << 16
 _STARTUP_WAIT_S = 20.0
@@ -166,6 +210,19 @@ class ServerConfig:
     max_connections: int = 512
     max_per_client: int = 256
     read_timeout_s: float = 5.0
+    #: A store folder to serve as it is (snapshotted), instead of loading ``graph_files``.
+    store: Path | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """One named graph that holds a policy document, as the editor lists it."""
+
+    graph: str
+    id: str
+    title: str
+    jurisdiction: str
+    level: str
 
 
 @dataclass(frozen=True)
@@ -273,6 +330,74 @@ def load_store(binary: Path, graph_files: list[Path], store: Path) -> None:
                          path=", ".join(map(str, graph_files)),
                          hint="fix the file (rdfpipe or `oxigraph convert` shows where), "
                               "or use a .ttl/.nt/.nq/.trig/.rdf extension")
+
+
+def is_store(path: Path) -> bool:
+    """True for a folder that holds an Oxigraph (RocksDB) store."""
+    return path.is_dir() and (path / _STORE_MARK).is_file()
+
+
+def resolve_graph(path: Path, ontology: Path | None = None) -> tuple[Path | None, list[Path]]:
+    """What ``--graph PATH`` serves: ``(store folder, None)`` or ``(None, graph files)``.
+
+    A store folder is served as it is; an output folder (``graph/``) by its
+    ``store/``, else its ``corpus.nq``, else its ``policykg.ttl``; a file is
+    loaded. ``ontology`` is added to Turtle/N-Triples files (a corpus's
+    N-Quads carry it in their shared graph; a store has it already).
+    """
+    path = Path(path)
+    if path.is_dir():
+        if is_store(path):
+            return path, []
+        if is_store(path / "store"):
+            return path / "store", []
+        found = next((path / n for n in ("corpus.nq", "policykg.ttl") if (path / n).is_file()), None)
+        if found is None:
+            raise ServeError("the folder holds no store and no graph file", path=str(path),
+                             hint="build it first ('policykg build --out FOLDER'), or name a .ttl/.nq file")
+        path = found
+    extra = [ontology] if ontology is not None and path.suffix.lower() not in _QUAD_SUFFIXES else []
+    return None, [path, *extra]
+
+
+def snapshot_store(source: Path, target: Path) -> str:
+    """A read-only view of the store ``source`` at ``target``: hard links, or copies where links fail.
+
+    RocksDB never rewrites a table file; a build writes a new store and swaps
+    the folder in, so linked files keep the old version readable for the
+    running engine. Returns ``"linked"`` or ``"copied"`` (for the log).
+    """
+    if not is_store(source):
+        raise ServeError("not an Oxigraph store (no CURRENT file)", path=str(source),
+                         hint="build it first with 'policykg build', or name a .ttl/.nq file")
+    how = ["linked"]
+
+    def link_or_copy(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:  # another file system, or links not permitted: copy
+            how[0] = "copied"
+            shutil.copy2(src, dst)
+
+    try:
+        shutil.copytree(source, target, copy_function=link_or_copy)
+    except OSError as err:
+        raise ServeError(f"cannot snapshot the store: {err}", path=str(source),
+                         hint="is there space in the temporary folder (TMPDIR)?") from err
+    return how[0]
+
+
+def _declares_dataset(query: str) -> bool:
+    """True when the query has ``FROM`` or ``FROM NAMED`` (then the union must not be asked for).
+
+    Oxigraph reads keywords with no word boundary, so any bare word starting
+    with ``from`` counts. Run after the guard, so the text lexes.
+    """
+    try:
+        return any(t.kind == "word" and t.text.lower().startswith("from")
+                   for t in tokenize(decode_escapes(query)))
+    except QueryRefused:
+        return True  # cannot tell: leave the query's dataset alone
 
 
 def _tail(text: str, lines: int = 5) -> str:
@@ -631,6 +756,7 @@ class _Front(http.server.ThreadingHTTPServer):
         self.config = config
         self.page = page
         self.examples = examples
+        self.documents = _documents_json([], [])
         self.assets = assets
         self.check_host = _is_loopback_name(address[0])
         self.workers = threading.BoundedSemaphore(config.workers)
@@ -760,6 +886,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, "text/html; charset=utf-8", self.server.page, _PAGE_HEADERS)
         elif path == "/examples.json":
             self._send(200, "application/json; charset=utf-8", self.server.examples, _PAGE_HEADERS)
+        elif path == "/documents.json":
+            self._send(200, "application/json; charset=utf-8", self.server.documents, _PAGE_HEADERS)
         elif path.startswith("/static/") and path[len("/static/"):] in self.server.assets:
             ctype, body = self.server.assets[path[len("/static/"):]]
             self._send(200, ctype, body, _PAGE_HEADERS)
@@ -847,6 +975,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         deadline = time.monotonic() + self.server.config.timeout_s
         form = [("query", query)] + [(name, value) for name in DATASET_PARAMS
                                      for value in params.get(name, [])]
+        if len(form) == 1 and not _declares_dataset(query):
+            form.append((UNION_PARAM, ""))  # no dataset named: the union of the graphs, as `policykg query`
         body = urllib.parse.urlencode(form).encode("ascii")
         headers = {"Accept": self.headers.get("Accept", "*/*"), "Content-Type": FORM_TYPE}
         if not self.server.workers.acquire(timeout=max(0.0, deadline - time.monotonic())):
@@ -993,18 +1123,75 @@ def _relay(port: int, body: bytes, headers: dict[str, str], deadline: float,
 # ------------------------------------------------------------- editor page
 
 
-def _render_page(examples: list[Example], graph_files: list[Path]) -> bytes:
-    """The editor page: the template with the example picker and graph names filled in."""
+def _render_page(examples: list[Example], graph_files: list[Path], documents: list[Document] = (),
+                 store: Path | None = None) -> bytes:
+    """The editor page: the template with the example picker, document picker and graph names filled in."""
     template = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     options = "\n".join(
         f'<option value="{i}" title="{html.escape(ex.header)}">{html.escape(ex.name)} — '
         f"{html.escape(ex.title)}</option>"
         for i, ex in enumerate(examples)
     )
-    graphs = ", ".join(html.escape(Path(p).name) for p in graph_files)
+    if store is not None:
+        graphs = html.escape(f"{store.parent.name}/{store.name}" if store.parent.name else store.name)
+    else:
+        graphs = ", ".join(html.escape(Path(p).name) for p in graph_files)
+    if documents:
+        graphs += f" · {len(documents)} 个文件 documents"
+    docs = "\n".join(
+        f'<option value="{html.escape(d.graph)}" title="{html.escape(d.graph)}">'
+        f"{html.escape(_document_label(d))}</option>" for d in documents)
+    if not documents:  # one graph: no picker
+        template = template.replace('id="scope-section">', 'id="scope-section" hidden>')
     return (template.replace("<!--EXAMPLES-->", options)
             .replace("<!--GRAPHS-->", graphs)
+            .replace("<!--DOCUMENTS-->", docs)
+            .replace("<!--DOC_COUNT-->", str(len(documents)))
             .replace("<!--COUNT-->", str(len(examples)))).encode("utf-8")
+
+
+def _document_label(doc: Document) -> str:
+    """``id — title（jurisdiction · level）`` for the document picker."""
+    place = " · ".join(x for x in (doc.jurisdiction, doc.level) if x)
+    title = doc.title if len(doc.title) <= 40 else doc.title[:39] + "…"
+    return f"{doc.id} — {title}" + (f"（{place}）" if place else "")
+
+
+def list_documents(port: int, timeout_s: float = 30.0) -> tuple[list[Document], list[str]]:
+    """The documents of the store the engine on ``port`` serves, and its other named graphs.
+
+    A named graph holding a ``pkg:PolicyDocument`` is a document; the others
+    (the shared ontology and schemes, lineage) are context that a query scoped
+    to one document still sees. A one-document store keeps everything in the
+    default graph: both lists are then empty.
+    """
+    body = urllib.parse.urlencode({"query": _DOCUMENTS_QUERY}).encode("ascii")
+    headers = {"Accept": "application/sparql-results+json", "Content-Type": FORM_TYPE}
+    try:
+        status, _, data = _relay(port, body, headers, time.monotonic() + timeout_s, 64 * 2**20)
+    except (_Late, _Reply, OSError, http.client.HTTPException) as err:
+        raise ServeError(f"could not list the documents of the store: {err!r}",
+                         hint="is the machine overloaded? try again") from err
+    if status != 200:
+        raise ServeError(f"could not list the documents of the store (HTTP {status}): "
+                         f"{_tail(data.decode('utf-8', 'replace'))}")
+    documents, context = [], []
+    for row in json.loads(data)["results"]["bindings"]:
+        value = {k: v["value"] for k, v in row.items()}
+        if "doc" not in value:
+            context.append(value["g"])
+            continue
+        documents.append(Document(graph=value["g"], id=value.get("id") or value["g"].rsplit("/", 1)[-1],
+                                  title=value.get("title", ""), jurisdiction=value.get("place", ""),
+                                  level=value.get("level", "")))
+    documents.sort(key=lambda d: d.id)
+    return documents, context
+
+
+def _documents_json(documents: list[Document], context: list[str]) -> bytes:
+    rows = [{"graph": d.graph, "id": d.id, "title": d.title, "jurisdiction": d.jurisdiction, "level": d.level}
+            for d in documents]
+    return json.dumps({"documents": rows, "context": context}, ensure_ascii=False).encode("utf-8")
 
 
 def _load_assets() -> dict[str, tuple[str, bytes]]:
@@ -1049,6 +1236,7 @@ class SparqlServer:
         self.config = config
         self.url: str | None = None
         self._tmp: Path | None = None
+        self.documents: list[Document] = []
         self._engine: _Engine | None = None
         self._front: _Front | None = None
         self._thread: threading.Thread | None = None
@@ -1089,16 +1277,25 @@ class SparqlServer:
                              hint="choose another port (--port), or 0 for any free one") from err
         _sweep_stale_stores()
         self._tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-"))
-        load_store(binary, [Path(p) for p in config.graph_files], self._tmp / "store")
+        if config.store is not None:
+            how = snapshot_store(Path(config.store), self._tmp / "store")
+            log.info("serving the store %s (%s into %s)", config.store, how, self._tmp / "store")
+        else:
+            load_store(binary, [Path(p) for p in config.graph_files], self._tmp / "store")
         self._engine = _Engine(binary, self._tmp / "store", config.timeout_s, self._tmp / "oxigraph.log")
         self._engine.start()
         self._front.engine = self._engine
+        port, _ = self._engine.endpoint(_STARTUP_WAIT_S)
+        self.documents, context = list_documents(port)
+        self._front.page = _render_page(examples, config.graph_files, self.documents, config.store)
+        self._front.documents = _documents_json(self.documents, context)
         host, port = self._front.server_address[:2]
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         self._thread = threading.Thread(target=self._front.serve_forever, args=(0.2,),
                                         name="policykg-serve", daemon=True)
         self._thread.start()
-        log.info("serving %s at %s/sparql", ", ".join(map(str, config.graph_files)), self.url)
+        log.info("serving %s at %s/sparql (%d documents as named graphs)",
+                 config.store or ", ".join(map(str, config.graph_files)), self.url, len(self.documents))
 
     def stop(self) -> None:
         """Stop listening, kill the engine, delete the temporary store. Safe to call twice."""
@@ -1136,8 +1333,11 @@ def serve_forever(config: ServerConfig) -> None:
     previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set()) if in_main else None
     try:
         with SparqlServer(config) as server:
-            print(f"SPARQL endpoint: {server.endpoint}\nQuery editor:    {server.url}/\n"
-                  "Press Ctrl-C to stop.", flush=True)
+            what = config.store or ", ".join(map(str, config.graph_files))
+            docs = f" ({len(server.documents)} documents, each a named graph; default graph: their union)" \
+                if server.documents else ""
+            print(f"Serving:         {what}{docs}\nSPARQL endpoint: {server.endpoint}\n"
+                  f"Query editor:    {server.url}/\nPress Ctrl-C to stop.", flush=True)
             try:
                 while not stopping.wait(0.5):
                     pass
@@ -1152,14 +1352,17 @@ def serve_forever(config: ServerConfig) -> None:
 def main(argv: list[str] | None = None) -> int:
     """``python -m policykg.serve GRAPH.ttl [--queries DIR] [--port N]`` (the CLI wraps the same)."""
     parser = argparse.ArgumentParser(prog="policykg serve", description=__doc__.splitlines()[0])
-    parser.add_argument("graph", nargs="+", type=Path, help="Turtle (or other RDF) files to serve")
+    parser.add_argument("graph", nargs="+", type=Path,
+                        help="Turtle (or other RDF) files to serve, or one store / output folder")
     parser.add_argument("--queries", type=Path, default=None, help="folder of *.rq example queries")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7878, help="0 picks a free port")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per query")
     args = parser.parse_args(argv)
     try:
-        serve_forever(ServerConfig(args.graph, args.queries, args.host, args.port, args.timeout))
+        store, files = resolve_graph(args.graph[0]) if len(args.graph) == 1 and args.graph[0].is_dir() \
+            else (None, args.graph)
+        serve_forever(ServerConfig(files, args.queries, args.host, args.port, args.timeout, store=store))
     except PolicyKGError as err:
         print(err, file=sys.stderr)
         return err.exit_code

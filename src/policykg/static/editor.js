@@ -19,6 +19,7 @@
 
   const $ = (id) => document.getElementById(id);
   let examples = [];
+  let corpus = { documents: [], context: [] }; // from /documents.json
   let last = null; // {body, type, ext} of the last successful answer
 
   function el(tag, text, cls) {
@@ -123,6 +124,23 @@
     out.replaceChildren(el("pre", text, "raw"));
   }
 
+  // ---- scope: the whole corpus (union) or one document (a named graph)
+  function scopeDocument() {
+    const graph = $("scope").value;
+    return corpus.documents.find((d) => d.graph === graph) || null;
+  }
+
+  // The protocol's dataset for one document: it (plus the shared graphs) as the
+  // default graph, and it as the one named graph; nothing for the union.
+  function scopeParams(form) {
+    const doc = scopeDocument();
+    if (!doc) return "";
+    form.append("default-graph-uri", doc.graph);
+    for (const g of corpus.context) form.append("default-graph-uri", g);
+    form.append("named-graph-uri", doc.graph);
+    return " · 范围 scope: " + doc.id;
+  }
+
   // ---- running a query
   async function run() {
     const query = $("query").value;
@@ -134,13 +152,17 @@
     last = null;
     setStatus("运行中 running…", "busy");
     const started = performance.now();
-    history.replaceState(null, "", "#query=" + encodeURIComponent(query));
+    const link = new URLSearchParams({ query: query });
+    if ($("scope").value) link.set("doc", $("scope").value);
+    history.replaceState(null, "", "#" + link.toString());
+    const form = new URLSearchParams({ query: query });
+    const scope = scopeParams(form);
     let response, text;
     try {
       response = await fetch(ENDPOINT, {
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: spec.accept },
-        body: new URLSearchParams({ query: query }),
+        body: form,
       });
       text = await response.text();
     } catch (err) {
@@ -170,7 +192,7 @@
       renderText(text);
     }
     $("download").disabled = false;
-    setStatus("完成 done · " + summary + " · " + seconds, "ok");
+    setStatus("完成 done · " + summary + " · " + seconds + scope, "ok");
   }
 
   function download() {
@@ -206,6 +228,16 @@
     }
   }
 
+  async function loadDocuments() {
+    try {
+      const response = await fetch("/documents.json", { headers: { Accept: "application/json" } });
+      corpus = await response.json();
+    } catch (err) {
+      setStatus("文件列表加载失败 documents not loaded: " + err, "error");
+    }
+    $("scope-section").hidden = corpus.documents.length === 0;
+  }
+
   function onKey(event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
@@ -222,12 +254,16 @@
     $("download").addEventListener("click", download);
     $("query").addEventListener("keydown", onKey);
     $("example").addEventListener("change", (e) => showExample(e.target.value === "" ? -1 : Number(e.target.value)));
-    await loadExamples();
+    await Promise.all([loadExamples(), loadDocuments()]);
     const hash = new URLSearchParams(location.hash.slice(1));
+    if (hash.has("doc") && corpus.documents.some((d) => d.graph === hash.get("doc"))) {
+      $("scope").value = hash.get("doc"); // a link may choose the scope; it still runs nothing
+    }
     if (hash.has("format") && FORMATS[hash.get("format")]) $("format").value = hash.get("format");
     if (hash.has("query")) {
       // A link only fills the editor; running it takes a click (or Ctrl+Enter):
       // a crafted link must not make a visitor's browser send a query.
+      $("query").defaultValue = hash.get("query"); // as text content too: the DOM shows what was loaded
       $("query").value = hash.get("query");
       setStatus("链接中的查询已载入，点击运行 query from the link loaded: press Run", "");
     } else if (examples.length) {
