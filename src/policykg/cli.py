@@ -153,6 +153,65 @@ def cmd_draw(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    """``export matrix``: the unit × record responsibility matrix; ``export source``: one document's source view."""
+    from .graphstore import open_graph
+    if args.excel and (args.what != "matrix" or args.format != "csv"):
+        raise UsageError("--excel goes with export matrix --format csv (an XLSX file needs no byte order mark)")
+    graph = open_graph(args.graph)
+    if args.what == "source":
+        return _export_source(args, graph)
+    from .export import csv_text, matrices, write_csv, write_xlsx
+    found = matrices(graph, args.doc)
+    if args.format == "xlsx":
+        out = Path(args.out or "responsibility_matrix.xlsx")
+        if out.is_dir():
+            out = out / "responsibility_matrix.xlsx"
+        print(f"wrote {write_xlsx(found, out)} ({len(found)} sheet(s): one per document)")
+        return 0
+    if args.out is None:
+        if len(found) != 1:
+            raise UsageError(f"the graph holds {len(found)} documents: give --doc ID for one CSV on stdout, "
+                             "or --out FOLDER for one CSV per document")
+        sys.stdout.write(csv_text(found[0], excel=args.excel))
+        sys.stdout.flush()
+        return 0
+    for path in write_csv(found, Path(args.out), excel=args.excel):
+        print(f"wrote {path}")
+    return 0
+
+
+def _export_source(args, graph) -> int:
+    import json
+
+    from .export import documents, find_document
+    from .sourceview import write_source_view
+    docs = documents(graph)
+    if args.doc:
+        doc = find_document(graph, args.doc)
+    elif len(docs) == 1:
+        doc = docs[0]
+    else:
+        raise UsageError(f"the graph holds {len(docs)} documents: give --doc ID")
+    folder = Path(args.graph) if args.graph and Path(args.graph).is_dir() else default_output_dir()
+    if folder.name == "store":
+        folder = folder.parent
+    report_file = folder / "docs" / doc.short_id / "report.json"
+    if not report_file.is_file():
+        report_file = folder / "report.json"
+    report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.is_file() else {}
+    source = args.source
+    if source is None:
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            source = next(e["file"] for e in manifest["documents"] if e["id"] == doc.short_id)
+        except (OSError, ValueError, KeyError, StopIteration):
+            raise UsageError("cannot tell which file the document was built from: give --source FILE") from None
+    out = Path(args.out or f"{doc.short_id}.source.html")
+    print(f"wrote {write_source_view(graph, source, report, out)}")
+    return 0
+
+
 EXIT_CODES = ("exit codes: 0 success; 1 the graph does not conform to the SHACL shapes; "
               "2 bad input or usage (document, query, graph, output folder, time limit)")
 
@@ -219,6 +278,31 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--graph")
     d.add_argument("--out", default=str(default_output_dir()))
     d.set_defaults(func=cmd_draw)
+
+    x = sub.add_parser(
+        "export", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES,
+        help="export the responsibility matrix (XLSX/CSV) or a document's source view (HTML)",
+        description="导出 / Export.\n\n"
+                    "matrix: 责任矩阵 — units (rows: name as written, jurisdiction) × responsibility records\n"
+                    "  (columns, in document order: record id and a short text); a cell is L (牵头 lead),\n"
+                    "  C (配合 co-operating) or J (共同 joint). XLSX: one sheet per document (needs openpyxl:\n"
+                    "  pip install 'policykg[export]'). CSV: one file per document (--out FOLDER), or\n"
+                    "  --doc ID for one (stdout without --out); --excel adds a UTF-8 BOM for Excel.\n"
+                    "source: 原文对照 — one document as an offline HTML page: every line with its number,\n"
+                    "  each record's span, its units, deadlines and quantities marked; open a record\n"
+                    "  with PAGE#task/3.")
+    x.add_argument("what", choices=["matrix", "source"], help="matrix (XLSX/CSV) or source (HTML)")
+    x.add_argument("--graph", help="a store folder, an output folder, or a .ttl/.nt file (default: graph/)")
+    x.add_argument("--doc", metavar="ID", help="one document of a corpus (its id: the file name without .txt)")
+    x.add_argument("--format", choices=["xlsx", "csv"], default="xlsx", help="matrix: xlsx (default) or csv")
+    x.add_argument("--excel", action="store_true",
+                   help="with --format csv: start each file with a UTF-8 byte order mark so Excel reads Chinese")
+    x.add_argument("--source", metavar="FILE",
+                   help="source: the document's text file (default: as the corpus manifest names it)")
+    x.add_argument("--out", metavar="PATH",
+                   help="matrix xlsx: the file (default responsibility_matrix.xlsx); csv: a file for one "
+                        "document, a folder for several; source: the page (default ID.source.html)")
+    x.set_defaults(func=cmd_export)
     return p
 
 
