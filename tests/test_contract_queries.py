@@ -13,7 +13,8 @@ COLUMNS = ["no", "title", "pillar", "lead_units", "co_units", "leader", "liaison
 
 def test_key_tasks_every_field_of_every_row(run_stored):
     rows = run_stored("key_tasks")
-    assert list(rows[0]) == COLUMNS
+    assert list(rows[0]) == ["doc"] + COLUMNS          # the document first, then the contract's columns
+    assert {r["doc"] for r in rows} == {"000_4cdbba2a142b4d11"}
     got = [tuple(r[c] if r[c] is not None else "" for c in COLUMNS) for r in rows]
     assert got == KEY_TASKS
 
@@ -30,7 +31,7 @@ def expected_pairs() -> dict[tuple[str, str], int]:
 
 def test_shared_responsibilities_counts_every_pair(run_stored):
     rows = run_stored("shared_responsibilities")
-    assert list(rows[0]) == ["unit_a", "unit_b", "shared"]
+    assert list(rows[0]) == ["doc", "unit_a", "unit_b", "shared"]
     assert {(r["unit_a"], r["unit_b"]): r["shared"] for r in rows} == expected_pairs()
     assert [r["shared"] for r in rows] == sorted((r["shared"] for r in rows), reverse=True)
     # read off the table: 市住建局 and 市发改局 share tasks 7, 10, 12, 13, 14, 32
@@ -53,7 +54,7 @@ def test_unit_workload(run_stored):
 
 def test_targets_rows_and_hand_checked_quantities(run_stored):
     rows = run_stored("targets")
-    assert list(rows[0]) == ["task_no", "target_no", "value", "unit", "comparator", "year", "text"]
+    assert list(rows[0]) == ["doc", "task_no", "target_no", "value", "unit", "comparator", "year", "text"]
     assert len(rows) == 75
     got = {(r["task_no"], r["target_no"], r["value"], r["unit"], r["comparator"], r["year"] or "") for r in rows}
     for expected in QUANTITIES:
@@ -68,7 +69,7 @@ def test_narrative_measures(run_stored):
         assert row["text"].startswith(start)
 
 
-@pytest.mark.parametrize("fmt,first", [("csv", "no,title,pillar"), ("tsv", "no\ttitle\tpillar")])
+@pytest.mark.parametrize("fmt,first", [("csv", "doc,no,title,pillar"), ("tsv", "doc\tno\ttitle\tpillar")])
 def test_query_cli_writes_a_header_row(capsys, fmt, first):
     from policykg.cli import main
     assert main(["query", "key_tasks", "--format", fmt]) == 0

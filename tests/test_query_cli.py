@@ -19,7 +19,9 @@ import pytest
 from policykg.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-GRAPH_TTL = ROOT / "graph" / "policykg.ttl"
+#: The seed document's folder in the built corpus (graph/docs/<id>/, laid out as a one-document build).
+SEED_DIR = ROOT / "graph" / "docs" / "000_4cdbba2a142b4d11"
+GRAPH_TTL = SEED_DIR / "policykg.ttl"
 PKG = "https://w3id.org/policykg/ontology#"
 
 
@@ -118,7 +120,7 @@ def test_param_on_a_query_without_parameters_is_refused(capsys):
 
 def test_excel_csv_starts_with_a_bom(capsys):
     code, out, _ = run(capsys, "query", "unit_workload", "--format", "csv", "--excel", "--graph", GRAPH_TTL)
-    assert code == 0 and out.startswith("\ufeffunit,lead_tasks,co_tasks,total\n")
+    assert code == 0 and out.startswith("\ufeffdoc,unit,lead_tasks,co_tasks,total\n")
     code, plain, _ = run(capsys, "query", "unit_workload", "--format", "csv", "--graph", GRAPH_TTL)
     assert out == "\ufeff" + plain
     code, _, err = run(capsys, "query", "unit_workload", "--format", "json", "--excel", "--graph", GRAPH_TTL)
@@ -130,7 +132,7 @@ def test_excel_csv_bytes_on_stdout():
     out = subprocess.run([sys.executable, "-m", "policykg.cli", "query", "unit_workload", "--format", "csv",
                           "--excel", "--graph", str(GRAPH_TTL)], capture_output=True, cwd=ROOT,
                          env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=60)
-    assert out.returncode == 0 and out.stdout.startswith(b"\xef\xbb\xbfunit,")
+    assert out.returncode == 0 and out.stdout.startswith(b"\xef\xbb\xbfdoc,unit,")
 
 
 # ---------------------------------------------------------------- hostile inputs (issue 10)

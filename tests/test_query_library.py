@@ -22,7 +22,9 @@ import pytest
 from policykg.query import find_query, library, parse_query_file, run_query
 
 ROOT = Path(__file__).resolve().parents[1]
-GRAPH_TTL = ROOT / "graph" / "policykg.ttl"
+#: The seed document's folder in the built corpus (graph/docs/<id>/, laid out as a one-document build).
+SEED_DIR = ROOT / "graph" / "docs" / "000_4cdbba2a142b4d11"
+GRAPH_TTL = SEED_DIR / "policykg.ttl"
 ONTOLOGY = ROOT / "ontology.ttl"
 QUERY_DIR = ROOT / "queries"
 
@@ -273,7 +275,7 @@ def test_a_bound_parameter_answers_the_same_on_both_engines(name, value, committ
 
 def test_units_per_pillar(run):
     rows = run("units_per_pillar")
-    assert list(rows[0]) == ["pillar_no", "pillar", "n_tasks", "n_units", "units"]
+    assert list(rows[0]) == ["doc", "pillar_no", "pillar", "n_tasks", "n_units", "units"]
     expected = defaultdict(set)
     for t in UNITS_CELL:
         expected[PILLAR_OF[t]].update(units_of(t))
@@ -293,7 +295,7 @@ def test_units_per_pillar(run):
 
 def test_coordination_burden(run):
     rows = run("coordination_burden")
-    assert list(rows[0]) == ["no", "title", "lead_units", "n_co_units", "co_units"]
+    assert list(rows[0]) == ["doc", "no", "title", "lead_units", "n_co_units", "co_units"]
     assert len(rows) == 32
     got = {r["no"]: (r["lead_units"], r["n_co_units"], r["co_units"] or "") for r in rows}
     assert got == {t: (lead_of(t), len(co_of(t)), "、".join(co_of(t))) for t in UNITS_CELL}
@@ -308,7 +310,7 @@ def test_coordination_burden(run):
 
 def test_lead_here_co_there(run):
     rows = run("lead_here_co_there")
-    assert list(rows[0]) == ["unit", "lead_pillars", "lead_tasks", "co_pillars", "co_tasks"]
+    assert list(rows[0]) == ["doc", "unit", "lead_pillars", "lead_tasks", "co_pillars", "co_tasks"]
     lead, co = defaultdict(set), defaultdict(set)
     for t in UNITS_CELL:
         lead[lead_of(t)].add(t)
@@ -337,7 +339,7 @@ def test_lead_here_co_there(run):
 
 def test_leaders(run):
     rows = run("leaders")
-    assert list(rows[0]) == ["person", "role", "n_tasks", "tasks", "lead_units"]
+    assert list(rows[0]) == ["doc", "person", "role", "n_tasks", "tasks", "lead_units"]
     expected = defaultdict(set)
     for t, (leader, liaison) in PEOPLE.items():
         expected[(leader, "分管领导")].add(t)
@@ -355,7 +357,7 @@ def test_leaders(run):
 
 def test_people_on_several_tasks(run):
     rows = run("people_on_several_tasks")
-    assert list(rows[0]) == ["person", "roles", "n_tasks", "tasks"]
+    assert list(rows[0]) == ["doc", "person", "roles", "n_tasks", "tasks"]
     on = defaultdict(set)
     for t, (leader, liaison) in PEOPLE.items():
         on[leader].add(t)
@@ -376,7 +378,7 @@ def test_people_on_several_tasks(run):
 
 def test_targets_due_in_2025(run):
     rows = run("targets_due_in_year", year="2025")
-    assert list(rows[0]) == ["kind", "task_no", "item_no", "value", "unit", "comparator", "text"]
+    assert list(rows[0]) == ["doc", "kind", "task_no", "item_no", "value", "unit", "comparator", "text"]
     got = sorted((r["kind"], r["task_no"] or 0, r["item_no"], r["value"], r["unit"], r["comparator"]) for r in rows)
     expected = sorted([
         ("goal", 0, 2, 24, "万户", ">="), ("goal", 0, 2, 3.2, "%", "~"), ("goal", 0, 2, 13, "%", "~"),  # line 20
@@ -422,7 +424,7 @@ def test_targets_due_in_2023_default(run):
 
 def test_monetary_targets(run):
     rows = run("monetary_targets")
-    assert list(rows[0]) == ["kind", "task_no", "item_no", "value", "unit", "yuan", "comparator", "year", "text"]
+    assert list(rows[0]) == ["doc", "kind", "task_no", "item_no", "value", "unit", "yuan", "comparator", "year", "text"]
     got = [(r["kind"], r["task_no"] or 0, r["value"], r["unit"], r["yuan"], r["comparator"], r["year"] or "")
            for r in rows]
     assert got == [
@@ -456,7 +458,7 @@ FINANCE_IN_TEXT = {
 
 def test_tasks_on_topic_finance(run):
     rows = run("tasks_on_topic")                   # default topic 金融
-    assert list(rows[0]) == ["task_no", "pillar_no", "kind", "item_no", "via", "text"]
+    assert list(rows[0]) == ["doc", "task_no", "pillar_no", "kind", "item_no", "via", "text"]
     key = {(r["task_no"], r["kind"], r["item_no"]): r for r in rows}
     assert {k for k, r in key.items() if "text" in r["via"]} == FINANCE_IN_TEXT
     assert all("金融" in r["text"] for r in rows if "text" in r["via"])
@@ -484,7 +486,7 @@ def test_tasks_on_topic_keyword(run):
 
 def test_referenced_documents(run):
     rows = run("referenced_documents")
-    assert list(rows[0]) == ["relation", "task_no", "kind", "item_no", "title", "doc_no"]
+    assert list(rows[0]) == ["doc", "relation", "task_no", "kind", "item_no", "title", "doc_no"]
     got = [(r["task_no"] or 0, r["kind"], r["item_no"] or 0, r["title"], r["doc_no"] or "") for r in rows]
     # every 《…》 of the source except the document's own title (line 6), by line
     assert sorted(got) == sorted([
@@ -538,7 +540,7 @@ def test_referenced_documents(run):
 
 def test_tasks_by_phase(run):
     rows = run("tasks_by_phase")
-    assert list(rows[0]) == ["phase", "start_year", "end_year", "ongoing", "n_tasks", "tasks"]
+    assert list(rows[0]) == ["doc", "phase", "start_year", "end_year", "ongoing", "n_tasks", "tasks"]
     assert [(r["phase"], r["start_year"], r["end_year"], r["ongoing"], r["n_tasks"], r["tasks"]) for r in rows] == [
         ("2023-2025年", "2023", "2025", False, 3, numbers(PHASE_2025)),
         ("2023-2027年", "2023", "2027", False, 4, numbers(PHASE_2027)),
@@ -571,7 +573,7 @@ NARRATIVE_MAIN_TASKS = {
 
 def test_narrative_to_tasks(run):
     rows = run("narrative_to_tasks")
-    assert list(rows[0]) == ["pillar_no", "measure_no", "units", "task_no", "task_title", "score",
+    assert list(rows[0]) == ["doc", "pillar_no", "measure_no", "units", "task_no", "task_title", "score",
                              "carried_out", "shared_terms", "text"]
     linked = defaultdict(set)
     for r in rows:
@@ -598,7 +600,7 @@ def test_narrative_to_tasks(run):
 
 def test_narrative_unit_roles(run):
     rows = run("narrative_unit_roles")
-    assert list(rows[0]) == ["pillar_no", "measure_no", "unit", "task_no", "role"]
+    assert list(rows[0]) == ["doc", "pillar_no", "measure_no", "unit", "task_no", "role"]
     for r in rows:
         key = (r["pillar_no"], r["measure_no"])
         assert r["unit"] in NARRATIVE_UNITS[key].split("、")
@@ -619,7 +621,7 @@ def test_narrative_unit_roles(run):
 
 def test_unit_reach(run):
     rows = run("unit_reach")
-    assert list(rows[0]) == ["unit", "n_pillars", "n_tasks", "n_lead", "pillars"]
+    assert list(rows[0]) == ["doc", "unit", "n_pillars", "n_tasks", "n_lead", "pillars"]
     tasks_of = defaultdict(set)
     for t in UNITS_CELL:
         for u in units_of(t):
@@ -640,7 +642,7 @@ def test_unit_reach(run):
 
 def test_unit_types(run):
     rows = run("unit_types")
-    assert list(rows[0]) == ["type_zh", "type_en", "n_units", "units", "n_tasks"]
+    assert list(rows[0]) == ["doc", "type_zh", "type_en", "n_units", "units", "n_tasks"]
     by_type = {r["type_zh"]: r for r in rows}
     all_units = set()
     for r in rows:
@@ -663,7 +665,7 @@ def test_unit_types(run):
 
 def test_goals(run):
     rows = run("goals")
-    assert list(rows[0]) == ["goal_no", "year", "quantity_no", "value", "unit", "comparator", "surface", "text"]
+    assert list(rows[0]) == ["doc", "goal_no", "year", "quantity_no", "value", "unit", "comparator", "surface", "text"]
     assert [(r["goal_no"], r["year"], r["value"], r["unit"], r["comparator"]) for r in rows] == [
         (1, "2023", 35, "亿元", ">="), (1, "2023", 10, "%", ">="), (1, "2023", 70, "%", ">="),   # line 19
         (1, "2023", 80, "%", ">="), (1, "2023", 95, "%", ">="),
@@ -675,7 +677,7 @@ def test_goals(run):
 
 def test_task_provenance(run):
     rows = run("task_provenance")
-    assert list(rows[0]) == ["no", "title", "spans", "first_line", "last_line", "n_spans"]
+    assert list(rows[0]) == ["doc", "no", "title", "spans", "first_line", "last_line", "n_spans"]
     # the physical rows of the flattened table, by reading lines 45-613: a page split repeats the
     # pillar/task cells on the continued row (lines 72, 116, 161, 191, 339, 397, 475)
     spans = {1: "45-70; 72-81", 2: "83-95", 3: "97-115; 116-130", 4: "131-142", 5: "143-160; 161-172",
@@ -693,7 +695,7 @@ def test_task_provenance(run):
 
 def test_pillar_summary(run):
     rows = run("pillar_summary")
-    assert list(rows[0]) == ["pillar_no", "pillar", "tasks", "n_tasks", "n_targets", "n_measures",
+    assert list(rows[0]) == ["doc", "pillar_no", "pillar", "tasks", "n_tasks", "n_targets", "n_measures",
                              "n_quantities", "n_narrative"]
     for r in rows:
         p = r["pillar_no"]
@@ -713,7 +715,7 @@ def test_pillar_summary(run):
 
 def test_comparators(run):
     rows = run("comparators")
-    assert list(rows[0]) == ["comparator", "meaning", "n_quantities", "n_goal_quantities", "n_tasks", "tasks"]
+    assert list(rows[0]) == ["doc", "comparator", "meaning", "n_quantities", "n_goal_quantities", "n_tasks", "tasks"]
     by = {r["comparator"]: r for r in rows}
     assert set(by) == {">=", "<=", "~", "="}
     # at most: 控制在1件以内 (266), 控制在35%以下 (455), 30日内办结 (554)
@@ -728,7 +730,7 @@ def test_comparators(run):
 
 def test_tasks_without_quantities(run):
     rows = run("tasks_without_quantities")
-    assert list(rows[0]) == ["no", "title", "pillar", "n_targets", "targets"]
+    assert list(rows[0]) == ["doc", "no", "title", "pillar", "n_targets", "targets"]
     # no number states a level in: 10 (247), 14 (294), 15 (304-305), 16 (319), 26 (507-511), 28 (541),
     # 31 (587-588: years only)
     assert [(r["no"], r["n_targets"]) for r in rows] == [(10, 1), (14, 1), (15, 2), (16, 1), (26, 5), (28, 1),
@@ -738,7 +740,7 @@ def test_tasks_without_quantities(run):
 
 def test_topic_coverage(run):
     rows = run("topic_coverage")
-    assert list(rows[0]) == ["topic_zh", "topic_en", "notation", "n_tasks", "n_measures", "n_narrative", "tasks"]
+    assert list(rows[0]) == ["doc", "topic_zh", "topic_en", "notation", "n_tasks", "n_measures", "n_narrative", "tasks"]
     assert len(rows) == 19                         # the 19 top concepts of lexicon/topics.ttl
     by = {r["notation"]: r for r in rows}
     # the obvious ones, by title: 强化财税政策保障 (1), 保障合理用地需求 (3), 强化用能保障 (4),

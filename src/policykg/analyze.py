@@ -9,6 +9,15 @@ units by the number of key tasks they share; its edge weights are exactly the
 counts of the stored query ``shared_responsibilities`` (a test checks it pair
 by pair), so the network and the query library never disagree.
 
+On a corpus (a store holding several documents) the report is per document
+(``policykg analyze --doc ID``: the graph narrowed to that document by
+:func:`policykg.query.scoped`, so it equals the analysis of the document built
+alone) or corpus-wide (:func:`corpus_report`): units linked by the
+responsibility records they share in any document, each unit one node per
+organisation of one jurisdiction — 市发改局 of 乐清 and of 济南 stay two nodes,
+labelled ``市发改局（乐清市）`` and ``市发改局（济南市）`` where the name alone is
+ambiguous. Nothing is merged by name.
+
 Everything here is deterministic: nodes and edges are added in sorted order,
 Louvain runs with a fixed seed, and shortest paths use exact fractions, so two
 runs give byte-identical GraphML and GEXF files. The algorithms take a graph
@@ -33,6 +42,9 @@ from .store import write_text_atomic
 
 __all__ = [
     "analysis_report",
+    "corpus_report",
+    "document_count",
+    "record_unit_graph",
     "centralities",
     "communities",
     "modularity",
@@ -241,12 +253,25 @@ def strongest_pairs(unit_graph: nx.Graph, top: int | None = None) -> list[tuple[
 COLUMNS = ["rank", "unit", "lead", "co", "partners", "shared", "betweenness", "eigenvector"]
 
 
+def document_count(rdf_graph: Any) -> int:
+    """How many documents the graph (or scoped store) holds."""
+    from .query import ScopedStore, document_ids
+    if isinstance(rdf_graph, ScopedStore):
+        return 1
+    return len(document_ids(rdf_graph))
+
+
 def analysis_report(rdf_graph: Any, top: int = 10) -> str:
     """A plain-text report of the unit network for the terminal.
 
-    Tables use :func:`policykg.query.to_table`, which aligns Chinese text by
-    display width, so the report reads like the output of ``policykg query``.
+    A graph of one document (or a store scoped to one) gets the key task–unit
+    analysis; a corpus of several documents gets :func:`corpus_report`, never
+    a merge of the documents' task lists. Tables use
+    :func:`policykg.query.to_table`, which aligns Chinese text by display width,
+    so the report reads like the output of ``policykg query``.
     """
+    if document_count(rdf_graph) > 1:
+        return corpus_report(rdf_graph, top)
     bipartite = task_unit_graph(rdf_graph)
     units = unit_projection(bipartite)
     cent = centralities(units)
@@ -389,3 +414,102 @@ def _gexf(g: nx.Graph) -> str:
     return _GEXF_DATE.sub("", buffer.getvalue().decode("utf-8"), count=1)
 
 
+
+
+# ---------------------------------------------------------------- the corpus
+
+
+def record_unit_graph(rdf_graph: Any) -> nx.Graph:
+    """The bipartite record–unit graph of every document (stored query ``net_record_units``).
+
+    Record nodes are ``record:<IRI>`` (``kind="record"``, ``doc``); unit nodes
+    ``unit:<IRI>`` — one per organisation of one jurisdiction — with ``name``,
+    ``jurisdiction`` and ``label``: the name, or ``name（jurisdiction）`` when
+    units of several jurisdictions share the name. Edges carry ``role``
+    (lead, co or joint) and ``weight`` 1.
+    """
+    columns, rows = run_query(rdf_graph, find_query("net_record_units"))
+    rows = [dict(zip(columns, r)) for r in rows]
+    places: dict[str, set[str]] = {}
+    for r in rows:
+        places.setdefault(r["unit"], set()).add(r["unit_id"])
+    g = nx.Graph(name="record_units")
+    for r in sorted(rows, key=lambda r: (r["doc"], r["record"], r["unit_id"])):
+        rec, unit = f"record:{r['record']}", f"unit:{r['unit_id']}"
+        if rec not in g:
+            g.add_node(rec, kind="record", doc=r["doc"], bipartite=0, label=r["record"].rsplit("/", 2)[-2:][-1])
+        if unit not in g:
+            ambiguous = len(places[r["unit"]]) > 1
+            g.add_node(unit, kind="unit", bipartite=1, name=r["unit"], jurisdiction=r["jurisdiction"] or "",
+                       label=f"{r['unit']}（{r['jurisdiction']}）" if ambiguous and r["jurisdiction"] else r["unit"])
+        g.add_edge(rec, unit, role=r["role"], kind=r["role"], weight=1)
+    return g
+
+
+def corpus_unit_projection(bipartite: nx.Graph) -> nx.Graph:
+    """Units linked by the records they share (``weight``), with ``docs``: the documents of those records.
+
+    Unit nodes gain ``n_lead``, ``n_co``, ``n_joint``, ``n_records`` and ``n_docs``.
+    """
+    g = nx.Graph(name="corpus_unit_network")
+    for u in _kind_nodes(bipartite, "unit"):
+        roles = [bipartite.edges[u, r]["role"] for r in bipartite.neighbors(u)]
+        docs = {bipartite.nodes[r]["doc"] for r in bipartite.neighbors(u)}
+        g.add_node(u, **bipartite.nodes[u], n_lead=roles.count("lead"), n_co=roles.count("co"),
+                   n_joint=roles.count("joint"), n_records=len(roles), n_docs=len(docs))
+    shared: dict[tuple[str, str], list[str]] = {}
+    for r in _kind_nodes(bipartite, "record"):
+        units = sorted(n for n in bipartite.neighbors(r))
+        for a, b in itertools.combinations(units, 2):
+            shared.setdefault((a, b), []).append(bipartite.nodes[r]["doc"])
+    for (a, b), docs in sorted(shared.items()):
+        g.add_edge(a, b, weight=len(docs), kind="shared", docs=tuple(sorted(set(docs))))
+    return g
+
+
+CORPUS_COLUMNS = ["rank", "unit", "jurisdiction", "docs", "lead", "co", "joint", "partners", "shared",
+                  "betweenness", "eigenvector"]
+
+
+def corpus_report(rdf_graph: Any, top: int = 10) -> str:
+    """The corpus-wide unit network: units (per jurisdiction) linked by the responsibility records they share."""
+    bipartite = record_unit_graph(rdf_graph)
+    units = corpus_unit_projection(bipartite)
+    cent = centralities(units)
+    parts = communities(units)
+    q = modularity(units, parts)
+    label = {n: units.nodes[n]["label"] for n in units.nodes}
+    docs = sorted({d for _, d in bipartite.nodes(data="doc") if d})
+    places = sorted({j for _, j in units.nodes(data="jurisdiction") if j})
+    components = nx.number_connected_components(units) if units.number_of_nodes() else 0
+    out = [
+        "语料单位协作网络分析 / Corpus unit co-responsibility network",
+        "",
+        f"文件 {len(docs)} 份，责任记录 {len(_kind_nodes(bipartite, 'record'))} 条，"
+        f"责任单位 {units.number_of_nodes()} 个（分属 {len(places)} 个行政区域，不同区域的同名单位分开计算），"
+        f"分工 {bipartite.number_of_edges()} 条；",
+        f"单位之间共同承担关系 {units.number_of_edges()} 对，网络密度 {nx.density(units):.3f}，"
+        f"连通分量 {components} 个。每份文件的分析：policykg analyze --doc ID。",
+        "",
+    ]
+
+    def ranking(title: str, key: str) -> None:
+        order = sorted(cent, key=lambda n: (-cent[n][key], label[n]))[:top]
+        rows = [[i, label[n], units.nodes[n]["jurisdiction"], units.nodes[n]["n_docs"], units.nodes[n]["n_lead"],
+                 units.nodes[n]["n_co"], units.nodes[n]["n_joint"], cent[n]["degree"],
+                 _num(cent[n]["weighted_degree"]), f"{cent[n]['betweenness']:.3f}", f"{cent[n]['eigenvector']:.3f}"]
+                for i, n in enumerate(order, 1)]
+        out.append(title)
+        out.append(to_table(CORPUS_COLUMNS, rows))
+
+    ranking(f"按共同记录总数（加权度）前 {top} 名 / top by weighted degree (shared records)", "weighted_degree")
+    ranking(f"按中介中心性前 {top} 名 / top by betweenness (distance = 1/shared)", "betweenness")
+    out.append(f"Louvain 社区（seed {SEED}）/ communities — 模块度 modularity Q = {q:.3f}")
+    rows = []
+    for i, part in enumerate(parts[:top], 1):
+        members = sorted(part, key=lambda n: (-cent[n]["weighted_degree"], label[n]))
+        rows.append([i, len(part), "、".join(label[n] for n in members)])
+    out.append(_wrap_table(["community", "size", "members (by weighted degree)"], rows))
+    out.append(f"共同承担最多的单位对前 {top} 名 / strongest pairs")
+    out.append(to_table(["unit_a", "unit_b", "shared"], [list(p) for p in strongest_pairs(units, top)]))
+    return "\n".join(out)

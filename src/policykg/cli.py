@@ -86,7 +86,7 @@ def cmd_query(args) -> int:
         raise UsageError("--timeout must be a positive number of seconds")
     params = dict(_param(p) for p in args.param)
     query = inline_query(args.expr) if args.expr is not None else find_query(args.query)
-    result = execute_query(open_graph(args.graph), query, params, timeout=args.timeout)
+    result = execute_query(open_graph(args.graph), query, params, timeout=args.timeout, doc=args.doc)
     text = format_answer(result, args.format)
     sys.stdout.write(("\ufeff" + text) if args.excel else text)
     sys.stdout.flush()
@@ -110,7 +110,16 @@ def cmd_queries(args) -> int:
     from .query import library
     for name, q in library().items():
         params = "".join(f" [--param {p.name}={p.default}]" for p in q.parameters)
-        print(f"{name}{params}\n    {q.question_zh}\n    {q.question_en}")
+        scope = "  (corpus-wide)" if q.scope else ""
+        print(f"{name}{params}{scope}\n    {q.question_zh}\n    {q.question_en}")
+    return 0
+
+
+def cmd_docs(args) -> int:
+    """The documents of the graph: id (what --doc takes), title, issuer, date, jurisdiction, level."""
+    from .query import execute_query, find_query, format_answer, open_graph
+    result = execute_query(open_graph(args.graph), find_query("documents"))
+    sys.stdout.write(format_answer(result, args.format))
     return 0
 
 
@@ -133,8 +142,8 @@ def cmd_serve(args) -> int:
 
 def cmd_analyze(args) -> int:
     from .analyze import analysis_report, write_network_files
-    from .query import open_graph
-    graph = open_graph(args.graph)
+    from .query import open_graph, scoped
+    graph = scoped(open_graph(args.graph), args.doc)
     sys.stdout.write(analysis_report(graph, top=args.top))
     if args.out:
         for path in write_network_files(graph, Path(args.out)):
@@ -253,9 +262,16 @@ def parser() -> argparse.ArgumentParser:
                                    "(default: graph/store, else graph/policykg.ttl)")
     q.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                    help="stop the query after this many seconds (default 30)")
+    q.add_argument("--doc", metavar="ID",
+                   help="run on one document of a corpus (its id, as 'policykg docs' lists them)")
     q.set_defaults(func=cmd_query)
 
     sub.add_parser("queries", help="list the query library").set_defaults(func=cmd_queries)
+
+    ds = sub.add_parser("docs", help="list the documents of the graph (id, title, issuer, date, jurisdiction, level)")
+    ds.add_argument("--graph", help="a store folder, an output folder, or a graph file (default: graph/)")
+    ds.add_argument("--format", default="table", choices=["table", "csv", "tsv", "json"])
+    ds.set_defaults(func=cmd_docs)
 
     v = sub.add_parser("validate", help="validate a graph file against shapes.ttl")
     v.add_argument("--graph")
@@ -271,6 +287,8 @@ def parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="network analytics of units and tasks")
     a.add_argument("--graph")
     a.add_argument("--top", type=int, default=10)
+    a.add_argument("--doc", metavar="ID", help="analyse one document of a corpus (default: the whole corpus, "
+                                                 "units of different jurisdictions kept apart)")
     a.add_argument("--out", help="folder for GraphML and GEXF files")
     a.set_defaults(func=cmd_analyze)
 

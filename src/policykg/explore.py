@@ -6,6 +6,14 @@ a reader can reuse every table and figure outside Jupyter. Tables come from the
 stored queries (``queries/*.rq``), the same ones the CLI and the endpoint run,
 so a notebook never disagrees with ``policykg query``.
 
+**A corpus.** ``graph/`` holds a corpus: every document in its own named
+graph. ``load(doc=ID)`` (or ``query_frame(name, doc=ID)``) narrows the store
+to one document, so the tables of one document read as they did when it was
+built alone; without ``doc`` a query sees every document, and its ``doc``
+column says which row comes from where. The corpus tour (:func:`documents`,
+:func:`records_per_document`, :func:`unit_duties`, :func:`lineage`, …) is
+what ``notebooks/04_corpus.ipynb`` shows.
+
 The graph is the Oxigraph store :func:`load` opens (``graph/store``, written by
 ``policykg build``), the same one ``policykg query`` reads; rdflib is not
 imported here.
@@ -32,11 +40,20 @@ from matplotlib.patches import Patch
 import pyoxigraph as ox
 
 from .graphstore import open_graph, short_name
-from .query import find_query, run_query
+from .query import find_query, run_query, scoped
 from .resources import ontology_path, project_root
 
 __all__ = [
     "CJK_FONTS",
+    "SEED",
+    "documents",
+    "jurisdictions",
+    "lineage",
+    "plot_records_per_document",
+    "records_per_document",
+    "shared_across_corpus",
+    "unit_duties",
+    "units_in_several_documents",
     "FONT_PACKAGE",
     "centrality_frame",
     "class_counts",
@@ -57,6 +74,8 @@ __all__ = [
 ]
 
 PKG = "https://w3id.org/policykg/ontology#"
+#: The bundled seed document's short id (乐清市促进民营经济高质量发展若干举措): what notebooks 01–03 study.
+SEED = "000_4cdbba2a142b4d11"
 
 #: CJK fonts tried in this order. WenQuanYi Micro Hei is what CI installs
 #: (Debian ``fonts-wqy-microhei``); the Noto/Source Han families are what
@@ -91,8 +110,12 @@ _KIND = {"Class": "class", "ObjectProperty": "object property", "DatatypePropert
 # ---------------------------------------------------------------- data
 
 
-def load(graph_path: str | Path | None = None) -> ox.Store:
+def load(graph_path: str | Path | None = None, doc: str | None = None):
     """The store of the built graph, with the ontology in it for class and property labels.
+
+    ``doc`` (a document's short id, e.g. :data:`SEED`) narrows a corpus store to
+    that document (:func:`policykg.query.scoped`): every function of this module
+    taking ``graph`` then sees that document alone.
 
     Defaults to the project's ``graph/`` (not the current directory's:
     Jupyter runs notebooks from ``notebooks/``): its store, or its Turtle file
@@ -102,18 +125,20 @@ def load(graph_path: str | Path | None = None) -> ox.Store:
     """
     if graph_path is not None and not Path(graph_path).exists():
         raise FileNotFoundError(f"no graph at {graph_path}: build it first with 'policykg build'")
-    return open_graph(None if graph_path is None else str(Path(graph_path).resolve()))
+    store = open_graph(None if graph_path is None else str(Path(graph_path).resolve()))
+    return scoped(store, doc)
 
 
-def query_frame(name: str, graph: ox.Store | None = None, **params: Any) -> pd.DataFrame:
+def query_frame(name: str, graph: Any = None, doc: str | None = None, **params: Any) -> pd.DataFrame:
     """A stored query's result as a DataFrame (columns in the query's order).
 
-    Keyword arguments bind the query's ``@param`` values, as ``policykg query
-    NAME --param k=v`` does. Unbound cells are empty strings, as in the CLI's
-    CSV output, so a table reads the same in both places.
+    ``doc`` runs it on one document of the corpus, as ``policykg query NAME
+    --doc ID`` does. Other keyword arguments bind the query's ``@param``
+    values, as ``--param k=v`` does. Unbound cells are empty strings, as in the
+    CLI's CSV output, so a table reads the same in both places.
     """
     graph = load() if graph is None else graph
-    columns, rows = run_query(graph, find_query(name), {k: str(v) for k, v in params.items()})
+    columns, rows = run_query(graph, find_query(name), {k: str(v) for k, v in params.items()}, doc=doc)
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -497,3 +522,66 @@ def inline_page(nx_graph: nx.Graph, title: str, height: int = 640):
              f"</iframe>")
     # wrapped in a div: IPython warns about bare <iframe> HTML and suggests IFrame, which needs a URL
     return HTML(f'<div class="policykg-page">{frame}</div>')
+
+
+# ---------------------------------------------------------------- the corpus
+
+
+def documents(graph: Any = None) -> pd.DataFrame:
+    """The corpus's documents: id, title, issuer, date of issue, jurisdiction and level (query ``documents``)."""
+    return query_frame("documents", graph)
+
+
+def jurisdictions(graph: Any = None) -> pd.DataFrame:
+    """Documents per jurisdiction, national level first (query ``documents_by_jurisdiction``)."""
+    return query_frame("documents_by_jurisdiction", graph)
+
+
+def records_per_document(graph: Any = None) -> pd.DataFrame:
+    """Responsibility records, key tasks, narrative measures, deadlines and units per document,
+    with each document's short title and jurisdiction (queries ``records_per_document`` and ``documents``)."""
+    counts = query_frame("records_per_document", graph)
+    docs = documents(graph)[["doc", "title", "jurisdiction", "level"]]
+    return docs.merge(counts, on="doc", how="left")
+
+
+def plot_records_per_document(frame: pd.DataFrame) -> Figure:
+    """Horizontal bars: responsibility records per document (frame of :func:`records_per_document`),
+    key tasks and narrative measures apart from the other records."""
+    labels = [f"{r.doc[:28]}（{r.jurisdiction}）" for r in frame.itertuples(index=False)]
+    tasks = frame["key_tasks"].astype(int)
+    narrative = frame["narrative"].astype(int)
+    other = frame["records"].astype(int) - tasks - narrative
+    fig = Figure(figsize=(8, 0.42 * len(frame) + 1.6), layout="constrained")
+    ax = fig.subplots()
+    ax.barh(labels, other, color="#4c72b0", label="记录 / records")
+    ax.barh(labels, tasks, left=other, color="#dd8452", label="重点工作 / key tasks")
+    ax.barh(labels, narrative, left=other + tasks, color="#55a868", label="主要举措 / narrative measures")
+    ax.invert_yaxis()
+    ax.set_title("各文件的责任记录 / Responsibility records per document")
+    ax.set_xlabel("条数 / records")
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def unit_duties(unit: str, graph: Any = None) -> pd.DataFrame:
+    """What a unit (by any of its names) leads, co-operates on and shares in each document
+    (query ``unit_duties``); units of different jurisdictions are separate rows."""
+    return query_frame("unit_duties", graph, unit=unit)
+
+
+def shared_across_corpus(graph: Any = None, top: int | None = None) -> pd.DataFrame:
+    """Pairs of units assigned together to records, per jurisdiction (query ``corpus_shared_responsibilities``)."""
+    frame = query_frame("corpus_shared_responsibilities", graph)
+    return frame if top is None else frame.sort_values(["shared", "jurisdiction", "unit_a", "unit_b"],
+                                                       ascending=[False, True, True, True]).head(top)
+
+
+def units_in_several_documents(graph: Any = None) -> pd.DataFrame:
+    """Units assigned work in more than one document (query ``units_in_several_documents``)."""
+    return query_frame("units_in_several_documents", graph)
+
+
+def lineage(graph: Any = None) -> pd.DataFrame:
+    """Which document implements or cites which (query ``documents_citing``, every link)."""
+    return query_frame("documents_citing", graph)

@@ -17,6 +17,15 @@ the top of the query's outer ``WHERE`` group, so every pattern, ``BIND`` and
 parameterised query falls back on its default itself (``BIND(COALESCE(?topic,
 "金融") AS ?t)``) and the same file runs unchanged in both places.
 
+**Documents.** A corpus store keeps each document in a named graph (its IRI);
+a query sees the union of them all, and every stored query either returns a
+``doc`` column (the document's ``pkg:shortId``) first or says in its header
+(``# Scope: corpus — …``) that it aggregates across documents.
+:func:`scoped` narrows a store to one document — its named graph plus the
+shared graph of ontology and schemes, as the query's default graph — which is
+what ``policykg query NAME --doc ID`` and ``explore.query_frame(name, doc=ID)``
+run on.
+
 Queries run on Oxigraph (:mod:`policykg.graphstore`); any ``SERVICE`` clause is
 refused: no query may reach outside this machine. Results come back as plain
 Python values (:func:`policykg.graphstore.plain`), so the CSV and JSON outputs do
@@ -33,6 +42,10 @@ from pathlib import Path
 from .errors import QueryError
 from .resources import queries_dir
 
+#: The corpus's shared graph (ontology, unit types, topics); equal to ``policykg.corpus.SHARED_GRAPH``
+#: (a test checks it) but spelt here so the query path does not import the corpus builder.
+SHARED_GRAPH = "https://w3id.org/policykg/id/graph/shared"
+_PKG = "https://w3id.org/policykg/ontology#"
 _PARAM = re.compile(r"^#\s*@param\s+(?P<name>\w+)\s+(?P<default>\S+)\s*(?:[—-]+\s*(?P<doc>.*))?$")
 _SERVICE = re.compile(r"\bSERVICE\b", re.I)
 #: Largest query text accepted (the endpoint's limit too): a bigger "query" is a wrong file.
@@ -47,8 +60,9 @@ DEFAULT_TIMEOUT = 30.0
 #: A query's ``@param``: its name, default value and description.
 Parameter = namedtuple("Parameter", "name default doc")
 #: A query with what its header says; ``path`` is None for ``-e`` text.
-StoredQuery = namedtuple("StoredQuery", "name path text question_zh question_en columns parameters",
-                         defaults=((),))
+#: ``scope`` is the ``# Scope:`` header ("corpus — …" for a query that aggregates across documents), else "".
+StoredQuery = namedtuple("StoredQuery", "name path text question_zh question_en columns parameters scope",
+                         defaults=((), ""))
 _Result = namedtuple("Result", "kind columns rows boolean triples")
 
 
@@ -59,7 +73,7 @@ def Result(kind: str, columns=None, rows=None, boolean=None, triples=None):
 
 def parse_query_text(text: str, name: str, path: Path | None = None, require_questions: bool = False) -> StoredQuery:
     """A query and what its ``#`` header lines say (all optional unless ``require_questions``)."""
-    zh = en = columns = ""
+    zh = en = columns = scope = ""
     params = []
     for line in text.splitlines():
         if not line.startswith("#"):
@@ -71,12 +85,14 @@ def parse_query_text(text: str, name: str, path: Path | None = None, require_que
             en = body[len("question:"):].strip()
         elif body.lower().startswith("columns:"):
             columns = body[len("columns:"):].strip()
+        elif body.lower().startswith("scope:"):
+            scope = body[len("scope:"):].strip()
         elif (m := _PARAM.match(line)) is not None:
             params.append(Parameter(m.group("name"), m.group("default"), (m.group("doc") or "").strip()))
     if require_questions and (not zh or not en):
         raise QueryError("query file needs '# 问题：…' and '# Question: …' header lines",
                          path=str(path) if path else None, line=1)
-    return StoredQuery(name, path, text, zh, en, columns, tuple(params))
+    return StoredQuery(name, path, text, zh, en, columns, tuple(params), scope)
 
 
 def read_query_file(path: Path) -> str:
@@ -139,6 +155,75 @@ def open_graph(path: str | None = None):
 def load_graph(path: str):
     """The graph at ``path`` as a store (a ``.ttl``/``.nt`` file with the ontology, or a store folder)."""
     return open_graph(path)
+
+
+class ScopedStore:
+    """A store seen through one document: its named graph and the shared graph are the default graph.
+
+    Passed wherever a store goes (``run_query``, ``execute_query``, the
+    notebooks' and ``analyze``'s functions), it answers every query as if the
+    store held that document alone. ``doc`` is the document's short id, ``iri``
+    its IRI.
+    """
+
+    __slots__ = ("store", "doc", "iri", "graphs")
+
+    def __init__(self, store, doc: str, iri: str, graphs: list) -> None:
+        self.store, self.doc, self.iri, self.graphs = store, doc, iri, graphs
+
+    def query(self, text: str, use_default_graph_as_union: bool = False, **kwargs):
+        # the union flag is what graphstore asks for on a whole store; here the default graph is chosen
+        return self.store.query(text, default_graph=self.graphs, **kwargs)
+
+    def __len__(self) -> int:
+        """Triples in the document's graph and the shared graph (what queries on it see)."""
+        solution = next(iter(self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))
+        return int(solution[0].value)
+
+    def __repr__(self) -> str:
+        return f"<ScopedStore doc={self.doc}>"
+
+
+_DOCUMENTS = f"""SELECT ?d ?id WHERE {{ ?d a <{_PKG}PolicyDocument> ; <{_PKG}shortId> ?id }} ORDER BY ?id"""
+
+
+def document_ids(graph) -> dict[str, str]:
+    """Short id → IRI of every document in the store, sorted by id."""
+    from .graphstore import as_store, execute
+    store = graph.store if isinstance(graph, ScopedStore) else as_store(graph)
+    _, _, rows = execute(store, _DOCUMENTS)
+    return {row[1].value: row[0].value for row in rows}
+
+
+def scoped(graph, doc: str | None):
+    """``graph`` narrowed to document ``doc`` (its short id, e.g. ``000_4cdbba2a142b4d11``); ``None``: unchanged.
+
+    The document's IRI is looked up by its ``pkg:shortId``. In a corpus store its
+    named graph and the shared graph become the default graph; a one-document
+    store (the graph in the default graph, no named graphs) holds that document
+    alone and is returned as is. An unknown id is a one-line :class:`QueryError`
+    naming the known ones.
+    """
+    if doc is None:
+        return graph
+    import pyoxigraph as ox
+
+    from .graphstore import as_store
+    store = graph.store if isinstance(graph, ScopedStore) else as_store(graph)
+    known = document_ids(store)
+    if doc not in known:
+        shown = ", ".join(list(known)[:20]) + (" …" if len(known) > 20 else "")
+        raise QueryError(f"no document {doc!r} in the graph", hint=f"known: {shown or 'none'}; "
+                                                                    "'policykg docs' lists them")
+    iri = ox.NamedNode(known[doc])
+    if not store.contains_named_graph(iri):
+        return store
+    graphs = [iri]
+    if store.contains_named_graph(ox.NamedNode(SHARED_GRAPH)):
+        graphs.append(ox.NamedNode(SHARED_GRAPH))
+    else:                                   # a corpus loaded from a file: the ontology sits in the default graph
+        graphs.append(ox.DefaultGraph())
+    return ScopedStore(store, doc, known[doc], graphs)
 
 
 def bind_parameters(query: StoredQuery, values: dict[str, str]) -> dict[str, str]:
@@ -214,13 +299,17 @@ def _guard():
 
 
 def execute_query(graph, query: StoredQuery, params: dict[str, str] | None = None,
-                  timeout: float | None = None) -> Result:
-    """Run any query (SELECT, ASK, CONSTRUCT, DESCRIBE) on ``graph``; SELECT values as plain Python."""
+                  timeout: float | None = None, doc: str | None = None) -> Result:
+    """Run any query (SELECT, ASK, CONSTRUCT, DESCRIBE) on ``graph``; SELECT values as plain Python.
+
+    ``doc`` (a document's short id) scopes the query to that document (:func:`scoped`).
+    """
     from .graphstore import as_store, execute, plain
     check_query_text(query)
     text = with_values(query.text, bind_parameters(query, params or {}))
+    graph = scoped(graph, doc)
     try:
-        answer = execute(as_store(graph), text, timeout=timeout)
+        answer = execute(graph if isinstance(graph, ScopedStore) else as_store(graph), text, timeout=timeout)
     except QueryError as exc:
         if exc.path is None and query.path is not None:
             exc.path = str(query.path)
@@ -233,9 +322,10 @@ def execute_query(graph, query: StoredQuery, params: dict[str, str] | None = Non
     return Result("select", columns=columns, rows=[[plain(v) for v in row] for row in rows])
 
 
-def run_query(graph, query: StoredQuery, params: dict[str, str] | None = None, timeout: float | None = None):
-    """Run a SELECT ``query`` on ``graph`` (a store, or an rdflib graph); return ``(columns, rows)``."""
-    result = execute_query(graph, query, params, timeout)
+def run_query(graph, query: StoredQuery, params: dict[str, str] | None = None, timeout: float | None = None,
+              doc: str | None = None):
+    """Run a SELECT ``query`` on ``graph`` (a store, a scoped store, or an rdflib graph); return ``(columns, rows)``."""
+    result = execute_query(graph, query, params, timeout, doc)
     if result.kind != "select":
         raise QueryError(f"query {query.name!r} is not a SELECT query", path=str(query.path) if query.path else None)
     return result.columns, result.rows
