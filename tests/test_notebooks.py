@@ -109,8 +109,8 @@ def text_of(nb) -> str:
 # ---------------------------------------------------------------- committed form
 
 
-def test_there_are_three_notebooks():
-    assert ALL == ["01_tour.ipynb", "02_unit_network.ipynb", "03_targets_and_phases.ipynb"]
+def test_there_are_four_notebooks():
+    assert ALL == ["01_tour.ipynb", "02_unit_network.ipynb", "03_targets_and_phases.ipynb", "04_corpus.ipynb"]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -174,3 +174,20 @@ def test_targets_notebook_draws_figures(executed):
     for cell in figures:
         assert any("image/png" in o.get("data", {}) for o in cell.outputs), cell.id
     assert "CJK font:" in text_of(nb)
+
+
+@pytest.mark.slow
+def test_corpus_notebook_tours_every_document(executed):
+    import json
+    manifest = json.loads((ROOT / "graph" / "manifest.json").read_text(encoding="utf-8"))
+    built = [e for e in manifest["documents"] if e["status"] == "built"]
+    nb, _ = executed("04_corpus.ipynb")
+    assert html_rows(tagged(nb, "documents")) == len(built)
+    assert html_rows(tagged(nb, "records")) == len(built)
+    assert html_rows(tagged(nb, "jurisdictions")) == len({e["jurisdiction"] for e in built})
+    assert html_rows(tagged(nb, "unit_duties")) == 4            # 省发展改革委: two Anhui, two Shandong documents
+    assert html_rows(tagged(nb, "one_document")) == 5
+    figure = tagged(nb, "figure")
+    assert any("image/png" in o.get("data", {}) for o in figure.outputs)
+    printed = "".join(o.get("text", "") for o in tagged(nb, "report").outputs)
+    assert "语料单位协作网络分析" in printed
