@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh Debian machine with Python 3.11:
-#   make graph   — build the knowledge graph of the bundled document into graph/
+#   make graph   — build the knowledge graph of the bundled corpus (sources/) into graph/
 #   make test    — run the whole test suite (installs Chromium, fonts, rapper if root)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -25,6 +25,7 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_build.py
+	$(BIN)/python bench/bench_corpus.py
 
 serve: $(STAMP)
 	$(BIN)/policykg serve

@@ -32,6 +32,8 @@ from policykg.serve import ServerConfig, SparqlServer
 from policykg.sparql_guard import QueryLimits
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The seed document's folder in the built corpus (graph/docs/<id>/, laid out as a one-document build).
+SEED_DIR = ROOT / "graph" / "docs" / "000_4cdbba2a142b4d11"
 MODES = ("plain", "crash", "runaway", "slowloris")
 GOOD = [
     "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
@@ -163,7 +165,7 @@ def run_mode(server: SparqlServer, mode: str, clients: int, seconds: float) -> d
 
 def _graph_files(tmp: Path) -> list[Path]:
     """The built graph if there is one, else a generated graph of 20,000 triples."""
-    built = ROOT / "graph" / "policykg.ttl"
+    built = SEED_DIR / "policykg.ttl"
     if built.is_file():
         return [built]
     path = tmp / "load.ttl"

@@ -19,9 +19,11 @@ import pytest
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="jieba")
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The seed document's folder in the built corpus (graph/docs/<id>/, laid out as a one-document build).
+SEED_DIR = ROOT / "graph" / "docs" / "000_4cdbba2a142b4d11"
 SOURCE = ROOT / "sources" / "000_4cdbba2a142b4d11.txt"
-GRAPH_TTL = ROOT / "graph" / "policykg.ttl"
-GRAPH_NT = ROOT / "graph" / "policykg.nt"
+GRAPH_TTL = SEED_DIR / "policykg.ttl"
+GRAPH_NT = SEED_DIR / "policykg.nt"
 ONTOLOGY = ROOT / "ontology.ttl"
 
 

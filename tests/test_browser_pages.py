@@ -17,6 +17,8 @@ import pytest
 from policykg.pages import full_graph, unit_network
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The seed document's folder in the built corpus (graph/docs/<id>/, laid out as a one-document build).
+SEED_DIR = ROOT / "graph" / "docs" / "000_4cdbba2a142b4d11"
 pytestmark = pytest.mark.browser
 
 
@@ -45,7 +47,7 @@ def chrome(tmp_path_factory):
 def test_committed_page_draws_the_graph_offline(chrome, committed_graph, name, build):
     expected = build(committed_graph)
     page = chrome.open_page()
-    page.navigate((ROOT / "graph" / name).as_uri())
+    page.navigate((SEED_DIR / name).as_uri())
     page.wait_for("window.policykgStatus && window.policykgStatus.ready")
     status = page.evaluate("window.policykgStatus")
     assert (status["nodes"], status["edges"]) == (expected.number_of_nodes(), expected.number_of_edges())

@@ -15,6 +15,8 @@ from rdflib.namespace import PROV, RDF
 from policykg.vocab import PKG
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The seed document's folder in the built corpus (graph/docs/<id>/, laid out as a one-document build).
+SEED_DIR = ROOT / "graph" / "docs" / "000_4cdbba2a142b4d11"
 
 
 def test_build_conforms_to_the_shapes(built):
@@ -31,19 +33,21 @@ def test_build_report_counts(built):
 
 def test_build_committed_graph_equals_a_fresh_build(built):
     for name, data in built.files().items():
-        assert (ROOT / "graph" / name).read_bytes() == data, f"graph/{name} is stale: run 'make graph'"
+        assert (SEED_DIR / name).read_bytes() == data, f"graph/{name} is stale: run 'make graph'"
 
 
 def test_build_is_byte_identical_across_processes(tmp_path):
-    """Two builds in fresh interpreters with different hash seeds give the same bytes."""
+    """Two builds of the bundled corpus in fresh interpreters with different hash seeds give the same bytes."""
     outs = []
     for seed in ("1", "4242"):
         out = tmp_path / f"out{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed}
         subprocess.run([sys.executable, "-m", "policykg.cli", "build", "--out", str(out)], check=True, env=env,
                        capture_output=True)
-        # files only: RocksDB's bytes in out/store are not deterministic (tests/test_output.py checks its triples)
-        outs.append({p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()})
+        # every file, the documents' folders included, but not out/store: RocksDB's bytes are not
+        # deterministic (tests/test_output.py checks its triples)
+        outs.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+                     if p.is_file() and "store" not in p.relative_to(out).parts})
     assert outs[0] == outs[1]
 
 
@@ -72,7 +76,7 @@ def test_build_outputs_parse_back_to_the_same_graph(built, tmp_path):
 @pytest.mark.skipif(shutil.which("rapper") is None and not os.environ.get("CI"),
                     reason="rapper (raptor2-utils) not installed")
 def test_build_turtle_reads_in_an_independent_parser():
-    for name in ("graph/policykg.ttl", "ontology.ttl", "shapes.ttl"):
+    for name in ("graph/docs/000_4cdbba2a142b4d11/policykg.ttl", "ontology.ttl", "shapes.ttl"):
         out = subprocess.run(["rapper", "-i", "turtle", "-c", str(ROOT / name)], capture_output=True, text=True)
         assert out.returncode == 0, out.stderr
         assert "Parsing returned" in out.stderr
@@ -81,5 +85,5 @@ def test_build_turtle_reads_in_an_independent_parser():
 def test_build_ntriples_reads_in_pyoxigraph():
     import pyoxigraph
     store = pyoxigraph.Store()
-    store.load(path=str(ROOT / "graph" / "policykg.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    assert len(store) == len(Graph().parse(ROOT / "graph" / "policykg.nt", format="nt"))
+    store.load(path=str(SEED_DIR / "policykg.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    assert len(store) == len(Graph().parse(SEED_DIR / "policykg.nt", format="nt"))

@@ -78,6 +78,9 @@ def test_deadlines_never_crash(text, year):
 def test_deadlines_linear_on_a_megabyte():
     rng = random.Random(6)
     text = "".join(rng.choice("0123456789年月底前到至，。本意见印发之日起内持续推进") for _ in range(1_000_000))
-    start = time.perf_counter()
-    find_deadline(text, None, 2022)
-    assert time.perf_counter() - start < 1.0
+    def cost(sample: str) -> float:
+        start = time.perf_counter()
+        find_deadline(sample, None, 2022)
+        return time.perf_counter() - start
+    assert cost(text) < 4 * 3 * cost(text[:250_000]) + 0.1    # linear: a ratio measured in one run
+    assert cost(text) < 10                                     # and no hang

@@ -49,5 +49,20 @@ def test_normalize_alias_maps_to_the_canonical_unit():
 def test_normalize_lexicon_is_scoped_by_jurisdiction():
     """市发改局 of a 济南 document is not 乐清's: no 乐清 label, full name or type from its row."""
     jinan = canonical_unit("市发改局", "济南市")
-    assert (jinan.key, jinan.full_name) == ("市发改局", None)
+    assert (jinan.label, jinan.full_name, jinan.in_lexicon) == ("市发改局", "济南市发展和改革局", False)
     assert canonical_unit("乐清市发展和改革局", "济南市").key == "乐清市发展和改革局"
+
+
+def test_normalize_aliases_merge_inside_one_jurisdiction_only():
+    """市发改委 / 市发展改革委 / 济南市发展和改革委员会 are one body of 济南; 市发改委 of 青岛 is another."""
+    from policykg.iri import Minter
+    from policykg.model import DocumentHeader
+    keys = {canonical_unit(n, "济南市").key for n in ("市发改委", "市发展改革委", "济南市发展和改革委员会")}
+    assert keys == {"市发展和改革委员会"}
+    assert canonical_unit("市发改委", "济南市").full_name == "济南市发展和改革委员会"
+
+    def unit_iri(issuer):
+        header = DocumentHeader(issuer=issuer, notice_title="", title="t", issued=None, recipients="",
+                                approval=None, publicity=None, attachment_title=None, implements=())
+        return Minter(header).unit(canonical_unit("市发改委", issuer[:3]).key)
+    assert unit_iri("济南市人民政府") != unit_iri("青岛市人民政府")

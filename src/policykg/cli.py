@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from .errors import PolicyKGError, ValidationError
-from .resources import default_output_dir, default_source
+from .resources import default_corpus, default_output_dir
 
 
 def _graph_file(args) -> str:
@@ -22,6 +22,40 @@ def _graph_file(args) -> str:
 
 
 def cmd_build(args) -> int:
+    sources = args.source or [str(default_corpus())]
+    if len(sources) > 1 or Path(sources[0]).is_dir():
+        return cmd_build_corpus(args, sources)
+    args.source = sources[0]
+    return cmd_build_document(args)
+
+
+def cmd_build_corpus(args, sources: list[str]) -> int:
+    """Folders or several files: one named graph per document, a manifest, one store."""
+    from .corpus import build_corpus, corpus_summary
+    from .store import check_output_dir
+    out = Path(args.out)
+    check_output_dir(out)
+    extra = None
+    if args.pages:
+        from .corpus import write_corpus_pages
+        extra = write_corpus_pages
+    result = build_corpus(sources, out, jobs=args.jobs, progress=sys.stderr.isatty(), extra=extra)
+    for line in corpus_summary(result, out):
+        print(line)
+    failed = [e for e in result.entries if e["status"] != "built"]
+    partial = [e for e in result.entries if e["status"] == "built" and (e.get("warnings") or e.get("unmapped_lines"))]
+    if failed:
+        print(f"policykg: warning: {len(failed)} document(s) not built; first: {failed[0]['error'][:160]}",
+              file=sys.stderr)
+    if partial:
+        print(f"policykg: warning: {len(partial)} document(s) understood in part (warnings or unmapped lines "
+              f"in {out / 'manifest.json'})", file=sys.stderr)
+    if args.strict and (failed or partial):
+        return 2
+    return 0
+
+
+def cmd_build_document(args) -> int:
     from .pipeline import build
     from .report import summary_lines
     from .store import check_output_dir, publish
@@ -134,8 +168,9 @@ def cmd_validate(args) -> int:
 
 def cmd_serve(args) -> int:
     from .resources import ontology_path, queries_dir
-    from .serve import ServerConfig, serve_forever
-    serve_forever(ServerConfig(graph_files=[Path(_graph_file(args)), ontology_path()], queries_dir=queries_dir(),
+    from .serve import ServerConfig, resolve_graph, serve_forever
+    store, files = resolve_graph(Path(args.graph) if args.graph else default_output_dir(), ontology_path())
+    serve_forever(ServerConfig(graph_files=files, store=store, queries_dir=queries_dir(),
                                host=args.host, port=args.port, timeout_s=args.timeout))
     return 0
 
@@ -221,6 +256,17 @@ def _export_source(args, graph) -> int:
     return 0
 
 
+def cmd_push(args) -> int:
+    """Send every named graph of a built corpus to a Graph Store Protocol server (HTTP PUT per graph)."""
+    from .push import push
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    folder = Path(args.graph) if args.graph else default_output_dir()
+    sent = push(args.url, folder, header=args.header, user=args.user, timeout=args.timeout)
+    print(f"pushed {len(sent)} graphs ({sum(p.triples for p in sent)} triples) to {args.url}")
+    return 0
+
+
 EXIT_CODES = ("exit codes: 0 success; 1 the graph does not conform to the SHACL shapes; "
               "2 bad input or usage (document, query, graph, output folder, time limit)")
 
@@ -236,9 +282,19 @@ def parser() -> argparse.ArgumentParser:
     p = OneLineErrorParser(prog="policykg", description=__doc__.split("\n")[0], epilog=EXIT_CODES)
     sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineErrorParser)
 
-    b = sub.add_parser("build", help="build the graph of a policy document into graph/", epilog=EXIT_CODES)
-    b.add_argument("source", nargs="?", default=str(default_source()))
-    b.add_argument("--out", default=str(default_output_dir()))
+    b = sub.add_parser(
+        "build", epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="build the knowledge graph of one document or of a corpus into graph/",
+        description="构建知识图谱 / Build the knowledge graph.\n\n"
+                    "One file: that document's graph (policykg.ttl/.nt/.jsonld, report.json, the store).\n"
+                    "Folders or several files: a corpus — one named graph per document, manifest.json,\n"
+                    "corpus.nq, docs/<id>.ttl, one store; unchanged documents are reused by hash.\n"
+                    "Without SOURCE: the bundled corpus (sources/).")
+    b.add_argument("source", nargs="*", metavar="SOURCE",
+                   help="a policy document (.txt: UTF-8, UTF-8 with BOM or GB18030) or a folder of them")
+    b.add_argument("--out", default=str(default_output_dir()), help="output folder (default graph/), replaced whole")
+    b.add_argument("--jobs", type=int, default=None,
+                   help="worker processes for a corpus (default: one per core)")
     b.add_argument("--pages", action="store_true", help="also draw the interactive HTML pages")
     b.add_argument("--strict", action="store_true",
                    help="fail (exit 2, nothing written) when any line is unmapped or any warning is raised; "
@@ -277,8 +333,11 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--graph")
     v.set_defaults(func=cmd_validate)
 
-    s = sub.add_parser("serve", help="read-only SPARQL endpoint with a query editor on 127.0.0.1")
-    s.add_argument("--graph")
+    s = sub.add_parser("serve", help="read-only SPARQL endpoint with a query editor on 127.0.0.1",
+                       description="Serve a graph read-only over the SPARQL 1.1 Protocol, with a query editor. "
+                                   "A corpus: each document is a named graph, the default graph is their union.")
+    s.add_argument("--graph", help="an output folder (default graph/: its store), a store folder, "
+                                   "or a .ttl/.nt/.nq/.trig file (loaded into a temporary store)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=7878)
     s.add_argument("--timeout", type=float, default=10.0, help="seconds before a query is stopped")
@@ -291,6 +350,20 @@ def parser() -> argparse.ArgumentParser:
                                                  "units of different jurisdictions kept apart)")
     a.add_argument("--out", help="folder for GraphML and GEXF files")
     a.set_defaults(func=cmd_analyze)
+
+    u = sub.add_parser("push", epilog=EXIT_CODES,
+                       help="send a built corpus to a SPARQL 1.1 Graph Store Protocol server (PUT per graph)",
+                       description="Send each document's named graph, the shared graph and the lineage graph of a "
+                                   "built corpus to a SPARQL 1.1 Graph Store Protocol endpoint, one HTTP PUT "
+                                   "URL?graph=IRI per graph: pushing again replaces, never duplicates.")
+    u.add_argument("url", help="the Graph Store endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph)")
+    u.add_argument("--graph", help="the built corpus folder (default graph/) or its corpus.nq")
+    u.add_argument("--header", metavar="'NAME: VALUE'",
+                   help="an extra request header, e.g. 'Authorization: Bearer TOKEN'")
+    u.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic authentication")
+    u.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="give up on a request after this many seconds (default 60)")
+    u.set_defaults(func=cmd_push)
 
     d = sub.add_parser("draw", help="write the interactive graph pages")
     d.add_argument("--graph")

@@ -7,6 +7,19 @@ do next. The CLI prints ``str(error)`` on one line and exits with ``exit_code``.
 from __future__ import annotations
 
 
+def quoted(text: str, limit: int = 80) -> str:
+    r"""Document text inside an error message: one line, at most ``limit`` characters.
+
+    A message names the cell it could not read, but a 50 MB cell must not
+    become a 50 MB error, nor a line break a two-line one.
+
+    >>> quoted("周  建\n吴  刚"), quoted("甲" * 100, 5)
+    ("'周  建⏎吴  刚'", "'甲甲甲甲甲…'")
+    """
+    flat = text.replace("\r", "").replace("\n", "⏎")
+    return repr(flat if len(flat) <= limit else flat[:limit] + "…")
+
+
 class PolicyKGError(Exception):
     """Base class: ``path:line: message (hint)``."""
 
@@ -26,7 +39,7 @@ class PolicyKGError(Exception):
         if self.path:
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}[{self.code}] {self.message}{hint}"
+        return " ".join(f"{where}[{self.code}] {self.message}{hint}".splitlines())   # always one line
 
 
 class InputError(PolicyKGError):

@@ -62,7 +62,8 @@ PREFIXES = {
     "ut": "https://w3id.org/policykg/id/unit-type/",
     "xsd": _XSD,
 }
-_FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE}
+_FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
+            ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 _POSITION = re.compile(r"line (\d+)(?: between columns (\d+) and \d+)?")
 
 
@@ -148,7 +149,9 @@ def open_graph(path: str | os.PathLike[str] | None = None) -> ox.Store:
     """
     target = Path(path) if path is not None else default_output_dir()
     if path is None and not is_store(target / STORE_DIR):
-        target = target / "policykg.ttl"
+        # a fresh clone carries the files, not the store: the corpus, else one document's graph
+        target = next((target / n for n in ("corpus.nq", "policykg.ttl") if (target / n).is_file()),
+                      target / "corpus.nq")
     if target.is_dir():
         if not is_store(target):
             if not is_store(target / STORE_DIR):
@@ -178,13 +181,14 @@ def _open(path: str, inode: int, mtime_ns: int, size: int) -> ox.Store:
         store.load(input=data, format=fmt)
     except SyntaxError as exc:
         raise QueryError(f"not a {_format_name(fmt)} file ({_position(str(exc))})", path=path,
-                         hint="--graph takes a .ttl or .nt file or a store folder") from None
+                         hint="--graph takes a .ttl, .nt or .nq file or a store folder") from None
     store.load(input=ontology_path().read_bytes(), format=ox.RdfFormat.TURTLE)
     return store
 
 
 def _format_name(fmt: ox.RdfFormat) -> str:
-    return "N-Triples" if fmt == ox.RdfFormat.N_TRIPLES else "Turtle"
+    return {ox.RdfFormat.N_TRIPLES: "N-Triples", ox.RdfFormat.N_QUADS: "N-Quads",
+            ox.RdfFormat.TRIG: "TriG"}.get(fmt, "Turtle")
 
 
 def _position(message: str) -> str:
@@ -263,7 +267,11 @@ def execute(store: ox.Store, text: str, timeout: float | None = None):
 
 def _evaluate(store: ox.Store, text: str):
     try:
-        result = store.query(text)
+        # A corpus keeps each document in its own named graph: the default graph a
+        # query sees is their union (plus the default graph of a one-document store)
+        # — unless the query names its own dataset (FROM / FROM NAMED), which the
+        # union would otherwise override.
+        result = store.query(text, use_default_graph_as_union=not names_dataset(text))
         if isinstance(result, ox.QueryBoolean):
             return ("ask", bool(result))
         if isinstance(result, ox.QueryTriples):
@@ -275,6 +283,20 @@ def _evaluate(store: ox.Store, text: str):
         raise QueryError(f"the query does not parse: {_one_line(str(exc))}") from None
     except (OSError, RuntimeError, ValueError, TypeError) as exc:
         raise QueryError(f"the query failed: {_one_line(str(exc))}") from None
+
+
+_NOT_CODE = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|<[^<>\s]*>|#[^\n]*')
+_FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
+
+
+def names_dataset(text: str) -> bool:
+    """Does the query name its dataset (``FROM <g>``, ``FROM NAMED <g>``)? Strings,
+    IRIs and comments are set aside first, so ``"from"`` in a literal does not count.
+
+    >>> names_dataset("SELECT * FROM <http://g> WHERE { ?s ?p ?o }"), names_dataset('SELECT * { ?s ?p "from" }')
+    (True, False)
+    """
+    return _FROM.search(_NOT_CODE.sub(" ", text)) is not None
 
 
 def _one_line(text: str, limit: int = 300) -> str:

@@ -98,6 +98,10 @@ class Minter:
         return ID[f"phase/{start or end}-{end}"]
 
     @staticmethod
+    def area(name: str) -> URIRef:
+        return ID[f"place/{digest(name)}"]
+
+    @staticmethod
     def year(year: int) -> URIRef:
         return ID[f"year/{year}"]
 

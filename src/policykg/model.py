@@ -42,6 +42,9 @@ class SourceText:
     encoding: str
     sha256: str
     lines: tuple[str, ...]
+    #: What a sidecar file (``NAME.src.json`` / ``NAME.meta.json``) says of the document:
+    #: ``title``, ``issuer``, ``date``, ``doc_number`` — used only where the text is silent.
+    metadata: tuple[tuple[str, str], ...] = ()
 
     def line(self, number: int) -> str:
         return self.lines[number - 1]
@@ -319,6 +322,8 @@ class DocumentHeader:
     spans: dict[str, LineSpan] = field(default_factory=dict, compare=False, hash=False)
     doc_number: str | None = None
     title_from_file: bool = False
+    #: Fields the text does not state, taken from the collection's sidecar file.
+    from_sidecar: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,14 @@ def tokens(text: str) -> list[str]:
             if len(t) >= 2 and t not in STOPWORDS and _CJK_OR_LATIN.search(t)]
 
 
+#: jieba's HMM tagger costs quadratic time on long runs: never on more than this.
+MAX_PERSON_TEXT = 64
+
+
 def person_names(text: str) -> list[str]:
-    """Person names (``nr``) in a line such as ``陈宋淼 林良卡``."""
+    """Person names (``nr``) in a short line such as ``陈宋淼 林良卡`` (longer text: none)."""
+    if len(text) > MAX_PERSON_TEXT:
+        return []
     return [w.word for w in _pos_tokenizer().lcut(text) if w.flag == "nr"]
 
 

@@ -8,9 +8,13 @@ the type ``unclassified``, and the build report lists it.
 
 from __future__ import annotations
 
+import csv
 import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from .lexicon import unit_lexicon
+from .resources import lexicon_path
 from .model import DocumentHeader, Extraction, Person, Phase, Unit
 from .text import without_spaces
 
@@ -22,6 +26,49 @@ _RANGE = re.compile(r"^(?P<start>\d{4})年?\s*[-—–~至]\s*(?P<end>\d{4})年(
 _YEAR = re.compile(r"^(?P<year>\d{4})年(底|末|前|内)?$")
 
 
+@dataclass(frozen=True)
+class Jurisdiction:
+    """An administrative area a document speaks for: its level and the area above it."""
+
+    name: str
+    level: str            # 国家 / 省 / 市 / 县
+    parent: str | None
+
+
+@lru_cache(maxsize=None)
+def known_jurisdictions() -> dict[str, Jurisdiction]:
+    """``lexicon/jurisdictions.tsv``: name → level and parent (乐清市 → 县, under 温州市)."""
+    with lexicon_path("jurisdictions.tsv").open(encoding="utf-8", newline="") as fh:
+        return {row["name"]: Jurisdiction(row["name"], row["level"], row["parent"] or None)
+                for row in csv.DictReader(fh, delimiter="\t")}
+
+
+def jurisdiction_info(name: str) -> Jurisdiction:
+    """The level (and parent, where known) of a jurisdiction named in a document.
+
+    >>> jurisdiction_info("乐清市"), jurisdiction_info("某某县").level, jurisdiction_info("某某省").level
+    (Jurisdiction(name='乐清市', level='县', parent='温州市'), '县', '省')
+    """
+    known = known_jurisdictions().get(name)
+    if known is not None:
+        return known
+    level = "国家" if name == NATIONAL else "省" if name.endswith(("省", "自治区")) else \
+        "市" if name.endswith(("市", "自治州", "盟")) else "县"
+    return Jurisdiction(name, level, None)
+
+
+def jurisdiction_chain(name: str) -> list[Jurisdiction]:
+    """``乐清市`` → 乐清市, 温州市, 浙江省, 全国: the area and every area above it."""
+    chain, seen = [], set()
+    current: str | None = name
+    while current and current not in seen:
+        seen.add(current)
+        info = jurisdiction_info(current)
+        chain.append(info)
+        current = info.parent
+    return chain
+
+
 def jurisdiction_of(issuer: str | None, title: str = "") -> str | None:
     """The administrative area a document speaks for, from its issuer (or title).
 
@@ -30,10 +77,13 @@ def jurisdiction_of(issuer: str | None, title: str = "") -> str | None:
     >>> jurisdiction_of(None, "包头市2022年数字政府建设考评办法"), jurisdiction_of(None, "加快数字化高质量发展")
     ('包头市', None)
     """
+    known = sorted(known_jurisdictions(), key=len, reverse=True)
     for text in (issuer or "", title):
-        text = text.strip()
+        text = text.strip().removeprefix("中共")
         if text.startswith(_NATIONAL_ISSUERS):
             return NATIONAL
+        if (name := next((k for k in known if text.startswith(k)), None)) is not None:
+            return name
         if (match := _PLACE.match(text)) is not None and len(match.group(1)) <= 8:
             return match.group(1)
     return None
@@ -50,10 +100,46 @@ def canonical_unit(name: str, jurisdiction: str | None) -> Unit:
     entry = unit_lexicon(jurisdiction).get(name) if jurisdiction else None
     if entry is None:
         from .readers.unit_names import unit_type_of
-        return Unit(key=name, label=name, full_name=None, english=None,
+        key, full_name = unit_identity(name, jurisdiction)
+        return Unit(key=key, label=name, full_name=full_name, english=None,
                     unit_type=unit_type_of(name) or UNCLASSIFIED)
     return Unit(key=entry.name, label=entry.name, full_name=entry.full_name, english=entry.english,
                 unit_type=entry.unit_type, aliases=entry.aliases, in_lexicon=True)
+
+
+@lru_cache(maxsize=None)
+def _abbreviations() -> tuple[tuple[str, str], ...]:
+    """``lexicon/unit_abbreviations.tsv``: short body → full body, longest first."""
+    with lexicon_path("unit_abbreviations.tsv").open(encoding="utf-8", newline="") as fh:
+        pairs = [(row["short"], row["full"]) for row in csv.DictReader(fh, delimiter="\t")]
+    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+
+_LEVEL_PREFIX = ("省委", "市委", "县委", "区委", "省", "市", "县", "区")
+
+
+def unit_identity(name: str, jurisdiction: str | None) -> tuple[str, str | None]:
+    """The key under which written names of one body merge inside a jurisdiction,
+    and its full name where the jurisdiction is known.
+
+    >>> unit_identity("市发改委", "济南市"), unit_identity("济南市发展和改革委员会", "济南市")[0]
+    (('市发展和改革委员会', '济南市发展和改革委员会'), '市发展和改革委员会')
+    >>> unit_identity("市发展改革委", "济南市")[0], unit_identity("省财政厅", "山东省")
+    ('市发展和改革委员会', ('省财政厅', '山东省财政厅'))
+    """
+    body = name
+    if jurisdiction and jurisdiction != NATIONAL and name.startswith(jurisdiction):
+        body = jurisdiction[-1] + name[len(jurisdiction):]       # 济南市发展… → 市发展…
+    prefix = next((p for p in _LEVEL_PREFIX if body.startswith(p)), "")
+    rest = body[len(prefix):]
+    for short, full in _abbreviations():
+        if rest.endswith(short):
+            rest = rest[: len(rest) - len(short)] + full
+            break
+    key = prefix + rest
+    own = bool(prefix) and jurisdiction is not None and jurisdiction != NATIONAL and \
+        jurisdiction.endswith(prefix[0])
+    return key, (jurisdiction[:-1] + key if own else None)
 
 
 def document_jurisdiction(header: DocumentHeader) -> str | None:
@@ -87,10 +173,17 @@ def collect_units(extraction: Extraction) -> dict[str, Unit]:
     place = document_jurisdiction(extraction.header)
     assignments = [t.assignment for t in extraction.tasks] + [m.assignment for m in extraction.narrative]
     assignments += [r.assignment for r in extraction.records if r.assignment is not None]
+    written: dict[str, list[str]] = {}
     for assignment in assignments:
         for name in assignment.all_units:
             unit = canonical_unit(name, place)
             units.setdefault(unit.key, unit)
+            if name not in written.setdefault(unit.key, []):
+                written[unit.key].append(name)
+    for key, unit in units.items():       # the other spellings this document uses become aliases
+        others = tuple(n for n in written[key] if n != unit.label and n not in unit.aliases)
+        if others:
+            units[key] = replace(unit, aliases=unit.aliases + others)
     return dict(sorted(units.items()))
 
 

@@ -22,7 +22,7 @@ from .model import (
     LinkedDocument,
     Quantity,
 )
-from .normalize import canonical_unit, document_jurisdiction
+from .normalize import canonical_unit, document_jurisdiction, jurisdiction_chain
 from .vocab import ELI, PKG
 
 GOVERNMENT_TYPES = {"government-department", "party-department", "party-coordination-office",
@@ -50,6 +50,7 @@ class _Mapper:
         self.x = linked.extraction
         self.iri = Minter(self.x.header, self.x.source.sha256)
         self.place = document_jurisdiction(self.x.header)
+        self.doc_prefix = str(self.iri.doc) + "/"
         self.g = Graph()
         self.described: set[URIRef] = set()
         self.topic_iris = {t.slug: URIRef(t.iri) for t in topics()}
@@ -65,7 +66,25 @@ class _Mapper:
         self.add(node, RDFS.label, zh(title))
 
     # ------------------------------------------------------------ provenance
+    def jurisdiction(self, name: str) -> URIRef:
+        """The area node (乐清市 → 温州市 → 浙江省 → 全国, each with its level)."""
+        chain = jurisdiction_chain(name)
+        for place, above in zip(chain, chain[1:] + [None]):
+            node = self.iri.area(place.name)
+            if node in self.described:
+                break
+            self.described.add(node)
+            self.add(node, RDF.type, PKG.Jurisdiction)
+            self.add(node, SKOS.prefLabel, zh(place.name))
+            self.add(node, RDFS.label, zh(place.name))
+            self.add(node, PKG.administrativeLevel, Literal(place.level))
+            if above is not None:
+                self.add(node, SKOS.broader, self.iri.area(above.name))
+        return self.iri.area(name)
+
     def derived(self, node: URIRef, *spans: LineSpan) -> None:
+        if str(node).startswith(self.doc_prefix):
+            self.add(node, PKG.inDocument, self.iri.doc)      # every extracted record reaches its document
         source = self.iri.source_file(self.x.source.sha256)
         for span in spans:
             span_iri = self.iri.span(span)
@@ -99,8 +118,9 @@ class _Mapper:
             self.add(doc, DCTERMS.publisher, self.unit_node(h.issuer))
         if h.doc_number:
             self.add(doc, ELI.id_local, Literal(h.doc_number))
-        if self.place and not self.place.startswith("doc:"):
-            self.add(doc, DCTERMS.spatial, Literal(self.place))
+        self.add(doc, PKG.shortId, Literal(self.x.source.name.rsplit(".", 1)[0]))
+        if self.place:
+            self.add(doc, DCTERMS.spatial, self.jurisdiction(self.place))
         if h.recipients:
             self.add(doc, PKG.recipients, zh(h.recipients))
         if h.approval:
@@ -227,6 +247,8 @@ class _Mapper:
         if unit.english:
             self.add(node, RDFS.label, Literal(unit.english, lang="en"))
         self.add(node, ORG.classification, self.iri.unit_type(unit.unit_type))
+        if self.place and unit.unit_type != "collective-reference":
+            self.add(node, SDO.areaServed, self.jurisdiction(self.place))
         return node
 
     def assignment(self, owner: URIRef, assignment: Assignment) -> None:

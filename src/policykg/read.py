@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
+import re
 from pathlib import Path
 
 from .errors import InputError
 from .model import SourceText
 
+#: Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
 _BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
@@ -43,7 +48,33 @@ def read_source(path: str | Path) -> SourceText:
         raise InputError("file has no text (empty or only blank lines)", path=str(path), line=1,
                          hint="pass a policy document in UTF-8 or GB18030")
     return SourceText(path=str(path), name=path.name, encoding=encoding,
-                      sha256=hashlib.sha256(data).hexdigest(), lines=tuple(lines))
+                      sha256=hashlib.sha256(data).hexdigest(), lines=tuple(lines), metadata=sidecar(path))
+
+
+SIDECAR_KEYS = ("title", "issuer", "date", "doc_number")
+_REMARK = re.compile(r"\s+[(\[].*$")      # 「济南市人民政府 (per dataset)」: a collector's remark, not the name
+
+
+def sidecar(path: Path) -> tuple[tuple[str, str], ...]:
+    """Metadata a collection ships beside a text (``NAME.src.json`` or ``NAME.meta.json``).
+
+    Exports often drop the header (no issuer, no date, no title line); a
+    collection usually knows them. Only plain string values of the known keys
+    are taken, a bracketed remark in them is dropped, and a broken sidecar is
+    ignored: the text stays the source of truth.
+    """
+    for suffix in (".meta.json", ".src.json"):
+        candidate = path.with_name(path.stem + suffix)
+        if candidate.is_file() and candidate.stat().st_size < 1 << 20:
+            try:
+                data = json.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return ()
+            if not isinstance(data, dict):
+                return ()
+            return tuple((k, _REMARK.sub("", data[k]).strip())
+                         for k in SIDECAR_KEYS if isinstance(data.get(k), str) and data[k].strip())
+    return ()
 
 
 def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
@@ -60,6 +91,10 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as utf8_error:
+        if utf8_error.reason == "unexpected end of data" and utf8_error.end == len(data):
+            raise InputError("UTF-8 text cut off inside a character at the end of the file (truncated?)",
+                             path=path, line=_line_of(data, utf8_error.start),
+                             hint="the file may be incomplete: copy it again") from utf8_error
         try:
             text = data.decode("gb18030")
         except UnicodeDecodeError:

@@ -44,7 +44,7 @@ def build_report(linked: LinkedDocument, graph: Graph, validation, *, version: s
         "layout_lines": dict(sorted(layout.items())),
         "unmapped_lines": [{"line": n.line, "text": x.source.line(n.line), "reason": n.reason}
                            for n in linked.unmapped],
-        "units_not_in_lexicon": sorted(k for k, u in linked.units.items() if not u.in_lexicon),
+        "units_not_in_lexicon": sorted(u.label for u in linked.units.values() if not u.in_lexicon),
         "units_untyped": sorted(k for k, u in linked.units.items() if u.unit_type == UNCLASSIFIED),
         "shacl": {"conforms": validation.conforms, "violations": validation.violations},
     }

@@ -40,5 +40,10 @@ def default_source() -> Path:
     return project_root() / "sources" / "000_4cdbba2a142b4d11.txt"
 
 
+def default_corpus() -> Path:
+    """The bundled corpus: the seed document and the real documents beside it."""
+    return project_root() / "sources"
+
+
 def default_output_dir() -> Path:
     return project_root() / "graph"

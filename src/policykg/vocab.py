@@ -20,6 +20,7 @@ class PKG(DefinedNamespace):
     CoRole: URIRef
     DocumentGoal: URIRef
     JointRole: URIRef
+    Jurisdiction: URIRef
     KeyTask: URIRef
     LeadRole: URIRef
     Measure: URIRef
@@ -40,6 +41,7 @@ class PKG(DefinedNamespace):
     TaskLink: URIRef
     TaskList: URIRef
 
+    administrativeLevel: URIRef
     approval: URIRef
     assignedUnit: URIRef
     carriedOutBy: URIRef
@@ -68,6 +70,7 @@ class PKG(DefinedNamespace):
     hasTaskLink: URIRef
     hasTaskList: URIRef
     heading: URIRef
+    inDocument: URIRef
     inSection: URIRef
     jointUnit: URIRef
     layoutReader: URIRef
@@ -89,6 +92,7 @@ class PKG(DefinedNamespace):
     role: URIRef
     serialNumber: URIRef
     sharedTerm: URIRef
+    shortId: URIRef
     sourceText: URIRef
     startLine: URIRef
     startYear: URIRef

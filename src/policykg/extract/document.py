@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import StructureError
+from ..errors import StructureError, quoted
 from ..model import Extraction, Layout, LayoutNote, LineSpan, Pillar
 from .body import declares_pillars, extract_body, is_narrative_block
 from .header import extract_header
@@ -21,7 +21,7 @@ def extract(layout: Layout) -> Extraction:
     """
     path = layout.source.path
     blocks = list(layout.blocks)
-    header = extract_header(blocks, path)
+    header = extract_header(blocks, path, dict(layout.source.metadata))
     header_lines = {n for span in header.spans.values() for n in span.lines()}
     pillared = declares_pillars(blocks)
     text_blocks = [b for b in blocks if b.span.start not in header_lines
@@ -50,6 +50,8 @@ def extract(layout: Layout) -> Extraction:
     except StructureError as exc:
         warnings.append(LayoutNote(exc.line or 1, exc.message))
         pillars = body["pillars"]
+    if header.from_sidecar:
+        warnings.append(LayoutNote(1, f"not in the text, taken from the sidecar file: {', '.join(header.from_sidecar)}"))
     if header.issued is None:
         warnings.append(LayoutNote(1, "no issue date found (YYYY年M月D日)"))
     if header.title_from_file:
@@ -81,8 +83,8 @@ def _merge_pillars(named: tuple[Pillar, ...], table: tuple[Pillar, ...], path: s
     for pillar in table:
         known = by_number.get(pillar.number)
         if known is not None and known.name != pillar.name:
-            raise StructureError(f"pillar {pillar.number} is {known.name!r} in the body but "
-                                 f"{pillar.name!r} in the table", path=path, line=pillar.spans[0].start)
+            raise StructureError(f"pillar {pillar.number} is {quoted(known.name)} in the body but "
+                                 f"{quoted(pillar.name)} in the table", path=path, line=pillar.spans[0].start)
         by_number[pillar.number] = Pillar(pillar.number, known.name if known else pillar.name,
                                           (known.spans if known else ()) + pillar.spans)
     return tuple(by_number[n] for n in sorted(by_number))

@@ -15,6 +15,7 @@ it finds and leaves the rest ``None``; it never refuses a document.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 from ..errors import StructureError
@@ -25,12 +26,40 @@ _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 _ISSUED_TITLE = re.compile(r"《(?P<title>[^《》]+)》")
 
 
-def extract_header(blocks: list[Block], path: str) -> DocumentHeader:
-    """The tidy 通知 header when the document has one, else what can be found."""
+def extract_header(blocks: list[Block], path: str, metadata: dict[str, str] | None = None) -> DocumentHeader:
+    """The tidy 通知 header when the document has one, else what can be found;
+    fields the text leaves out are taken from the collection's sidecar (``metadata``)."""
     try:
-        return notice_header(blocks, path)
+        header = notice_header(blocks, path)
     except StructureError:
-        return loose_header(blocks, path)
+        header = loose_header(blocks, path)
+    return with_metadata(header, metadata or {})
+
+
+def with_metadata(header: DocumentHeader, metadata: dict[str, str]) -> DocumentHeader:
+    """Fill what the text does not say from the sidecar; never overrule the text.
+
+    >>> h = loose_header([], "x/13.txt")
+    >>> h2 = with_metadata(h, {"issuer": "济南市人民政府", "date": "2021-09-15", "title": "方案"})
+    >>> h2.issuer, h2.issued.isoformat(), h2.title, h2.from_sidecar
+    ('济南市人民政府', '2021-09-15', '方案', ('issuer', 'issued', 'title'))
+    """
+    changes: dict = {}
+    if header.issuer is None and metadata.get("issuer"):
+        changes["issuer"] = metadata["issuer"]
+    if header.issued is None and metadata.get("date"):
+        try:
+            changes["issued"] = date.fromisoformat(metadata["date"])
+        except ValueError:
+            pass
+    if header.title_from_file and metadata.get("title"):
+        changes.update(title=metadata["title"], title_from_file=False)
+    if header.doc_number is None and metadata.get("doc_number"):
+        changes["doc_number"] = metadata["doc_number"]
+    if not changes:
+        return header
+    taken = tuple(k for k in ("issuer", "issued", "title", "doc_number") if k in changes)
+    return replace(header, **changes, from_sidecar=taken)
 
 
 def notice_header(blocks: list[Block], path: str) -> DocumentHeader:
@@ -178,15 +207,19 @@ def loose_header(blocks: list[Block], path: str) -> DocumentHeader:
         spans["approval"] = approval.span
     taken = {n for span in spans.values() for n in span.lines()}
     preamble = _first(front, lambda b: b.span.start not in taken and b.kind in ("paragraph", "salutation")
-                      and len(b.text) > 60)
+                      and (len(b.text) > 60 or b.text.endswith("。")))
     if preamble:
         spans["preamble"] = preamble.span
     from_file = title is None
+    implements: tuple = ()
+    for block in (approval, preamble):
+        if block is not None:
+            implements += find_references(block.text, block.span, exclude=title or "")
     return DocumentHeader(
         issuer=issuer, notice_title=notice or title or "", title=title or _stem(path),
         issued=issued, recipients=recipients.text.rstrip("：:") if recipients else "",
         approval=approval.text if approval else None, publicity=None, attachment_title=None,
-        implements=find_references(approval.text, approval.span, exclude=title or "") if approval else (),
+        implements=implements,
         spans=spans, doc_number=_DOC_NUMBER.match(number.text).group("number") if number else None,
         title_from_file=from_file)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..errors import StructureError
+from ..errors import StructureError, quoted
 from ..model import (
     Cell,
     KeyTask,
@@ -32,6 +32,9 @@ from .references import find_references
 _TASK = re.compile(r"^（(?P<numeral>[一二三四五六七八九十百]+)）\s*(?P<title>.+)$", re.S)
 _PILLAR = re.compile(r"^(?P<numeral>[一二三四五六七八九十]+)、\s*(?P<name>.+)$")
 _NAME_SEPARATORS = re.compile(r"[、，,/；;]")
+#: Longest line read as names run together (三个三字姓名): jieba's HMM tagger is
+#: slow on long text and a longer line is not a 分管领导/联络员 line anyway.
+MAX_RUN_TOGETHER = 12
 
 
 def extract_tasks(table: Table, path: str) -> tuple[tuple[KeyTask, ...], tuple[Pillar, ...], tuple[LayoutNote, ...]]:
@@ -90,7 +93,7 @@ def _pillar_of(table: Table, rows: list[TableRow], path: str) -> tuple[Pillar | 
             continue
         match = _PILLAR.match(cell.text)
         if match is None:
-            raise StructureError(f"pillar cell {cell.text!r} is not of the form 一、…",
+            raise StructureError(f"pillar cell {quoted(cell.text)} is not of the form 一、…",
                                  path=path, line=cell.span.start)
         pillar = Pillar(chinese_to_int(match.group("numeral")), match.group("name").strip(), (cell.span,))
         if found is not None and found.number != pillar.number:
@@ -107,8 +110,8 @@ def _same_text(table: Table, rows: list[TableRow], role: str, path: str) -> Cell
     first = without_spaces(cells[0].text)
     for cell in cells[1:]:
         if without_spaces(cell.text) != first:
-            raise StructureError(f"the continued row says {cell.text!r} where the row before says "
-                                 f"{cells[0].text!r} ({table.header[table.roles.index(role)]})",
+            raise StructureError(f"the continued row says {quoted(cell.text)} where the row before says "
+                                 f"{quoted(cells[0].text)} ({table.header[table.roles.index(role)]})",
                                  path=path, line=cell.span.start)
     return cells[0]
 
@@ -186,8 +189,8 @@ def split_person_names(line: str) -> list[str]:
     if len(parts) > 1 and all(len(part) >= 2 for part in parts):
         return parts
     name = without_spaces(line)
-    if len(name) <= 4:
-        return [line]
+    if len(name) <= 4 or len(name) > MAX_RUN_TOGETHER:
+        return [line]          # one name; or too long to be names at all (the cell is then refused)
     from ..nlp import person_names   # jieba loads only for this rare layout
     found = person_names(name)
     return found if "".join(found) == name else [line]
@@ -209,7 +212,7 @@ def _leadership(table: Table, rows: list[TableRow], path: str) -> Leadership:
         names += [(liaison.span.start, liaison.text.strip())] if liaison is not None else []
         span = leader.span if liaison is None else LineSpan(leader.span.start, liaison.span.end)
     if not 1 <= len(names) <= 2 or any(len(without_spaces(t)) > 4 for _, t in names):
-        raise StructureError(f"分管领导/联络员 cell {cell.text!r} is not one or two person names",
+        raise StructureError(f"分管领导/联络员 cell {quoted(cell.text)} is not one or two person names",
                              path=path, line=cell.span.start,
                              hint="text after the table, or a lost tab, may have run into the last cell")
     leader_written = names[0][1]

@@ -1,0 +1,502 @@
+"""Many documents, one store: the corpus build.
+
+``policykg build PATH…`` with folders or several files builds a *corpus*:
+
+* each document is built and validated on its own (the pipeline, unchanged),
+  in parallel worker processes, and becomes one **named graph** whose name is
+  the document's IRI; what every document shares — the ontology, the unit-type
+  and topic schemes — lives once, in the shared graph;
+* citations (《…》 titles and 文号) that name another document of the corpus
+  become ``eli:implements`` / ``eli:cites`` links between the two documents, in
+  the lineage graph, so 国务院 → 省 → 市 → 县 chains are queries;
+* the output folder gets ``corpus.nq`` (sorted N-Quads), ``manifest.json``
+  (per document: id, file, title, issuer, date, 文号, jurisdiction and level,
+  hash, counts, status, warnings), a folder ``docs/<id>/`` per document laid out
+  as a one-document build (``policykg.ttl``/``.nt``/``.jsonld`` — the document's
+  whole graph, schemes included —, ``report.json``, and with ``--pages`` its
+  pages), and the
+  Oxigraph store, whose default graph is the union of the named graphs;
+* a rebuild reuses every document whose bytes did not change (by SHA-256),
+  rebuilds a changed one, and drops one whose file is gone. The folder is
+  staged and swapped in whole (:func:`policykg.store.publish`).
+
+A document that cannot be read (empty, binary, undecodable) or fails its
+shapes is listed in the manifest with its error and left out of the store:
+one bad file does not stop a thousand good ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from pathlib import Path
+
+from .errors import InputError, PolicyKGError
+
+GRAPH_STEM = "policykg"
+
+BASE = "https://w3id.org/policykg/id/"
+SHARED_GRAPH = BASE + "graph/shared"
+LINEAGE_GRAPH = BASE + "graph/lineage"
+ELI = "http://data.europa.eu/eli/ontology#"
+MANIFEST = "manifest.json"
+CORPUS_NQ = "corpus.nq"
+DOCS_DIR = "docs"
+STORE_DIR = "store"
+#: Every entry a corpus build writes into its output folder.
+CORPUS_OUTPUTS = (CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR, "units.html")
+SOURCE_SUFFIXES = (".txt",)
+_FLAT = re.compile(r"[\s《》〈〉“”\"'（）()·—–-]")
+#: What a corpus writes into ``docs/<id>/``. ``full``: the files of a one-document build, byte for
+#: byte (rdflib's Turtle, N-Triples and JSON-LD, report.json). ``lean``: ``policykg.ttl`` written by
+#: Oxigraph (the same triples, sorted, other bytes) and report.json — no rdflib serialisation, which
+#: costs more than the build itself; for large corpora (``bench/bench_corpus.py`` uses it).
+DOC_FILES = {"full": (f"{GRAPH_STEM}.ttl", f"{GRAPH_STEM}.nt", f"{GRAPH_STEM}.jsonld", "report.json"),
+             "lean": (f"{GRAPH_STEM}.ttl", "report.json")}
+PARTS_DIR = ".parts"
+
+
+@dataclass(frozen=True)
+class Built:
+    """One document's build, as a worker returns it (plain data: it crosses processes).
+
+    When the worker wrote its files itself (``build_document(path, dest)``), ``files`` is empty.
+    """
+
+    entry: dict
+    files: dict[str, bytes]
+
+
+def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The documents named by ``paths``: files as given, folders searched for ``*.txt``.
+
+    >>> [p.name for p in discover(["sources"])][:1]
+    ['000_4cdbba2a142b4d11.txt']
+    """
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SOURCE_SUFFIXES)
+        elif path.exists():
+            found.append(path)
+        else:
+            raise InputError("no such file or folder", path=str(path))
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
+
+
+def _display_path(path: Path) -> str:
+    """The path relative to the working folder when inside it, so manifests do not name the machine."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def document_id(path: Path) -> str:
+    """A short, stable name for a document: its file name without the extension."""
+    return path.stem
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------- one document (in a worker)
+
+
+def build_document(path: str, dest: str | None = None, doc_files: str = "full") -> Built:
+    """Build one document and return its files and its manifest entry.
+
+    With ``dest`` (a corpus's staged folder) the worker writes the files itself into
+    ``dest/docs/<id>/`` and the document's named graph, as sorted N-Quads, into
+    ``dest/.parts/<id>.nq``, and returns only the entry: nothing large crosses processes
+    or waits in the parent's memory.
+    """
+    from .normalize import document_jurisdiction, jurisdiction_info
+    from .pipeline import build
+
+    source = Path(path)
+    entry = {"id": document_id(source), "file": _display_path(source), "sha256": sha256_of(source)}
+    try:
+        result = build(source)
+    except PolicyKGError as exc:
+        entry.update(status="failed", error=str(exc).splitlines()[0][:300])
+        return Built(entry=entry, files={})
+    header = result.linked.extraction.header
+    place = document_jurisdiction(header)
+    doc = _doc_iri(result.graph)
+    entry.update(
+        status="built", iri=doc, title=header.title, issuer=header.issuer,
+        issued=header.issued.isoformat() if header.issued else None, doc_number=header.doc_number,
+        jurisdiction=place, level=jurisdiction_info(place).level if place else None,
+        counts={k: result.report["counts"][k] for k in ("responsibility_records", "records", "key_tasks",
+                                                          "narrative_measures", "units", "triples")},
+        warnings=[w["reason"] for w in result.report["warnings"]],
+        unmapped_lines=len(result.report["unmapped_lines"]),
+        cites=_citations(result.linked.extraction))
+    if dest is None:
+        return Built(entry=entry, files=result.files())
+    if doc_files == "full":
+        files = result.files()
+        ntriples = files[f"{GRAPH_STEM}.nt"]
+    else:
+        ntriples = result.graph.serialize(format="nt", encoding="utf-8")
+        files = _lean_files(result, ntriples)
+    folder = Path(dest) / DOCS_DIR / entry["id"]
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    (Path(dest) / PARTS_DIR / f"{entry['id']}.nq").write_bytes(named_graph(ntriples, doc, fmt="nt"))
+    return Built(entry=entry, files={})
+
+
+def _lean_files(result, ntriples: bytes) -> dict[str, bytes]:
+    """``policykg.ttl`` by Oxigraph (sorted triples, the graph's prefixes) and ``report.json``."""
+    import pyoxigraph as ox
+
+    from .store import report_bytes
+    triples = sorted(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES),
+                     key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    from .graphstore import PREFIXES
+    prefixes = dict(sorted(PREFIXES.items()))
+    return {f"{GRAPH_STEM}.ttl": ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes),
+            "report.json": report_bytes(result.report)}
+
+
+def _doc_iri(graph) -> str:
+    from rdflib.namespace import RDF
+
+    from .vocab import PKG
+    return str(next(iter(graph.subjects(RDF.type, PKG.PolicyDocument))))
+
+
+def _citations(extraction) -> list[dict]:
+    """Every 《…》 the document names, with its 文号 and what the sentence does with it."""
+    refs = list(extraction.header.implements)
+    for task in extraction.tasks:
+        for item in task.targets + task.measures:
+            refs += item.references
+    for group in (extraction.narrative, extraction.provisions, extraction.records):
+        for node in group:
+            refs += node.references
+    seen, out = set(), []
+    relation = {ref.title: "implements" for ref in extraction.header.implements}
+    for ref in refs:
+        key = (ref.title, ref.number)
+        if key not in seen:
+            seen.add(key)
+            out.append({"title": ref.title, "number": ref.number,
+                        "relation": relation.get(ref.title, "cites")})
+    return out
+
+
+def named_graph(turtle: bytes, doc: str, fmt: str = "ttl") -> bytes:
+    """A document's Turtle (or N-Triples), without the shared schemes, as sorted N-Quads in graph ``doc``."""
+    import pyoxigraph as ox
+    shared = _shared_subjects()
+    graph = ox.NamedNode(doc)
+    syntax = ox.RdfFormat.N_TRIPLES if fmt == "nt" else ox.RdfFormat.TURTLE
+    quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
+             for t in ox.parse(turtle, format=syntax) if str(t.subject) not in shared]
+    text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    return ("\n".join(sorted(line for line in text.splitlines() if line)) + "\n").encode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def _shared_subjects() -> frozenset[str]:
+    from .lexicon import scheme_graph
+    subjects = set()
+    for name in ("unit_types.ttl", "topics.ttl"):
+        subjects |= {s.n3() for s in scheme_graph(name).subjects()}
+    return frozenset(subjects)
+
+
+def shared_graph() -> bytes:
+    """The ontology and the lexicon's schemes, as N-Quads in the shared graph."""
+    from rdflib import Graph
+
+    from .lexicon import scheme_graph
+    from .resources import ontology_path
+    graph = Graph().parse(ontology_path(), format="turtle")
+    for name in ("unit_types.ttl", "topics.ttl"):
+        graph += scheme_graph(name)
+    lines = [f"{line[:-1].rstrip()} <{SHARED_GRAPH}> ."
+             for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines() if line.strip()]
+    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+
+
+# ---------------------------------------------------------------- lineage
+
+
+def flat_title(title: str) -> str:
+    """A title without brackets, quotes and spaces, for matching citations to documents.
+
+    >>> flat_title("《山东省服务业数字化转型行动方案（2021—2023）》") == flat_title("山东省服务业数字化转型行动方案(2021-2023)")
+    True
+    """
+    return _FLAT.sub("", title)
+
+
+def lineage(entries: list[dict]) -> list[tuple[str, str, str]]:
+    """``(citing document, relation, cited document)`` for every citation that names a corpus document.
+
+    A citation matches a document by its 文号, or by its title once brackets and
+    spaces are set aside (a notice's title and the title of what it issues both count).
+    """
+    by_number: dict[str, str] = {}
+    by_title: dict[str, str] = {}
+    for entry in entries:
+        if entry.get("status") != "built":
+            continue
+        if entry.get("doc_number"):
+            by_number[entry["doc_number"]] = entry["iri"]
+        for title in (entry.get("title"),):
+            if title:
+                by_title[flat_title(title)] = entry["iri"]
+    links = set()
+    for entry in entries:
+        for cite in entry.get("cites", []) if entry.get("status") == "built" else []:
+            target = by_number.get(cite.get("number") or "") or by_title.get(flat_title(cite["title"]))
+            if target and target != entry["iri"]:
+                links.add((entry["iri"], cite["relation"], target))
+    implemented = {(a, b) for a, rel, b in links if rel == "implements"}
+    return sorted(link for link in links if link[1] == "implements" or (link[0], link[2]) not in implemented)
+
+
+def lineage_graph(links: list[tuple[str, str, str]]) -> bytes:
+    lines = [f"<{a}> <{ELI}{'implements' if rel == 'implements' else 'cites'}> <{b}> <{LINEAGE_GRAPH}> ."
+             for a, rel, b in links]
+    return ("\n".join(sorted(lines)) + "\n").encode("utf-8") if lines else b""
+
+
+# ---------------------------------------------------------------- the corpus
+
+
+@dataclass(frozen=True)
+class CorpusResult:
+    entries: list[dict]
+    rebuilt: int
+    reused: int
+    removed: int
+    links: list[tuple[str, str, str]]
+
+
+def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str], *,
+                 jobs: int | None = None, progress: bool = False,
+                 extra: Callable[[Path, list[dict]], Iterable[str]] | None = None,
+                 doc_files: str = "full") -> CorpusResult:
+    """Build every document of ``paths`` into the corpus at ``out_dir`` (see the module docstring).
+
+    ``extra(stage, entries)`` may write more outputs (pages) into the staged folder.
+    ``doc_files`` is ``"full"`` or ``"lean"`` (see :data:`DOC_FILES`). The workers write
+    each document's files into the staged folder themselves, and ``corpus.nq`` is
+    assembled part by part on disk, so the parent never holds the corpus in memory.
+    """
+    if doc_files not in DOC_FILES:
+        raise ValueError(f"doc_files must be one of {sorted(DOC_FILES)}")
+    from .store import publish
+
+    out = Path(out_dir)
+    sources = discover(paths)
+    _refuse_duplicate_ids(sources)
+    fingerprint = builder_fingerprint()
+    old = _old_manifest(out, fingerprint)
+    todo, reused = [], {}
+    for path in sources:
+        doc_id, digest = document_id(path), sha256_of(path)
+        previous = old.get(doc_id)
+        if previous and previous.get("sha256") == digest and previous.get("status") == "built" \
+                and all((out / DOCS_DIR / doc_id / name).is_file() for name in DOC_FILES[doc_files]):
+            reused[doc_id] = dict(previous, file=_display_path(path))
+        else:
+            todo.append(path)
+    built: dict[str, Built] = {}
+    entries: list[dict] = []
+    links: list[tuple[str, str, str]] = []
+
+    def fill(stage: Path) -> list[str]:
+        docs, parts = stage / DOCS_DIR, stage / PARTS_DIR
+        docs.mkdir()
+        parts.mkdir()
+        built.update((b.entry["id"], b) for b in _run(todo, jobs, progress, stage, doc_files))
+        entries.extend(reused.get(document_id(p)) or built[document_id(p)].entry for p in sources)
+        links.extend(lineage(entries))
+        with open(stage / CORPUS_NQ, "wb") as nq:
+            nq.write(shared_graph())
+            nq.write(lineage_graph(links))
+            for entry in entries:
+                doc_id, folder = entry["id"], docs / entry["id"]
+                if doc_id in built:
+                    if entry["status"] == "built":
+                        with open(parts / f"{doc_id}.nq", "rb") as part:
+                            shutil.copyfileobj(part, nq, 1 << 20)
+                    continue
+                shutil.copytree(out / DOCS_DIR / doc_id, folder, copy_function=os.link)
+                nq.write(named_graph((folder / f"{GRAPH_STEM}.ttl").read_bytes(), entry["iri"]))
+        shutil.rmtree(parts)
+        write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
+        (stage / MANIFEST).write_bytes(manifest_bytes(entries, fingerprint))
+        names = [CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR]
+        if extra is not None:
+            names += list(extra(stage, entries))
+        return names
+
+    publish(out, fill, replaces=CORPUS_OUTPUTS + _single_document_outputs())
+    removed = len(set(old) - {e["id"] for e in entries})
+    return CorpusResult(entries=entries, rebuilt=len(built), reused=len(reused), removed=removed, links=links)
+
+
+def _single_document_outputs() -> tuple[str, ...]:
+    from .store import BUILD_OUTPUTS
+    return BUILD_OUTPUTS
+
+
+def _refuse_duplicate_ids(sources: list[Path]) -> None:
+    seen: dict[str, Path] = {}
+    for path in sources:
+        doc_id = document_id(path)
+        if doc_id in seen:
+            raise InputError(f"two documents share the name {doc_id!r} ({seen[doc_id]} and {path})",
+                             path=str(path), hint="document ids are file names; rename one of them")
+        seen[doc_id] = path
+
+
+def _old_manifest(out: Path, fingerprint: str) -> dict[str, dict]:
+    """The previous build's entries, when it was made by this same builder (code and data)."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if data.get("builder") != fingerprint:
+        return {}
+    return {e["id"]: e for e in data.get("documents", []) if isinstance(e, dict) and "id" in e}
+
+
+def builder_fingerprint() -> str:
+    """A hash of everything that shapes a document's graph: the package's code, the
+    lexicon, the ontology and the shapes. A rebuild reuses a document only when
+    both its bytes and this fingerprint are unchanged."""
+    from .resources import lexicon_path, ontology_path, shapes_path
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    files = sorted(package.rglob("*.py")) + sorted(lexicon_path("units.tsv").parent.iterdir())
+    files += [ontology_path(), shapes_path()]
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def manifest_bytes(entries: list[dict], fingerprint: str = "") -> bytes:
+    data = {"builder": fingerprint, "documents": entries,
+            "counts": {"documents": len(entries),
+                       "built": sum(1 for e in entries if e["status"] == "built"),
+                       "failed": sum(1 for e in entries if e["status"] == "failed")}}
+    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def write_corpus_store(target: Path, nquads: Path) -> Path:
+    """The Oxigraph store of the corpus: every named graph, bulk-loaded from the N-Quads file."""
+    import pyoxigraph as ox
+    store = ox.Store(str(target))
+    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    store.optimize()
+    del store
+    return target
+
+
+def _run(paths: list[Path], jobs: int | None, progress: bool, dest: Path | None = None,
+         doc_files: str = "full") -> list[Built]:
+    """Build ``paths`` in worker processes (one per core by default), in input order.
+
+    With ``dest`` the workers write each document's files there (see :func:`build_document`).
+    """
+    if not paths:
+        return []
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
+    bar = _progress(len(paths)) if progress else None
+    work = partial(build_document, dest=None if dest is None else str(dest), doc_files=doc_files)
+    try:
+        if jobs == 1:
+            results = []
+            for path in paths:
+                results.append(work(str(path)))
+                bar and bar.update(1)
+            return results
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_warm_worker) as pool:
+            results = []
+            for result in pool.map(work, [str(p) for p in paths], chunksize=4):
+                results.append(result)
+                bar and bar.update(1)
+            return results
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _warm_worker() -> None:
+    """Load jieba's dictionary once per worker, not once per document."""
+    from .nlp import tokenizer
+    tokenizer()
+
+
+def _progress(total: int):
+    from tqdm import tqdm
+    return tqdm(total=total, unit="doc", desc="building", leave=False, dynamic_ncols=True)
+
+
+# ---------------------------------------------------------------- pages and summary
+
+
+def write_corpus_pages(stage: Path, entries: list[dict]) -> list[str]:
+    """``--pages`` on a corpus: each document's pages and source view, and the corpus unit network."""
+    from .pages import write_corpus_pages as corpus_network
+    from .sourceview import write_source_views
+    return write_document_pages(stage, entries) + write_source_views(stage, entries) + corpus_network(stage, entries)
+
+
+def write_document_pages(stage: Path, entries: list[dict]) -> list[str]:
+    """Each document's pages (graph.html, units.html, GraphML/GEXF) in its own folder."""
+    import pyoxigraph as ox
+
+    from .pages import write_pages
+    from .resources import ontology_path
+    for entry in entries:
+        folder = stage / DOCS_DIR / entry["id"]
+        if entry["status"] != "built" or (folder / "graph.html").exists():
+            continue
+        store = ox.Store()
+        store.load(input=(folder / f"{GRAPH_STEM}.ttl").read_bytes(), format=ox.RdfFormat.TURTLE)
+        store.load(input=ontology_path().read_bytes(), format=ox.RdfFormat.TURTLE)
+        write_pages(store, folder)
+    return []
+
+
+def corpus_summary(result: CorpusResult, out: Path) -> list[str]:
+    """What the corpus build did, in a few lines (the manifest has the rest)."""
+    built = [e for e in result.entries if e["status"] == "built"]
+    lines = [f"corpus of {len(result.entries)} documents: {len(built)} built "
+             f"({result.rebuilt} rebuilt, {result.reused} unchanged), "
+             f"{len(result.entries) - len(built)} failed, {result.removed} removed; "
+             f"{len(result.links)} lineage links"]
+    for e in result.entries:
+        if e["status"] == "built":
+            c = e["counts"]
+            lines.append(f"  {e['id']}: {e['title'][:40]} ({e.get('jurisdiction') or '?'}, {e.get('issued') or '?'}) "
+                         f"records {c['responsibility_records']}, units {c['units']}, triples {c['triples']}")
+        else:
+            lines.append(f"  {e['id']}: FAILED {e.get('error', '')[:100]}")
+    lines.append(f"  wrote {out / CORPUS_NQ}, {out / MANIFEST}, {out / DOCS_DIR}/, {out / STORE_DIR}/")
+    return lines

@@ -1,0 +1,199 @@
+"""The corpus build: named graphs, manifest, incremental rebuild, lineage, jurisdiction scoping.
+
+Small documents written here stand for a 国务院 → 省 → 市 chain: the province's
+plan implements the State Council's opinion by 文号, the city's cites the
+province's by title; two cities each name a 市发改委, one of them twice under
+two spellings.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from policykg.corpus import LINEAGE_GRAPH, SHARED_GRAPH, build_corpus, discover
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG = "https://w3id.org/policykg/ontology#"
+ELI = "http://data.europa.eu/eli/ontology#"
+
+STATE = """国务院关于加快数字政府建设的指导意见
+国发〔2022〕14号
+各省、自治区、直辖市人民政府，国务院各部委、各直属机构：
+一、主要任务
+（一）推进政务数据共享。建立数据共享机制（国务院办公厅、国家发展改革委负责）。
+国务院
+2022年6月6日
+"""
+PROVINCE = """山东省人民政府关于印发山东省数字政府建设实施方案的通知
+鲁政发〔2022〕10号
+各市人民政府，省政府各部门：
+为贯彻落实《国务院关于加快数字政府建设的指导意见》（国发〔2022〕14号），制定本方案。
+一、重点任务
+1.建设省级数据平台。完善数据目录（牵头单位：省大数据局；配合单位：省发展改革委）。
+山东省人民政府
+2022年8月1日
+"""
+JINAN = """济南市人民政府关于印发济南市数字政府建设行动计划的通知
+各区县人民政府，市政府各部门：
+根据《山东省数字政府建设实施方案》，制定本计划。
+一、重点任务
+1.建设城市大脑。推进数据汇聚（责任单位：市发改委、市大数据局）。
+2.优化政务服务。推行一网通办（责任单位：市发展改革委）。
+济南市人民政府
+2022年9月1日
+"""
+QINGDAO = """青岛市人民政府关于印发青岛市数字政府建设行动计划的通知
+各区市人民政府，市政府各部门：
+一、重点任务
+1.建设数据中心。推进算力建设（责任单位：市发改委）。
+青岛市人民政府
+2022年9月2日
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def sources(tmp_path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for name, text in (("a_state.txt", STATE), ("b_province.txt", PROVINCE), ("c_jinan.txt", JINAN),
+                       ("d_qingdao.txt", QINGDAO)):
+        write(folder, name, text)
+    return folder
+
+
+def store_of(out: Path) -> ox.Store:
+    return ox.Store.read_only(str(out / "store"))
+
+
+def rows(store: ox.Store, query: str) -> list[tuple]:
+    return sorted(tuple(None if v is None else v.value for v in row)
+                  for row in store.query(query, use_default_graph_as_union=True))
+
+
+def test_corpus_one_named_graph_per_document_and_a_manifest(sources, tmp_path):
+    out = tmp_path / "graph"
+    result = build_corpus([sources], out, jobs=2)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    docs = {d["id"]: d for d in manifest["documents"]}
+    assert set(docs) == {"a_state", "b_province", "c_jinan", "d_qingdao"}
+    assert [(docs[i]["jurisdiction"], docs[i]["level"]) for i in sorted(docs)] == [
+        ("全国", "国家"), ("山东省", "省"), ("济南市", "市"), ("青岛市", "市")]
+    assert docs["b_province"]["doc_number"] == "鲁政发〔2022〕10号" and docs["c_jinan"]["issued"] == "2022-09-01"
+    assert all(d["status"] == "built" and len(d["sha256"]) == 64 for d in docs.values())
+    store = store_of(out)
+    graphs = {g.value for g in store.named_graphs()}
+    assert graphs == {d["iri"] for d in docs.values()} | {SHARED_GRAPH, LINEAGE_GRAPH}
+    # the shared schemes live once, in the shared graph, not in each document's
+    assert not list(store.quads_for_pattern(None, None, ox.NamedNode(PKG + "Jurisdiction"),
+                                            ox.NamedNode(docs["a_state"]["iri"])))[:0]
+    unit_types = ox.NamedNode("https://w3id.org/policykg/id/unit-type")
+    assert {q.graph_name.value for q in store.quads_for_pattern(unit_types, None, None, None)} == {SHARED_GRAPH}
+    assert result.rebuilt == 4 and result.reused == 0
+
+
+def test_corpus_lineage_links_a_chain_of_documents(sources, tmp_path):
+    out = tmp_path / "graph"
+    result = build_corpus([sources], out, jobs=1)
+    docs = {e["id"]: e["iri"] for e in result.entries}
+    assert (docs["b_province"], "implements", docs["a_state"]) in result.links      # by 文号
+    assert any(a == docs["c_jinan"] and b == docs["b_province"] for a, _, b in result.links)   # by title
+    chain = rows(store_of(out), f"""SELECT ?t WHERE {{ ?city <{ELI}implements>|<{ELI}cites> ?prov .
+        ?prov <{ELI}implements>|<{ELI}cites> ?state .
+        ?state a <{PKG}PolicyDocument> ; <http://purl.org/dc/terms/title> ?t }}""")
+    assert chain == [("国务院关于加快数字政府建设的指导意见",)]
+
+
+def test_corpus_units_scoped_by_jurisdiction_and_merged_by_alias(sources, tmp_path):
+    """市发改委 of 济南 and of 青岛 are two units; 市发改委 and 市发展改革委 in 济南 are one."""
+    out = tmp_path / "graph"
+    build_corpus([sources], out, jobs=1)
+    found = rows(store_of(out), f"""SELECT DISTINCT ?unit ?place WHERE {{
+        ?r <{PKG}hasResponsibility> ?x . ?x <{PKG}writtenName> ?w ; <{PKG}unit> ?unit .
+        FILTER(?w IN ("市发改委", "市发展改革委"))
+        ?unit <https://schema.org/areaServed>/<http://www.w3.org/2004/02/skos/core#prefLabel> ?place }}""")
+    places = sorted(place for _, place in found)
+    assert places == ["济南市", "青岛市"]
+    full = rows(store_of(out), f"""SELECT ?f WHERE {{ ?u <{PKG}fullName> ?f .
+        ?u <https://schema.org/areaServed>/<http://www.w3.org/2004/02/skos/core#prefLabel> "济南市"@zh
+        FILTER(CONTAINS(?f, "发展和改革")) }}""")
+    assert full == [("济南市发展和改革委员会",)]
+
+
+def test_corpus_rebuild_reuses_unchanged_replaces_changed_removes_deleted(sources, tmp_path):
+    out = tmp_path / "graph"
+    build_corpus([sources], out, jobs=1)
+    again = build_corpus([sources], out, jobs=1)
+    assert (again.rebuilt, again.reused, again.removed) == (0, 4, 0)
+    before = (out / "corpus.nq").read_bytes()
+    assert before == (out / "corpus.nq").read_bytes()
+    write(sources, "d_qingdao.txt", QINGDAO.replace("推进算力建设", "推进智算建设"))
+    (sources / "a_state.txt").unlink()
+    changed = build_corpus([sources], out, jobs=1)
+    assert (changed.rebuilt, changed.reused, changed.removed) == (1, 2, 1)
+    nq = (out / "corpus.nq").read_text(encoding="utf-8")
+    assert "推进智算建设" in nq and "推进算力建设" not in nq and "国务院办公厅" not in nq
+    assert not (out / "docs" / "a_state").exists()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [d["id"] for d in manifest["documents"]] == ["b_province", "c_jinan", "d_qingdao"]
+
+
+def test_corpus_build_is_deterministic(sources, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    build_corpus([sources], one, jobs=2)
+    build_corpus([sources], two, jobs=1)
+    for name in ("corpus.nq", "manifest.json"):
+        a = (one / name).read_text(encoding="utf-8").replace(str(one), "")
+        b = (two / name).read_text(encoding="utf-8").replace(str(two), "")
+        assert a == b, name
+
+
+def test_corpus_unreadable_document_is_listed_not_fatal(sources, tmp_path):
+    (sources / "e_empty.txt").write_bytes(b"")
+    out = tmp_path / "graph"
+    result = build_corpus([sources], out, jobs=1)
+    failed = [e for e in result.entries if e["status"] == "failed"]
+    assert [e["id"] for e in failed] == ["e_empty"] and "empty" in failed[0]["error"]
+    assert len([e for e in result.entries if e["status"] == "built"]) == 4
+
+
+def test_corpus_discover_files_and_folders(sources, tmp_path):
+    extra = write(tmp_path, "z_extra.txt", QINGDAO)
+    found = [p.name for p in discover([sources, extra])]
+    assert found == ["a_state.txt", "b_province.txt", "c_jinan.txt", "d_qingdao.txt", "z_extra.txt"]
+
+
+def test_bundled_corpus_is_committed_and_fresh():
+    """graph/ holds the bundled corpus: 9 documents, 9 named graphs, a manifest whose hashes are the sources'."""
+    import hashlib
+    manifest = json.loads((ROOT / "graph" / "manifest.json").read_text(encoding="utf-8"))
+    docs = manifest["documents"]
+    assert len(docs) == 9 and all(d["status"] == "built" for d in docs)
+    sources = {p.stem: p for p in discover([ROOT / "sources"])}
+    assert {d["id"] for d in docs} == set(sources)
+    for d in docs:
+        assert d["sha256"] == hashlib.sha256(sources[d["id"]].read_bytes()).hexdigest(), f"{d['id']}: run 'make graph'"
+    graphs = {line.rsplit(" ", 2)[-2] for line in (ROOT / "graph" / "corpus.nq").read_text(encoding="utf-8").splitlines()}
+    assert graphs == {f"<{d['iri']}>" for d in docs} | {f"<{SHARED_GRAPH}>"} | ({f"<{LINEAGE_GRAPH}>"} if any(
+        d.get("cites") for d in docs) and "lineage" in graphs else set())
+
+
+def test_cli_builds_a_corpus_from_folders_and_files(sources, tmp_path, capsys):
+    from policykg.cli import main
+    out = tmp_path / "graph"
+    assert main(["build", str(sources), str(ROOT / "sources" / "dev" / "05_guofa_2018_39_employment.txt"),
+                 "--out", str(out), "--jobs", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "corpus of 5 documents: 5 built" in printed
+    assert main(["query", "key_tasks", "--graph", str(out), "--format", "json"]) == 0
+    shutil.rmtree(out)
