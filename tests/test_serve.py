@@ -70,6 +70,12 @@ def _write_queries(folder: Path) -> None:
         "# 哪些政策与补贴有关？\n# Which policies are about subsidies?\n# parameters: none\n"
         + PREFIXES + 'SELECT ?doc WHERE { ?doc rdfs:label ?l FILTER(CONTAINS(?l, "补贴")) }\n',
         encoding="utf-8")
+    (folder / "labels_with_word.rq").write_text(
+        "# 问题：哪些政策的标题含某个词？\n# Question: Which policies have a word in their title?\n"
+        "# Columns: doc\n# @param word 补贴 — a word of the title\n"
+        + PREFIXES + 'SELECT ?doc WHERE {\n  ?doc rdfs:label ?l\n  BIND(COALESCE(?word, "补贴") AS ?w)\n'
+        "  FILTER(CONTAINS(?l, ?w))\n} ORDER BY ?doc\n",
+        encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -438,7 +444,7 @@ def test_editor_page_lists_the_query_library(server):
     assert "列出所有政策及其标题" in page
     status, _, body = _request(server.url + "/examples.json")
     examples = {e["name"]: e for e in json.loads(body)}
-    assert set(examples) == {"policy_labels", "subsidy_policies"}
+    assert set(examples) == {"policy_labels", "subsidy_policies", "labels_with_word"}
     assert "FILTER(CONTAINS(?l, \"补贴\"))" in examples["subsidy_policies"]["query"]
     assert examples["policy_labels"]["header"].startswith("列出所有政策及其标题\nList every policy")
 
@@ -848,3 +854,148 @@ def test_a_one_graph_server_hides_the_document_picker(server):
     status, _, body = _request(server.url + "/")
     assert 'id="scope-section" hidden>' in body.decode("utf-8")
     assert json.loads(_request(server.url + "/documents.json")[2]) == {"documents": [], "context": []}
+
+
+# ------------------------------------------------------------------ editor conveniences (issue 9)
+
+
+def _post_form(server: SparqlServer, fields, path: str = "/sparql", accept="application/sparql-results+json"):
+    body = urllib.parse.urlencode(fields, doseq=True).encode()
+    return _request(server.url + path, data=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+
+
+def _docs(body: bytes) -> list[str]:
+    return [r["doc"]["value"].removeprefix(EX) for r in json.loads(body)["results"]["bindings"]]
+
+
+@pytest.mark.slow
+def test_default_prefixes_are_added_only_where_missing(server):
+    """rdfs: (a default prefix) works undeclared; a declared one is the query's own; others are a 400."""
+    query = f"PREFIX ex: <{EX}>\nSELECT ?doc WHERE {{ ?doc a ex:Policy ; rdfs:label ?l }} ORDER BY ?doc"
+    status, _, body = _post_query(server, query)
+    assert status == 200, body
+    assert _docs(body) == ["doc1", "doc2", "doc3"]
+    own = "PREFIX rdfs: <http://example.org/not-rdfs#>\n" + query.replace("PREFIX ex:", "PREFIX ex:", 1)
+    status, _, body = _post_query(server, own)
+    assert status == 200 and _docs(body) == []  # the query's own rdfs: is never replaced
+    status, _, body = _post_query(server, "SELECT * WHERE {\n  ?s nope:p ?o\n}")
+    text = body.decode()
+    assert status == 400
+    assert text.startswith("line 2, column 6: the prefix 'nope:' is not declared"), text
+    assert "2 |   ?s nope:p ?o" in text
+
+
+def test_prefix_injection_reads_tokens_not_text():
+    from policykg.serve import undeclared_prefixes, with_default_prefixes
+    text, added = with_default_prefixes('SELECT * WHERE { ?s ?p "pkg:x" } # skos:y <http://a/dcterms:z>')
+    assert added == 0 and text.startswith("SELECT")
+    text, added = with_default_prefixes("PREFIX pkg: <urn:mine#>\nSELECT * { ?s pkg:p ?o ; skos:prefLabel ?l }")
+    assert added == 1
+    assert text.splitlines()[0] == "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>"
+    assert [p for p, _ in undeclared_prefixes("SELECT * { ?s a owl:Class , xsd:x , a:b }")] == ["owl", "xsd", "a"]
+
+
+@pytest.mark.slow
+def test_the_guard_checks_the_text_with_prefixes_added(server, listener):
+    status, _, body = _post_query(server, f"SELECT * WHERE {{ ?s rdfs:label ?o \n SERVICE <{listener.url}/> {{ }} }}")
+    assert status == 400 and b"line 2, column 2" in body, body
+    assert listener.hits == []
+
+
+@pytest.mark.slow
+def test_parse_errors_give_line_column_and_the_line(server):
+    query = PREFIXES + "SELECT ?doc WHERE {\n  ?doc rdfs:label ?l .\n  FILTER(?l = )\n}"
+    status, headers, body = _post_query(server, query)
+    text = body.decode()
+    assert status == 400 and headers["Content-Type"].startswith("text/plain")
+    first = text.splitlines()[0]
+    assert re.match(r"line \d+, column \d+: syntax error: expected", first), text
+    assert "\\u{" not in text and "..=" not in text  # no dump of character classes
+    assert "^" in text.splitlines()[-1]
+
+
+@pytest.mark.slow
+def test_a_huge_bad_query_is_not_echoed(server):
+    huge = "字" * 100_000
+    status, _, body = _post_query(server, f'SELECT * WHERE {{\n  ?s ?p ?o FILTER(?o = "{huge}" && ) }}')
+    assert status == 400
+    assert len(body) < 1200, len(body)
+    assert body.startswith(b"line ")
+
+
+@pytest.mark.slow
+def test_parameters_are_bound_as_policykg_query_binds_them(server):
+    from policykg.query import bind_parameters, parse_query_text, with_values
+    text = (server_queries := Path(server.config.queries_dir)) / "labels_with_word.rq"
+    query = text.read_text(encoding="utf-8")
+    status, _, body = _post_form(server, {"query": query})
+    assert _docs(body) == ["doc2"]                      # unbound: the query's own fallback (补贴)
+    status, _, body = _post_form(server, {"query": query, "param": "word=科技"})
+    assert status == 200 and _docs(body) == ["doc3"]
+    cli = with_values(query, bind_parameters(parse_query_text(query, "q"), {"word": "科技"}))
+    assert _docs(_post_query(server, cli)[2]) == ["doc3"]  # the same text `policykg query --param` runs
+    status, _, body = _post_form(server, {"query": query, "param": "colour=red"})
+    assert status == 400 and b"no parameter colour" in body
+    assert server_queries.is_dir()
+
+
+@pytest.mark.slow
+def test_examples_carry_their_questions_and_parameters(server):
+    _, _, body = _request(server.url + "/examples.json")
+    examples = {e["name"]: e for e in json.loads(body)}
+    word = examples["labels_with_word"]
+    assert (word["zh"], word["en"]) == ("哪些政策的标题含某个词？", "Which policies have a word in their title?")
+    assert word["params"] == [{"name": "word", "default": "补贴", "doc": "a word of the title"}]
+    assert examples["policy_labels"]["params"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt,ctype", [("csv", "text/csv"), ("tsv", "text/tab-separated-values"),
+                                       ("json", "application/sparql-results+json"),
+                                       ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")])
+def test_export_names_the_file_after_the_query_and_format(server, fmt, ctype):
+    query = PREFIXES + "SELECT ?doc ?label ?n WHERE { ?doc a ex:Policy ; rdfs:label ?label ; ex:amount ?n } ORDER BY ?doc"
+    status, headers, body = _post_form(server, {"query": query, "format": fmt, "name": "policy_labels"}, "/export")
+    assert status == 200, body
+    assert headers["Content-Type"].startswith(ctype)
+    assert f'filename="policy_labels.{fmt}"' in headers["Content-Disposition"]
+    expected = [[EX + key, label, str(len(label))] for key, label in sorted(LABELS.items())]
+    if fmt == "csv":
+        assert not body.startswith(b"\xef\xbb\xbf")
+        assert list(csv.reader(io.StringIO(body.decode()))) == [["doc", "label", "n"], *expected]
+    elif fmt == "tsv":
+        assert body.decode().splitlines()[0].split("\t") == ["?doc", "?label", "?n"]
+    elif fmt == "json":
+        assert _docs(body) == ["doc1", "doc2", "doc3"]
+    else:
+        openpyxl = pytest.importorskip("openpyxl")
+        sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        assert rows == [["doc", "label", "n"], *[[d, lab, int(n)] for d, lab, n in expected]]
+
+
+@pytest.mark.slow
+def test_export_csv_for_excel_and_odd_names(server):
+    fields = {"query": PREFIXES + "SELECT ?label WHERE { ?d rdfs:label ?label }", "format": "csv", "bom": "1",
+              "name": "../../etc/passwd"}
+    status, headers, body = _post_form(server, fields, "/export")
+    assert status == 200 and body.startswith("\ufeff".encode()) and "小微企业" in body.decode("utf-8-sig")
+    assert 'filename="etc_passwd.csv"' in headers["Content-Disposition"]
+    fields.update(name="", format="tsv")
+    assert 'filename="query.tsv"' in _post_form(server, fields, "/export")[1]["Content-Disposition"]
+
+
+@pytest.mark.slow
+def test_export_keeps_the_endpoint_rules(server, listener):
+    status, _, _ = _post_form(server, {"query": INSERT, "format": "csv"}, "/export")
+    assert status == 403
+    status, _, _ = _post_form(server, {"query": f"SELECT * {{ SERVICE <{listener.url}/> {{ }} }}",
+                                       "format": "csv"}, "/export")
+    assert status == 400 and listener.hits == []
+    status, _, body = _post_form(server, {"query": "CONSTRUCT WHERE { ?s ?p ?o }", "format": "xlsx"}, "/export")
+    assert status == 400 and b"SELECT" in body
+    status, _, _ = _post_form(server, {"query": "ASK {}", "format": "pdf"}, "/export")
+    assert status == 400
+    status, _, _ = _request(server.url + "/export", data=b"x", headers={"Content-Type": "text/plain"})
+    assert status == 415

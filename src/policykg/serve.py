@@ -127,7 +127,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
-from policykg.errors import PolicyKGError
+from policykg.errors import PolicyKGError, QueryError
+from policykg.graphstore import PREFIXES as DEFAULT_PREFIXES
+from policykg.query import bind_parameters, parse_query_text, with_values
 from policykg.sparql_guard import (FederatedQueryRefused, QueryLimits, QueryRefused, UpdateRefused,
                                    check_query, decode_escapes, tokenize)
 
@@ -162,6 +164,15 @@ WHERE {{
   }} }}
 }} GROUP BY ?g ORDER BY ?g"""
 MAX_QUERY_BYTES = 1 << 20
+EXPORT_PATH = "/export"
+#: Download formats of ``POST /export``: what is asked of the engine, and the file's content type.
+EXPORT_FORMATS = {
+    "csv": ("text/csv", "text/csv; charset=utf-8"),
+    "tsv": ("text/tab-separated-values", "text/tab-separated-values; charset=utf-8"),
+    "json": ("application/sparql-results+json", "application/sparql-results+json"),
+    "xlsx": ("application/sparql-results+json",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
 _CHUNK = 1 << 16
 _STARTUP_WAIT_S = 20.0
 _RESTART_WAIT_S = 5.0
@@ -233,6 +244,10 @@ class Example:
     title: str
     header: str
     query: str
+    question_zh: str = ""
+    question_en: str = ""
+    #: ``(name, default, description)`` of each ``# @param`` line.
+    params: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------- query guard
@@ -257,6 +272,253 @@ _NO_LIMITS = QueryLimits(max_depth=1 << 30, max_tokens=1 << 30, max_path_steps=1
                          max_collection_items=1 << 30)
 
 
+# ------------------------------------------------------------- editor conveniences
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The text the engine runs, and how its lines map back to the text the client sent.
+
+    ``head`` lines (injected ``PREFIX``es) come first; ``values_at`` is the line
+    of the client's text after which ``values`` lines (``VALUES`` of bound
+    parameters) were inserted.
+    """
+
+    text: str
+    head: int = 0
+    values_at: int = 0
+    values: int = 0
+
+    def user_line(self, line: int) -> int | None:
+        """The client's line number for ``line`` of :attr:`text`; None for an injected line."""
+        line -= self.head
+        if line < 1:
+            return None
+        if self.values and line > self.values_at:
+            if line <= self.values_at + self.values:
+                return None
+            line -= self.values
+        return line
+
+
+def undeclared_prefixes(query: str) -> list[tuple[str, int]]:
+    """Prefixes the query uses in prefixed names without declaring them: ``(prefix, offset)``, first use.
+
+    Found with the guard's lexer, so a ``pkg:`` inside a string, an IRI or a
+    comment does not count; offsets are in the decoded text. A query that does
+    not lex gives ``[]`` (the guard reports it).
+    """
+    try:
+        tokens = list(tokenize(decode_escapes(query)))
+    except QueryRefused:
+        return []
+    declared = {tokens[i].text[:-1] for i in range(1, len(tokens))
+                if tokens[i].kind == "pname" and tokens[i - 1].kind == "word"
+                and tokens[i - 1].text.lower() == "prefix"}
+    used: dict[str, int] = {}
+    for i, token in enumerate(tokens):
+        if token.kind != "pname" or (i and tokens[i - 1].kind == "word"
+                                      and tokens[i - 1].text.lower() == "prefix"):
+            continue
+        prefix = token.text.split(":", 1)[0]
+        if prefix not in declared:
+            used.setdefault(prefix, token.offset)
+    return list(used.items())
+
+
+def with_default_prefixes(query: str) -> tuple[str, int]:
+    """``query`` with a ``PREFIX`` line for each default prefix it uses and does not declare.
+
+    The defaults are the graph's (:data:`policykg.graphstore.PREFIXES`: ``pkg``,
+    ``dcterms``, ``skos`` …), as ``policykg query`` knows them. All go on one
+    first line, so the client's line ``n`` is line ``n + 1`` of the result;
+    returns the text and the number of lines added (0 or 1). A prefix the query
+    declares itself is never touched.
+    """
+    missing = [p for p, _ in undeclared_prefixes(query) if p in DEFAULT_PREFIXES]
+    if not missing:
+        return query, 0
+    line = " ".join(f"PREFIX {p}: <{DEFAULT_PREFIXES[p]}>" for p in sorted(missing))
+    return f"{line}\n{query}", 1
+
+
+def _where_at(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def prepare_query(query: str, params: list[str]) -> Prepared:
+    """Bind ``param=NAME=VALUE`` fields as ``policykg query --param`` does, then add default prefixes.
+
+    Parameters are the query's ``# @param`` header lines; each is bound by a
+    ``VALUES`` block at the top of the outer ``WHERE`` (:func:`policykg.query.with_values`),
+    declared ones not given keep their default. An unknown name, a prefix that
+    is neither declared nor a default one: a 400 naming line and column.
+    """
+    prepared = Prepared(query)
+    if params:
+        given: dict[str, str] = {}
+        for field_ in params:
+            name, sep, value = field_.partition("=")
+            if not sep or not name.strip():
+                raise _Reply(400, f"a param field is NAME=VALUE, got {_clip(field_, 60)!r}")
+            given[name.strip()] = value
+        stored = parse_query_text(query, "query")
+        try:
+            bindings = bind_parameters(stored, given)
+            bound = with_values(query, bindings)
+        except QueryError as err:
+            raise _Reply(400, f"{err.message}" + (f" ({err.hint})" if getattr(err, "hint", None) else "")) from err
+        cut = next((i for i, (a, b) in enumerate(zip(query, bound)) if a != b), len(query))
+        prepared = Prepared(bound, values_at=query.count("\n", 0, cut) + 1, values=len(bindings))
+    text, head = with_default_prefixes(prepared.text)
+    prepared = Prepared(text, head, prepared.values_at, prepared.values)
+    unknown = [(p, off) for p, off in undeclared_prefixes(text) if p not in DEFAULT_PREFIXES]
+    if unknown:
+        prefix, offset = unknown[0]
+        decoded = decode_escapes(text)
+        line, column = _where_at(decoded, offset)
+        raise _Reply(400, _error_message(decoded, prepared, line, column,
+                                         f"the prefix '{prefix}:' is not declared; add "
+                                         f"'PREFIX {prefix}: <…>' (declared for you: "
+                                         f"{', '.join(sorted(DEFAULT_PREFIXES))})"))
+    return prepared
+
+
+_MAX_ERROR_CHARS = 800
+_EXCERPT = 100
+_ENGINE_ERROR = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
+_GUARD_WHERE = re.compile(r"line (\d+), column (\d+)")
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _error_message(text: str, prepared: Prepared, line: int, column: int, what: str) -> str:
+    """``line L, column C: what`` and the offending line with a caret, in the client's line numbers."""
+    lines = text.split("\n")
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    mine = prepared.user_line(line)
+    where = f"line {mine}, column {column}" if mine else "a line added for you (prefixes or parameters)"
+    start = max(0, min(column - 1, len(source)) - _EXCERPT // 2)
+    excerpt = source[start:start + _EXCERPT]
+    caret = " " * max(0, min(column - 1, len(source)) - start)
+    label = f"{mine or '+'} | "
+    body = f"{where}: {_clip(what, _MAX_ERROR_CHARS - 2 * _EXCERPT - 40)}"
+    if excerpt.strip():
+        body += ("\n" + label + ("…" if start else "") + excerpt + ("…" if start + _EXCERPT < len(source) else "")
+                 + "\n" + " " * len(label) + (" " if start else "") + caret + "^")
+    return body
+
+
+def _expected(message: str) -> str:
+    """Oxigraph's ``expected one of A, B, ['0' ..= '9'], …`` with the character classes left out."""
+    message = " ".join(message.split())
+    head, sep, rest = message.partition("expected one of ")
+    if not sep:
+        return message
+    items = re.findall(r"\[[^\]]*\]|[^,\[\]]+", rest)
+    words = [i.strip() for i in items if i.strip() and not i.strip().startswith("[")]
+    words = [w for w in words if w != "Prefix not found"]
+    more = len(words) > 12 or any(i.strip().startswith("[") for i in items)
+    shown = ", ".join(words[:12]) + (", …" if more else "")
+    return f"{head}expected one of {shown}" if words else f"{head}unexpected text"
+
+
+def readable_engine_error(body: str, prepared: Prepared) -> str:
+    """The engine's parse error as ``line L, column C: …`` with the line; anything else clipped."""
+    found = _ENGINE_ERROR.search(body)
+    if not found:
+        return _clip(" ".join(body.split()), _MAX_ERROR_CHARS)
+    line, column = int(found.group(1)), int(found.group(2))
+    what = found.group(3)
+    if "Prefix not found" in what:
+        what = "a prefix is not declared here"
+    else:
+        what = "syntax error: " + _expected(what)
+    return _error_message(prepared.text, prepared, line, column, what)
+
+
+def readable_guard_error(message: str, prepared: Prepared) -> str:
+    """A guard message whose ``line L, column C`` is given in the client's line numbers."""
+    def fix(m: re.Match[str]) -> str:
+        mine = prepared.user_line(int(m.group(1)))
+        return f"line {mine}, column {m.group(2)}" if mine else "a line added for you"
+    return _clip(_GUARD_WHERE.sub(fix, message), _MAX_ERROR_CHARS)
+
+
+
+# ------------------------------------------------------------- downloads
+
+
+def xlsx_available() -> bool:
+    """Whether openpyxl (the ``export`` extra) is installed: XLSX downloads need it."""
+    import importlib.util
+    return importlib.util.find_spec("openpyxl") is not None
+
+
+def export_name(name: str, fmt: str) -> str:
+    """``key_tasks.csv``: the query's name (letters, digits, ``_-.``; else ``query``) and the format."""
+    base = re.sub(r"[^\w.\-]+", "_", name.strip(), flags=re.ASCII).strip("._")[:80] or "query"
+    return f"{base}.{fmt}"
+
+
+def export_answer(data: bytes, rtype: str, fmt: str, *, bom: bool = False) -> tuple[str, bytes]:
+    """The engine's answer as the file to download: CSV (a UTF-8 BOM for Excel if ``bom``), TSV,
+    SPARQL JSON, or an XLSX sheet (header row of the variables, one row per solution; integers
+    and decimals as numbers, everything else as its text; an ASK answer as one cell)."""
+    if fmt == "csv":
+        return EXPORT_FORMATS["csv"][1], (b"\xef\xbb\xbf" if bom and not data.startswith(b"\xef\xbb\xbf") else b"") + data
+    if fmt in ("tsv", "json"):
+        return EXPORT_FORMATS[fmt][1], data
+    if not rtype.startswith("application/sparql-results+json"):
+        raise _Reply(400, "XLSX holds a table: run a SELECT or ASK query (CONSTRUCT gives triples)")
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    answer = json.loads(data)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "result"
+    if "boolean" in answer:
+        sheet.append(["boolean"])
+        sheet.append([bool(answer["boolean"])])
+    else:
+        names = answer["head"]["vars"]
+        sheet.append(names)
+        for row in answer["results"]["bindings"]:
+            sheet.append([_cell(row.get(v)) for v in names])
+        sheet.freeze_panes = "A2"
+        for i, v in enumerate(names, 1):
+            width = max([len(str(v))] + [min(60, len(str(c.value or ""))) for c in sheet[get_column_letter(i)][1:200]])
+            sheet.column_dimensions[get_column_letter(i)].width = max(8, min(60, width + 2))
+    out = io.BytesIO()
+    book.save(out)
+    return EXPORT_FORMATS["xlsx"][1], out.getvalue()
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGERS = {_XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
+                                "positiveInteger", "unsignedInt", "unsignedLong", "unsignedShort")}
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _cell(term: dict | None):
+    """A SPARQL JSON term as a spreadsheet value (control characters, which XLSX cannot hold, dropped)."""
+    if term is None:
+        return None
+    value, datatype = term.get("value", ""), term.get("datatype", "")
+    try:
+        if datatype in _INTEGERS:
+            return int(value)
+        if datatype in (_XSD + "decimal", _XSD + "double", _XSD + "float"):
+            return float(value)
+    except ValueError:
+        pass
+    return _ILLEGAL_XML.sub("", value)
+
+
 # ------------------------------------------------------------- query library
 
 
@@ -278,7 +540,9 @@ def load_examples(queries_dir: Path | None) -> list[Example]:
         name = path.relative_to(queries_dir).with_suffix("").as_posix()
         first = next((line for line in header if line.strip()), name)
         title = _QUESTION_LABEL.sub("", first, count=1) or first
-        examples.append(Example(name, title, "\n".join(header), text))
+        stored = parse_query_text(text, name)
+        examples.append(Example(name, title, "\n".join(header), text, stored.question_zh, stored.question_en,
+                                tuple((p.name, p.default, p.doc) for p in stored.parameters)))
     return examples
 
 
@@ -907,6 +1171,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _route_post(self, url: urllib.parse.SplitResult) -> None:
         if url.path in UPDATE_PATHS:
             self._refuse_write(url)
+        if url.path == EXPORT_PATH:
+            if self.headers.get_content_type() != FORM_TYPE:
+                raise _Reply(415, f"send a {FORM_TYPE} form with query= and format=")
+            form = urllib.parse.parse_qs(self._decode(self._read_body()), keep_blank_values=True)
+            if "update" in form:
+                self._refuse_write(url)
+            self._export(form)
+            return
         if url.path not in ENDPOINT_PATHS:
             raise _Reply(404, "not found: the endpoint is /sparql")
         ctype = self.headers.get_content_type()
@@ -960,6 +1232,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # --- proxying
 
     def _proxy(self, query: str, params: dict[str, list[str]]) -> None:
+        """Answer a protocol request: the engine's answer, with parse errors made readable."""
+        status, rtype, data = self._answer(query, params, self.headers.get("Accept", "*/*"))
+        self._send(status, rtype, data, {"Cache-Control": "no-store"})
+
+    def _answer(self, query: str, params: dict[str, list[str]], accept: str) -> tuple[int, str, bytes]:
         """Check the query, then relay it to the engine under the time limit.
 
         The engine gets a form rebuilt from the checked query and the dataset
@@ -968,7 +1245,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         """
         if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
             raise _Reply(413, f"query over {MAX_QUERY_BYTES} bytes")
-        _guard(query, self.server.config.limits)
+        prepared = prepare_query(query, params.get("param", []))
+        query = prepared.text
+        if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
+            raise _Reply(413, f"query over {MAX_QUERY_BYTES} bytes")
+        try:
+            _guard(query, self.server.config.limits)  # the final text: what runs is what was checked
+        except _Reply as reply:
+            raise _Reply(reply.status, readable_guard_error(reply.message, prepared)) from None
         key = hashlib.sha256(query.encode("utf-8")).digest()
         if key in self.server.crashers:
             raise _Reply(400, "this query crashed the query engine before and is refused; simplify it")
@@ -978,7 +1262,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if len(form) == 1 and not _declares_dataset(query):
             form.append((UNION_PARAM, ""))  # no dataset named: the union of the graphs, as `policykg query`
         body = urllib.parse.urlencode(form).encode("ascii")
-        headers = {"Accept": self.headers.get("Accept", "*/*"), "Content-Type": FORM_TYPE}
+        headers = {"Accept": accept, "Content-Type": FORM_TYPE}
         if not self.server.workers.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise _Reply(503, "all query workers are busy; retry")
         try:
@@ -990,7 +1274,32 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self.server.gate.leave()
         finally:
             self.server.workers.release()
-        self._send(status, rtype, data, {"Cache-Control": "no-store"})
+        if status == 400 and not rtype.startswith("application/sparql-results"):
+            message = readable_engine_error(data.decode("utf-8", "replace"), prepared)
+            rtype, data = "text/plain; charset=utf-8", (message + "\n").encode("utf-8")
+        return status, rtype, data
+
+    def _export(self, form: dict[str, list[str]]) -> None:
+        """``POST /export``: the answer as a file named after the query (see :func:`export_answer`)."""
+        query = _single(form, "query")
+        if query is None:
+            raise _Reply(400, "missing query= field in the form")
+        fmt = (_single(form, "format") or "csv").lower()
+        if fmt not in EXPORT_FORMATS:
+            raise _Reply(400, f"format is one of {', '.join(EXPORT_FORMATS)}, not {_clip(fmt, 20)!r}")
+        if fmt == "xlsx" and not xlsx_available():
+            raise _Reply(501, "XLSX export needs openpyxl on the server: pip install 'policykg[export]'")
+        accept = EXPORT_FORMATS[fmt][0] + (", text/turtle;q=0.5" if fmt == "xlsx" else "")
+        status, rtype, data = self._answer(query, form, accept)
+        if status != 200:
+            self._send(status, rtype, data, {"Cache-Control": "no-store"})
+            return
+        name = export_name(_single(form, "name") or "", fmt)
+        ctype, body = export_answer(data, rtype, fmt, bom=_single(form, "bom") in ("1", "true", "on"))
+        quoted = urllib.parse.quote(name)
+        self._send(200, ctype, body, {
+            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quoted}"})
 
     def _run(self, body: bytes, headers: dict[str, str], deadline: float,
              key: bytes) -> tuple[int, str, bytes]:
@@ -1147,7 +1456,8 @@ def _render_page(examples: list[Example], graph_files: list[Path], documents: li
             .replace("<!--GRAPHS-->", graphs)
             .replace("<!--DOCUMENTS-->", docs)
             .replace("<!--DOC_COUNT-->", str(len(documents)))
-            .replace("<!--COUNT-->", str(len(examples)))).encode("utf-8")
+            .replace("<!--COUNT-->", str(len(examples)))
+            .replace("<!--XLSX-->", "" if xlsx_available() else " disabled")).encode("utf-8")
 
 
 def _document_label(doc: Document) -> str:
@@ -1220,7 +1530,9 @@ def _alive(pid: int) -> bool:
 
 
 def _examples_json(examples: list[Example]) -> bytes:
-    rows = [{"name": e.name, "title": e.title, "header": e.header, "query": e.query} for e in examples]
+    rows = [{"name": e.name, "title": e.title, "header": e.header, "query": e.query, "zh": e.question_zh,
+             "en": e.question_en, "params": [{"name": n, "default": d, "doc": doc} for n, d, doc in e.params]}
+            for e in examples]
     return json.dumps(rows, ensure_ascii=False).encode("utf-8")
 
 

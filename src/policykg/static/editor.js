@@ -1,7 +1,13 @@
 // policykg SPARQL editor: plain JS, no dependencies, talks only to this origin.
 // Query text goes to /sparql as a POST form; results render as a table
 // (SPARQL JSON) or as text (every other format). Data is only ever inserted
-// with textContent, never as HTML.
+// with textContent, never as HTML. The question box follows the text: it shows
+// the stored query the text still is (same header lines, or the same text) and
+// clears when the text becomes another query. Parameters of a stored query
+// (# @param) are sent as param=NAME=VALUE and bound by the server as
+// `policykg query --param` binds them; downloads are POST /export (named after
+// the query and format); a share link holds the query, scope and parameters in
+// the URL fragment and, opened, only fills the editor.
 "use strict";
 
 (function () {
@@ -20,7 +26,12 @@
   const $ = (id) => document.getElementById(id);
   let examples = [];
   let corpus = { documents: [], context: [] }; // from /documents.json
-  let last = null; // {body, type, ext} of the last successful answer
+  let followed = -1; // index of the stored query the text still is, or -1
+  const downloads = []; // {name, type, size} of each download, for tests
+  Object.defineProperty(window, "policykgEditor", {
+    get: () => Object.freeze({ followed: followed >= 0 ? examples[followed].name : "",
+                               downloads: downloads.slice() }),
+  });
 
   function el(tag, text, cls) {
     const node = document.createElement(tag);
@@ -119,9 +130,9 @@
     return rows.length + " 行 rows";
   }
 
-  function renderText(text) {
+  function renderText(text, kind) {
     const out = $("output");
-    out.replaceChildren(el("pre", text, "raw"));
+    out.replaceChildren(el("pre", text, "raw" + (kind ? " " + kind : "")));
   }
 
   // ---- scope: the whole corpus (union) or one document (a named graph)
@@ -148,14 +159,11 @@
     const spec = FORMATS[format];
     const button = $("run");
     button.disabled = true;
-    $("download").disabled = true;
-    last = null;
     setStatus("运行中 running…", "busy");
     const started = performance.now();
-    const link = new URLSearchParams({ query: query });
-    if ($("scope").value) link.set("doc", $("scope").value);
-    history.replaceState(null, "", "#" + link.toString());
+    history.replaceState(null, "", "#" + linkParams().toString());
     const form = new URLSearchParams({ query: query });
+    for (const p of paramFields()) form.append("param", p);
     const scope = scopeParams(form);
     let response, text;
     try {
@@ -175,10 +183,9 @@
     button.disabled = false;
     if (!response.ok) {
       setStatus("错误 HTTP " + response.status + " · " + seconds, "error");
-      renderText(text);
+      renderText(text, "error");
       return;
     }
-    last = { body: text, type: type || "text/plain", ext: spec.ext };
     let summary = type;
     if (format === "table" && type === "application/sparql-results+json") {
       try {
@@ -188,35 +195,133 @@
         renderText(text);
       }
     } else {
-      if (type === "text/turtle") last.ext = "ttl";
       renderText(text);
     }
-    $("download").disabled = false;
     setStatus("完成 done · " + summary + " · " + seconds + scope, "ok");
   }
 
-  function download() {
-    if (!last) return;
+  // ---- the stored query the text still is
+  function headerOf(text) {
+    const lines = [];
+    for (const line of text.split(/\r?\n/)) {
+      if (!line.startsWith("#")) break;
+      lines.push(line.slice(1).replace(/^ /, "").trimEnd());
+    }
+    return lines.join("\n");
+  }
+
+  function whichExample(text) {
+    const header = headerOf(text);
+    if (followed >= 0 && header && examples[followed].header === header) return followed;
+    let i = examples.findIndex((e) => e.query === text);
+    if (i < 0 && header) i = examples.findIndex((e) => e.header === header);
+    return i;
+  }
+
+  function follow(index) {
+    const changed = index !== followed;
+    followed = index;
+    const example = examples[index];
+    $("question").hidden = !example;
+    $("example").value = example ? String(index) : "";
+    $("question-zh").textContent = example ? example.zh || example.title : "";
+    $("question-en").textContent = example ? example.en : "";
+    $("question-en").hidden = !(example && example.en);
+    $("example-header").textContent = example ? example.header : "";
+    if (changed) renderParams(example ? example.params : []);
+    $("download-name").textContent = "→ " + baseName() + ".csv / .tsv / .json / .xlsx";
+  }
+
+  function renderParams(params) {
+    const box = $("params");
+    box.replaceChildren();
+    for (const p of params) {
+      const label = el("label", "", "param");
+      label.append(el("code", "?" + p.name));
+      const input = el("input");
+      input.type = "text";
+      input.value = p.default;
+      input.dataset.name = p.name;
+      input.title = p.doc;
+      input.placeholder = p.default;
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); run(); }
+      });
+      label.append(input);
+      if (p.doc) label.append(el("span", p.doc, "hint"));
+      box.append(label);
+    }
+    $("params-section").hidden = params.length === 0;
+  }
+
+  function paramFields() {
+    return Array.from($("params").querySelectorAll("input[data-name]"), (i) => i.dataset.name + "=" + i.value);
+  }
+
+  function baseName() {
+    return followed >= 0 ? examples[followed].name.replace(/[^A-Za-z0-9_.-]+/g, "_") : "query";
+  }
+
+  // ---- downloads: POST /export, named after the query and the format
+  async function download(format) {
+    const form = new URLSearchParams({ query: $("query").value, format: format, name: baseName() });
+    if (format === "csv" && $("bom").checked) form.set("bom", "1");
+    for (const p of paramFields()) form.append("param", p);
+    scopeParams(form);
+    setStatus("准备下载 preparing " + format.toUpperCase() + "…", "busy");
+    let response, blob;
+    try {
+      response = await fetch("/export", { method: "POST", body: form,
+        headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+      blob = await response.blob();
+    } catch (err) {
+      setStatus("下载失败 download failed: " + err, "error");
+      return;
+    }
+    if (!response.ok) {
+      setStatus("错误 HTTP " + response.status, "error");
+      renderText(await blob.text(), "error");
+      return;
+    }
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const match = /filename="([^"]+)"/.exec(disposition);
+    const name = match ? match[1] : baseName() + "." + format;
     const link = el("a");
-    link.href = URL.createObjectURL(new Blob([last.body], { type: last.type }));
-    link.download = "result." + last.ext;
+    link.href = URL.createObjectURL(blob);
+    link.download = name;
     document.body.append(link);
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    downloads.push({ name: name, type: blob.type, size: blob.size });
+    setStatus("已下载 downloaded " + name + " (" + blob.size + " bytes)", "ok");
+  }
+
+  // ---- share link: query, scope and parameters in the fragment (opening it runs nothing)
+  function linkParams() {
+    const link = new URLSearchParams({ query: $("query").value });
+    if ($("scope").value) link.set("doc", $("scope").value);
+    for (const p of paramFields()) link.append("param", p);
+    return link;
+  }
+
+  function share() {
+    const url = location.origin + location.pathname + "#" + linkParams().toString();
+    history.replaceState(null, "", url);
+    $("share-box").hidden = false;
+    $("share-link").value = url;
+    $("share-link").select();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(url).then(
+        () => setStatus("链接已复制 link copied", "ok"), () => setStatus("链接见下方 link below", ""));
+    }
   }
 
   // ---- examples
   function showExample(index) {
     const example = examples[index];
-    const header = $("example-header");
-    if (!example) {
-      header.hidden = true;
-      return;
-    }
-    $("query").value = example.query;
-    header.textContent = example.header;
-    header.hidden = !example.header;
+    if (example) $("query").value = example.query;
+    follow(example ? index : -1);
   }
 
   async function loadExamples() {
@@ -251,8 +356,12 @@
 
   document.addEventListener("DOMContentLoaded", async () => {
     $("run").addEventListener("click", run);
-    $("download").addEventListener("click", download);
+    for (const button of document.querySelectorAll("button.dl")) {
+      button.addEventListener("click", () => download(button.dataset.format));
+    }
+    $("share").addEventListener("click", share);
     $("query").addEventListener("keydown", onKey);
+    $("query").addEventListener("input", () => follow(whichExample($("query").value)));
     $("example").addEventListener("change", (e) => showExample(e.target.value === "" ? -1 : Number(e.target.value)));
     await Promise.all([loadExamples(), loadDocuments()]);
     const hash = new URLSearchParams(location.hash.slice(1));
@@ -265,6 +374,12 @@
       // a crafted link must not make a visitor's browser send a query.
       $("query").defaultValue = hash.get("query"); // as text content too: the DOM shows what was loaded
       $("query").value = hash.get("query");
+      follow(whichExample(hash.get("query")));
+      for (const field of hash.getAll("param")) {
+        const [name, ...rest] = field.split("=");
+        const input = Array.from($("params").querySelectorAll("input[data-name]")).find((i) => i.dataset.name === name);
+        if (input) input.value = rest.join("=");
+      }
       setStatus("链接中的查询已载入，点击运行 query from the link loaded: press Run", "");
     } else if (examples.length) {
       $("example").value = "0";
