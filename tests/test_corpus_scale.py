@@ -1,0 +1,94 @@
+"""The scale bench's smoke version: 20 generated documents built as a corpus, then queried.
+
+Correctness only (all built, counts consistent, lineage resolved); never timing — the
+figures are ``make bench``'s (``bench/bench_corpus.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from corpus_generator import generate  # noqa: E402
+
+N = 20
+PKG = "https://w3id.org/policykg/ontology#"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> list[Path]:
+    return generate(N, tmp_path_factory.mktemp("generated"), seed=8)
+
+
+@pytest.fixture(scope="module")
+def corpus(generated, tmp_path_factory):
+    from policykg.corpus import build_corpus
+    out = tmp_path_factory.mktemp("corpus") / "out"
+    return build_corpus([generated[0].parent], out, jobs=2, doc_files="lean"), out
+
+
+def test_generator_is_deterministic_and_makes_no_copies(generated, tmp_path):
+    again = generate(N, tmp_path, seed=8)
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in generated]
+    assert len({hashlib.sha256(p.read_bytes()).hexdigest() for p in generated}) == N
+    originals = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (ROOT / "sources").rglob("*.txt")}
+    assert not originals & {hashlib.sha256(p.read_bytes()).hexdigest() for p in generated}
+    other = generate(3, tmp_path / "other", seed=9)
+    assert [p.read_bytes() for p in other] != [p.read_bytes() for p in generated[:3]]
+
+
+def test_every_generated_document_builds_with_its_own_identity(corpus):
+    result, out = corpus
+    entries = result.entries
+    assert len(entries) == N and all(e["status"] == "built" for e in entries), \
+        [(e["id"], e.get("error")) for e in entries if e["status"] != "built"]
+    assert len({e["iri"] for e in entries}) == N and len({e["title"] for e in entries}) == N
+    assert len({e["jurisdiction"] for e in entries}) >= 8                   # varied jurisdictions
+    assert {e["level"] for e in entries} == {"国家", "省", "市", "县"}
+    assert all(e["counts"]["responsibility_records"] > 0 for e in entries)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"] == {"documents": N, "built": N, "failed": 0}
+    for e in entries:
+        assert sorted(p.name for p in (out / "docs" / e["id"]).iterdir()) == ["policykg.ttl", "report.json"]
+
+
+def test_corpus_counts_are_consistent(corpus):
+    import pyoxigraph as ox
+
+    from policykg.corpus import LINEAGE_GRAPH, SHARED_GRAPH
+    result, out = corpus
+    per_graph = Counter(line.rstrip(" .").rsplit(" <", 1)[1].rstrip(">")
+                        for line in (out / "corpus.nq").read_text(encoding="utf-8").splitlines() if line.strip())
+    docs = {e["iri"] for e in result.entries}
+    assert set(per_graph) == docs | {SHARED_GRAPH} | ({LINEAGE_GRAPH} if result.links else set())
+    assert per_graph.get(LINEAGE_GRAPH, 0) == len(result.links)
+    store = ox.Store.read_only(str(out / "store"))
+    assert len(store) == sum(per_graph.values())
+    for e in result.entries:                                 # a named graph is the document minus the schemes
+        assert 0 < per_graph[e["iri"]] <= e["counts"]["triples"]
+
+
+def test_generated_citations_resolve_to_corpus_documents(corpus):
+    result, _ = corpus
+    docs = {e["iri"] for e in result.entries}
+    assert result.links, "the generator makes some documents cite others"
+    assert all(a in docs and b in docs and a != b for a, _, b in result.links)
+
+
+def test_one_query_on_the_corpus_store(corpus):
+    from policykg.graphstore import execute, open_graph
+    from policykg.query import execute_query, library
+    result, out = corpus
+    store = open_graph(str(out / "store"))
+    _, _, rows = execute(store, f"SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE {{ ?d a <{PKG}PolicyDocument> }}")
+    assert int(rows[0][0].value) == N
+    answer = execute_query(store, library()["shared_responsibilities"])
+    assert answer.kind == "select" and answer.rows
