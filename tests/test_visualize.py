@@ -193,11 +193,41 @@ def test_edge_width_follows_weight(graph, html):
     assert len(edges) == graph.number_of_edges()
     for e in edges:
         assert e["weight"] == graph.edges[e["from"], e["to"]].get("weight", 1)
-        assert e["width"] == edge_width(e["weight"])
+        assert e["width"] == edge_width(e["weight"], 4)
     weights = sorted({e["weight"] for e in edges})
     assert weights == [1, 2, 3, 4]
-    assert [edge_width(w) for w in weights] == sorted({edge_width(w) for w in weights})
-    assert len({edge_width(w) for w in weights}) == len(weights)
+    assert [edge_width(w, 4) for w in weights] == [2.0, 4.0, 6.0, 8.0]   # proportional to the weight
+
+
+def test_edge_width_is_proportional_and_capped():
+    assert [edge_width(w) for w in (1, 3, 6)] == [2.0, 6.0, 12.0]
+    assert [edge_width(w, 24) for w in (1, 12, 24)] == [0.5, 6.0, 12.0]   # the heaviest gets EDGE_MAX_PX
+    assert edge_width(0) == 0.5
+
+
+def test_a_legend_row_for_every_fill_colour_in_use(graph):
+    g = graph.copy()
+    colours = {"市发改局": ("#0072b2", "社区 1"), "市经信局": ("#0072b2", "社区 1"),
+               "市财政局": ("#e69f00", "社区 2"), "市税务局": ("#e69f00", "社区 10")}
+    for n, (colour, group) in colours.items():
+        g.nodes[n].update(color=colour, group=group)
+    html = render_page(g, title="t")
+    rows = re.findall(r'<li data-colour="(#[0-9a-f]{6})">.*?<span>(.*?)</span>', html, re.S)
+    assert rows == [("#0072b2", "社区 1"), ("#e69f00", "社区 2、社区 10")]
+    no_colours = render_page(graph, title="t")
+    assert "pkg-colour-legend" not in no_colours
+
+
+def test_label_tiers_leave_no_overlap_at_the_fit_zoom(graph):
+    from policykg.visualize import label_tiers_by_room
+    data = page_data(render_page(graph, title="t"))
+    tiers = {n["id"]: n["t"] for n in data["nodes"]}
+    assert min(tiers.values()) == 0 and max(tiers.values()) <= 4
+    pos = {n["id"]: (n["x"], n["y"]) for n in data["nodes"]}
+    crowded = {n: (0, 0) for n in graph.nodes}                  # every node on one spot: one label per tier
+    tiers = label_tiers_by_room(graph, crowded, {n: str(n) for n in graph.nodes}, sizes={n: 10 for n in graph.nodes})
+    assert sum(1 for t in tiers.values() if t == 0) == 1
+    assert pos
 
 
 def test_pillar_membership_reaches_units_and_people(html):

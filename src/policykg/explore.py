@@ -510,7 +510,11 @@ def inline_page(nx_graph: nx.Graph, title: str, height: int = 640):
     into an ``<iframe srcdoc=…>``. The page is attribute-escaped (``&``, ``<``,
     ``>`` and both quotes), so no text of the document — which may hold ``<``
     or quotes — can end the attribute and become markup of the notebook. The
-    frame is sandboxed to scripts only: the page needs nothing else.
+    frame is sandboxed to scripts only: the page needs nothing else. It takes
+    the cell's width (as a block, borders included) and ``height`` pixels; the
+    page fits and centres the network in whatever size the frame gets, also
+    when Jupyter lays the cell out after the page has loaded (it refits until
+    the reader zooms or drags), and below 900 px wide its side panel narrows.
     """
     from IPython.display import HTML
 
@@ -518,7 +522,8 @@ def inline_page(nx_graph: nx.Graph, title: str, height: int = 640):
 
     page = render_page(nx_graph, title=title)
     frame = (f'<iframe srcdoc="{html.escape(page, quote=True)}" title="{html.escape(title, quote=True)}" '
-             f'sandbox="allow-scripts" style="width:100%;height:{int(height)}px;border:1px solid #ddd">'
+             f'sandbox="allow-scripts" style="display:block;box-sizing:border-box;width:100%;'
+             f'height:{int(height)}px;border:1px solid #ddd">'
              f"</iframe>")
     # wrapped in a div: IPython warns about bare <iframe> HTML and suggests IFrame, which needs a URL
     return HTML(f'<div class="policykg-page">{frame}</div>')

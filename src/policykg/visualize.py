@@ -138,9 +138,20 @@ def node_size(degree: int) -> float:
     return round(10.0 + 4.0 * math.sqrt(max(degree, 0)), 2)
 
 
-def edge_width(weight: float) -> float:
-    """Pixel width for an edge: grows with weight, sub-linearly so heavy edges don't blot."""
-    return round(0.5 + 1.5 * math.sqrt(max(weight, 0.0)), 2)
+#: Width of an edge of weight 1, and the most any edge gets (the heaviest is scaled down to it).
+EDGE_UNIT_PX = 2.0
+EDGE_MAX_PX = 12.0
+
+
+def edge_width(weight: float, top: float | None = None) -> float:
+    """Width for an edge, proportional to its weight: ``weight × unit``.
+
+    The unit is :data:`EDGE_UNIT_PX`, or less when the heaviest weight ``top``
+    would pass :data:`EDGE_MAX_PX`, so a 6-task link is drawn six times as wide
+    as a 1-task link (a weight of 0 still draws a hairline).
+    """
+    unit = EDGE_UNIT_PX if not top else min(EDGE_UNIT_PX, EDGE_MAX_PX / top)
+    return round(max(0.5, unit * max(weight, 0.0)), 2)
 
 
 # ---------------------------------------------------------------- graph → data
@@ -291,6 +302,8 @@ def _build_network(g: nx.Graph, styles: Mapping[str, KindStyle]) -> Network:
     labels = {n: str(a.get("label") or n) for n, a in g.nodes(data=True)}
     pos = _layout(g, labels)
     _, pillars = _pillar_membership(g)
+    tiers = label_tiers_by_room(g, pos, labels)
+    top = max(weights, default=0.0)
     for n, attrs in g.nodes(data=True):
         kind = _kind(attrs)
         style = _style(kind, styles)
@@ -316,6 +329,7 @@ def _build_network(g: nx.Graph, styles: Mapping[str, KindStyle]) -> Network:
             pillars=pillars[n],
             groupName=str(attrs.get("group") or ""),
             degree=g.degree(n),
+            t=tiers[n],
         )
     for i, ((u, v, attrs), weight) in enumerate(zip(g.edges(data=True), weights)):
         kind = str(attrs.get("kind") or "")
@@ -324,7 +338,7 @@ def _build_network(g: nx.Graph, styles: Mapping[str, KindStyle]) -> Network:
             ids[u],
             ids[v],
             id=f"e{i}",
-            width=edge_width(weight),
+            width=edge_width(weight, top),
             weight=weight,
             kind=kind,
             color={"color": style.color, "highlight": "#111111", "hover": "#111111"},
@@ -357,6 +371,8 @@ def _vis_options() -> dict[str, Any]:
                 "strokeWidth": 3,
                 "strokeColor": "#ffffff",
             },
+            # labels: never under 5 px (vis hides them) nor over 18 px on screen, whatever the zoom
+            "scaling": {"label": {"drawThreshold": _LABEL_MIN_PX, "maxVisible": 18}},
         },
         "edges": {"smooth": False, "selectionWidth": 1.5, "hoverWidth": 0.5},
     }
@@ -370,14 +386,45 @@ def _legend_rows(
 ) -> list[dict[str, Any]]:
     """Legend entries for the kinds present: known kinds in style order, then the rest."""
     counts: dict[str, int] = {}
+    own_fill: dict[str, bool] = {}
     for _, attrs in g.nodes(data=True):
         kind = _kind(attrs)
         counts[kind] = counts.get(kind, 0) + 1
+        own_fill[kind] = own_fill.get(kind, True) and bool(attrs.get("color"))
     order = [k for k in styles if k in counts] + [k for k in counts if k not in styles]
     rows = []
     for k in order:
         style = _style(k, styles)
-        rows.append({"kind": k, "style": style, "count": counts[k], "path": _swatch(style.shape)})
+        # a kind whose nodes are all filled by their own colour shows its shape as an outline
+        rows.append({"kind": k, "style": style, "count": counts[k], "path": _swatch(style.shape),
+                     "outline": own_fill[k]})
+    return rows
+
+
+def _colour_rows(g: nx.Graph) -> list[dict[str, Any]]:
+    """Legend entries for fills set per node (``color``, e.g. a community's): one per colour in use.
+
+    Named by the nodes' ``group`` (``社区 1``); a colour shared by several
+    groups lists them all. Ordered by group name, numbers as numbers.
+    """
+    groups: dict[str, dict[str, int]] = {}
+    for _, attrs in g.nodes(data=True):
+        if attrs.get("color"):
+            names = groups.setdefault(str(attrs["color"]), {})
+            name = str(attrs.get("group") or "")
+            names[name] = names.get(name, 0) + 1
+
+    def natural(text: str) -> list[Any]:
+        return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+    rows = []
+    for colour, names in groups.items():
+        ordered = sorted(names, key=natural)
+        rows.append({"colour": colour, "name": "、".join(n for n in ordered if n) or colour,
+                     "count": sum(names.values()), "key": natural(ordered[0])})
+    rows.sort(key=lambda r: r["key"])
+    for r in rows:
+        del r["key"]
     return rows
 
 
@@ -501,7 +548,9 @@ def render_page(
         title=title,
         subtitle=subtitle,
         legend=_legend_rows(g, styles),
+        colour_legend=_colour_rows(g),
         edge_legend=_edge_legend_rows(g),
+        max_weight=f"{max((_weight(a) for _, _, a in g.edges(data=True)), default=0):g}",
         pillars=pillars,
         node_count=g.number_of_nodes(),
         edge_count=g.number_of_edges(),
@@ -626,6 +675,70 @@ def label_tiers(g: nx.Graph) -> dict[Any, int]:
     return {n: int(math.log2(1 + rank / _LABELS_AT_FIT)) for rank, n in enumerate(ranked)}
 
 
+#: The network's part of a 1400×900 window (side panel and header taken off), in pixels.
+_FRAME = (1090.0, 830.0)
+#: On-screen size of labels when the whole graph fits (the page sets its font to this at that zoom).
+_LABEL_PX = 13.0
+_LABEL_MAX_TIER = 4
+
+
+def label_tiers_by_room(g: nx.Graph, pos: Mapping[Any, tuple[int, int]], labels: Mapping[Any, str],
+                        frame: tuple[float, float] = _FRAME, *, sizes: Mapping[Any, float] | None = None,
+                        label_px: float = _LABEL_PX, max_px: float = 18.0) -> dict[Any, int]:
+    """Label tiers (as :func:`label_tiers`) that also keep labels from covering each other.
+
+    Nodes are taken by weighted degree; each gets the first tier ``k`` at whose
+    zoom (``2**k`` times the zoom that fits the graph into ``frame``) its label
+    box — ``label_px`` on screen at the fitting zoom, growing with the zoom up
+    to ``max_px``, drawn below the node — overlaps no label already placed at
+    that zoom. So the busiest nodes are named first and a dense centre fills in
+    as one zooms, never as a smear of overlapping text. Nodes still crowded at
+    tier :data:`_LABEL_MAX_TIER` get it. Boxes are kept in a grid per tier, so
+    this is linear in the number of nodes (thousands on the corpus page).
+    """
+    nodes = list(g.nodes)
+    if not nodes:
+        return {}
+    sizes = sizes if sizes is not None else {n: node_size(g.degree(n)) for n in nodes}
+    xs = [pos[n][0] for n in nodes]
+    ys = [pos[n][1] for n in nodes]
+    span_x = max(max(xs) - min(xs), 1.0) * 1.1 + 60
+    span_y = max(max(ys) - min(ys), 1.0) * 1.1 + 60
+    fit = min(frame[0] / span_x, frame[1] / span_y)
+    ranked = sorted(nodes, key=lambda n: (-g.degree(n, weight="weight"), -g.degree(n), str(n)))
+    grids: list[dict[tuple[int, int], list[tuple[float, float, float, float]]]] = \
+        [{} for _ in range(_LABEL_MAX_TIER + 1)]
+    cells = [200.0 / (fit * 2 ** k) for k in range(_LABEL_MAX_TIER + 1)]  # 200 screen px per cell
+
+    def box(n: Any, k: int) -> tuple[float, float, float, float]:
+        x, y = pos[n]
+        px = min(label_px * 2 ** k, max_px) / (fit * 2 ** k)   # label height in canvas units at tier k
+        width = _label_width(labels[n]) / 14.0 * px
+        top = y + sizes[n] + 2
+        return (x - width / 2, top, x + width / 2, top + px * 1.25)
+
+    def keys(b: tuple[float, float, float, float], k: int):
+        c = cells[k]
+        for i in range(int(b[0] // c), int(b[2] // c) + 1):
+            for j in range(int(b[1] // c), int(b[3] // c) + 1):
+                yield i, j
+
+    tiers: dict[Any, int] = {}
+    for n in ranked:
+        for k in range(_LABEL_MAX_TIER + 1):
+            b = box(n, k)
+            crowded = any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3]
+                          for key in keys(b, k) for o in grids[k].get(key, ()))
+            if not crowded or k == _LABEL_MAX_TIER:
+                tiers[n] = k
+                for j in range(k, _LABEL_MAX_TIER + 1):   # shown from tier k on: it takes room there too
+                    bj = box(n, j)
+                    for key in keys(bj, j):
+                        grids[j].setdefault(key, []).append(bj)
+                break
+    return tiers
+
+
 def render_corpus_page(g: nx.Graph, *, title: str, subtitle: str = "",
                        documents: list[Mapping[str, Any]] = ()) -> str:
     """The corpus unit network as one offline page, built for thousands of nodes.
@@ -645,7 +758,9 @@ def render_corpus_page(g: nx.Graph, *, title: str, subtitle: str = "",
     for _, _, attrs in g.edges(data=True):
         _weight(attrs)
     pos = packed_layout(g)
-    tiers = label_tiers(g)
+    labels = {n: str(a.get("label") or n) for n, a in g.nodes(data=True)}
+    sizes = {n: min(40.0, 6.0 + 3.0 * math.sqrt(g.degree(n, weight="weight"))) for n in g.nodes}
+    tiers = label_tiers_by_room(g, pos, labels, sizes=sizes, max_px=_LABEL_MAX_PX)
     doc_ids = [str(d["id"]) for d in documents]
     doc_index = {d: i for i, d in enumerate(doc_ids)}
     for _, attrs in g.nodes(data=True):

@@ -51,6 +51,7 @@
   var edges = new vis.DataSet(data.edges.map(visEdge));
   var container = document.getElementById("pkg-network");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, data.options);
+  window.policykgNetwork = network; // for tests and the console: what vis draws
 
   var hiddenNode = {};
   var hiddenEdge = {};

@@ -2,6 +2,11 @@
  *
  * Reads the graph from the JSON block, draws it with vis-network at the
  * precomputed positions (physics off), and wires up search and filters.
+ * Labels are legible at any window size: when the whole graph fits, labels
+ * are drawn at about 13 px on screen, and only for the nodes of label tier 0
+ * (the busiest, ranked in Python); tier k appears from 2^k times that zoom.
+ * Filters and search zoom to fit what stays; the view refits when the frame
+ * is resized (a notebook's iframe) until the reader zooms or drags.
  * Every document text is put into the DOM with textContent, never as HTML.
  * window.policykgStatus is a frozen snapshot of what vis has drawn, for tests.
  */
@@ -27,9 +32,13 @@
     return el;
   }
 
+  var shownTier = 0; // labels of tiers 0..shownTier are drawn
+
   function visNode(n) {
     var o = Object.assign({}, n);
     delete o.tooltip;
+    delete o.t;
+    o.label = n.t <= shownTier ? n.label : "";
     o.title = textTip(n.tooltip);
     return o;
   }
@@ -45,6 +54,7 @@
   var edges = new vis.DataSet(data.edges.map(visEdge));
   var container = document.getElementById("pkg-network");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, data.options);
+  window.policykgNetwork = network; // for tests and the console: what vis draws
 
   var hidden = {};
   var dimmed = {};
@@ -61,10 +71,67 @@
       totalNodes: nodes.length,
       totalEdges: edges.length,
       matches: matches,
-      draws: draws
+      draws: draws,
+      scale: network.getScale(),
+      fitScale: fitScale,
+      tier: shownTier,
+      labelled: labelled,
+      fontPx: fontSize * network.getScale()
     });
   }
   network.on("afterDrawing", publish);
+
+  /* ---------------------------------------------------------- labels by zoom */
+
+  var fitScale = null;   // the zoom at which the whole graph fits the frame
+  var fontSize = 14;     // canvas units; about 13 px on screen at fitScale
+  var labelled = data.nodes.filter(function (n) { return n.t <= shownTier; }).length;
+  var userMoved = false;
+
+  /* Labels grow with the zoom up to 18 px on screen, then keep that size. */
+  function capFont() {
+    var size = Math.min(13 / fitScale, 18 / network.getScale());
+    size = Math.max(1, Math.round(size * 100) / 100);
+    if (Math.abs(size - fontSize) > 0.05 * fontSize) {
+      fontSize = size;
+      network.setOptions({ nodes: { font: { size: fontSize } } });
+    }
+  }
+
+  function updateLabels() {
+    if (fitScale === null) { return; }
+    capFont();
+    var tier = Math.max(0, Math.floor(Math.log2(network.getScale() / fitScale + 1e-9)));
+    if (tier === shownTier) { return; }
+    var changes = [];
+    data.nodes.forEach(function (n) {
+      var before = n.t <= shownTier, after = n.t <= tier;
+      if (before !== after) { changes.push({ id: n.id, label: after ? n.label : "" }); }
+    });
+    shownTier = tier;
+    labelled = data.nodes.filter(function (n) { return n.t <= tier; }).length;
+    if (changes.length) { nodes.update(changes); }
+  }
+
+  /* Fit the whole graph, and make that the zoom where labels read at ~13 px. */
+  function baseline() {
+    if (container.clientWidth < 20 || container.clientHeight < 20) { return false; }
+    network.fit({ animation: false });
+    fitScale = network.getScale();
+    fontSize = Math.round(1300 / fitScale) / 100;
+    network.setOptions({ nodes: { font: { size: fontSize } } });
+    shownTier = -1;
+    updateLabels();
+    return true;
+  }
+
+  var zoomTimer = null;
+  network.on("zoom", function () {
+    userMoved = true;
+    clearTimeout(zoomTimer);
+    zoomTimer = setTimeout(updateLabels, 100);
+  });
+  network.on("dragEnd", function (params) { if (!params.nodes.length) { userMoved = true; } });
 
   /* ---------------------------------------------------------- details */
 
@@ -114,7 +181,8 @@
 
   function focusNode(id) {
     network.selectNodes([id], false);
-    network.focus(id, { scale: 1.4, animation: false });
+    network.focus(id, { scale: Math.max(1.4, 3 * (fitScale || 0.5)), animation: false });
+    updateLabels();
     showDetails(id);
   }
 
@@ -152,6 +220,7 @@
     } else {
       message.textContent = "找到 " + ids.length + " 个节点" + (ids.length > MAX_RESULTS ? "（列出前 " + MAX_RESULTS + " 个）" : "");
       if (ids.length === 1) { focusNode(ids[0]); } else { network.fit({ nodes: ids, animation: false }); }
+      updateLabels();
     }
     network.redraw();
   }
@@ -169,7 +238,7 @@
   document.getElementById("pkg-search-clear").addEventListener("click", function () {
     input.value = "";
     search();
-    network.fit({ animation: false });
+    fitVisible();
   });
 
   /* ---------------------------------------------------------- filters */
@@ -194,6 +263,16 @@
     if (changes.length) { nodes.update(changes); }
     details.hidden = true;
     search();
+    if (!input.value.trim()) { fitVisible(); }
+  }
+
+  /* Zoom to fit the nodes that are shown (all of them when nothing is hidden). */
+  function fitVisible() {
+    var ids = data.nodes.filter(function (n) { return !hidden[n.id]; }).map(function (n) { return n.id; });
+    if (ids.length) { network.fit({ nodes: ids, animation: false }); }
+    userMoved = false;
+    updateLabels();
+    network.redraw();
   }
 
   kindBoxes.forEach(function (box) { box.addEventListener("change", applyFilters); });
@@ -204,8 +283,15 @@
     pillarSelect.value = "";
     input.value = "";
     applyFilters();
-    network.fit({ animation: false });
+    fitVisible();
   });
 
-  network.fit({ animation: false });
+  if (!baseline()) { network.fit({ animation: false }); }
+  /* A frame sized after load (a notebook cell) or resized: fit again, unless the reader moved the view. */
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () {
+      if (userMoved) { return; }
+      if (fitScale === null) { baseline(); } else { fitVisible(); }
+    }).observe(container);
+  }
 }());
