@@ -8,6 +8,7 @@ Every extracted node gets ``prov:wasDerivedFrom`` its source line span(s).
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from rdflib import XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS, TIME
@@ -23,6 +24,7 @@ from .model import (
     Quantity,
 )
 from .normalize import canonical_unit, document_jurisdiction, jurisdiction_chain
+from .resources import ontology_path
 from .vocab import ELI, PKG
 
 GOVERNMENT_TYPES = {"government-department", "party-department", "party-coordination-office",
@@ -34,14 +36,40 @@ PREFIXES = {"pkg": str(PKG._NS), "id": "https://w3id.org/policykg/id/", "skos": 
             "schema": str(SDO), "foaf": str(FOAF), "eli": str(ELI._NS), "xsd": str(XSD)}
 
 
-def zh(text: str) -> Literal:
-    return Literal(text, lang="zh")
+def txt(text: str) -> Literal:
+    """Text of the document — a name, a title, a label, a record's text — as a plain string.
+
+    The literal convention (``ontology.ttl``, ``docs/querying.md``): document data
+    carries no language tags, so ``skos:prefLabel "市财政局"`` matches as an analyst
+    writes it; only a unit's English name is tagged (``@en``), beside its plain name.
+    """
+    return Literal(text)
 
 
 def decimal(value: Decimal) -> Literal:
     """xsd:decimal in its canonical lexical form (``2.0``, ``6.5``), so Turtle round-trips."""
     text = format(value.normalize(), "f")
     return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
+
+
+@lru_cache(maxsize=1)
+def super_property_closure() -> dict[URIRef, tuple[URIRef, ...]]:
+    """Each property of ``ontology.ttl`` with every property above it (rdfs:subPropertyOf, transitively)."""
+    ontology = Graph().parse(ontology_path(), format="turtle")
+    parents: dict[URIRef, set[URIRef]] = {}
+    for child, parent in ontology.subject_objects(RDFS.subPropertyOf):
+        parents.setdefault(child, set()).add(parent)
+    closure = {}
+    for prop in parents:
+        seen: set[URIRef] = set()
+        todo = list(parents[prop])
+        while todo:
+            parent = todo.pop()
+            if parent not in seen:
+                seen.add(parent)
+                todo.extend(parents.get(parent, ()))
+        closure[prop] = tuple(sorted(seen))
+    return closure
 
 
 class _Mapper:
@@ -62,8 +90,8 @@ class _Mapper:
 
     def titled(self, node: URIRef, title: str) -> None:
         """dcterms:title for the documents' vocabulary, rdfs:label for every generic tool."""
-        self.add(node, DCTERMS.title, zh(title))
-        self.add(node, RDFS.label, zh(title))
+        self.add(node, DCTERMS.title, txt(title))
+        self.add(node, RDFS.label, txt(title))
 
     # ------------------------------------------------------------ provenance
     def jurisdiction(self, name: str) -> URIRef:
@@ -75,8 +103,8 @@ class _Mapper:
                 break
             self.described.add(node)
             self.add(node, RDF.type, PKG.Jurisdiction)
-            self.add(node, SKOS.prefLabel, zh(place.name))
-            self.add(node, RDFS.label, zh(place.name))
+            self.add(node, SKOS.prefLabel, txt(place.name))
+            self.add(node, RDFS.label, txt(place.name))
             self.add(node, PKG.administrativeLevel, Literal(place.level))
             if above is not None:
                 self.add(node, SKOS.broader, self.iri.area(above.name))
@@ -111,7 +139,7 @@ class _Mapper:
         self.add(doc, RDF.type, PKG.PolicyDocument)
         self.titled(doc, h.title)
         if h.notice_title:
-            self.add(doc, PKG.noticeTitle, zh(h.notice_title))
+            self.add(doc, PKG.noticeTitle, txt(h.notice_title))
         if h.issued is not None:
             self.add(doc, DCTERMS.issued, Literal(h.issued.isoformat(), datatype=XSD.date))
         if h.issuer:
@@ -122,11 +150,11 @@ class _Mapper:
         if self.place:
             self.add(doc, DCTERMS.spatial, self.jurisdiction(self.place))
         if h.recipients:
-            self.add(doc, PKG.recipients, zh(h.recipients))
+            self.add(doc, PKG.recipients, txt(h.recipients))
         if h.approval:
-            self.add(doc, PKG.approval, zh(h.approval))
+            self.add(doc, PKG.approval, txt(h.approval))
         if h.publicity:
-            self.add(doc, DCTERMS.accessRights, zh(h.publicity))
+            self.add(doc, DCTERMS.accessRights, txt(h.publicity))
         self.add(doc, PROV.hadPrimarySource, self.iri.source_file(self.x.source.sha256))
         self.derived(doc, *(h.spans.values() or [LineSpan(1, len(self.x.source.lines))]))
         for ref in h.implements:
@@ -172,8 +200,8 @@ class _Mapper:
             self.add(self.iri.doc, PKG.hasGoal, node)
             self.add(node, RDF.type, PKG.DocumentGoal)
             self.add(node, PKG.ordinal, Literal(goal.ordinal))
-            self.add(node, PKG.text, zh(goal.text))
-            self.add(node, PKG.sourceText, zh(goal.text))
+            self.add(node, PKG.text, txt(goal.text))
+            self.add(node, PKG.sourceText, txt(goal.text))
             if goal.year is not None:
                 self.add(node, PKG.dueYear, Literal(str(goal.year), datatype=XSD.gYear))
             if (section := self.section_at(goal.span.start)) is not None:
@@ -195,7 +223,7 @@ class _Mapper:
             self.add(node, PKG.ordinal, Literal(provision.ordinal))
             if provision.title:
                 self.titled(node, provision.title)
-            self.add(node, PKG.text, zh(provision.text))
+            self.add(node, PKG.text, txt(provision.text))
             self.mentions(node, f"provision:{provision.span.start}")
             for ref in provision.references:
                 self.reference(ref, node)
@@ -205,7 +233,7 @@ class _Mapper:
     def pillars(self) -> None:
         scheme = self.iri.pillar_scheme()
         self.add(scheme, RDF.type, SKOS.ConceptScheme)
-        self.add(scheme, SKOS.prefLabel, zh(f"{self.x.header.title}·总体任务"))
+        self.add(scheme, SKOS.prefLabel, txt(f"{self.x.header.title}·总体任务"))
         self.add(scheme, DCTERMS.isPartOf, self.iri.doc)
         for pillar in self.x.pillars:
             node = self.iri.pillar(pillar.number)
@@ -216,8 +244,8 @@ class _Mapper:
             self.add(scheme, SKOS.hasTopConcept, node)
             self.add(node, SKOS.notation, Literal(str(pillar.number)))
             self.add(node, PKG.number, Literal(pillar.number))
-            self.add(node, SKOS.prefLabel, zh(pillar.name))
-            self.add(node, RDFS.label, zh(pillar.name))
+            self.add(node, SKOS.prefLabel, txt(pillar.name))
+            self.add(node, RDFS.label, txt(pillar.name))
             self.derived(node, *pillar.spans)
 
     def mentions(self, node: URIRef, key: str) -> None:
@@ -238,12 +266,12 @@ class _Mapper:
         self.add(node, RDF.type, ORG.Organization)
         if unit.unit_type in GOVERNMENT_TYPES:
             self.add(node, RDF.type, SDO.GovernmentOrganization)
-        self.add(node, RDFS.label, zh(unit.label))
-        self.add(node, SKOS.prefLabel, zh(unit.label))
+        self.add(node, RDFS.label, txt(unit.label))
+        self.add(node, SKOS.prefLabel, txt(unit.label))
         for alias in unit.aliases:
-            self.add(node, SKOS.altLabel, zh(alias))
+            self.add(node, SKOS.altLabel, txt(alias))
         if unit.full_name:
-            self.add(node, PKG.fullName, zh(unit.full_name))
+            self.add(node, PKG.fullName, txt(unit.full_name))
         if unit.english:
             self.add(node, RDFS.label, Literal(unit.english, lang="en"))
         self.add(node, ORG.classification, self.iri.unit_type(unit.unit_type))
@@ -275,18 +303,18 @@ class _Mapper:
         self.described.add(node)
         self.add(node, RDF.type, SDO.Person)
         self.add(node, RDF.type, FOAF.Person)
-        self.add(node, FOAF.name, zh(person.name))
-        self.add(node, RDFS.label, zh(person.name))
+        self.add(node, FOAF.name, txt(person.name))
+        self.add(node, RDFS.label, txt(person.name))
         for written in person.written:
             if written != person.name:
-                self.add(node, SKOS.hiddenLabel, zh(written))
+                self.add(node, SKOS.hiddenLabel, txt(written))
         return node
 
     def phase(self, text: str) -> URIRef:
         phase = self.linked.phases[text]
         node = self.iri.phase(phase.start_year, phase.end_year)
         self.add(node, RDF.type, PKG.Phase)
-        self.add(node, RDFS.label, zh(phase.text))
+        self.add(node, RDFS.label, txt(phase.text))
         self.add(node, PKG.ongoing, Literal(phase.ongoing))
         for year, prop in ((phase.start_year, PKG.startYear), (phase.end_year, PKG.endYear)):
             if year is not None:
@@ -307,7 +335,7 @@ class _Mapper:
             self.add(node, RDF.type, PKG.NarrativeMeasure)
             self.add(node, PKG.hasPillar, self.iri.pillar(measure.pillar))
             self.add(node, PKG.ordinal, Literal(measure.ordinal))
-            self.add(node, PKG.text, zh(measure.text))
+            self.add(node, PKG.text, txt(measure.text))
             if (section := self.section_at(measure.span.start)) is not None:
                 self.add(node, PKG.inSection, section)
             self.assignment(node, measure.assignment)
@@ -375,9 +403,9 @@ class _Mapper:
             self.add(node, PKG.ordinal, Literal(record.key))
             if record.label:
                 self.add(node, SKOS.notation, Literal(record.label))
-            self.add(node, PKG.text, zh(record.text))
+            self.add(node, PKG.text, txt(record.text))
             if record.heading:
-                self.add(node, PKG.heading, zh(record.heading))
+                self.add(node, PKG.heading, txt(record.heading))
             if (section := self.section_at(record.span.start)) is not None:
                 self.add(node, PKG.inSection, section)
             if record.assignment is not None:
@@ -396,8 +424,8 @@ class _Mapper:
         self.add(node, PKG.ordinal, Literal(item.ordinal))
         if item.label:
             self.add(node, SKOS.notation, Literal(item.label))
-        self.add(node, PKG.text, zh(item.text))
-        self.add(node, PKG.sourceText, zh(item.source_text))
+        self.add(node, PKG.text, txt(item.text))
+        self.add(node, PKG.sourceText, txt(item.source_text))
         for ref in item.references:
             self.reference(ref, node)
         self.derived(node, *item.spans)
@@ -416,6 +444,14 @@ class _Mapper:
             if q.year is not None:
                 self.add(node, PKG.dueYear, Literal(str(q.year), datatype=XSD.gYear))
             self.derived(node, span)
+
+    def super_properties(self) -> None:
+        """State every super-property ``ontology.ttl`` declares (``pkg:leadUnit`` → ``pkg:assignedUnit``
+        → ``prov:wasAssociatedWith`` …), so a query for the parent finds what no reasoner infers."""
+        closure = super_property_closure()
+        for s, p, o in list(self.g):
+            for parent in closure.get(p, ()):
+                self.add(s, parent, o)
 
     def lexicon_schemes(self) -> None:
         for name in ("unit_types.ttl", "topics.ttl"):
@@ -437,5 +473,6 @@ def to_graph(linked: LinkedDocument) -> Graph:
     m.narrative()         # measures closed by （责任单位：…）, linked to tasks
     m.tasks()             # the task list: targets, measures, units, persons, phase
     m.records()           # measures of the running text closed by responsibility notes
+    m.super_properties()  # the declared parents of the properties used (assignedUnit, dcterms:hasPart …)
     m.lexicon_schemes()   # unit types and topics, so every concept has its labels
     return m.g

@@ -1,0 +1,26 @@
+"""Every example of docs/querying.md runs on the bundled corpus and returns rows."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from corpus_build import corpus_store
+
+from policykg.graphstore import execute
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "querying.md"
+PREFIXES = re.search(r"```\n(PREFIX[\s\S]*?)```", DOC.read_text(encoding="utf-8")).group(1)
+EXAMPLES = re.findall(r"```sparql\n([\s\S]*?)```", DOC.read_text(encoding="utf-8"))
+
+
+def test_the_page_has_three_patterns_at_least():
+    assert len(EXAMPLES) >= 3
+
+
+@pytest.mark.parametrize("text", EXAMPLES, ids=[f"example{i + 1}" for i in range(len(EXAMPLES))])
+def test_example_returns_rows(text):
+    kind, columns, rows = execute(corpus_store(), PREFIXES + text)
+    assert kind == "select" and rows, text
+    assert all(any(v is not None for v in row) for row in rows)
