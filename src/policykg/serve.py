@@ -1501,7 +1501,8 @@ def list_documents(port: int, timeout_s: float = 30.0) -> tuple[list[Document], 
 def _documents_json(documents: list[Document], context: list[str]) -> bytes:
     rows = [{"graph": d.graph, "id": d.id, "title": d.title, "jurisdiction": d.jurisdiction, "level": d.level}
             for d in documents]
-    return json.dumps({"documents": rows, "context": context}, ensure_ascii=False).encode("utf-8")
+    return json.dumps({"documents": rows, "context": context, "prefixes": DEFAULT_PREFIXES},
+                      ensure_ascii=False).encode("utf-8")
 
 
 def _load_assets() -> dict[str, tuple[str, bytes]]:

@@ -52,6 +52,10 @@
     const re = /PREFIX\s+([^\s:]*):\s*<([^>\s]*)>/gi;
     let m;
     while ((m = re.exec(query)) !== null) found.push([m[1], m[2]]);
+    const declared = new Set(found.map((p) => p[0]));
+    for (const [name, ns] of Object.entries(corpus.prefixes || {})) { // the defaults the server adds
+      if (!declared.has(name)) found.push([name, ns]);
+    }
     found.sort((a, b) => b[1].length - a[1].length); // longest namespace first
     return found;
   }
