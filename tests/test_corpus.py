@@ -125,7 +125,7 @@ def test_corpus_units_scoped_by_jurisdiction_and_merged_by_alias(sources, tmp_pa
     places = sorted(place for _, place in found)
     assert places == ["济南市", "青岛市"]
     full = rows(store_of(out), f"""SELECT ?f WHERE {{ ?u <{PKG}fullName> ?f .
-        ?u <https://schema.org/areaServed>/<http://www.w3.org/2004/02/skos/core#prefLabel> "济南市"@zh
+        ?u <https://schema.org/areaServed>/<http://www.w3.org/2004/02/skos/core#prefLabel> "济南市"
         FILTER(CONTAINS(?f, "发展和改革")) }}""")
     assert full == [("济南市发展和改革委员会",)]
 

@@ -551,19 +551,21 @@ def test_tasks_by_phase(run):
 # ---------------------------------------------------------------- 10. narrative measures → tasks
 
 # Read side by side: each body measure (lines 23-27) and the task-list row that carries it out.
+#: The tasks that carry out each narrative measure, by reading the document (the same reading as
+#: tests/gold/narrative_links.json, against which link.py's precision and recall are measured).
 NARRATIVE_MAIN_TASKS = {
     (1, 1): {3},          # 数据得地, 集体工业用地入市 — task 3 measures 14, 16 (lines 124, 126)
     (1, 2): {1},          # 税地协作 — task 1 measure 10 (line 60)
     (1, 3): {5},          # 知识产权质押、应收账款质押、国网订单贷 — task 5 measure 3 (line 152)
     (1, 4): {6},          # 技能人才改革, 产教融合共同体 — task 6 measures 4, 8 (lines 183, 197)
-    (2, 1): {7},          # 三类项目 — task 7 measure 1 (line 207)
+    (2, 1): {7, 10},      # 三类项目 — task 7 measure 1 (line 207); REITs — task 10
     (2, 2): {8},          # 重大科技攻关 — task 8 (市科技局)
-    (3, 1): {13},         # 专项整治, 五色清单, 不良行为 — task 13 measures 6, 8 (lines 286, 288)
+    (3, 1): {12, 13, 14}, # 专项整治, 五色清单, 不良行为 — task 13 measures 6, 8 (lines 286, 288); tasks 12, 14
     (3, 2): {15},         # 破除地方保护和行政性垄断 — task 15 measure 5 (line 310)
     (3, 3): {16},         # 非禁即入, 社会力量办医 — task 16 measure 3 (line 322)
-    (4, 1): {17},         # 千团万企, 云上跨境生态园, 中欧班列 — task 17 (lines 328, 344, 345)
+    (4, 1): {17, 18},     # 千团万企, 云上跨境生态园, 中欧班列 — task 17 (lines 328, 344, 345); task 18
     (4, 2): {19, 21, 22}, # 工业互联网平台 (line 374), 数字化车间 (414), 数字化改造试点 (426)
-    (5, 1): {27},         # 综合查一次 — task 27 measure 1 (line 530)
+    (5, 1): {25, 27, 31}, # 综合查一次 — task 27 measure 1 (line 530); 亲清政商 — tasks 25, 31
     (5, 2): {24},         # 知识产权 — task 24 measures 5, 6 (lines 468-469)
     (5, 3): {24},         # 企检服务中心 — task 24 measure 12 (line 482)
     (5, 4): {26},         # 科技副总 — task 26 measure 7 (line 518)
