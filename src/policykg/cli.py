@@ -39,7 +39,8 @@ def cmd_build_corpus(args, sources: list[str]) -> int:
     if args.pages:
         from .corpus import write_corpus_pages
         extra = write_corpus_pages
-    result = build_corpus(sources, out, jobs=args.jobs, progress=sys.stderr.isatty(), extra=extra)
+    result = build_corpus(sources, out, jobs=args.jobs, progress=sys.stderr.isatty(), extra=extra,
+                          analysis=not args.no_analysis)
     for line in corpus_summary(result, out):
         print(line)
     failed = [e for e in result.entries if e["status"] != "built"]
@@ -295,6 +296,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default=str(default_output_dir()), help="output folder (default graph/), replaced whole")
     b.add_argument("--jobs", type=int, default=None,
                    help="worker processes for a corpus (default: one per core)")
+    b.add_argument("--no-analysis", action="store_true",
+                   help="corpus: skip writing communities and centralities into the graph (id/graph/analysis)")
     b.add_argument("--pages", action="store_true", help="also draw the interactive HTML pages")
     b.add_argument("--strict", action="store_true",
                    help="fail (exit 2, nothing written) when any line is unmapped or any warning is raised; "

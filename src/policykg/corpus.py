@@ -6,6 +6,10 @@
   in parallel worker processes, and becomes one **named graph** whose name is
   the document's IRI; what every document shares — the ontology, the unit-type
   and topic schemes — lives once, in the shared graph;
+* each document's unit network is analysed (communities, centralities) and the
+  results written back as the named graph ``id/graph/analysis`` (see
+  :mod:`policykg.analysis_graph`), so SPARQL can ask for them (``--no-analysis``
+  skips it);
 * citations (《…》 titles and 文号) that name another document of the corpus
   become ``eli:implements`` / ``eli:cites`` links between the two documents, in
   the lineage graph, so 国务院 → 省 → 市 → 县 chains are queries;
@@ -295,7 +299,7 @@ class CorpusResult:
 def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str], *,
                  jobs: int | None = None, progress: bool = False,
                  extra: Callable[[Path, list[dict]], Iterable[str]] | None = None,
-                 doc_files: str = "full") -> CorpusResult:
+                 doc_files: str = "full", analysis: bool = True) -> CorpusResult:
     """Build every document of ``paths`` into the corpus at ``out_dir`` (see the module docstring).
 
     ``extra(stage, entries)`` may write more outputs (pages) into the staged folder.
@@ -346,6 +350,8 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
                 nq.write(named_graph((folder / f"{GRAPH_STEM}.ttl").read_bytes(), entry["iri"]))
         shutil.rmtree(parts)
         write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
+        if analysis:
+            add_analysis(stage, entries, fingerprint)
         (stage / MANIFEST).write_bytes(manifest_bytes(entries, fingerprint))
         names = [CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR]
         if extra is not None:
@@ -404,6 +410,22 @@ def manifest_bytes(entries: list[dict], fingerprint: str = "") -> bytes:
                        "built": sum(1 for e in entries if e["status"] == "built"),
                        "failed": sum(1 for e in entries if e["status"] == "failed")}}
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def add_analysis(stage: Path, entries: list[dict], fingerprint: str) -> None:
+    """Communities and centralities of each document, as the named graph id/graph/analysis,
+    into the staged store and ``corpus.nq`` (see :mod:`policykg.analysis_graph`)."""
+    import pyoxigraph as ox
+
+    from .analysis_graph import analysis_quads
+    store = ox.Store(str(stage / STORE_DIR))
+    quads = analysis_quads(store, entries, fingerprint)
+    if quads:
+        store.bulk_load(input=quads, format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        with (stage / CORPUS_NQ).open("ab") as fh:
+            fh.write(quads)
+    del store
 
 
 def write_corpus_store(target: Path, nquads: Path) -> Path:

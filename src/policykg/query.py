@@ -45,6 +45,8 @@ from .resources import queries_dir
 #: The corpus's shared graph (ontology, unit types, topics); equal to ``policykg.corpus.SHARED_GRAPH``
 #: (a test checks it) but spelt here so the query path does not import the corpus builder.
 SHARED_GRAPH = "https://w3id.org/policykg/id/graph/shared"
+#: The analysis results written back by the corpus build (``policykg.analysis_graph.ANALYSIS_GRAPH``).
+ANALYSIS_GRAPH = "https://w3id.org/policykg/id/graph/analysis"
 _PKG = "https://w3id.org/policykg/ontology#"
 _PARAM = re.compile(r"^#\s*@param\s+(?P<name>\w+)\s+(?P<default>\S+)\s*(?:[—-]+\s*(?P<doc>.*))?$")
 _SERVICE = re.compile(r"\bSERVICE\b", re.I)
@@ -223,6 +225,8 @@ def scoped(graph, doc: str | None):
         graphs.append(ox.NamedNode(SHARED_GRAPH))
     else:                                   # a corpus loaded from a file: the ontology sits in the default graph
         graphs.append(ox.DefaultGraph())
+    if store.contains_named_graph(ox.NamedNode(ANALYSIS_GRAPH)):
+        graphs.append(ox.NamedNode(ANALYSIS_GRAPH))   # its runs reach this document only through its graph
     return ScopedStore(store, doc, known[doc], graphs)
 
 

@@ -18,6 +18,7 @@ class PKG(DefinedNamespace):
     _fail = True
 
     CoRole: URIRef
+    Community: URIRef
     DocumentGoal: URIRef
     JointRole: URIRef
     Jurisdiction: URIRef
@@ -25,6 +26,7 @@ class PKG(DefinedNamespace):
     LeadRole: URIRef
     Measure: URIRef
     NarrativeMeasure: URIRef
+    NetworkAnalysis: URIRef
     Phase: URIRef
     Pillar: URIRef
     PolicyDocument: URIRef
@@ -40,17 +42,25 @@ class PKG(DefinedNamespace):
     Target: URIRef
     TaskLink: URIRef
     TaskList: URIRef
+    UnitCentrality: URIRef
 
     administrativeLevel: URIRef
+    algorithm: URIRef
     approval: URIRef
     assignedUnit: URIRef
+    basis: URIRef
+    betweenness: URIRef
+    builder: URIRef
     carriedOutBy: URIRef
     citesDocument: URIRef
     coUnit: URIRef
+    community: URIRef
     comparator: URIRef
     deadline: URIRef
+    degree: URIRef
     dueDate: URIRef
     dueYear: URIRef
+    eigenvector: URIRef
     encoding: URIRef
     endLine: URIRef
     endYear: URIRef
@@ -70,6 +80,7 @@ class PKG(DefinedNamespace):
     hasTaskLink: URIRef
     hasTaskList: URIRef
     heading: URIRef
+    inAnalysis: URIRef
     inDocument: URIRef
     inSection: URIRef
     jointUnit: URIRef
@@ -79,6 +90,7 @@ class PKG(DefinedNamespace):
     liaison: URIRef
     linkScore: URIRef
     linkedTask: URIRef
+    member: URIRef
     mentionsUnit: URIRef
     noticeTitle: URIRef
     number: URIRef
@@ -90,6 +102,7 @@ class PKG(DefinedNamespace):
     position: URIRef
     recipients: URIRef
     role: URIRef
+    seed: URIRef
     serialNumber: URIRef
     sharedTerm: URIRef
     shortId: URIRef
@@ -102,6 +115,7 @@ class PKG(DefinedNamespace):
     unit: URIRef
     unitsText: URIRef
     valueText: URIRef
+    weightedDegree: URIRef
     writtenName: URIRef
 
 
