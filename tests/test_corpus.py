@@ -15,6 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from policykg.analysis_graph import ANALYSIS_GRAPH
 from policykg.corpus import LINEAGE_GRAPH, SHARED_GRAPH, build_corpus, discover
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +94,7 @@ def test_corpus_one_named_graph_per_document_and_a_manifest(sources, tmp_path):
     assert all(d["status"] == "built" and len(d["sha256"]) == 64 for d in docs.values())
     store = store_of(out)
     graphs = {g.value for g in store.named_graphs()}
-    assert graphs == {d["iri"] for d in docs.values()} | {SHARED_GRAPH, LINEAGE_GRAPH}
+    assert graphs == {d["iri"] for d in docs.values()} | {SHARED_GRAPH, LINEAGE_GRAPH, ANALYSIS_GRAPH}
     # the shared schemes live once, in the shared graph, not in each document's
     assert not list(store.quads_for_pattern(None, None, ox.NamedNode(PKG + "Jurisdiction"),
                                             ox.NamedNode(docs["a_state"]["iri"])))[:0]
@@ -184,8 +185,8 @@ def test_bundled_corpus_is_committed_and_fresh():
     for d in docs:
         assert d["sha256"] == hashlib.sha256(sources[d["id"]].read_bytes()).hexdigest(), f"{d['id']}: run 'make graph'"
     graphs = {line.rsplit(" ", 2)[-2] for line in (ROOT / "graph" / "corpus.nq").read_text(encoding="utf-8").splitlines()}
-    assert graphs == {f"<{d['iri']}>" for d in docs} | {f"<{SHARED_GRAPH}>"} | ({f"<{LINEAGE_GRAPH}>"} if any(
-        d.get("cites") for d in docs) and "lineage" in graphs else set())
+    lineage = {f"<{LINEAGE_GRAPH}>"} & graphs          # present when a citation names a corpus document
+    assert graphs == {f"<{d['iri']}>" for d in docs} | {f"<{SHARED_GRAPH}>", f"<{ANALYSIS_GRAPH}>"} | lineage
 
 
 def test_cli_builds_a_corpus_from_folders_and_files(sources, tmp_path, capsys):

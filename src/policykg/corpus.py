@@ -65,6 +65,8 @@ _FLAT = re.compile(r"[\s《》〈〉“”\"'（）()·—–-]")
 DOC_FILES = {"full": (f"{GRAPH_STEM}.ttl", f"{GRAPH_STEM}.nt", f"{GRAPH_STEM}.jsonld", "report.json"),
              "lean": (f"{GRAPH_STEM}.ttl", "report.json")}
 PARTS_DIR = ".parts"
+#: Each document's analysis results (communities, centralities), kept with it for rebuilds.
+ANALYSIS_FILE = "analysis.nq"
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def sha256_of(path: Path) -> str:
 # ---------------------------------------------------------------- one document (in a worker)
 
 
-def build_document(path: str, dest: str | None = None, doc_files: str = "full") -> Built:
+def build_document(path: str, dest: str | None = None, doc_files: str = "full", analysis: bool = False) -> Built:
     """Build one document and return its files and its manifest entry.
 
     With ``dest`` (a corpus's staged folder) the worker writes the files itself into
@@ -162,7 +164,17 @@ def build_document(path: str, dest: str | None = None, doc_files: str = "full") 
     for name, data in files.items():
         (folder / name).write_bytes(data)
     (Path(dest) / PARTS_DIR / f"{entry['id']}.nq").write_bytes(named_graph(ntriples, doc, fmt="nt"))
+    if analysis:
+        (folder / ANALYSIS_FILE).write_bytes(document_analysis(ntriples, entry))
     return Built(entry=entry, files={})
+
+
+def document_analysis(ntriples: bytes, entry: dict) -> bytes:
+    """The document's communities and centralities as N-Quads of the analysis graph,
+    computed on the document alone (in the worker that built it)."""
+    from .analysis_graph import analysis_quads
+    from .graphstore import memory_store
+    return analysis_quads(memory_store(ntriples), [entry], builder_fingerprint())
 
 
 def _lean_files(result, ntriples: bytes) -> dict[str, bytes]:
@@ -321,7 +333,8 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
         doc_id, digest = document_id(path), sha256_of(path)
         previous = old.get(doc_id)
         if previous and previous.get("sha256") == digest and previous.get("status") == "built" \
-                and all((out / DOCS_DIR / doc_id / name).is_file() for name in DOC_FILES[doc_files]):
+                and all((out / DOCS_DIR / doc_id / name).is_file() for name in DOC_FILES[doc_files]) \
+                and (not analysis or (out / DOCS_DIR / doc_id / ANALYSIS_FILE).is_file()):
             reused[doc_id] = dict(previous, file=_display_path(path))
         else:
             todo.append(path)
@@ -333,7 +346,7 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
         docs, parts = stage / DOCS_DIR, stage / PARTS_DIR
         docs.mkdir()
         parts.mkdir()
-        built.update((b.entry["id"], b) for b in _run(todo, jobs, progress, stage, doc_files))
+        built.update((b.entry["id"], b) for b in _run(todo, jobs, progress, stage, doc_files, analysis))
         entries.extend(reused.get(document_id(p)) or built[document_id(p)].entry for p in sources)
         links.extend(lineage(entries))
         with open(stage / CORPUS_NQ, "wb") as nq:
@@ -348,10 +361,13 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
                     continue
                 shutil.copytree(out / DOCS_DIR / doc_id, folder, copy_function=os.link)
                 nq.write(named_graph((folder / f"{GRAPH_STEM}.ttl").read_bytes(), entry["iri"]))
+            if analysis:                       # after every document: one graph, in input order
+                for entry in entries:
+                    part = docs / entry["id"] / ANALYSIS_FILE
+                    if entry["status"] == "built" and part.is_file():
+                        nq.write(part.read_bytes())
         shutil.rmtree(parts)
         write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
-        if analysis:
-            add_analysis(stage, entries, fingerprint)
         (stage / MANIFEST).write_bytes(manifest_bytes(entries, fingerprint))
         names = [CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR]
         if extra is not None:
@@ -412,22 +428,6 @@ def manifest_bytes(entries: list[dict], fingerprint: str = "") -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
-def add_analysis(stage: Path, entries: list[dict], fingerprint: str) -> None:
-    """Communities and centralities of each document, as the named graph id/graph/analysis,
-    into the staged store and ``corpus.nq`` (see :mod:`policykg.analysis_graph`)."""
-    import pyoxigraph as ox
-
-    from .analysis_graph import analysis_quads
-    store = ox.Store(str(stage / STORE_DIR))
-    quads = analysis_quads(store, entries, fingerprint)
-    if quads:
-        store.bulk_load(input=quads, format=ox.RdfFormat.N_QUADS)
-        store.flush()
-        with (stage / CORPUS_NQ).open("ab") as fh:
-            fh.write(quads)
-    del store
-
-
 def write_corpus_store(target: Path, nquads: Path) -> Path:
     """The Oxigraph store of the corpus: every named graph, bulk-loaded from the N-Quads file."""
     import pyoxigraph as ox
@@ -440,7 +440,7 @@ def write_corpus_store(target: Path, nquads: Path) -> Path:
 
 
 def _run(paths: list[Path], jobs: int | None, progress: bool, dest: Path | None = None,
-         doc_files: str = "full") -> list[Built]:
+         doc_files: str = "full", analysis: bool = False) -> list[Built]:
     """Build ``paths`` in worker processes (one per core by default), in input order.
 
     With ``dest`` the workers write each document's files there (see :func:`build_document`).
@@ -449,7 +449,8 @@ def _run(paths: list[Path], jobs: int | None, progress: bool, dest: Path | None 
         return []
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
     bar = _progress(len(paths)) if progress else None
-    work = partial(build_document, dest=None if dest is None else str(dest), doc_files=doc_files)
+    work = partial(build_document, dest=None if dest is None else str(dest), doc_files=doc_files,
+                   analysis=analysis)
     try:
         if jobs == 1:
             results = []
