@@ -338,7 +338,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="read-only SPARQL endpoint with a query editor on 127.0.0.1",
                        description="Serve a graph read-only over the SPARQL 1.1 Protocol, with a query editor. "
-                                   "A corpus: each document is a named graph, the default graph is their union.")
+                                   "A corpus: each document is a named graph, the default graph their merge.")
     s.add_argument("--graph", help="an output folder (default graph/: its store), a store folder, "
                                    "or a .ttl/.nt/.nq/.trig file (loaded into a temporary store)")
     s.add_argument("--host", default="127.0.0.1")

@@ -19,7 +19,8 @@
   as a one-document build (``policykg.ttl``/``.nt``/``.jsonld`` — the document's
   whole graph, schemes included —, ``report.json``, and with ``--pages`` its
   pages), and the
-  Oxigraph store, whose default graph is the union of the named graphs;
+  Oxigraph store, whose default graph is the merge of the named graphs (each
+  triple once);
 * a rebuild reuses every document whose bytes did not change (by SHA-256),
   rebuilds a changed one, and drops one whose file is gone. The folder is
   staged and swapped in whole (:func:`policykg.store.publish`).
@@ -428,11 +429,26 @@ def manifest_bytes(entries: list[dict], fingerprint: str = "") -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
+def merged_default_graph(nquads: Path):
+    """Every triple of every named graph once, in the default graph (streamed from the file).
+
+    Queries that name no dataset read the default graph: the merge, where a unit or a
+    jurisdiction that several documents describe is one set of triples. Asking
+    Oxigraph for the union of the named graphs instead counts those triples once per
+    graph (a multiset) and is slower; the named graphs stay for ``--doc`` and ``GRAPH``.
+    """
+    import pyoxigraph as ox
+    default = ox.DefaultGraph()
+    for quad in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS):
+        yield ox.Quad(quad.subject, quad.predicate, quad.object, default)
+
+
 def write_corpus_store(target: Path, nquads: Path) -> Path:
     """The Oxigraph store of the corpus: every named graph, bulk-loaded from the N-Quads file."""
     import pyoxigraph as ox
     store = ox.Store(str(target))
     store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    store.bulk_extend(merged_default_graph(nquads))
     store.flush()
     store.optimize()
     del store

@@ -182,6 +182,10 @@ def _open(path: str, inode: int, mtime_ns: int, size: int) -> ox.Store:
     except SyntaxError as exc:
         raise QueryError(f"not a {_format_name(fmt)} file ({_position(str(exc))})", path=path,
                          hint="--graph takes a .ttl, .nt or .nq file or a store folder") from None
+    if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):      # a corpus: its merge as the default graph
+        default = ox.DefaultGraph()
+        store.extend([ox.Quad(q.subject, q.predicate, q.object, default)
+                      for q in store.quads_for_pattern(None, None, None, None) if q.graph_name != default])
     store.load(input=ontology_path().read_bytes(), format=ox.RdfFormat.TURTLE)
     return store
 
@@ -267,11 +271,10 @@ def execute(store: ox.Store, text: str, timeout: float | None = None):
 
 def _evaluate(store: ox.Store, text: str):
     try:
-        # A corpus keeps each document in its own named graph: the default graph a
-        # query sees is their union (plus the default graph of a one-document store)
-        # — unless the query names its own dataset (FROM / FROM NAMED), which the
-        # union would otherwise override.
-        result = store.query(text, use_default_graph_as_union=not names_dataset(text))
+        # A corpus keeps each document in its own named graph and their merge in the
+        # default graph (policykg.corpus.merged_default_graph; a .nq file is merged the
+        # same way when loaded), so a query that names no dataset reads the merge.
+        result = store.query(text)
         if isinstance(result, ox.QueryBoolean):
             return ("ask", bool(result))
         if isinstance(result, ox.QueryTriples):
@@ -283,20 +286,6 @@ def _evaluate(store: ox.Store, text: str):
         raise QueryError(f"the query does not parse: {_one_line(str(exc))}") from None
     except (OSError, RuntimeError, ValueError, TypeError) as exc:
         raise QueryError(f"the query failed: {_one_line(str(exc))}") from None
-
-
-_NOT_CODE = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|<[^<>\s]*>|#[^\n]*')
-_FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
-
-
-def names_dataset(text: str) -> bool:
-    """Does the query name its dataset (``FROM <g>``, ``FROM NAMED <g>``)? Strings,
-    IRIs and comments are set aside first, so ``"from"`` in a literal does not count.
-
-    >>> names_dataset("SELECT * FROM <http://g> WHERE { ?s ?p ?o }"), names_dataset('SELECT * { ?s ?p "from" }')
-    (True, False)
-    """
-    return _FROM.search(_NOT_CODE.sub(" ", text)) is not None
 
 
 def _one_line(text: str, limit: int = 300) -> str:

@@ -18,7 +18,7 @@ parameterised query falls back on its default itself (``BIND(COALESCE(?topic,
 "金融") AS ?t)``) and the same file runs unchanged in both places.
 
 **Documents.** A corpus store keeps each document in a named graph (its IRI);
-a query sees the union of them all, and every stored query either returns a
+and their merge as the default graph a query sees; every stored query either returns a
 ``doc`` column (the document's ``pkg:shortId``) first or says in its header
 (``# Scope: corpus — …``) that it aggregates across documents.
 :func:`scoped` narrows a store to one document — its named graph plus the

@@ -601,6 +601,13 @@ def is_store(path: Path) -> bool:
     return path.is_dir() and (path / _STORE_MARK).is_file()
 
 
+def _needs_union(config: ServerConfig) -> bool:
+    """Only N-Quads/TriG files loaded as they are keep their data in named graphs alone: a
+    store policykg built (and the files it writes) carries the merge of its named graphs in
+    the default graph, so asking for the union there would count shared triples twice."""
+    return config.store is None and any(f.suffix.lower() in _QUAD_SUFFIXES for f in config.graph_files)
+
+
 def resolve_graph(path: Path, ontology: Path | None = None) -> tuple[Path | None, list[Path]]:
     """What ``--graph PATH`` serves: ``(store folder, None)`` or ``(None, graph files)``.
 
@@ -1259,7 +1266,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         deadline = time.monotonic() + self.server.config.timeout_s
         form = [("query", query)] + [(name, value) for name in DATASET_PARAMS
                                      for value in params.get(name, [])]
-        if len(form) == 1 and not _declares_dataset(query):
+        if len(form) == 1 and not _declares_dataset(query) and _needs_union(self.server.config):
             form.append((UNION_PARAM, ""))  # no dataset named: the union of the graphs, as `policykg query`
         body = urllib.parse.urlencode(form).encode("ascii")
         headers = {"Accept": accept, "Content-Type": FORM_TYPE}
