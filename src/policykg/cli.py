@@ -422,6 +422,13 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     return p
 
 
+def _release_stores() -> None:
+    """Close the stores a command opened before the interpreter's slow teardown does."""
+    module = sys.modules.get("policykg.graphstore")
+    if module is not None:
+        module.release()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv and argv[0] in COMMANDS else None
@@ -440,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:               # e.g. `policykg query … | head`: the reader is gone
         _silence_stdout()
         return 0
+    finally:
+        _release_stores()
 
 
 def _silence_stdout() -> None:
