@@ -72,10 +72,9 @@ def _small_corpus(folder: Path) -> list[dict]:
         lines += [f"{s} {p} {o} {g} ." for s, p, o in quads]
         entries.append({"id": doc, "iri": f"{ID}doc/{doc}", "status": "built", "title": f"文件{doc}",
                         "jurisdiction": place, "level": level})
-    store = ox.Store(str(folder / "store"))
-    store.bulk_load(input="\n".join(lines).encode(), format=ox.RdfFormat.N_QUADS)
-    store.flush()
-    del store
+    from policykg.corpus import write_corpus_store
+    (folder / "corpus.nq").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_corpus_store(folder / "store", folder / "corpus.nq")   # as a corpus build writes it
     return entries
 
 
