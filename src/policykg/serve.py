@@ -128,6 +128,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from policykg.errors import PolicyKGError, QueryError
+from policykg.store import process_alive
 from policykg.graphstore import PREFIXES as DEFAULT_PREFIXES
 from policykg.query import bind_parameters, parse_query_text, with_values
 from policykg.sparql_guard import (FederatedQueryRefused, QueryLimits, QueryRefused, UpdateRefused,
@@ -1523,18 +1524,8 @@ def _sweep_stale_stores() -> None:
     """Delete temporary stores left by servers that were killed outright (no stop())."""
     for path in Path(tempfile.gettempdir()).glob(f"{_TMP_PREFIX}*-*"):
         pid = path.name[len(_TMP_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _examples_json(examples: list[Example]) -> bytes:

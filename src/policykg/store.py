@@ -173,11 +173,12 @@ def _remove_dead_stages(parent: Path, name: str) -> None:
     pattern = re.compile(rf"\.{re.escape(name)}\.staging-(\d+)-")
     for entry in parent.iterdir():
         match = pattern.match(entry.name)
-        if match and entry.is_dir() and not _alive(int(match.group(1))):
+        if match and entry.is_dir() and not process_alive(int(match.group(1))):
             shutil.rmtree(entry, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Is process ``pid`` still running? (A stale staging folder or temporary store names its builder.)"""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
