@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Build the knowledge graph of the bundled policy document into graph/.
+"""Build the knowledge graph of the bundled corpus (sources/) into graph/ — or of the
+documents and folders given.
 
-Thin on purpose: the work is done by ``policykg build`` (src/policykg/pipeline.py).
-Usage: python build_graph.py [SOURCE] [--out DIR] [--pages]
+Thin on purpose: the work is done by ``policykg build`` (src/policykg/pipeline.py for one
+document, src/policykg/corpus.py for several).
+Usage: python build_graph.py [SOURCE …] [--out DIR] [--pages]
 """
 
 import sys
