@@ -406,10 +406,12 @@ def _old_manifest(out: Path, fingerprint: str) -> dict[str, dict]:
     return {e["id"]: e for e in data.get("documents", []) if isinstance(e, dict) and "id" in e}
 
 
+@lru_cache(maxsize=1)
 def builder_fingerprint() -> str:
     """A hash of everything that shapes a document's graph: the package's code, the
     lexicon, the ontology and the shapes. A rebuild reuses a document only when
-    both its bytes and this fingerprint are unchanged."""
+    both its bytes and this fingerprint are unchanged. Computed once per process:
+    every worker's analysis of every document names it."""
     from .resources import lexicon_path, ontology_path, shapes_path
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent

@@ -167,12 +167,13 @@ def extract_records(blocks: list[Block], *, title: str = "", doc_year: int | Non
     """Records of ``blocks`` (running text after the header), and the first
     lines of the blocks they consumed (so the body does not map them again)."""
     items = _items(blocks)
-    noted_sections = {item.section for item in items if _notes_of(item.text)}
+    notes_of = {id(item): _notes_of(item.text) for item in items}     # each item's notes, found once
+    noted_sections = {item.section for item in items if notes_of[id(item)]}
     records: list[Record] = []
     consumed: set[int] = set()
     rule = NoteRule()
     for item in items:
-        notes = _notes_of(item.text)
+        notes = notes_of[id(item)]
         stated = states_rule(item.heading or "") or (None if notes else states_rule(item.text))
         rule = stated or rule
         if not notes and (item.section not in noted_sections or label_of(item.text) is None
