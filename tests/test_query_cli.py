@@ -252,6 +252,24 @@ def test_query_path_imports_no_rdflib_jieba_or_pyshacl():
     assert not imported & {"rdflib", "jieba", "pyshacl", "networkx", "pandas"}, imported
 
 
+def test_plain_query_loads_no_argparse_re_pathlib_csv_or_threading(tmp_path):
+    """The plain query command — the console script's own lines, a store, CSV out — loads only what it
+    needs: each of these modules would cost it about a tenth of a bare ``import pyoxigraph`` or more."""
+    store = tmp_path / "store"
+    from policykg.graphstore import write_store
+    write_store(store, (SEED_DIR / "policykg.nt").read_bytes())
+    script = ("import sys; from policykg.cli import main; sys.argv = ['policykg', 'query', "
+              f"'shared_responsibilities', '--format', 'csv', '--graph', {str(store)!r}]; code = main(); "
+              "sys.stdout.flush(); "
+              "heavy = {'argparse', 're', 'pathlib', 'csv', 'threading', 'typing', 'shutil', 'gettext', "
+              "'rdflib', 'jieba', 'pyshacl', 'networkx', 'dataclasses', 'inspect'} & set(sys.modules); "
+              "print('HEAVY', sorted(heavy), file=sys.stderr); sys.exit(code)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("doc,unit_a,unit_b,shared\n000_4cdbba2a142b4d11,"), out.stdout[:200]
+    assert "HEAVY []" in out.stderr, out.stderr
+
+
 def test_build_then_query_a_ttl_as_an_outside_scorer_does(tmp_path, source_path):
     out = tmp_path / "OUT"
     built = cli("build", source_path, "--out", out, timeout=300)

@@ -2,6 +2,9 @@
 
 Each command parses options, calls one library
 function, and turns library errors into a one-line message and an exit code.
+The options are declared in :mod:`policykg.cli_parser` (argparse); plain
+``policykg query`` command lines are read by :mod:`policykg.query_argv`, so the
+command analysts run most starts without argparse, ``re`` or ``pathlib``.
 
 Exit codes: 0 success; 1 the graph does not conform to the SHACL shapes
 (``build``, ``validate``); 2 bad input or usage (an unreadable document or
@@ -11,19 +14,24 @@ its time limit); 130 interrupted.
 
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
 from .errors import PolicyKGError, ValidationError
+from .query_argv import read_query_argv
 from .resources import default_corpus, default_output_dir
+
+TYPE_CHECKING = False      # typing.TYPE_CHECKING without importing typing on the query path
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _graph_file(args) -> str:
+    from pathlib import Path
     return str(Path(args.graph) if args.graph else default_output_dir() / "policykg.ttl")
 
 
 def cmd_build(args) -> int:
+    from pathlib import Path
     sources = args.source or [str(default_corpus())]
     if len(sources) > 1 or Path(sources[0]).is_dir():
         return cmd_build_corpus(args, sources)
@@ -33,6 +41,7 @@ def cmd_build(args) -> int:
 
 def cmd_build_corpus(args, sources: list[str]) -> int:
     """Folders or several files: one named graph per document, a manifest, one store."""
+    from pathlib import Path
     from .corpus import build_corpus, corpus_summary
     from .store import check_output_dir
     out = Path(args.out)
@@ -59,6 +68,7 @@ def cmd_build_corpus(args, sources: list[str]) -> int:
 
 
 def cmd_build_document(args) -> int:
+    from pathlib import Path
     from .pipeline import build
     from .report import summary_lines
     from .store import check_output_dir, publish
@@ -119,7 +129,7 @@ def cmd_query(args) -> int:
         raise UsageError("give a query name or .rq file, or -e 'QUERY' (one of them)")
     if args.excel and args.format != "csv":
         raise UsageError("--excel goes with --format csv")
-    if args.timeout <= 0:
+    if not args.timeout > 0:                      # also refuses nan
         raise UsageError("--timeout must be a positive number of seconds")
     params = dict(_param(p) for p in args.param)
     query = inline_query(args.expr) if args.expr is not None else find_query(args.query)
@@ -170,6 +180,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from pathlib import Path
     from .resources import ontology_path, queries_dir
     from .serve import ServerConfig, resolve_graph, serve_forever
     store, files = resolve_graph(Path(args.graph) if args.graph else default_output_dir(), ontology_path())
@@ -179,6 +190,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_analyze(args) -> int:
+    from pathlib import Path
     from .analyze import analysis_report, write_network_files
     from .query import open_graph, scoped
     graph = scoped(open_graph(args.graph), args.doc)
@@ -190,6 +202,7 @@ def cmd_analyze(args) -> int:
 
 
 def cmd_draw(args) -> int:
+    from pathlib import Path
     from .pages import PAGE_FILES, write_pages
     from .query import open_graph
     from .store import publish
@@ -202,6 +215,7 @@ def cmd_draw(args) -> int:
 
 def cmd_export(args) -> int:
     """``export matrix``: the unit × record responsibility matrix; ``export source``: one document's source view."""
+    from pathlib import Path
     from .graphstore import open_graph
     if args.excel and (args.what != "matrix" or args.format != "csv"):
         raise UsageError("--excel goes with export matrix --format csv (an XLSX file needs no byte order mark)")
@@ -229,6 +243,7 @@ def cmd_export(args) -> int:
 
 
 def _export_source(args, graph) -> int:
+    from pathlib import Path
     import json
 
     from .export import documents, find_document
@@ -261,165 +276,19 @@ def _export_source(args, graph) -> int:
 
 def cmd_push(args) -> int:
     """Send every named graph of a built corpus to a Graph Store Protocol server (HTTP PUT per graph)."""
+    from pathlib import Path
     from .push import push
-    if args.timeout <= 0:
+    if not args.timeout > 0:                      # also refuses nan
         raise UsageError("--timeout must be a positive number of seconds")
     folder = Path(args.graph) if args.graph else default_output_dir()
     sent = push(args.url, folder, header=args.header, user=args.user, timeout=args.timeout)
     print(f"pushed {len(sent)} graphs ({sum(p.triples for p in sent)} triples) to {args.url}")
     return 0
 
-
-EXIT_CODES = ("exit codes: 0 success; 1 the graph does not conform to the SHACL shapes; "
-              "2 bad input or usage (document, query, graph, output folder, time limit)")
-
-
-class OneLineErrorParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (like every other error) and exits 2."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-COMMANDS = frozenset({"build", "query", "queries", "docs", "validate", "serve", "analyze", "push", "draw",
-                      "export"})
-
-
-class _Unbuilt:
-    """Stands in for the parser of a sub-command this run does not use: building all of
-    them costs ~15 ms of argparse on every ``policykg query``, a tenth of its time."""
-
-    def add_argument(self, *args, **kwargs) -> None:
-        return None
-
-    def set_defaults(self, **kwargs) -> None:
-        return None
-
-
-def _add(sub, only: str | None, name: str, **kwargs):
-    return sub.add_parser(name, **kwargs) if only in (None, name) else _Unbuilt()
-
-
-def parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The command line; with ``only``, just that sub-command's parser is built."""
-    p = OneLineErrorParser(prog="policykg", description=__doc__.split("\n")[0], epilog=EXIT_CODES)
-    sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineErrorParser)
-
-    b = _add(sub, only,
-        "build", epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="build the knowledge graph of one document or of a corpus into graph/",
-        description="构建知识图谱 / Build the knowledge graph.\n\n"
-                    "One file: that document's graph (policykg.ttl/.nt/.jsonld, report.json, the store).\n"
-                    "Folders or several files: a corpus — one named graph per document, manifest.json,\n"
-                    "corpus.nq, docs/<id>.ttl, one store; unchanged documents are reused by hash.\n"
-                    "Without SOURCE: the bundled corpus (sources/).")
-    b.add_argument("source", nargs="*", metavar="SOURCE",
-                   help="a policy document (.txt: UTF-8, UTF-8 with BOM or GB18030) or a folder of them")
-    b.add_argument("--out", default=str(default_output_dir()), help="output folder (default graph/), replaced whole")
-    b.add_argument("--jobs", type=int, default=None,
-                   help="worker processes for a corpus (default: one per core)")
-    b.add_argument("--no-analysis", action="store_true",
-                   help="corpus: skip writing communities and centralities into the graph (id/graph/analysis)")
-    b.add_argument("--pages", action="store_true", help="also draw the interactive HTML pages")
-    b.add_argument("--strict", action="store_true",
-                   help="fail (exit 2, nothing written) when any line is unmapped or any warning is raised; "
-                        "by default a document understood in part still builds, with a one-line warning")
-    b.set_defaults(func=cmd_build)
-
-    q = _add(sub, only, "query", help="run a SPARQL query: a stored one by name, any .rq file, or -e TEXT",
-                       description="Run a SPARQL query on the graph (Oxigraph). QUERY is the name of a stored "
-                                   "query (see 'policykg queries', e.g. key_tasks) or the path of any .rq file; "
-                                   "header lines are optional. SELECT prints rows, ASK true/false, CONSTRUCT "
-                                   "and DESCRIBE triples (Turtle, or N-Triples with --format nt).",
-                       epilog=EXIT_CODES)
-    q.add_argument("query", nargs="?", help="stored query name or .rq file")
-    q.add_argument("-e", "--expr", metavar="QUERY", help="the query text itself, e.g. -e 'SELECT …'")
-    q.add_argument("--format", default="table", choices=["table", "csv", "tsv", "json", "turtle", "nt"])
-    q.add_argument("--excel", action="store_true",
-                   help="with --format csv: start with a UTF-8 byte order mark so Excel reads Chinese right")
-    q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="a value for one of the query's @param (repeatable)")
-    q.add_argument("--graph", help="a store folder, an output folder, or a .ttl/.nt file "
-                                   "(default: graph/store, else graph/policykg.ttl)")
-    q.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
-                   help="stop the query after this many seconds (default 30)")
-    q.add_argument("--doc", metavar="ID",
-                   help="run on one document of a corpus (its id, as 'policykg docs' lists them)")
-    q.set_defaults(func=cmd_query)
-
-    _add(sub, only, "queries", help="list the query library").set_defaults(func=cmd_queries)
-
-    ds = _add(sub, only, "docs", help="list the documents of the graph (id, title, issuer, date, jurisdiction, level)")
-    ds.add_argument("--graph", help="a store folder, an output folder, or a graph file (default: graph/)")
-    ds.add_argument("--format", default="table", choices=["table", "csv", "tsv", "json"])
-    ds.set_defaults(func=cmd_docs)
-
-    v = _add(sub, only, "validate", help="validate a graph file against shapes.ttl")
-    v.add_argument("--graph")
-    v.set_defaults(func=cmd_validate)
-
-    s = _add(sub, only, "serve", help="read-only SPARQL endpoint with a query editor on 127.0.0.1",
-                       description="Serve a graph read-only over the SPARQL 1.1 Protocol, with a query editor. "
-                                   "A corpus: each document is a named graph, the default graph their merge.")
-    s.add_argument("--graph", help="an output folder (default graph/: its store), a store folder, "
-                                   "or a .ttl/.nt/.nq/.trig file (loaded into a temporary store)")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=7878)
-    s.add_argument("--timeout", type=float, default=10.0, help="seconds before a query is stopped")
-    s.set_defaults(func=cmd_serve)
-
-    a = _add(sub, only, "analyze", help="network analytics of units and tasks")
-    a.add_argument("--graph")
-    a.add_argument("--top", type=int, default=10)
-    a.add_argument("--doc", metavar="ID", help="analyse one document of a corpus (default: the whole corpus, "
-                                                 "units of different jurisdictions kept apart)")
-    a.add_argument("--out", help="folder for GraphML and GEXF files")
-    a.set_defaults(func=cmd_analyze)
-
-    u = _add(sub, only, "push", epilog=EXIT_CODES,
-                       help="send a built corpus to a SPARQL 1.1 Graph Store Protocol server (PUT per graph)",
-                       description="Send each document's named graph, the shared graph and the lineage graph of a "
-                                   "built corpus to a SPARQL 1.1 Graph Store Protocol endpoint, one HTTP PUT "
-                                   "URL?graph=IRI per graph: pushing again replaces, never duplicates.")
-    u.add_argument("url", help="the Graph Store endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph)")
-    u.add_argument("--graph", help="the built corpus folder (default graph/) or its corpus.nq")
-    u.add_argument("--header", metavar="'NAME: VALUE'",
-                   help="an extra request header, e.g. 'Authorization: Bearer TOKEN'")
-    u.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic authentication")
-    u.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
-                   help="give up on a request after this many seconds (default 60)")
-    u.set_defaults(func=cmd_push)
-
-    d = _add(sub, only, "draw", help="write the interactive graph pages")
-    d.add_argument("--graph")
-    d.add_argument("--out", default=str(default_output_dir()))
-    d.set_defaults(func=cmd_draw)
-
-    x = _add(sub, only,
-        "export", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES,
-        help="export the responsibility matrix (XLSX/CSV) or a document's source view (HTML)",
-        description="导出 / Export.\n\n"
-                    "matrix: 责任矩阵 — units (rows: name as written, jurisdiction) × responsibility records\n"
-                    "  (columns, in document order: record id and a short text); a cell is L (牵头 lead),\n"
-                    "  C (配合 co-operating) or J (共同 joint). XLSX: one sheet per document (needs openpyxl:\n"
-                    "  pip install 'policykg[export]'). CSV: one file per document (--out FOLDER), or\n"
-                    "  --doc ID for one (stdout without --out); --excel adds a UTF-8 BOM for Excel.\n"
-                    "source: 原文对照 — one document as an offline HTML page: every line with its number,\n"
-                    "  each record's span, its units, deadlines and quantities marked; open a record\n"
-                    "  with PAGE#task/3.")
-    x.add_argument("what", choices=["matrix", "source"], help="matrix (XLSX/CSV) or source (HTML)")
-    x.add_argument("--graph", help="a store folder, an output folder, or a .ttl/.nt file (default: graph/)")
-    x.add_argument("--doc", metavar="ID", help="one document of a corpus (its id: the file name without .txt)")
-    x.add_argument("--format", choices=["xlsx", "csv"], default="xlsx", help="matrix: xlsx (default) or csv")
-    x.add_argument("--excel", action="store_true",
-                   help="with --format csv: start each file with a UTF-8 byte order mark so Excel reads Chinese")
-    x.add_argument("--source", metavar="FILE",
-                   help="source: the document's text file (default: as the corpus manifest names it)")
-    x.add_argument("--out", metavar="PATH",
-                   help="matrix xlsx: the file (default responsibility_matrix.xlsx); csv: a file for one "
-                        "document, a folder for several; source: the page (default ID.source.html)")
-    x.set_defaults(func=cmd_export)
-    return p
+#: The function that runs each sub-command.
+HANDLERS = {"build": cmd_build, "query": cmd_query, "queries": cmd_queries, "docs": cmd_docs,
+            "validate": cmd_validate, "serve": cmd_serve, "analyze": cmd_analyze, "push": cmd_push,
+            "draw": cmd_draw, "export": cmd_export}
 
 
 def _release_stores() -> None:
@@ -431,10 +300,12 @@ def _release_stores() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command = argv[0] if argv and argv[0] in COMMANDS else None
-    args = parser(command).parse_args(argv)
+    args = read_query_argv(argv)                 # plain `policykg query …` lines, without argparse
+    if args is None:
+        from .cli_parser import parse_args
+        args = parse_args(argv)
     try:
-        return args.func(args)
+        return HANDLERS[args.command](args)
     except ValidationError as exc:
         print(f"policykg: {exc}", file=sys.stderr)
         print(exc.report, file=sys.stderr)

@@ -10,23 +10,24 @@ a RocksDB folder: the built graph plus ``ontology.ttl``, whose labels some
 queries read). A ``--graph`` that names a ``.ttl`` or ``.nt`` file is loaded
 into an in-memory store with the ontology, so the same queries run on it.
 
-This module imports only pyoxigraph and the standard library: it is on the
-query path, where rdflib, jieba and pySHACL would cost a second of start-up.
+This module imports only pyoxigraph and the few standard modules the
+interpreter has loaded anyway (``os``, ``stat``, ``_thread``): it is on the query
+path, where rdflib, jieba and pySHACL would cost a second of start-up, and even
+``re``, ``pathlib`` or ``threading`` cost ``policykg query`` a tenth of its time.
+Paths are strings (``os.path``); a :class:`pathlib.Path` is accepted wherever a
+path is.
 """
 
 from __future__ import annotations
 
+import _thread
 import os
-import re
 import stat
-import threading
-from functools import lru_cache
-from pathlib import Path
 
 import pyoxigraph as ox
 
 from .errors import QueryError
-from .resources import default_output_dir, ontology_path
+from .resources import project_file
 
 __all__ = ["PREFIXES", "STORE_DIR", "short_name", "as_store", "execute", "memory_store", "open_graph", "plain", "read_regular",
            "write_store"]
@@ -64,7 +65,9 @@ PREFIXES = {
 }
 _FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
             ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
-_POSITION = re.compile(r"line (\d+)(?: between columns (\d+) and \d+)?")
+#: Stores opened by :func:`open_graph`, oldest first: (path, inode, mtime, size) → store.
+_OPENED: dict = {}
+_OPENED_MAX = 8
 
 
 class QueryTimeout(QueryError):
@@ -102,15 +105,20 @@ def read_regular(path: str | os.PathLike[str], what: str, limit: int = MAX_FILE_
         os.close(fd)
 
 
-def is_store(path: Path) -> bool:
+def is_store(path: str | os.PathLike[str]) -> bool:
     """True for a folder that holds an Oxigraph (RocksDB) store."""
-    return path.is_dir() and (path / _STORE_MARK).is_file()
+    return os.path.isdir(path) and os.path.isfile(os.path.join(path, _STORE_MARK))
+
+
+def _ontology() -> bytes:
+    with open(project_file("ontology.ttl"), "rb") as fh:
+        return fh.read()
 
 
 # ---------------------------------------------------------------- writing
 
 
-def write_store(target: Path, ntriples: bytes) -> Path:
+def write_store(target: str | os.PathLike[str], ntriples: bytes) -> str | os.PathLike[str]:
     """Create the persistent store at ``target``: the graph (N-Triples bytes) plus the ontology.
 
     ``target`` must not exist yet: the build writes the store into its staging
@@ -120,7 +128,7 @@ def write_store(target: Path, ntriples: bytes) -> Path:
     """
     store = ox.Store(str(target))
     store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
-    store.bulk_load(input=ontology_path().read_bytes(), format=ox.RdfFormat.TURTLE)
+    store.bulk_load(input=_ontology(), format=ox.RdfFormat.TURTLE)
     store.flush()
     store.optimize()
     del store
@@ -131,7 +139,7 @@ def memory_store(ntriples: bytes) -> ox.Store:
     """An in-memory store of a graph (N-Triples bytes) plus the ontology."""
     store = ox.Store()
     store.load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
-    store.load(input=ontology_path().read_bytes(), format=ox.RdfFormat.TURTLE)
+    store.load(input=_ontology(), format=ox.RdfFormat.TURTLE)
     return store
 
 
@@ -147,34 +155,38 @@ def open_graph(path: str | os.PathLike[str] | None = None) -> ox.Store:
     the file or folder, so a notebook calling this in every cell pays once and
     a rebuilt store (a new folder, swapped in) is picked up.
     """
-    target = Path(path) if path is not None else default_output_dir()
-    if path is None and not is_store(target / STORE_DIR):
+    target = os.fspath(path) if path is not None else project_file("graph")
+    if path is None and not is_store(os.path.join(target, STORE_DIR)):
         # a fresh clone carries the files, not the store: the corpus, else one document's graph
-        target = next((target / n for n in ("corpus.nq", "policykg.ttl") if (target / n).is_file()),
-                      target / "corpus.nq")
-    if target.is_dir():
-        if not is_store(target):
-            if not is_store(target / STORE_DIR):
-                raise QueryError("the folder holds no policykg store", path=str(target),
-                                 hint="build one with 'policykg build --out FOLDER', or name a .ttl or .nt file")
-            target = target / STORE_DIR
+        target = next((os.path.join(target, n) for n in ("corpus.nq", "policykg.ttl")
+                       if os.path.isfile(os.path.join(target, n))), os.path.join(target, "corpus.nq"))
+    if os.path.isdir(target) and not is_store(target):
+        if not is_store(os.path.join(target, STORE_DIR)):
+            raise QueryError("the folder holds no policykg store", path=target,
+                             hint="build one with 'policykg build --out FOLDER', or name a .ttl or .nt file")
+        target = os.path.join(target, STORE_DIR)
     try:
-        info = target.stat()
+        info = os.stat(target)
     except OSError:
-        raise QueryError("no graph at this path", path=str(target),
+        raise QueryError("no graph at this path", path=target,
                          hint="build it first with 'policykg build'") from None
-    return _open(str(target.resolve()), info.st_ino, info.st_mtime_ns, info.st_size)
+    key = (os.path.realpath(target), info.st_ino, info.st_mtime_ns, info.st_size)
+    store = _OPENED.get(key)
+    if store is None:
+        store = _OPENED[key] = _open(key[0])
+        while len(_OPENED) > _OPENED_MAX:
+            del _OPENED[next(iter(_OPENED))]
+    return store
 
 
 def release() -> None:
     """Drop the cached stores now. A RocksDB store still referenced when the interpreter
     shuts down is closed late and slowly (≈40 ms, a third of a ``policykg query``); a
     command that is done with its store releases it before it returns."""
-    _open.cache_clear()
+    _OPENED.clear()
 
 
-@lru_cache(maxsize=8)
-def _open(path: str, inode: int, mtime_ns: int, size: int) -> ox.Store:
+def _open(path: str) -> ox.Store:
     """Open (uncached: see :func:`open_graph`) a store folder read-only or load a graph file."""
     if os.path.isdir(path):
         try:
@@ -183,7 +195,7 @@ def _open(path: str, inode: int, mtime_ns: int, size: int) -> ox.Store:
             raise QueryError(f"cannot open the store: {_one_line(str(exc))}", path=path) from None
     data = read_regular(path, "graph file")
     store = ox.Store()
-    fmt = _FORMATS.get(Path(path).suffix.lower(), ox.RdfFormat.TURTLE)
+    fmt = _FORMATS.get(os.path.splitext(path)[1].lower(), ox.RdfFormat.TURTLE)
     try:
         store.load(input=data, format=fmt)
     except SyntaxError as exc:
@@ -193,7 +205,7 @@ def _open(path: str, inode: int, mtime_ns: int, size: int) -> ox.Store:
         default = ox.DefaultGraph()
         store.extend([ox.Quad(q.subject, q.predicate, q.object, default)
                       for q in store.quads_for_pattern(None, None, None, None) if q.graph_name != default])
-    store.load(input=ontology_path().read_bytes(), format=ox.RdfFormat.TURTLE)
+    store.load(input=_ontology(), format=ox.RdfFormat.TURTLE)
     return store
 
 
@@ -208,7 +220,8 @@ def _position(message: str) -> str:
     >>> _position("Parser error at line 1 between columns 1 and 17: The prefix root: has not been declared")
     'parse error at line 1, column 1'
     """
-    match = _POSITION.search(message)
+    import re
+    match = re.search(r"line (\d+)(?: between columns (\d+) and \d+)?", message)
     if not match:
         return "parse error"
     column = f", column {match.group(2)}" if match.group(2) else ""
@@ -258,17 +271,20 @@ def execute(store: ox.Store, text: str, timeout: float | None = None):
     if timeout is None:
         return _evaluate(store, text)
     box: dict = {}
+    done = _thread.allocate_lock()
+    done.acquire()
 
     def work() -> None:
         try:
             box["result"] = _evaluate(store, text)
         except BaseException as exc:  # handed to the caller's thread, re-raised there
             box["error"] = exc
+        finally:
+            done.release()
 
-    worker = threading.Thread(target=work, name="policykg-query", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
+    # a bare _thread, not threading.Thread: the same daemon worker without importing threading
+    _thread.start_new_thread(work, ())
+    if not done.acquire(timeout=min(timeout, _thread.TIMEOUT_MAX)):
         raise QueryTimeout(f"query stopped after the time limit of {timeout:g} s",
                            hint="raise it with --timeout SECONDS")
     if "error" in box:
@@ -330,7 +346,8 @@ def _decimal(value: str) -> int | float:
     """
     text = value.strip()
     whole, _, fraction = text.partition(".")
-    if not fraction.strip("0") and re.fullmatch(r"[+-]?[0-9]*", whole) and whole.strip("+-"):
+    digits = whole[1:] if whole[:1] in ("+", "-") else whole
+    if not fraction.strip("0") and digits and all("0" <= c <= "9" for c in digits):
         return int(whole)
     return float(text)
 

@@ -34,13 +34,15 @@ not depend on the engine.
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import os
 from collections import namedtuple
-from pathlib import Path
 
 from .errors import QueryError
-from .resources import queries_dir
+from .resources import project_file
+
+# ``re``, ``unicodedata``, ``pathlib`` and ``csv`` are imported where they are needed, not here:
+# running a stored query into CSV or JSON needs none of them, and together they would
+# cost ``policykg query`` a fifth of its time (``python -X importtime`` shows it).
 
 #: The corpus's shared graph (ontology, unit types, topics); equal to ``policykg.corpus.SHARED_GRAPH``
 #: (a test checks it) but spelt here so the query path does not import the corpus builder.
@@ -48,8 +50,7 @@ SHARED_GRAPH = "https://w3id.org/policykg/id/graph/shared"
 #: The analysis results written back by the corpus build (``policykg.analysis_graph.ANALYSIS_GRAPH``).
 ANALYSIS_GRAPH = "https://w3id.org/policykg/id/graph/analysis"
 _PKG = "https://w3id.org/policykg/ontology#"
-_PARAM = re.compile(r"^#\s*@param\s+(?P<name>\w+)\s+(?P<default>\S+)\s*(?:[—-]+\s*(?P<doc>.*))?$")
-_SERVICE = re.compile(r"\bSERVICE\b", re.I)
+_PARAM = r"^#\s*@param\s+(?P<name>\w+)\s+(?P<default>\S+)\s*(?:[—-]+\s*(?P<doc>.*))?$"
 #: Largest query text accepted (the endpoint's limit too): a bigger "query" is a wrong file.
 MAX_QUERY_BYTES = 1024 * 1024
 #: Default time limit of ``policykg query``, in seconds.
@@ -73,7 +74,7 @@ def Result(kind: str, columns=None, rows=None, boolean=None, triples=None):
     return _Result(kind, columns or [], rows or [], boolean, triples or [])
 
 
-def parse_query_text(text: str, name: str, path: Path | None = None, require_questions: bool = False) -> StoredQuery:
+def parse_query_text(text: str, name: str, path: str | None = None, require_questions: bool = False) -> StoredQuery:
     """A query and what its ``#`` header lines say (all optional unless ``require_questions``)."""
     zh = en = columns = scope = ""
     params = []
@@ -89,7 +90,7 @@ def parse_query_text(text: str, name: str, path: Path | None = None, require_que
             columns = body[len("columns:"):].strip()
         elif body.lower().startswith("scope:"):
             scope = body[len("scope:"):].strip()
-        elif (m := _PARAM.match(line)) is not None:
+        elif body.startswith("@param") and (m := _match(_PARAM, line)) is not None:
             params.append(Parameter(m.group("name"), m.group("default"), (m.group("doc") or "").strip()))
     if require_questions and (not zh or not en):
         raise QueryError("query file needs '# 问题：…' and '# Question: …' header lines",
@@ -97,7 +98,12 @@ def parse_query_text(text: str, name: str, path: Path | None = None, require_que
     return StoredQuery(name, path, text, zh, en, columns, tuple(params), scope)
 
 
-def read_query_file(path: Path) -> str:
+def _match(pattern: str, text: str):
+    import re
+    return re.match(pattern, text)
+
+
+def read_query_file(path: str | os.PathLike[str]) -> str:
     """A query file's text: a regular file (a FIFO would block), at most 1 MiB, UTF-8 (with or without BOM)."""
     from .graphstore import read_regular
     data = read_regular(path, "query file", limit=MAX_QUERY_BYTES)
@@ -109,34 +115,45 @@ def read_query_file(path: Path) -> str:
                          hint="save it as UTF-8") from None
 
 
-def parse_query_file(path: Path, require_questions: bool = True) -> StoredQuery:
-    """A query file of the library (both question lines required) or any ``.rq`` (``require_questions=False``)."""
-    path = Path(path)
-    return parse_query_text(read_query_file(path), path.stem, path, require_questions)
+def parse_query_file(path: str | os.PathLike[str], require_questions: bool = True) -> StoredQuery:
+    """A query file of the library (both question lines required) or any ``.rq`` (``require_questions=False``).
+
+    The query's ``path`` is the path as given, a string.
+    """
+    path = os.fspath(path)
+    name = os.path.splitext(os.path.basename(path))[0]
+    return parse_query_text(read_query_file(path), name, path, require_questions)
 
 
-def library(directory: Path | None = None) -> dict[str, StoredQuery]:
+def _query_files(directory: str) -> list[str]:
+    """The ``.rq`` files of a folder, sorted by name."""
+    return sorted(os.path.join(directory, n) for n in os.listdir(directory) if n.endswith(".rq"))
+
+
+def library(directory: str | os.PathLike[str] | None = None) -> dict[str, StoredQuery]:
     """Every stored query by name, sorted."""
-    directory = directory or queries_dir()
-    return {p.stem: parse_query_file(p) for p in sorted(directory.glob("*.rq"))}
+    directory = os.fspath(directory) if directory is not None else project_file("queries")
+    queries = (parse_query_file(p) for p in _query_files(directory))
+    return {q.name: q for q in queries}
 
 
-def find_query(name_or_path: str, directory: Path | None = None) -> StoredQuery:
+def find_query(name_or_path: str, directory: str | os.PathLike[str] | None = None) -> StoredQuery:
     """A library query by name (``key_tasks``), or any query file (``my.rq``, ``dir/x.rq``).
 
     A name with a path separator or ending in ``.rq`` is a file when one
     exists there; ``key_tasks.rq`` with no such file still names the library's.
     """
-    path = Path(name_or_path)
-    looks_like_file = path.suffix == ".rq" or "/" in name_or_path or "\\" in name_or_path
-    if looks_like_file and (path.exists() or path.is_symlink() or path.suffix != ".rq"):
-        return parse_query_file(path, require_questions=False)
-    directory = directory or queries_dir()
-    key = path.stem if path.suffix == ".rq" else name_or_path
-    candidate = directory / f"{key}.rq"
-    if re.fullmatch(r"[\w-]+", key) and candidate.is_file():
+    stem, suffix = os.path.splitext(os.path.basename(name_or_path))
+    looks_like_file = suffix == ".rq" or "/" in name_or_path or "\\" in name_or_path
+    if looks_like_file and (os.path.lexists(name_or_path) or suffix != ".rq"):
+        return parse_query_file(name_or_path, require_questions=False)
+    directory = os.fspath(directory) if directory is not None else project_file("queries")
+    key = stem if suffix == ".rq" else name_or_path
+    candidate = os.path.join(directory, f"{key}.rq")
+    # a word (letters, digits, _ or -: what \w and - match), so a name cannot climb out of the folder
+    if key and all(ch.isalnum() or ch in "_-" for ch in key) and os.path.isfile(candidate):
         return parse_query_file(candidate)
-    names = sorted(p.stem for p in directory.glob("*.rq"))
+    names = [os.path.splitext(os.path.basename(p))[0] for p in _query_files(directory)]
     raise QueryError(f"no stored query named {name_or_path!r}",
                      hint=f"run 'policykg queries' to list them: {', '.join(names)}")
 
@@ -249,6 +266,7 @@ def with_values(text: str, bindings: dict[str, str]) -> str:
     """
     if not bindings:
         return text
+    import re
     match = re.search(r"\bWHERE\s*\{", _mask(text), re.I) or re.search(r"\{", _mask(text))
     if match is None:
         raise QueryError("cannot bind parameters: the query has no WHERE group")
@@ -262,13 +280,14 @@ def _string_literal(value: str) -> str:
     return f'"{escaped}"'
 
 
-_MASKED = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
-                     r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*')
+_MASKED = (r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
+           r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*')
 
 
 def _mask(text: str) -> str:
     """``text`` with strings, IRIs and comments blanked out, offsets unchanged."""
-    return _MASKED.sub(lambda m: " " * len(m.group(0)), text)
+    import re
+    return re.sub(_MASKED, lambda m: " " * len(m.group(0)), text)
 
 
 def check_query_text(query: StoredQuery) -> None:
@@ -282,13 +301,24 @@ def check_query_text(query: StoredQuery) -> None:
         guard = _guard()
         if guard is not None:
             guard(query.text)
-    if _SERVICE.search(_strip_comments_and_strings(query.text)):
+    if _mentions_service(query.text):
         raise QueryError("SERVICE clauses are refused: queries run on the local graph only",
                          path=str(query.path) if query.path else None)
 
 
+def _mentions_service(text: str) -> bool:
+    """True when ``SERVICE`` is a keyword of the query (not inside a string, IRI or comment)."""
+    if "service" not in text.lower():          # most queries: no regular expression needed
+        return False
+    import re
+    return re.search(r"\bSERVICE\b", _strip_comments_and_strings(text), re.I) is not None
+
+
 def _in_library(query: StoredQuery) -> bool:
-    return query.path is not None and Path(query.path).resolve().parent == queries_dir().resolve()
+    if query.path is None:
+        return False
+    folder = os.path.dirname(os.path.realpath(query.path))
+    return folder == os.path.realpath(project_file("queries"))
 
 
 def _guard():
@@ -336,6 +366,7 @@ def run_query(graph, query: StoredQuery, params: dict[str, str] | None = None, t
 
 
 def _strip_comments_and_strings(text: str) -> str:
+    import re
     text = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', '""', text)
     return re.sub(r"(?m)#.*$", "", re.sub(r"<[^>\s]*>", "<>", text))
 
@@ -344,10 +375,14 @@ def _strip_comments_and_strings(text: str) -> str:
 
 
 def to_csv(columns, rows, delimiter: str = ",") -> str:
-    import csv
     import io
+    try:
+        # the C writer that csv.writer is; the csv module around it imports re (≈8 ms) for its Sniffer
+        from _csv import writer as csv_writer
+    except ImportError:                       # an interpreter without CPython's _csv
+        from csv import writer as csv_writer
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer = csv_writer(out, delimiter=delimiter, lineterminator="\n")
     writer.writerow(columns)
     writer.writerows(rows)
     return out.getvalue()
@@ -364,7 +399,8 @@ def display_width(text: str) -> int:
     >>> display_width("市发改局"), display_width("abc")
     (8, 3)
     """
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    from unicodedata import east_asian_width
+    return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def to_table(columns, rows, max_width: int = 60) -> str:
@@ -379,7 +415,7 @@ def to_table(columns, rows, max_width: int = 60) -> str:
     return "\n".join([line(cells[0]), sep] + [line(r) for r in cells[1:]]) + "\n"
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 
 
 def escape_controls(text: str) -> str:
@@ -392,7 +428,8 @@ def escape_controls(text: str) -> str:
     >>> escape_controls("a\x1b[31mb\tc")
     'a\\x1b[31mb\\x09c'
     """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
+    import re
+    return re.sub(_CONTROL, lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
                         else f"\\u{ord(m.group(0)):04x}", text)
 
 

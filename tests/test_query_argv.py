@@ -1,0 +1,76 @@
+"""The argparse-free reader of ``policykg query`` agrees with argparse whenever it answers (issue 7).
+
+The reference is the real parser of :mod:`policykg.cli_parser`; command lines
+are drawn from the options, their values and the tokens that trip parsers up
+(``--``, ``-x``, ``--format=csv``, abbreviations, negative numbers, empty strings).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policykg.cli_parser import parser
+from policykg.query_argv import FORMATS, read_query_argv
+
+TOKENS = ["--format", "--graph", "--doc", "--param", "--timeout", "--excel", "-e", "--expr", "--help", "-h",
+          "--", "-x", "--form", "--format=csv", "--exc", "-ekey_tasks", "--unknown", "-1", "-0.5",
+          "csv", "json", "xml", "table", "nt", "key_tasks", "shared_responsibilities", "my.rq", "dir/x.rq",
+          "", " ", "topic=金融", "a=b=c", "30", "0.5", "1e3", "nan", "inf", "abc", "graph/store",
+          "000_4cdbba2a142b4d11", "SELECT * WHERE { ?s ?p ?o }", "-x y", "市财政局"]
+
+
+def argparse_reading(argv: list[str]) -> dict | None:
+    """What argparse makes of ``argv``: its options, or None when it exits (a usage error or --help)."""
+    try:
+        namespace = parser("query").parse_args(argv)
+    except SystemExit:
+        return None
+    return vars(namespace)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=7))
+def test_whenever_the_reader_answers_argparse_answers_the_same(tail):
+    argv = ["query", *tail]
+    ours = read_query_argv(argv)
+    if ours is None:
+        return                                   # argparse decides: nothing to compare
+    expected = argparse_reading(argv)
+    assert expected is not None, f"the reader accepted what argparse refuses: {argv}"
+    assert vars(ours) == expected, argv
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=7))
+def test_reader_never_crashes(tail):
+    read_query_argv(["query", *tail])
+
+
+@pytest.mark.parametrize("argv", [
+    ["query", "shared_responsibilities", "--format", "csv"],
+    ["query", "key_tasks"],
+    ["query", "--format", "json", "tasks_on_topic", "--param", "topic=金融", "--param", "x=y"],
+    ["query", "-e", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--graph", "graph/store", "--timeout", "5"],
+    ["query", "responsibilities", "--doc", "000_4cdbba2a142b4d11", "--excel", "--format", "csv"],
+])
+def test_the_plain_forms_are_read_without_argparse_and_as_argparse_reads_them(argv):
+    ours = read_query_argv(argv)
+    assert ours is not None, argv
+    assert vars(ours) == argparse_reading(argv)
+
+
+@pytest.mark.parametrize("argv", [
+    ["query", "--help"], ["query", "key_tasks", "--format=csv"], ["query", "key_tasks", "--form", "csv"],
+    ["query", "key_tasks", "--format", "xml"], ["query", "a", "b"], ["query", "--timeout", "soon"],
+    ["query", "--graph"], ["query", "--doc", "--excel"], ["queries"], ["build"], [],
+])
+def test_anything_else_goes_to_argparse(argv):
+    assert read_query_argv(argv) is None
+
+
+def test_format_choices_match_the_parser():
+    action = next(a for a in parser("query")._subparsers._group_actions[0].choices["query"]._actions
+                  if a.dest == "format")
+    assert tuple(action.choices) == FORMATS
