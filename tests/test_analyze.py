@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import math
 import re
+from fractions import Fraction
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policykg.analyze import (
     analysis_report,
@@ -260,3 +263,36 @@ def test_no_sparql_in_the_module():
     import policykg.analyze as module
     source = open(module.__file__, encoding="utf-8").read()
     assert not re.search(r"\bSELECT\b|\bPREFIX\b|\bWHERE\s*\{", source)
+
+
+# ---------------------------------------------------------------- exact distances, whole numbers
+
+
+def _betweenness_with_fractions(g: nx.Graph) -> dict:
+    """The reference: distance 1/weight as exact fractions (what centralities() computed before)."""
+    distance = nx.Graph()
+    distance.add_nodes_from(sorted(g.nodes))
+    for a, b, w in sorted(g.edges(data="weight", default=1)):
+        distance.add_edge(a, b, distance=Fraction(1) / Fraction(w))
+    return nx.betweenness_centrality(distance, weight="distance", normalized=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9), st.integers(1, 12)), max_size=30))
+def test_whole_number_distances_give_the_betweenness_of_exact_fractions(edges):
+    """Ties matter: 1/3+1/3+1/3 must tie with 1, and L/3·3 ties with L/1 exactly."""
+    g = nx.Graph()
+    for a, b, w in edges:
+        if a != b:
+            g.add_edge(f"u{a}", f"u{b}", weight=w)
+    expected = _betweenness_with_fractions(g)
+    got = centralities(g)
+    assert {n: got[n]["betweenness"] for n in g} == {n: float(v) for n, v in expected.items()}
+
+
+def test_fractional_weights_still_use_exact_fractions():
+    g = nx.Graph()
+    g.add_edge("a", "b", weight=0.5)
+    g.add_edge("b", "c", weight=2)
+    g.add_edge("a", "c", weight=Fraction(1, 3))
+    assert centralities(g)["b"]["betweenness"] == float(_betweenness_with_fractions(g)["b"])

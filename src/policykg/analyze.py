@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -161,8 +162,12 @@ def centralities(unit_graph: nx.Graph) -> dict[str, dict[str, float]]:
     * weighted_degree — the sum of shared tasks over its partners (its coordination load);
     * betweenness — how often it lies on the shortest path between two other
       units, with ``1/weight`` as the distance so that units sharing many tasks
-      are *close*. Distances are exact fractions: with floats, 1/3+1/3+1/3 and 1
-      could fail to tie and the result would hinge on rounding;
+      are *close*. Distances are exact: with floats, 1/3+1/3+1/3 and 1 could
+      fail to tie and the result would hinge on rounding. Whole weights (shared
+      task counts) become the whole numbers ``L/weight``, ``L`` their least
+      common multiple — the same shortest paths as ``1/weight``, at a fraction
+      of the cost of :class:`~fractions.Fraction` arithmetic; other weights
+      are exact fractions;
     * eigenvector — weighted eigenvector centrality: central units are those tied
       strongly to other central units. Computed per connected component (power
       iteration is only meaningful inside one) and scaled by the square root of
@@ -173,8 +178,12 @@ def centralities(unit_graph: nx.Graph) -> dict[str, dict[str, float]]:
     g = unit_graph
     distance = nx.Graph()
     distance.add_nodes_from(sorted(g.nodes))
-    for a, b, w in sorted(g.edges(data="weight", default=1)):
-        distance.add_edge(a, b, distance=Fraction(1) / Fraction(w))
+    edges = sorted(g.edges(data="weight", default=1))
+    if all(isinstance(w, int) and w > 0 for _, _, w in edges):
+        common = math.lcm(*(w for _, _, w in edges)) if edges else 1
+        distance.add_edges_from((a, b, {"distance": common // w}) for a, b, w in edges)
+    else:
+        distance.add_edges_from((a, b, {"distance": Fraction(1) / Fraction(w)}) for a, b, w in edges)
     betweenness = nx.betweenness_centrality(distance, weight="distance", normalized=True)
     eigen = _eigenvector(g)
     out: dict[str, dict[str, float]] = {}
@@ -198,7 +207,8 @@ def _eigenvector(g: nx.Graph) -> dict[str, float]:
             continue
         sub = nx.Graph()
         sub.add_nodes_from(nodes)
-        sub.add_edges_from(sorted((a, b, d) for a, b, d in g.subgraph(nodes).edges(data=True)))
+        # (smaller, larger) per edge: a subgraph view gives an edge from either end, in hash order
+        sub.add_edges_from(sorted((min(a, b), max(a, b), d) for a, b, d in g.subgraph(nodes).edges(data=True)))
         values = nx.eigenvector_centrality(sub, weight="weight", max_iter=EIGEN_MAX_ITER, tol=1e-12)
         scale = (len(nodes) / total) ** 0.5
         out.update({n: values[n] * scale for n in nodes})

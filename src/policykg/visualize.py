@@ -644,8 +644,11 @@ def packed_layout(g: nx.Graph, *, spacing: float = 70.0, seed: int = 42) -> dict
     boxes = []
     for part in parts:
         index = {n: i for i, n in enumerate(part)}
-        edges = [(index[u], index[v], _weight(a)) for u, v, a in g.subgraph(part).edges(data=True)]
-        edges.sort()
+        # each edge as (smaller index, larger index): a subgraph view reports an undirected edge
+        # from either end, in the hash order of its node set (PYTHONHASHSEED), so as it comes the
+        # layout — and the page's bytes — would change from one process to the next
+        edges = sorted((min(index[u], index[v]), max(index[u], index[v]), _weight(a))
+                       for u, v, a in g.subgraph(part).edges(data=True))
         xy = force_layout(part, edges, seed=seed) * spacing
         xy -= xy.min(axis=0)
         boxes.append((part, xy, xy.max(axis=0) + spacing))
