@@ -204,3 +204,22 @@ def test_cli_builds_a_corpus_from_folders_and_files(sources, tmp_path, capsys):
     assert "corpus of 5 documents: 5 built" in printed
     assert main(["query", "key_tasks", "--graph", str(out), "--format", "json"]) == 0
     shutil.rmtree(out)
+
+
+def test_merged_default_graph_is_the_text_of_every_quad_without_its_graph(tmp_path):
+    from policykg.corpus import merged_default_graph
+    nq = tmp_path / "c.nq"
+    nq.write_bytes(b'<http://x/a> <http://x/p> "a <b> c" <http://x/g1> .\n\n'
+                   b'<http://x/a> <http://x/p> <http://x/o> <http://x/g2> .\n')
+    out = merged_default_graph(nq, tmp_path / "d.nt")
+    assert out.read_bytes() == (b'<http://x/a> <http://x/p> "a <b> c" .\n'
+                                b'<http://x/a> <http://x/p> <http://x/o> .\n')
+
+
+def test_merged_default_graph_refuses_a_line_that_is_no_named_quad(tmp_path):
+    from policykg.corpus import merged_default_graph
+    nq = tmp_path / "c.nq"
+    for number, triple in ((1, b'<http://x/a> <http://x/p> <http://x/o> .\n'), (2, b'<http://x/a> <http://x/p> "o" .\n')):
+        nq.write_bytes(b'<http://x/a> <http://x/p> <http://x/o> <http://x/g> .\n' * (number - 1) + triple)
+        with pytest.raises(ValueError, match=rf"c\.nq:{number}: not a quad"):
+            merged_default_graph(nq, tmp_path / "d.nt")
