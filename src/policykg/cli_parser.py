@@ -16,12 +16,94 @@ from .resources import default_output_dir
 #: The first line of ``policykg --help``.
 DESCRIPTION = "policykg — 政策文件知识图谱：构建、查询、浏览 / build, query and explore the knowledge graph of policy documents."
 
-EXIT_CODES = ("exit codes: 0 success; 1 the graph does not conform to the SHACL shapes; "
+EXIT_CODES = ("退出码：0 成功；1 图不符合 SHACL 约束；2 输入或用法错误（文件、查询、图、输出目录、超时）\n"
+              "exit codes: 0 success; 1 the graph does not conform to the SHACL shapes; "
               "2 bad input or usage (document, query, graph, output folder, time limit)")
 
 
+_NO_BREAK_BEFORE = frozenset("，。、；：！？）」』》】")
+_NO_BREAK_AFTER = frozenset("（「『《【")
+
+
+def _columns(text: str) -> int:
+    """The terminal columns ``text`` takes: a Chinese character or full-width sign takes two."""
+    from unicodedata import east_asian_width
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` columns: broken at spaces and between Chinese characters,
+    never before a closing or after an opening Chinese punctuation mark (a longer word stays whole)."""
+    from unicodedata import east_asian_width
+    atoms: list[list] = []                    # [text, a space before it]
+    space = glue = False
+    for c in text:
+        if c.isspace():
+            space = True
+            continue
+        wide = east_asian_width(c) in "WF"
+        if atoms and not space and (glue or c in _NO_BREAK_BEFORE or not (wide or atoms[-1][2])):
+            atoms[-1][0] += c
+            atoms[-1][2] = wide
+        else:
+            atoms.append([c, space, wide])
+        glue, space = c in _NO_BREAK_AFTER, False
+    lines, line = [], ""
+    for atom, spaced, _ in atoms:
+        piece = (" " if spaced and line else "") + atom
+        if line and _columns(line + piece) > width:
+            lines.append(line)
+            line = atom
+        else:
+            line += piece
+    return [*lines, line] if line else lines
+
+
+def _chinese_then_english(text: str, width: int) -> list[str]:
+    """One paragraph "中文 / English": on one line if it fits, else the Chinese lines, then the English."""
+    text = " ".join(text.split())
+    if _columns(text) <= width:
+        return [text] if text else []
+    parts = text.split(" / ")
+    for i in range(1, len(parts)):
+        chinese, english = " / ".join(parts[:i]), " / ".join(parts[i:])
+        if not any(_columns(c) == 2 for c in english):
+            return _wrap(chinese, width) + _wrap(english, width)
+    return _wrap(text, width)
+
+
+class BilingualHelpFormatter(argparse.HelpFormatter):
+    """argparse's help, wrapped by terminal columns (Chinese characters take two) rather than characters,
+    the Chinese of a long "中文 / English" text above its English; a newline in a description or an
+    epilog starts a new line."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return _chinese_then_english(text, width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for paragraph in text.split("\n")
+                         for line in _chinese_then_english(paragraph, width))
+
+
+class BilingualRawDescriptionHelpFormatter(BilingualHelpFormatter):
+    """Descriptions and epilogs keep their lines (as with argparse.RawDescriptionHelpFormatter); only a line
+    wider than the terminal is wrapped, its continuation indented like it."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        out = []
+        for line in text.splitlines():
+            lead = line[:len(line) - len(line.lstrip())]
+            out += [indent + lead + part for part in _wrap(line, width - len(lead))] or [""]
+        return "\n".join(out)
+
+
 class OneLineErrorParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (like every other error) and exits 2."""
+    """argparse, but a usage error is one line (like every other error) and exits 2; help is wrapped
+    by :class:`BilingualHelpFormatter`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", BilingualHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
@@ -49,109 +131,184 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineErrorParser)
 
     b = _add(sub, only,
-        "build", epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="build the knowledge graph of one document or of a corpus into graph/",
+        "build", epilog=EXIT_CODES, formatter_class=BilingualRawDescriptionHelpFormatter,
+        help="构建单个文件或语料库的知识图谱，写入 graph/ / "
+             "build the knowledge graph of one document or of a corpus into graph/",
         description="构建知识图谱 / Build the knowledge graph.\n\n"
-                    "One file: that document's graph (policykg.ttl/.nt/.jsonld, report.json, the store).\n"
-                    "Folders or several files: a corpus — one named graph per document, manifest.json,\n"
-                    "corpus.nq, docs/<id>.ttl, one store; unchanged documents are reused by hash.\n"
+                    "One file: that document's graph (policykg.ttl/.nt/.jsonld, report.json,\n"
+                    "the store).\n"
+                    "Folders or several files: a corpus — one named graph per document,\n"
+                    "manifest.json, corpus.nq, docs/<id>.ttl, one store; unchanged documents\n"
+                    "are reused by hash.\n"
                     "Without SOURCE: the bundled corpus (sources/).")
     b.add_argument("source", nargs="*", metavar="SOURCE",
-                   help="a policy document (.txt: UTF-8, UTF-8 with BOM or GB18030) or a folder of them")
-    b.add_argument("--out", default=str(default_output_dir()), help="output folder (default graph/), replaced whole")
+                   help="政策文件（.txt：UTF-8、带 BOM 的 UTF-8 或 GB18030）或其文件夹 / "
+                        "a policy document (.txt: UTF-8, UTF-8 with BOM or GB18030) or a folder of them")
+    b.add_argument("--out", default=str(default_output_dir()),
+                   help="输出文件夹（默认 graph/），整体替换 / output folder (default graph/), replaced whole")
     b.add_argument("--jobs", type=int, default=None,
-                   help="worker processes for a corpus (default: one per core)")
+                   help="语料库的工作进程数（默认每核一个） / "
+                        "worker processes for a corpus (default: one per core)")
     b.add_argument("--no-analysis", action="store_true",
-                   help="corpus: skip writing communities and centralities into the graph (id/graph/analysis)")
-    b.add_argument("--pages", action="store_true", help="also draw the interactive HTML pages")
+                   help="语料库：不把社区与中心性写入图 / "
+                        "corpus: skip writing communities and centralities into the graph (id/graph/analysis)")
+    b.add_argument("--pages", action="store_true",
+                   help="同时生成交互式 HTML 页面 / also draw the interactive HTML pages")
     b.add_argument("--strict", action="store_true",
-                   help="fail (exit 2, nothing written) when any line is unmapped or any warning is raised; "
+                   help="严格模式：有未识别的行或任何警告即失败（退出码 2，不写出）；默认部分识别的文件"
+                        "仍会构建，并给出一行警告 / "
+                        "fail (exit 2, nothing written) when any line is unmapped or any warning is raised; "
                         "by default a document understood in part still builds, with a one-line warning")
 
-    q = _add(sub, only, "query", help="run a SPARQL query: a stored one by name, any .rq file, or -e TEXT",
-                       description="Run a SPARQL query on the graph (Oxigraph). QUERY is the name of a stored "
+    q = _add(sub, only, "query",
+                       help="执行 SPARQL 查询：库中查询名、任一 .rq 文件或 -e 文本 / "
+                            "run a SPARQL query: a stored one by name, any .rq file, or -e TEXT",
+                       description="在图上执行 SPARQL 查询（Oxigraph）。QUERY 为查询库中的查询名（见 "
+                                   "'policykg queries'，如 key_tasks）或任一 .rq 文件的路径；开头的 # 说明行"
+                                   "可省略。SELECT 输出行，ASK 输出 true/false，CONSTRUCT 与 DESCRIBE 输出"
+                                   "三元组（Turtle；加 --format nt 则为 N-Triples）。 / "
+                                   "Run a SPARQL query on the graph (Oxigraph). QUERY is the name of a stored "
                                    "query (see 'policykg queries', e.g. key_tasks) or the path of any .rq file; "
                                    "header lines are optional. SELECT prints rows, ASK true/false, CONSTRUCT "
                                    "and DESCRIBE triples (Turtle, or N-Triples with --format nt).",
                        epilog=EXIT_CODES)
-    q.add_argument("query", nargs="?", help="stored query name or .rq file")
-    q.add_argument("-e", "--expr", metavar="QUERY", help="the query text itself, e.g. -e 'SELECT …'")
-    q.add_argument("--format", default="table", choices=["table", "csv", "tsv", "json", "turtle", "nt"])
+    q.add_argument("query", nargs="?", help="查询库中的查询名或 .rq 文件 / stored query name or .rq file")
+    q.add_argument("-e", "--expr", metavar="QUERY",
+                   help="查询文本本身，如 -e 'SELECT …' / the query text itself, e.g. -e 'SELECT …'")
+    q.add_argument("--format", default="table", choices=["table", "csv", "tsv", "json", "turtle", "nt"],
+                   help="输出格式（默认 table；turtle、nt 用于 CONSTRUCT 与 DESCRIBE） / "
+                        "output format (default table; turtle and nt for CONSTRUCT and DESCRIBE)")
     q.add_argument("--excel", action="store_true",
-                   help="with --format csv: start with a UTF-8 byte order mark so Excel reads Chinese right")
+                   help="配合 --format csv：开头加 UTF-8 BOM，使 Excel 正确显示中文 / "
+                        "with --format csv: start with a UTF-8 byte order mark so Excel reads Chinese right")
     q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="a value for one of the query's @param (repeatable)")
-    q.add_argument("--graph", help="a store folder, an output folder, or a .ttl/.nt file "
+                   help="为查询的某个 @param 赋值（可重复） / "
+                        "a value for one of the query's @param (repeatable)")
+    q.add_argument("--graph", help="存储文件夹、输出文件夹或 .ttl/.nt 文件（默认 graph/store，"
+                                   "否则 graph/policykg.ttl） / "
+                                   "a store folder, an output folder, or a .ttl/.nt file "
                                    "(default: graph/store, else graph/policykg.ttl)")
     q.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
-                   help="stop the query after this many seconds (default 30)")
+                   help="超时：查询运行超过此秒数即停止（默认 30） / "
+                        "stop the query after this many seconds (default 30)")
     q.add_argument("--doc", metavar="ID",
-                   help="run on one document of a corpus (its id, as 'policykg docs' lists them)")
+                   help="只查询语料库中的一份文件（其 id，见 'policykg docs'） / "
+                        "run on one document of a corpus (its id, as 'policykg docs' lists them)")
 
-    _add(sub, only, "queries", help="list the query library")
+    _add(sub, only, "queries", help="列出查询库 / list the query library",
+         description="列出查询库中的查询：名称、参数及中英文问题 / "
+                     "List the query library: each query's name, parameters and question in Chinese and English.")
 
-    ds = _add(sub, only, "docs", help="list the documents of the graph (id, title, issuer, date, jurisdiction, level)")
-    ds.add_argument("--graph", help="a store folder, an output folder, or a graph file (default: graph/)")
-    ds.add_argument("--format", default="table", choices=["table", "csv", "tsv", "json"])
+    ds = _add(sub, only, "docs",
+              help="列出图中的文件（id、标题、发文机关、日期、辖区、层级） / "
+                   "list the documents of the graph (id, title, issuer, date, jurisdiction, level)",
+              description="列出图中的政策文件；id 即 --doc 所用的值 / "
+                          "List the documents of the graph; the id is what --doc takes.")
+    ds.add_argument("--graph", help="存储文件夹、输出文件夹或图文件（默认 graph/） / "
+                                    "a store folder, an output folder, or a graph file (default: graph/)")
+    ds.add_argument("--format", default="table", choices=["table", "csv", "tsv", "json"],
+                    help="输出格式（默认 table） / output format (default table)")
 
-    v = _add(sub, only, "validate", help="validate a graph file against shapes.ttl")
-    v.add_argument("--graph")
+    v = _add(sub, only, "validate", help="用 shapes.ttl 校验图文件 / validate a graph file against shapes.ttl",
+             description="用 SHACL 约束（shapes.ttl）校验图文件 / "
+                         "Validate a graph file against the SHACL shapes (shapes.ttl).")
+    v.add_argument("--graph", help="图文件 .ttl/.nt（默认 graph/policykg.ttl） / "
+                                   "the graph file, .ttl or .nt (default: graph/policykg.ttl)")
 
-    s = _add(sub, only, "serve", help="read-only SPARQL endpoint with a query editor on 127.0.0.1",
-                       description="Serve a graph read-only over the SPARQL 1.1 Protocol, with a query editor. "
+    s = _add(sub, only, "serve",
+                       help="在 127.0.0.1 上提供只读 SPARQL 端点及查询编辑器 / "
+                            "read-only SPARQL endpoint with a query editor on 127.0.0.1",
+                       description="通过 SPARQL 1.1 协议只读发布图，附查询编辑器。语料库中每份文件为一个"
+                                   "命名图，默认图为它们的合并。 / "
+                                   "Serve a graph read-only over the SPARQL 1.1 Protocol, with a query editor. "
                                    "A corpus: each document is a named graph, the default graph their merge.")
-    s.add_argument("--graph", help="an output folder (default graph/: its store), a store folder, "
+    s.add_argument("--graph", help="输出文件夹（默认 graph/，用其存储）、存储文件夹，或 .ttl/.nt/.nq/.trig "
+                                   "文件（载入临时存储） / "
+                                   "an output folder (default graph/: its store), a store folder, "
                                    "or a .ttl/.nt/.nq/.trig file (loaded into a temporary store)")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=7878)
-    s.add_argument("--timeout", type=float, default=10.0, help="seconds before a query is stopped")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="监听地址（默认 127.0.0.1） / address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=7878, help="端口（默认 7878） / port (default 7878)")
+    s.add_argument("--timeout", type=float, default=10.0,
+                   help="查询超时秒数 / seconds before a query is stopped")
 
-    a = _add(sub, only, "analyze", help="network analytics of units and tasks")
-    a.add_argument("--graph")
-    a.add_argument("--top", type=int, default=10)
-    a.add_argument("--doc", metavar="ID", help="analyse one document of a corpus (default: the whole corpus, "
-                                                 "units of different jurisdictions kept apart)")
-    a.add_argument("--out", help="folder for GraphML and GEXF files")
+    a = _add(sub, only, "analyze", help="单位与任务的网络分析 / network analytics of units and tasks",
+             description="单位与任务的网络分析：中心性、社区、共同承担最多的单位对 / "
+                         "Network analytics of units and tasks: centralities, communities, strongest pairs.")
+    a.add_argument("--graph", help="存储文件夹、输出文件夹或 .ttl/.nt 文件（默认 graph/） / "
+                                   "a store folder, an output folder, or a .ttl/.nt file (default: graph/)")
+    a.add_argument("--top", type=int, default=10,
+                   help="每项排名列出前几名（默认 10） / how many to list in each ranking (default 10)")
+    a.add_argument("--doc", metavar="ID",
+                   help="只分析语料库中的一份文件（默认全语料库，同名单位按辖区区分） / "
+                        "analyse one document of a corpus (default: the whole corpus, "
+                        "units of different jurisdictions kept apart)")
+    a.add_argument("--out", help="GraphML 与 GEXF 文件的输出文件夹 / folder for GraphML and GEXF files")
 
     u = _add(sub, only, "push", epilog=EXIT_CODES,
-                       help="send a built corpus to a SPARQL 1.1 Graph Store Protocol server (PUT per graph)",
-                       description="Send each document's named graph, the shared graph and the lineage graph of a "
+                       help="把已构建的语料库推送到 SPARQL 1.1 图存储协议服务器（每个图一次 PUT） / "
+                            "send a built corpus to a SPARQL 1.1 Graph Store Protocol server (PUT per graph)",
+                       description="把已构建语料库中各文件的命名图、共享图和溯源图逐一推送到 SPARQL 1.1 "
+                                   "图存储协议端点，每个图一次 HTTP PUT URL?graph=IRI：再次推送即替换，"
+                                   "不会重复。 / "
+                                   "Send each document's named graph, the shared graph and the lineage graph of a "
                                    "built corpus to a SPARQL 1.1 Graph Store Protocol endpoint, one HTTP PUT "
                                    "URL?graph=IRI per graph: pushing again replaces, never duplicates.")
-    u.add_argument("url", help="the Graph Store endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph)")
-    u.add_argument("--graph", help="the built corpus folder (default graph/) or its corpus.nq")
+    u.add_argument("url", help="图存储端点，如 http://127.0.0.1:7878/store（Oxigraph） / "
+                               "the Graph Store endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph)")
+    u.add_argument("--graph", help="已构建的语料库文件夹（默认 graph/）或其 corpus.nq / "
+                                   "the built corpus folder (default graph/) or its corpus.nq")
     u.add_argument("--header", metavar="'NAME: VALUE'",
-                   help="an extra request header, e.g. 'Authorization: Bearer TOKEN'")
-    u.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic authentication")
+                   help="附加的请求头，如 'Authorization: Bearer TOKEN' / "
+                        "an extra request header, e.g. 'Authorization: Bearer TOKEN'")
+    u.add_argument("--user", metavar="USER:PASSWORD", help="HTTP 基本认证 / HTTP basic authentication")
     u.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
-                   help="give up on a request after this many seconds (default 60)")
+                   help="超时：请求超过此秒数即放弃（默认 60） / "
+                        "give up on a request after this many seconds (default 60)")
 
-    d = _add(sub, only, "draw", help="write the interactive graph pages")
-    d.add_argument("--graph")
-    d.add_argument("--out", default=str(default_output_dir()))
+    d = _add(sub, only, "draw", help="生成交互式图谱页面 / write the interactive graph pages",
+             description="把图画成交互式 HTML 页面，写入输出文件夹 / "
+                         "Draw the graph as interactive HTML pages in the output folder.")
+    d.add_argument("--graph", help="存储文件夹、输出文件夹或 .ttl/.nt 文件（默认 graph/） / "
+                                   "a store folder, an output folder, or a .ttl/.nt file (default: graph/)")
+    d.add_argument("--out", default=str(default_output_dir()),
+                   help="页面的输出文件夹（默认 graph/） / folder for the pages (default graph/)")
 
     x = _add(sub, only,
-        "export", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES,
-        help="export the responsibility matrix (XLSX/CSV) or a document's source view (HTML)",
+        "export", formatter_class=BilingualRawDescriptionHelpFormatter, epilog=EXIT_CODES,
+        help="导出责任矩阵（XLSX/CSV）或某份文件的原文对照（HTML） / "
+             "export the responsibility matrix (XLSX/CSV) or a document's source view (HTML)",
         description="导出 / Export.\n\n"
-                    "matrix: 责任矩阵 — units (rows: name as written, jurisdiction) × responsibility records\n"
-                    "  (columns, in document order: record id and a short text); a cell is L (牵头 lead),\n"
-                    "  C (配合 co-operating) or J (共同 joint). XLSX: one sheet per document (needs openpyxl:\n"
-                    "  pip install 'policykg[export]'). CSV: one file per document (--out FOLDER), or\n"
-                    "  --doc ID for one (stdout without --out); --excel adds a UTF-8 BOM for Excel.\n"
-                    "source: 原文对照 — one document as an offline HTML page: every line with its number,\n"
-                    "  each record's span, its units, deadlines and quantities marked; open a record\n"
-                    "  with PAGE#task/3.")
-    x.add_argument("what", choices=["matrix", "source"], help="matrix (XLSX/CSV) or source (HTML)")
-    x.add_argument("--graph", help="a store folder, an output folder, or a .ttl/.nt file (default: graph/)")
-    x.add_argument("--doc", metavar="ID", help="one document of a corpus (its id: the file name without .txt)")
-    x.add_argument("--format", choices=["xlsx", "csv"], default="xlsx", help="matrix: xlsx (default) or csv")
+                    "matrix: 责任矩阵 — units (rows: name as written, jurisdiction)\n"
+                    "  × responsibility records (columns, in document order: record id and\n"
+                    "  a short text); a cell is L (牵头 lead), C (配合 co-operating) or\n"
+                    "  J (共同 joint). XLSX: one sheet per document (needs openpyxl:\n"
+                    "  pip install 'policykg[export]'). CSV: one file per document\n"
+                    "  (--out FOLDER), or --doc ID for one (stdout without --out);\n"
+                    "  --excel adds a UTF-8 BOM for Excel.\n"
+                    "source: 原文对照 — one document as an offline HTML page: every line\n"
+                    "  with its number, each record's span, its units, deadlines and\n"
+                    "  quantities marked; open a record with PAGE#task/3.")
+    x.add_argument("what", choices=["matrix", "source"],
+                   help="matrix 责任矩阵（XLSX/CSV）或 source 原文对照（HTML） / "
+                        "matrix (XLSX/CSV) or source (HTML)")
+    x.add_argument("--graph", help="存储文件夹、输出文件夹或 .ttl/.nt 文件（默认 graph/） / "
+                                   "a store folder, an output folder, or a .ttl/.nt file (default: graph/)")
+    x.add_argument("--doc", metavar="ID",
+                   help="语料库中的一份文件（其 id：去掉 .txt 的文件名） / "
+                        "one document of a corpus (its id: the file name without .txt)")
+    x.add_argument("--format", choices=["xlsx", "csv"], default="xlsx",
+                   help="matrix：xlsx（默认）或 csv / matrix: xlsx (default) or csv")
     x.add_argument("--excel", action="store_true",
-                   help="with --format csv: start each file with a UTF-8 byte order mark so Excel reads Chinese")
+                   help="配合 --format csv：每个文件开头加 UTF-8 BOM，使 Excel 正确显示中文 / "
+                        "with --format csv: start each file with a UTF-8 byte order mark so Excel reads Chinese")
     x.add_argument("--source", metavar="FILE",
-                   help="source: the document's text file (default: as the corpus manifest names it)")
+                   help="source：该文件的文本文件（默认取语料库清单中的路径） / "
+                        "source: the document's text file (default: as the corpus manifest names it)")
     x.add_argument("--out", metavar="PATH",
-                   help="matrix xlsx: the file (default responsibility_matrix.xlsx); csv: a file for one "
+                   help="matrix xlsx：输出文件（默认 responsibility_matrix.xlsx）；csv：一份文件时为文件，"
+                        "多份时为文件夹；source：页面（默认 ID.source.html） / "
+                        "matrix xlsx: the file (default responsibility_matrix.xlsx); csv: a file for one "
                         "document, a folder for several; source: the page (default ID.source.html)")
     return p
 
