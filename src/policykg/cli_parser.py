@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+from .query import display_width as _columns   # terminal columns: CJK characters take two
 from .resources import default_output_dir
 
 #: The first line of ``policykg --help``.
@@ -23,12 +24,6 @@ EXIT_CODES = ("退出码：0 成功；1 图不符合 SHACL 约束；2 输入或�
 
 _NO_BREAK_BEFORE = frozenset("，。、；：！？）」』》】")
 _NO_BREAK_AFTER = frozenset("（「『《【")
-
-
-def _columns(text: str) -> int:
-    """The terminal columns ``text`` takes: a Chinese character or full-width sign takes two."""
-    from unicodedata import east_asian_width
-    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _wrap(text: str, width: int) -> list[str]:
