@@ -223,3 +223,22 @@ def test_merged_default_graph_refuses_a_line_that_is_no_named_quad(tmp_path):
         nq.write_bytes(b'<http://x/a> <http://x/p> <http://x/o> <http://x/g> .\n' * (number - 1) + triple)
         with pytest.raises(ValueError, match=rf"c\.nq:{number}: not a quad"):
             merged_default_graph(nq, tmp_path / "d.nt")
+
+
+def test_two_files_of_one_document_are_not_merged(tmp_path):
+    """Same issuer, title and date (one document IRI), other text: the second file is listed as a
+    duplicate of the first and left out; its records never join the first one's named graph."""
+    src = tmp_path / "src"
+    src.mkdir()
+    write(src, "a_jinan.txt", JINAN)
+    write(src, "b_jinan_copy.txt", JINAN.replace("推行一网通办", "推行一网通办，压缩办理时限"))
+    result = build_corpus([src], tmp_path / "out", jobs=1, analysis=False)
+    status = {e["id"]: e["status"] for e in result.entries}
+    assert status == {"a_jinan": "built", "b_jinan_copy": "duplicate"}
+    duplicate = next(e for e in result.entries if e["id"] == "b_jinan_copy")
+    assert duplicate["duplicate_of"] == "a_jinan" and "same issuer, title and date" in duplicate["error"]
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"] == {"documents": 2, "built": 1, "failed": 0, "duplicate": 1}
+    assert not (tmp_path / "out" / "docs" / "b_jinan_copy").exists()
+    corpus = (tmp_path / "out" / "corpus.nq").read_text(encoding="utf-8")
+    assert "压缩办理时限" not in corpus and "推行一网通办" in corpus

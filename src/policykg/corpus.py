@@ -349,16 +349,19 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
         parts.mkdir()
         built.update((b.entry["id"], b) for b in _run(todo, jobs, progress, stage, doc_files, analysis))
         entries.extend(reused.get(document_id(p)) or built[document_id(p)].entry for p in sources)
+        for duplicate in mark_duplicates(entries):
+            shutil.rmtree(docs / duplicate["id"], ignore_errors=True)   # written by its worker, left out
         links.extend(lineage(entries))
         with open(stage / CORPUS_NQ, "wb") as nq:
             nq.write(shared_graph())
             nq.write(lineage_graph(links))
             for entry in entries:
                 doc_id, folder = entry["id"], docs / entry["id"]
+                if entry["status"] != "built":
+                    continue
                 if doc_id in built:
-                    if entry["status"] == "built":
-                        with open(parts / f"{doc_id}.nq", "rb") as part:
-                            shutil.copyfileobj(part, nq, 1 << 20)
+                    with open(parts / f"{doc_id}.nq", "rb") as part:
+                        shutil.copyfileobj(part, nq, 1 << 20)
                     continue
                 shutil.copytree(out / DOCS_DIR / doc_id, folder, copy_function=os.link)
                 nq.write(named_graph((folder / f"{GRAPH_STEM}.ttl").read_bytes(), entry["iri"]))
@@ -378,6 +381,29 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
     publish(out, fill, replaces=CORPUS_OUTPUTS + _single_document_outputs())
     removed = len(set(old) - {e["id"] for e in entries})
     return CorpusResult(entries=entries, rebuilt=len(built), reused=len(reused), removed=removed, links=links)
+
+
+def mark_duplicates(entries: list[dict]) -> list[dict]:
+    """Mark every built entry that states a document already in ``entries`` (in input order); return them.
+
+    A document's IRI comes from its issuer, title and date (stable when its text is
+    corrected), so two files that agree on all three — two copies, two versions of one
+    notice — would mint one IRI and pour two texts into one named graph. The first file
+    is kept; each later one becomes ``status: "duplicate"`` with ``duplicate_of`` and a
+    one-line reason, and its graph is left out of the corpus.
+    """
+    first: dict[str, dict] = {}
+    marked = []
+    for entry in entries:
+        if entry.get("status") != "built":
+            continue
+        kept = first.setdefault(entry["iri"], entry)
+        if kept is not entry:
+            entry.update(status="duplicate", duplicate_of=kept["id"],
+                         error=f"{entry['file']}: the same document as {kept['file']} (same issuer, title and "
+                               f"date, hence one IRI {entry['iri']}); left out of the corpus")
+            marked.append(entry)
+    return marked
 
 
 def _single_document_outputs() -> tuple[str, ...]:
@@ -427,7 +453,8 @@ def manifest_bytes(entries: list[dict], fingerprint: str = "") -> bytes:
     data = {"builder": fingerprint, "documents": entries,
             "counts": {"documents": len(entries),
                        "built": sum(1 for e in entries if e["status"] == "built"),
-                       "failed": sum(1 for e in entries if e["status"] == "failed")}}
+                       "failed": sum(1 for e in entries if e["status"] == "failed"),
+                       "duplicate": sum(1 for e in entries if e["status"] == "duplicate")}}
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -545,15 +572,18 @@ def write_document_pages(stage: Path, entries: list[dict]) -> list[str]:
 def corpus_summary(result: CorpusResult, out: Path) -> list[str]:
     """What the corpus build did, in a few lines (the manifest has the rest)."""
     built = [e for e in result.entries if e["status"] == "built"]
+    duplicates = sum(1 for e in result.entries if e["status"] == "duplicate")
     lines = [f"corpus of {len(result.entries)} documents: {len(built)} built "
              f"({result.rebuilt} rebuilt, {result.reused} unchanged), "
-             f"{len(result.entries) - len(built)} failed, {result.removed} removed; "
-             f"{len(result.links)} lineage links"]
+             f"{len(result.entries) - len(built) - duplicates} failed, {duplicates} duplicate, "
+             f"{result.removed} removed; {len(result.links)} lineage links"]
     for e in result.entries:
         if e["status"] == "built":
             c = e["counts"]
             lines.append(f"  {e['id']}: {e['title'][:40]} ({e.get('jurisdiction') or '?'}, {e.get('issued') or '?'}) "
                          f"records {c['responsibility_records']}, units {c['units']}, triples {c['triples']}")
+        elif e["status"] == "duplicate":
+            lines.append(f"  {e['id']}: DUPLICATE of {e['duplicate_of']} (same issuer, title and date)")
         else:
             lines.append(f"  {e['id']}: FAILED {e.get('error', '')[:100]}")
     lines.append(f"  wrote {out / CORPUS_NQ}, {out / MANIFEST}, {out / DOCS_DIR}/, {out / STORE_DIR}/")
