@@ -315,7 +315,12 @@ def make(index: int, seed: int, made: list[Made], areas, texts: dict[str, str],
     issuer = replace_all(template.issuer, mapping)
     year, month, day = template.date.split("-")
     year = str(int(year) + shift)
+    old_date = f"{year}年{int(month)}月{int(day)}日"       # as the text writes it, its year already moved
     month, day = f"{rng.randint(1, 12)}", f"{rng.randint(1, 28)}"
+    if template.title is None:
+        # the text carries its own header: its date moves too, or two documents made from one
+        # template for one place would share issuer, title and date — one document, twice
+        text = text.replace(old_date, f"{year}年{month}月{day}日", 1)
     if template.number:
         number = re.search(r"[^\s（(]*〔\d{4}〕\d+号", text).group(0)      # the header's, renumbered above
     else:
