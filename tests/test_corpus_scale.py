@@ -55,7 +55,7 @@ def test_every_generated_document_builds_with_its_own_identity(corpus):
     assert {e["level"] for e in entries} == {"国家", "省", "市", "县"}
     assert all(e["counts"]["responsibility_records"] > 0 for e in entries)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["counts"] == {"documents": N, "built": N, "failed": 0}
+    assert manifest["counts"] == {"documents": N, "built": N, "failed": 0, "duplicate": 0}
     for e in entries:                        # lean: no rdflib .nt/.jsonld per document
         names = {p.name for p in (out / "docs" / e["id"]).iterdir()}
         assert {"policykg.ttl", "report.json"} <= names and not names & {"policykg.nt", "policykg.jsonld"}
