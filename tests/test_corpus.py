@@ -242,3 +242,25 @@ def test_two_files_of_one_document_are_not_merged(tmp_path):
     assert not (tmp_path / "out" / "docs" / "b_jinan_copy").exists()
     corpus = (tmp_path / "out" / "corpus.nq").read_text(encoding="utf-8")
     assert "压缩办理时限" not in corpus and "推行一网通办" in corpus
+
+
+def test_a_unit_named_two_ways_in_one_area_keeps_one_preferred_name_in_the_merge(tmp_path):
+    """济南 writes 市发改委 in one document and 市发展改革委 in another: one unit. Each named graph keeps the
+    name it wrote; the default graph (the merge) has one skos:prefLabel, the other name as skos:altLabel."""
+    src = tmp_path / "src"
+    src.mkdir()
+    write(src, "a.txt", JINAN.replace("（责任单位：市发展改革委）", "（责任单位：市发改委）"))
+    write(src, "b.txt", QINGDAO.replace("青岛", "济南").replace("各区市", "各区县").replace("市发改委", "市发展改革委")
+          .replace("数字政府建设行动计划", "算力行动方案"))
+    build_corpus([src], tmp_path / "out", jobs=1, analysis=False)
+    store = ox.Store.read_only(str(tmp_path / "out" / "store"))
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    rows = {(r[0].value, r[1].value) for r in store.query(
+        f"SELECT ?p ?l WHERE {{ ?u <{skos}prefLabel>|<{skos}altLabel> ?l ; <{skos}prefLabel>|<{skos}altLabel> ?x ; "
+        f"?p ?l . FILTER(?x IN ('市发改委', '市发展改革委') && ?p IN (<{skos}prefLabel>, <{skos}altLabel>)) }}")}
+    named = {r[0].value for r in store.query(
+        f"SELECT ?l WHERE {{ GRAPH ?g {{ ?u <{skos}prefLabel> ?l FILTER(?l IN ('市发改委', '市发展改革委')) }} }}")}
+    assert named == {"市发改委", "市发展改革委"}                    # each document's own name
+    preferred = {label for p, label in rows if p == skos + "prefLabel"}
+    assert len(preferred) == 1, rows                                    # the merge: one preferred name
+    assert {label for p, label in rows if p == skos + "altLabel"} >= {"市发改委", "市发展改革委"} - preferred

@@ -486,13 +486,17 @@ def merged_default_graph(nquads: Path, ntriples: Path) -> Path:
 
 def write_corpus_store(target: Path, nquads: Path) -> Path:
     """The Oxigraph store of the corpus: every named graph, and their merge as the default
-    graph, bulk-loaded from the N-Quads file."""
+    graph, bulk-loaded from the N-Quads file; in the merge each unit keeps one preferred name
+    (:func:`policykg.graphstore.one_preferred_label`)."""
     import pyoxigraph as ox
+
+    from .graphstore import one_preferred_label
     merged = merged_default_graph(nquads, nquads.with_name(nquads.name + ".default.nt"))
     try:
         store = ox.Store(str(target))
         store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
         store.bulk_load(path=str(merged), format=ox.RdfFormat.N_TRIPLES)
+        one_preferred_label(store)
         store.flush()
         store.optimize()
         del store

@@ -205,8 +205,44 @@ def _open(path: str) -> ox.Store:
         default = ox.DefaultGraph()
         store.extend([ox.Quad(q.subject, q.predicate, q.object, default)
                       for q in store.quads_for_pattern(None, None, None, None) if q.graph_name != default])
+        one_preferred_label(store)
     store.load(input=_ontology(), format=ox.RdfFormat.TURTLE)
     return store
+
+
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+#: (subject, label, language, number of named graphs stating it) for every subject of the default graph
+#: with more than one skos:prefLabel in one language.
+_PREFERRED_LABELS = f"""SELECT ?s ?l ?lang (COUNT(DISTINCT ?g) AS ?n) WHERE {{
+  {{ SELECT ?s ?lang WHERE {{ ?s <{_SKOS}prefLabel> ?x . BIND(LANG(?x) AS ?lang) }}
+    GROUP BY ?s ?lang HAVING (COUNT(DISTINCT ?x) > 1) }}
+  ?s <{_SKOS}prefLabel> ?l . FILTER(LANG(?l) = ?lang)
+  OPTIONAL {{ GRAPH ?g {{ ?s <{_SKOS}prefLabel> ?l }} }}
+}} GROUP BY ?s ?l ?lang"""
+
+
+def one_preferred_label(store: ox.Store) -> int:
+    """Leave each subject of the merged default graph one ``skos:prefLabel`` per language; return how many
+    labels became ``skos:altLabel``.
+
+    A unit two documents of one area name differently (省市场监督管理局 in one, 省市场监管局 in the
+    other) is one node, and each document's graph states its own name as the preferred one. Merged,
+    the node would carry two: SKOS allows one per language, and every query listing a unit's name
+    would list it twice. The name most documents use stays preferred (ties: the first in code-point
+    order, as the queries' ``MIN(label)``); the others become alternative labels of the merge. Each
+    document's named graph keeps the name it wrote.
+    """
+    choices: dict[tuple, list] = {}
+    for row in store.query(_PREFERRED_LABELS):
+        choices.setdefault((row[0], row[2].value), []).append((-int(row[3].value), row[1].value, row[1]))
+    default, pref, alt = ox.DefaultGraph(), ox.NamedNode(_SKOS + "prefLabel"), ox.NamedNode(_SKOS + "altLabel")
+    demoted = 0
+    for (subject, _), labels in sorted(choices.items(), key=lambda kv: (kv[0][0].value, kv[0][1])):
+        for _, _, label in sorted(labels)[1:]:
+            store.remove(ox.Quad(subject, pref, label, default))
+            store.add(ox.Quad(subject, alt, label, default))
+            demoted += 1
+    return demoted
 
 
 def _format_name(fmt: ox.RdfFormat) -> str:
