@@ -264,3 +264,16 @@ def test_a_unit_named_two_ways_in_one_area_keeps_one_preferred_name_in_the_merge
     preferred = {label for p, label in rows if p == skos + "prefLabel"}
     assert len(preferred) == 1, rows                                    # the merge: one preferred name
     assert {label for p, label in rows if p == skos + "altLabel"} >= {"市发改委", "市发展改革委"} - preferred
+
+
+def test_the_bundled_corpus_read_from_its_nquads_file_has_one_preferred_name_per_unit():
+    """``--graph graph/corpus.nq`` (a fresh clone without the store) merges as the build does."""
+    from policykg.graphstore import open_graph
+    store = open_graph(str(ROOT / "graph" / "corpus.nq"))
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    twice = list(store.query(f"SELECT ?s WHERE {{ ?s <{skos}prefLabel> ?a, ?b . "
+                             f"FILTER(?a != ?b && LANG(?a) = LANG(?b)) }}"))
+    assert twice == []
+    named = list(store.query(f"SELECT ?s WHERE {{ GRAPH ?g {{ ?s <{skos}prefLabel> ?l }} "
+                             f"GRAPH ?h {{ ?s <{skos}prefLabel> ?m }} FILTER(?l != ?m) }} LIMIT 1"))
+    assert named, "the bundled corpus names a unit two ways in two documents (each graph keeps its own)"
