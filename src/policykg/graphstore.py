@@ -29,8 +29,8 @@ import pyoxigraph as ox
 from .errors import QueryError
 from .resources import project_file
 
-__all__ = ["PREFIXES", "STORE_DIR", "short_name", "as_store", "execute", "memory_store", "open_graph", "plain", "read_regular",
-           "write_store"]
+__all__ = ["PREFIXES", "STORE_DIR", "short_name", "as_store", "execute", "memory_store", "one_preferred_label",
+           "open_graph", "plain", "read_regular", "write_store"]
 
 #: Name of the store folder inside an output folder (``graph/store``).
 STORE_DIR = "store"
