@@ -278,11 +278,11 @@ def cmd_push(args) -> int:
     """Send every named graph of a built corpus to a Graph Store Protocol server (HTTP PUT per graph)."""
     from pathlib import Path
     from .push import push
-    if not args.timeout > 0:                      # also refuses nan
-        raise UsageError("--timeout must be a positive number of seconds")
     folder = Path(args.graph) if args.graph else default_output_dir()
-    sent = push(args.url, folder, header=args.header, user=args.user, timeout=args.timeout)
-    print(f"pushed {len(sent)} graphs ({sum(p.triples for p in sent)} triples) to {args.url}")
+    sent = push(args.url, folder, header=args.header, user=args.user, timeout=args.timeout, retries=args.retries)
+    again = sum(1 for p in sent if p.tries > 1)
+    print(f"pushed {len(sent)} graphs ({sum(p.triples for p in sent)} triples) to {args.url}"
+          + (f"; {again} of them after more than one try" if again else ""))
     return 0
 
 #: The function that runs each sub-command.
