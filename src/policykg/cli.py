@@ -387,6 +387,10 @@ class TerminalStream:
             encoding = getattr(self.stream, "encoding", None) or "utf-8"
             return self.stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
 
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
     def flush(self) -> None:
         self._do(lambda: self.stream.flush())
 

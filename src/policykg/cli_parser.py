@@ -195,8 +195,10 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
                    help="输出格式（默认 table；turtle、nt 用于 CONSTRUCT 与 DESCRIBE） / "
                         "output format (default table; turtle and nt for CONSTRUCT and DESCRIBE)")
     q.add_argument("--excel", action="store_true",
-                   help="配合 --format csv：开头加 UTF-8 BOM，使 Excel 正确显示中文 / "
-                        "with --format csv: start with a UTF-8 byte order mark so Excel reads Chinese right")
+                   help="配合 --format csv：开头加 UTF-8 BOM，使 Excel 正确显示中文；以 = + - @ 开头的文本前加 '，"
+                        "不会被当作公式 / "
+                        "with --format csv: start with a UTF-8 byte order mark so Excel reads Chinese right, "
+                        "and prefix text starting with = + - @ with ' so Excel never runs it as a formula")
     q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="为查询的某个 @param 赋值（可重复） / "
                         "a value for one of the query's @param (repeatable)")
@@ -307,7 +309,7 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
                     "  J (共同 joint). XLSX: one sheet per document (needs openpyxl:\n"
                     "  pip install 'policykg[export]'). CSV: one file per document\n"
                     "  (--out FOLDER), or --doc ID for one (stdout without --out);\n"
-                    "  --excel adds a UTF-8 BOM for Excel.\n"
+                    "  --excel adds a UTF-8 BOM for Excel and neutralises formulas.\n"
                     "source: 原文对照 — one document as an offline HTML page: every line\n"
                     "  with its number, each record's span, its units, deadlines and\n"
                     "  quantities marked; open a record with PAGE#task/3.")
@@ -322,8 +324,10 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     x.add_argument("--format", choices=["xlsx", "csv"], default="xlsx",
                    help="matrix：xlsx（默认）或 csv / matrix: xlsx (default) or csv")
     x.add_argument("--excel", action="store_true",
-                   help="配合 --format csv：每个文件开头加 UTF-8 BOM，使 Excel 正确显示中文 / "
-                        "with --format csv: start each file with a UTF-8 byte order mark so Excel reads Chinese")
+                   help="配合 --format csv：每个文件开头加 UTF-8 BOM，使 Excel 正确显示中文；以 = + - @ 开头的文本"
+                        "前加 '，不会被当作公式 / "
+                        "with --format csv: start each file with a UTF-8 byte order mark so Excel reads Chinese, "
+                        "and prefix text starting with = + - @ with ' so Excel never runs it as a formula")
     x.add_argument("--source", metavar="FILE",
                    help="source：该文件的文本文件（默认取语料库清单中的路径） / "
                         "source: the document's text file (default: as the corpus manifest names it)")
