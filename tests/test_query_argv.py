@@ -18,6 +18,7 @@ TOKENS = ["--format", "--graph", "--doc", "--param", "--timeout", "--excel", "-e
           "--", "-x", "--form", "--format=csv", "--exc", "-ekey_tasks", "--unknown", "-1", "-0.5",
           "csv", "json", "xml", "table", "nt", "key_tasks", "shared_responsibilities", "my.rq", "dir/x.rq",
           "", " ", "topic=金融", "a=b=c", "30", "0.5", "1e3", "nan", "inf", "abc", "graph/store",
+          "1e308", "86400", "86401", "0", "1e-300", "NaN", "Infinity", "1_000", " 5 ",   # --timeout's edges
           "000_4cdbba2a142b4d11", "SELECT * WHERE { ?s ?p ?o }", "-x y", "市财政局"]
 
 
@@ -62,6 +63,8 @@ def test_the_plain_forms_are_read_without_argparse_and_as_argparse_reads_them(ar
 
 
 @pytest.mark.parametrize("argv", [
+    ["query", "--timeout", "inf"], ["query", "--timeout", "1e308"], ["query", "--timeout", "nan"],
+    ["query", "--timeout", "86401"], ["query", "--timeout", "0"],
     ["query", "--help"], ["query", "key_tasks", "--format=csv"], ["query", "key_tasks", "--form", "csv"],
     ["query", "key_tasks", "--format", "xml"], ["query", "a", "b"], ["query", "--timeout", "soon"],
     ["query", "--graph"], ["query", "--doc", "--excel"], ["queries"], ["build"], [],
@@ -74,3 +77,10 @@ def test_format_choices_match_the_parser():
     action = next(a for a in parser("query")._subparsers._group_actions[0].choices["query"]._actions
                   if a.dest == "format")
     assert tuple(action.choices) == FORMATS
+
+
+@pytest.mark.parametrize("value", ["inf", "1e308", "nan", "86401", "0"])
+def test_timeouts_without_a_limit_are_refused_by_both(value):
+    """The reader hands them to argparse, and argparse refuses them (one line, exit 2)."""
+    assert read_query_argv(["query", "key_tasks", "--timeout", value]) is None
+    assert argparse_reading(["query", "key_tasks", "--timeout", value]) is None

@@ -134,8 +134,8 @@ def cmd_query(args) -> int:
     params = dict(_param(p) for p in args.param)
     query = inline_query(args.expr) if args.expr is not None else find_query(args.query)
     result = execute_query(open_graph(args.graph), query, params, timeout=args.timeout, doc=args.doc)
-    text = format_answer(result, args.format)
-    sys.stdout.write(("\ufeff" + text) if args.excel else text)
+    text = format_answer(result, args.format, excel=args.excel)
+    sys.stdout.write(text)
     sys.stdout.flush()
     return 0
 
@@ -278,11 +278,11 @@ def cmd_push(args) -> int:
     """Send every named graph of a built corpus to a Graph Store Protocol server (HTTP PUT per graph)."""
     from pathlib import Path
     from .push import push
-    if not args.timeout > 0:                      # also refuses nan
-        raise UsageError("--timeout must be a positive number of seconds")
     folder = Path(args.graph) if args.graph else default_output_dir()
-    sent = push(args.url, folder, header=args.header, user=args.user, timeout=args.timeout)
-    print(f"pushed {len(sent)} graphs ({sum(p.triples for p in sent)} triples) to {args.url}")
+    sent = push(args.url, folder, header=args.header, user=args.user, timeout=args.timeout, retries=args.retries)
+    again = sum(1 for p in sent if p.tries > 1)
+    print(f"pushed {len(sent)} graphs ({sum(p.triples for p in sent)} triples) to {args.url}"
+          + (f"; {again} of them after more than one try" if again else ""))
     return 0
 
 #: The function that runs each sub-command.
@@ -299,34 +299,145 @@ def _release_stores() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command line; its output goes through :class:`TerminalStream` for as long as it runs."""
     argv = sys.argv[1:] if argv is None else argv
-    args = read_query_argv(argv)                 # plain `policykg query …` lines, without argparse
-    if args is None:
-        from .cli_parser import parse_args
-        args = parse_args(argv)
+    saved = sys.stdout, sys.stderr
+    sys.stdout = TerminalStream(saved[0], keep="\n\t")
+    sys.stderr = TerminalStream(saved[1], keep="\n\t\r", quiet=True)     # \r: a progress bar redraws its line
     try:
-        return HANDLERS[args.command](args)
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+        _release_stores()
+
+
+def _run(argv: list[str]) -> int:
+    """The command's exit code; every error it raises is one line on stderr."""
+    try:
+        code = _dispatch(argv)
+        sys.stdout.flush()                       # a full disk shows here, not in the interpreter's last flush
+        return code
     except ValidationError as exc:
         print(f"policykg: {exc}", file=sys.stderr)
         print(exc.report, file=sys.stderr)
+        return exc.exit_code
+    except OutputError as exc:
+        print(f"policykg: {exc}", file=sys.stderr)
+        _silence_stdout()
         return exc.exit_code
     except PolicyKGError as exc:
         print(f"policykg: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:               # e.g. `policykg query … | head`: the reader is gone
-        _silence_stdout()
-        return 0
-    finally:
-        _release_stores()
+
+
+def _dispatch(argv: list[str]) -> int:
+    args = read_query_argv(argv)                 # plain `policykg query …` lines, without argparse
+    if args is None:
+        from .cli_parser import parse_args
+        try:
+            args = parse_args(argv)
+        except SystemExit as exc:                # --help printed, or argparse's one-line usage error
+            return exc.code if isinstance(exc.code, int) else 2
+    return HANDLERS[args.command](args)
+
+
+class OutputError(PolicyKGError):
+    """Standard output cannot take what the command writes: closed, a full disk, a reader gone."""
+
+    code = "PKG002"
+
+
+class TerminalStream:
+    """``sys.stdout`` / ``sys.stderr`` while a command runs: every command's writes pass here.
+
+    Why one wrapper rather than care at each ``print``: titles, unit names, file
+    names and query answers come from documents, and a document can carry ESC
+    sequences (clear the screen, OSC window titles), C1 controls, bidi overrides
+    or line separators. So:
+
+    * when the stream is a **terminal**, control characters are escaped with
+      :func:`policykg.query.escape_controls` (``keep``: the ones the output itself
+      is made of — line ends, TSV's tabs); redirected to a file or a pipe, the
+      bytes are written exactly as the command made them;
+    * a write or flush that **fails** — stdout closed (``>&-``), a full disk
+      (``> /dev/full``), a reader gone (``| head -1``) — raises one
+      :class:`OutputError` (a one-line message, exit 2) instead of a traceback;
+      on stderr (``quiet``) a failure is dropped: there is nowhere left to say it.
+    """
+
+    def __init__(self, stream, keep: str, quiet: bool = False) -> None:
+        self.stream, self.keep, self.quiet = stream, keep, quiet
+        try:
+            self.terminal = stream is not None and stream.isatty()
+        except (AttributeError, ValueError, OSError):
+            self.terminal = False
+
+    def write(self, text: str) -> int:
+        if self.terminal:
+            from .query import escape_controls
+            text = escape_controls(text, self.keep)
+        return self._do(lambda: self._write(text)) or 0
+
+    def _write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except UnicodeEncodeError:               # a lone surrogate (an undecodable file name) or a narrow locale
+            encoding = getattr(self.stream, "encoding", None) or "utf-8"
+            return self.stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self._do(lambda: self.stream.flush())
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+    def _do(self, action):
+        if self.stream is None:
+            if self.quiet:
+                return None
+            raise OutputError("standard output is closed: there is nowhere to write the answer",
+                              hint="redirect it to a file, e.g. > answer.csv")
+        try:
+            return action()
+        except (OSError, ValueError) as exc:     # ValueError: "I/O operation on closed file"
+            if self.quiet:
+                return None
+            raise _output_error(exc) from None
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
+
+
+def _output_error(exc: Exception) -> OutputError:
+    import errno
+    if isinstance(exc, BrokenPipeError):
+        return OutputError("standard output was closed by its reader before the answer was written "
+                           "(broken pipe)", hint="the lines it read are complete; the rest was not written")
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    hint = "free some space, or write elsewhere" if getattr(exc, "errno", None) == errno.ENOSPC else None
+    return OutputError(f"cannot write to standard output: {reason}", hint=hint)
 
 
 def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again.
+
+    Not when stdout was closed from the start: its descriptor may now be a file this
+    process opened, which must not be overwritten.
+    """
     import os
+    stream = getattr(sys.stdout, "stream", sys.stdout)
+    try:
+        fd = stream.fileno()
+    except (AttributeError, ValueError, OSError):
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, fd)
     os.close(devnull)
 
 

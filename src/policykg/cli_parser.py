@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 from .query import display_width as _columns   # terminal columns: CJK characters take two
+from .query_argv import MAX_TIMEOUT, timeout_seconds
 from .resources import default_output_dir
 
 #: The first line of ``policykg --help``.
@@ -90,6 +91,26 @@ class BilingualRawDescriptionHelpFormatter(BilingualHelpFormatter):
             lead = line[:len(line) - len(line.lstrip())]
             out += [indent + lead + part for part in _wrap(line, width - len(lead))] or [""]
         return "\n".join(out)
+
+
+def _seconds(text: str) -> float:
+    """The type of every ``--timeout``: :func:`policykg.query_argv.timeout_seconds` (which the argparse-free
+    reader of ``policykg query`` uses too, so both refuse ``inf``, ``nan`` and values over the ceiling)."""
+    try:
+        return timeout_seconds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _retries(text: str) -> int:
+    """``push --retries``: 0 to 10 (more would only hide a server that is down)."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = -1
+    if not 0 <= count <= 10:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 10, not {text!r}")
+    return count
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -174,8 +195,10 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
                    help="输出格式（默认 table；turtle、nt 用于 CONSTRUCT 与 DESCRIBE） / "
                         "output format (default table; turtle and nt for CONSTRUCT and DESCRIBE)")
     q.add_argument("--excel", action="store_true",
-                   help="配合 --format csv：开头加 UTF-8 BOM，使 Excel 正确显示中文 / "
-                        "with --format csv: start with a UTF-8 byte order mark so Excel reads Chinese right")
+                   help="配合 --format csv：开头加 UTF-8 BOM，使 Excel 正确显示中文；以 = + - @ 开头的文本前加 '，"
+                        "不会被当作公式 / "
+                        "with --format csv: start with a UTF-8 byte order mark so Excel reads Chinese right, "
+                        "and prefix text starting with = + - @ with ' so Excel never runs it as a formula")
     q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="为查询的某个 @param 赋值（可重复） / "
                         "a value for one of the query's @param (repeatable)")
@@ -183,9 +206,9 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
                                    "否则 graph/policykg.ttl） / "
                                    "a store folder, an output folder, or a .ttl/.nt file "
                                    "(default: graph/store, else graph/policykg.ttl)")
-    q.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
-                   help="超时：查询运行超过此秒数即停止（默认 30） / "
-                        "stop the query after this many seconds (default 30)")
+    q.add_argument("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
+                   help=f"超时：查询运行超过此秒数即停止（默认 30，至多 {MAX_TIMEOUT:g}） / "
+                        f"stop the query after this many seconds (default 30, at most {MAX_TIMEOUT:g})")
     q.add_argument("--doc", metavar="ID",
                    help="只查询语料库中的一份文件（其 id，见 'policykg docs'） / "
                         "run on one document of a corpus (its id, as 'policykg docs' lists them)")
@@ -224,8 +247,9 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1",
                    help="监听地址（默认 127.0.0.1） / address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=7878, help="端口（默认 7878） / port (default 7878)")
-    s.add_argument("--timeout", type=float, default=10.0,
-                   help="查询超时秒数 / seconds before a query is stopped")
+    s.add_argument("--timeout", type=_seconds, default=10.0,
+                   help=f"查询超时秒数（至多 {MAX_TIMEOUT:g}） / seconds before a query is stopped "
+                        f"(at most {MAX_TIMEOUT:g})")
 
     a = _add(sub, only, "analyze", help="单位与任务的网络分析 / network analytics of units and tasks",
              description="单位与任务的网络分析：中心性、社区、共同承担最多的单位对 / "
@@ -257,9 +281,14 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
                    help="附加的请求头，如 'Authorization: Bearer TOKEN' / "
                         "an extra request header, e.g. 'Authorization: Bearer TOKEN'")
     u.add_argument("--user", metavar="USER:PASSWORD", help="HTTP 基本认证 / HTTP basic authentication")
-    u.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
-                   help="超时：请求超过此秒数即放弃（默认 60） / "
-                        "give up on a request after this many seconds (default 60)")
+    u.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
+                   help=f"每个图的总时限（含重试；默认 60，至多 {MAX_TIMEOUT:g}） / "
+                        f"give up on a graph after this many seconds in all, retries included "
+                        f"(default 60, at most {MAX_TIMEOUT:g})")
+    u.add_argument("--retries", type=_retries, default=2, metavar="N",
+                   help="服务器 5xx 或连接失败时的重试次数（默认 2，即至多 3 次尝试；PUT 可安全重发） / "
+                        "tries again after a 5xx answer or a failed connection, with back-off "
+                        "(default 2: at most 3 tries; a PUT is safe to repeat)")
 
     d = _add(sub, only, "draw", help="生成交互式图谱页面 / write the interactive graph pages",
              description="把图画成交互式 HTML 页面，写入输出文件夹 / "
@@ -280,7 +309,7 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
                     "  J (共同 joint). XLSX: one sheet per document (needs openpyxl:\n"
                     "  pip install 'policykg[export]'). CSV: one file per document\n"
                     "  (--out FOLDER), or --doc ID for one (stdout without --out);\n"
-                    "  --excel adds a UTF-8 BOM for Excel.\n"
+                    "  --excel adds a UTF-8 BOM for Excel and neutralises formulas.\n"
                     "source: 原文对照 — one document as an offline HTML page: every line\n"
                     "  with its number, each record's span, its units, deadlines and\n"
                     "  quantities marked; open a record with PAGE#task/3.")
@@ -295,8 +324,10 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     x.add_argument("--format", choices=["xlsx", "csv"], default="xlsx",
                    help="matrix：xlsx（默认）或 csv / matrix: xlsx (default) or csv")
     x.add_argument("--excel", action="store_true",
-                   help="配合 --format csv：每个文件开头加 UTF-8 BOM，使 Excel 正确显示中文 / "
-                        "with --format csv: start each file with a UTF-8 byte order mark so Excel reads Chinese")
+                   help="配合 --format csv：每个文件开头加 UTF-8 BOM，使 Excel 正确显示中文；以 = + - @ 开头的文本"
+                        "前加 '，不会被当作公式 / "
+                        "with --format csv: start each file with a UTF-8 byte order mark so Excel reads Chinese, "
+                        "and prefix text starting with = + - @ with ' so Excel never runs it as a formula")
     x.add_argument("--source", metavar="FILE",
                    help="source：该文件的文本文件（默认取语料库清单中的路径） / "
                         "source: the document's text file (default: as the corpus manifest names it)")

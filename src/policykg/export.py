@@ -52,7 +52,8 @@ ROLE_NAMES = {"L": "lead", "C": "co", "J": "joint"}
 #: Display columns of a record's short text in the second header row.
 SHORT_TEXT_WIDTH = 28
 _LOCAL = re.compile(r"^.*/doc/[^/]+/")
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+#: What a sheet name cannot hold: Excel's ``[]:*?/\\``, and what XML cannot (a file name may carry it).
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _NUMBER = re.compile(r"(\d+)")
 
 #: One document of the store: IRI, short id, title, source file name, source SHA-256 (``sha256:…``).
@@ -228,10 +229,13 @@ def matrix(document: Document, recs: list[Record]) -> Matrix:
     return Matrix(document, tuple(recs), tuple(rows), cells)
 
 
+#: The first columns of a matrix row: the unit, its jurisdiction, and its count of records in each role.
+_HEAD = ("unit", "jurisdiction", "lead", "co", "joint")
+
+
 def table(m: Matrix) -> list[list]:
     """The matrix as rows of cells: two header rows, then one row per unit."""
-    head = ["unit", "jurisdiction", "lead", "co", "joint"]
-    rows = [head + [rec.id for rec in m.records],
+    rows = [[*_HEAD] + [rec.id for rec in m.records],
             ["单位（如文中所写）", "辖区", "牵头", "配合", "共同"] + [rec.short_text() for rec in m.records]]
     for key, written, place, _label in m.units:
         marks = [m.cells.get((key, rec.id), "") for rec in m.records]
@@ -266,40 +270,28 @@ def sheet_name(name: str, taken: set[str]) -> str:
 
 
 def write_xlsx(ms: list[Matrix], out: Path) -> Path:
-    """One sheet per document (named by its short id), header rows frozen, written to ``out``."""
+    """One sheet per document (named by its short id), header rows frozen, written to ``out``.
+
+    Every value stays data (:func:`policykg.spreadsheet.xlsx_cell`): a unit name or a
+    record text beginning with ``=`` is a string cell, never a formula; a character
+    XML cannot hold is escaped, not a corrupt file. Streamed (openpyxl's write-only
+    workbook): each row is written as it is appended, rather than a cell object per
+    value held until the save. A matrix too large for a sheet is refused before
+    anything is written.
+    """
     try:
         from openpyxl import Workbook
-        from openpyxl.styles import Alignment, Font, PatternFill
-        from openpyxl.utils import get_column_letter
     except ImportError:
         raise PolicyKGError("XLSX export needs openpyxl", hint="pip install 'policykg[export]'") from None
-    fills = {"L": PatternFill("solid", fgColor="F8C9C4"), "C": PatternFill("solid", fgColor="C6DDF7"),
-             "J": PatternFill("solid", fgColor="DCCFF5")}
-    book = Workbook()
-    book.remove(book.active)
+    from .spreadsheet import check_columns, check_rows
+    for m in ms:
+        what = f"the matrix of {m.document.short_id!r}"
+        check_rows(len(m.units) + 1, what)                 # two header rows
+        check_columns(len(_HEAD) + len(m.records), what)
+    book = Workbook(write_only=True)
     taken: set[str] = set()
     for m in ms:
-        sheet = book.create_sheet(sheet_name(m.document.short_id, taken))
-        for row in table(m):
-            sheet.append(row)
-        bold = Font(bold=True)
-        for cell in sheet[1]:
-            cell.font = bold
-        for cell in sheet[2]:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for row in sheet.iter_rows(min_row=3, min_col=6):
-            for cell in row:
-                if cell.value:
-                    cell.fill = fills.get(str(cell.value)[0], PatternFill())
-                    cell.alignment = Alignment(horizontal="center")
-        sheet.freeze_panes = "F3"
-        sheet.column_dimensions["A"].width = 28
-        sheet.column_dimensions["B"].width = 10
-        for col in range(3, 6 + len(m.records)):
-            sheet.column_dimensions[get_column_letter(col)].width = 6 if col < 6 else 12
-        sheet.row_dimensions[2].height = 60
-        if m.document.title:
-            sheet.oddHeader.center.text = m.document.title[:200]
+        _write_sheet(book.create_sheet(sheet_name(m.document.short_id, taken)), m)
     if not ms:
         book.create_sheet("empty")
     out = Path(out)
@@ -308,11 +300,60 @@ def write_xlsx(ms: list[Matrix], out: Path) -> Path:
     return out
 
 
+def _write_sheet(sheet, m: Matrix) -> None:
+    """One document's matrix into a write-only sheet: layout first (it must precede the rows), then the rows."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from .spreadsheet import xlsx_cell, xlsx_header_text
+    fills = {"L": PatternFill("solid", fgColor="F8C9C4"), "C": PatternFill("solid", fgColor="C6DDF7"),
+             "J": PatternFill("solid", fgColor="DCCFF5")}
+    bold, wrap, centre = Font(bold=True), Alignment(wrap_text=True, vertical="top"), Alignment(horizontal="center")
+    sheet.freeze_panes = "F3"
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 10
+    for col in range(3, len(_HEAD) + 1 + len(m.records)):
+        sheet.column_dimensions[get_column_letter(col)].width = 6 if col <= len(_HEAD) else 12
+    sheet.row_dimensions[2].height = 60
+    if m.document.title:
+        sheet.oddHeader.center.text = xlsx_header_text(m.document.title)
+    for number, row in enumerate(table(m), 1):
+        cells = [xlsx_cell(sheet, value if value != "" else None) for value in row]
+        for col, cell in enumerate(cells):
+            if cell is None:
+                continue
+            if number == 1:
+                cell.font = bold
+            elif number == 2:
+                cell.alignment = wrap
+            elif col >= len(_HEAD):
+                cell.fill = fills.get(str(cell.value)[0], PatternFill())
+                cell.alignment = centre
+        sheet.append(cells)
+
+
+def csv_rows(m: Matrix, excel: bool = False) -> list[list]:
+    """The matrix's rows for a CSV; ``excel``: text Excel would evaluate neutralised
+    (:func:`policykg.spreadsheet.excel_csv_text`), the counts left as numbers."""
+    rows = table(m)
+    if not excel:
+        return rows
+    from .spreadsheet import excel_csv_text
+    return [[excel_csv_text(value) for value in row] for row in rows]
+
+
+def _write_csv(fh, m: Matrix, excel: bool) -> None:
+    """CRLF rows into ``fh``; ``excel`` starts with a UTF-8 byte order mark so Excel on Windows reads Chinese."""
+    if excel:
+        fh.write("\ufeff")
+    csv.writer(fh).writerows(csv_rows(m, excel))
+
+
 def csv_text(m: Matrix, excel: bool = False) -> str:
-    """One document's matrix as CSV (CRLF rows); ``excel`` starts it with a UTF-8 byte order mark."""
+    """One document's matrix as CSV (CRLF rows); ``excel``: a CSV made for Excel (:func:`csv_rows`, a BOM)."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(table(m))
-    return ("\ufeff" if excel else "") + buffer.getvalue()
+    _write_csv(buffer, m, excel)
+    return buffer.getvalue()
 
 
 def write_csv(ms: list[Matrix], out: Path, excel: bool = False) -> list[Path]:
@@ -326,12 +367,14 @@ def write_csv(ms: list[Matrix], out: Path, excel: bool = False) -> list[Path]:
         targets = [out / f"{_file_stem(m.document.short_id, taken)}.csv" for m in ms]
     for m, target in zip(ms, targets):
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(csv_text(m, excel), encoding="utf-8", newline="")
+        with open(target, "w", encoding="utf-8", newline="") as fh:
+            _write_csv(fh, m, excel)
     return targets
 
 
 def _file_stem(name: str, taken: set[str]) -> str:
-    stem = re.sub(r"[^\w.\-]", "_", name).lstrip(".") or "document"
+    # at most 100 characters: a Chinese short id can pass a file system's 255 bytes
+    stem = re.sub(r"[^\w.\-]", "_", name).lstrip(".")[:100] or "document"
     candidate, n = stem, 1
     while candidate in taken:
         n += 1

@@ -374,7 +374,15 @@ def _strip_comments_and_strings(text: str) -> str:
 # ------------------------------------------------------------------ output
 
 
-def to_csv(columns, rows, delimiter: str = ",") -> str:
+def to_csv(columns, rows, delimiter: str = ",", excel: bool = False) -> str:
+    """Rows as CSV (TSV with ``delimiter="\t"``), LF line ends.
+
+    ``excel``: a CSV made for Excel — a UTF-8 byte order mark first (Excel on
+    Windows reads Chinese right) and every text value that Excel would evaluate
+    (``=HYPERLINK(…)``, ``+1``, ``-2``, ``@x``) neutralised with a leading ``'``
+    (:func:`policykg.spreadsheet.excel_csv_text`); numbers stay numbers. Without
+    it the values are written exactly as the graph holds them.
+    """
     import io
     try:
         # the C writer that csv.writer is; the csv module around it imports re (≈8 ms) for its Sniffer
@@ -382,8 +390,12 @@ def to_csv(columns, rows, delimiter: str = ",") -> str:
     except ImportError:                       # an interpreter without CPython's _csv
         from csv import writer as csv_writer
     out = io.StringIO()
+    out.write("\ufeff" if excel else "")
     writer = csv_writer(out, delimiter=delimiter, lineterminator="\n")
     writer.writerow(columns)
+    if excel:
+        from .spreadsheet import excel_csv_text     # only here: it imports re, which plain CSV does without
+        rows = ([excel_csv_text(v) for v in row] for row in rows)
     writer.writerows(rows)
     return out.getvalue()
 
@@ -415,22 +427,36 @@ def to_table(columns, rows, max_width: int = 60) -> str:
     return "\n".join([line(cells[0]), sep] + [line(r) for r in cells[1:]]) + "\n"
 
 
-_CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+def _control_points() -> list[int]:
+    """Code points a terminal acts on instead of showing: C0 and C1 controls (ESC starts CSI/OSC sequences,
+    U+009B is CSI itself), line and paragraph separators, bidirectional marks, overrides and isolates, and
+    lone surrogates (a file name the file system gave undecodable bytes; a terminal cannot print them)."""
+    return [*range(0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F),
+            *range(0x2066, 0x206A), *range(0xD800, 0xE000)]
 
 
-def escape_controls(text: str) -> str:
+#: ``escape_controls``'s translation tables, by the characters each keeps.
+_ESCAPES: dict[str, dict[int, str]] = {}
+
+
+def escape_controls(text: str, keep: str = "") -> str:
     r"""Control characters as visible escapes, so a value cannot drive the terminal.
 
     An ESC from the graph would otherwise start a terminal escape sequence
-    (colours, cursor moves, window titles); line and paragraph separators and
-    bidirectional overrides would reorder or split the table's lines.
+    (colours, cursor moves, clearing the screen, OSC window titles); line and
+    paragraph separators and bidirectional overrides would reorder or split the
+    table's lines. ``keep``: characters left as they are (``"\n\t"`` for whole
+    CSV/TSV output, whose rows and cells they separate). A ``str.translate``
+    table, not a regular expression: ``re`` stays off the query command's path.
 
-    >>> escape_controls("a\x1b[31mb\tc")
-    'a\\x1b[31mb\\x09c'
+    >>> escape_controls("a\x1b[31mb\tc"), escape_controls("a\u202eb\nc", keep="\n")
+    ('a\\x1b[31mb\\x09c', 'a\\u202eb\nc')
     """
-    import re
-    return re.sub(_CONTROL, lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
-                        else f"\\u{ord(m.group(0)):04x}", text)
+    table = _ESCAPES.get(keep)
+    if table is None:
+        table = _ESCAPES[keep] = {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}")
+                                  for c in _control_points() if chr(c) not in keep}
+    return text.translate(table)
 
 
 def clip_text(text: str, width: int) -> str:
@@ -456,27 +482,33 @@ GRAPH_FORMATS = ("turtle", "nt")
 ALL_FORMATS = ("table", "csv", "tsv", "json", *GRAPH_FORMATS)
 
 
-def format_result(columns, rows, fmt: str) -> str:
+def format_result(columns, rows, fmt: str, excel: bool = False) -> str:
+    """Rows as ``fmt``; ``excel`` (CSV only): a CSV made for Excel (:func:`to_csv`)."""
     if fmt not in FORMATTERS:
         raise QueryError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATTERS)}")
+    if excel:
+        if fmt != "csv":
+            raise QueryError("--excel goes with --format csv")
+        return to_csv(columns, rows, excel=True)
     return FORMATTERS[fmt](columns, rows)
 
 
-def format_answer(result: Result, fmt: str) -> str:
+def format_answer(result: Result, fmt: str, excel: bool = False) -> str:
     """Any query's answer as text: rows as ``fmt``; ASK as ``true``/``false`` (JSON ``{"boolean": …}``);
-    triples as Turtle (``table``, ``turtle``) or N-Triples (``nt``), sorted so the output is deterministic."""
+    triples as Turtle (``table``, ``turtle``) or N-Triples (``nt``), sorted so the output is deterministic.
+    ``excel``: rows as a CSV made for Excel (byte order mark, formulas neutralised: :func:`to_csv`)."""
     if result.kind == "ask":
         if fmt in GRAPH_FORMATS:
             raise QueryError(f"an ASK query answers true or false, not triples: --format {fmt} does not apply")
         value = "true" if result.boolean else "false"
-        return f'{{"boolean": {value}}}\n' if fmt == "json" else value + "\n"
+        return f'{{"boolean": {value}}}\n' if fmt == "json" else ("\ufeff" if excel else "") + value + "\n"
     if result.kind == "graph":
         if fmt not in ("table", *GRAPH_FORMATS):
             raise QueryError(f"CONSTRUCT and DESCRIBE give triples: use --format turtle or nt, not {fmt}")
         return _triples_text(result.triples, "nt" if fmt == "nt" else "turtle")
     if fmt in GRAPH_FORMATS:
         raise QueryError(f"a SELECT query gives rows: --format {fmt} is for CONSTRUCT and DESCRIBE")
-    return format_result(result.columns, result.rows, fmt)
+    return format_result(result.columns, result.rows, fmt, excel)
 
 
 def _triples_text(triples: list, fmt: str) -> str:

@@ -18,6 +18,9 @@ argparse answers the same.
 
 from __future__ import annotations
 
+#: The longest ``--timeout`` any command takes, in seconds (a day). ``inf`` or ``1e308`` would be no limit at
+#: all — a runaway query or a trickling server held for ever — and overflow the clocks they are added to.
+MAX_TIMEOUT = 86_400.0
 #: ``--format`` choices, as :mod:`policykg.cli_parser` declares them.
 FORMATS = ("table", "csv", "tsv", "json", "turtle", "nt")
 #: Options that take a value → the attribute they set.
@@ -72,7 +75,7 @@ def read_query_argv(argv: list[str]) -> QueryArgs | None:
                 args.format = value
             elif name == "timeout":
                 try:
-                    args.timeout = float(value)
+                    args.timeout = timeout_seconds(value)
                 except ValueError:
                     return None
             else:
@@ -85,3 +88,24 @@ def read_query_argv(argv: list[str]) -> QueryArgs | None:
                 return None
             args.query = token
     return args
+
+
+def timeout_seconds(text: str) -> float:
+    """A ``--timeout`` value: a number of seconds above 0 and at most :data:`MAX_TIMEOUT`, else ``ValueError``.
+
+    One function for every command's ``--timeout`` (argparse uses it as the option's
+    type), so this reader and argparse accept exactly the same values.
+
+    >>> timeout_seconds("2.5")
+    2.5
+    >>> timeout_seconds("inf")
+    Traceback (most recent call last):
+    ValueError: must be a number of seconds above 0 and at most 86400, not 'inf'
+    """
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= MAX_TIMEOUT:              # also refuses nan
+        raise ValueError(f"must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, not {text!r}")
+    return seconds

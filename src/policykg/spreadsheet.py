@@ -87,3 +87,38 @@ def check_rows(count: int, what: str = "the answer") -> None:
     if count + 1 > XLSX_MAX_ROWS:
         raise TooManyRows(f"{what} has {count:,} rows; a spreadsheet sheet holds {XLSX_MAX_ROWS - 1:,} "
                           "below its header", hint="export CSV or TSV, or add LIMIT")
+
+
+# Added after the first version (kept below it, so branches that use the module merge cleanly).
+__all__ += ["XLSX_MAX_COLUMNS", "TooManyColumns", "check_columns", "xlsx_header_text"]
+
+#: Columns in one worksheet (Excel 2007 and later: A … XFD).
+XLSX_MAX_COLUMNS = 16_384
+
+
+class TooManyColumns(TooManyRows):
+    """A table has more columns than a spreadsheet holds (a :class:`TooManyRows`: the same answer, a sheet's
+    limit, for whoever catches that)."""
+
+    code = "PKG521"
+
+
+def check_columns(count: int, what: str = "the answer") -> None:
+    """Raise :class:`TooManyColumns` when ``count`` columns do not fit one sheet."""
+    if count > XLSX_MAX_COLUMNS:
+        raise TooManyColumns(f"{what} has {count:,} columns; a spreadsheet sheet holds {XLSX_MAX_COLUMNS:,}",
+                             hint="export CSV instead")
+
+
+def xlsx_header_text(text: str, limit: int = 120) -> str:
+    """``text`` for a sheet's printed page header: nothing XML cannot hold, ``&`` doubled, at most ``limit``.
+
+    A page header is not a cell: ``&`` starts one of Excel's header codes (``&P`` the
+    page number, ``&F`` the file name…), so a literal one is written ``&&``; characters
+    XML cannot hold are dropped (the header is decoration, the title is in the data);
+    Excel refuses a header longer than 255 characters.
+
+    >>> xlsx_header_text("关于A&B的通知\\ufffe")
+    '关于A&&B的通知'
+    """
+    return _NOT_XML.sub("", text)[:limit].replace("&", "&&")
