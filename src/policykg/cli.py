@@ -321,6 +321,9 @@ def _run(argv: list[str]) -> int:
         print(f"policykg: {exc}", file=sys.stderr)
         print(exc.report, file=sys.stderr)
         return exc.exit_code
+    except ReaderGone:                           # `| head -1`: the reader has what it wanted
+        _silence_stdout()
+        return ReaderGone.exit_code
     except OutputError as exc:
         print(f"policykg: {exc}", file=sys.stderr)
         _silence_stdout()
@@ -349,6 +352,13 @@ class OutputError(PolicyKGError):
     code = "PKG002"
 
 
+class ReaderGone(OutputError):
+    """The reader of a pipe closed it (``| head -1``): silent, exit 141 as if killed by SIGPIPE,
+    like other Unix tools, so ``set -o pipefail`` scripts still see it and nobody sees a message."""
+
+    exit_code = 128 + 13
+
+
 class TerminalStream:
     """``sys.stdout`` / ``sys.stderr`` while a command runs: every command's writes pass here.
 
@@ -362,8 +372,9 @@ class TerminalStream:
       is made of — line ends, TSV's tabs); redirected to a file or a pipe, the
       bytes are written exactly as the command made them;
     * a write or flush that **fails** — stdout closed (``>&-``), a full disk
-      (``> /dev/full``), a reader gone (``| head -1``) — raises one
-      :class:`OutputError` (a one-line message, exit 2) instead of a traceback;
+      (``> /dev/full``) — raises one :class:`OutputError` (a one-line message,
+      exit 2) instead of a traceback; a reader gone (``| head -1``) ends the
+      command silently with 141, as SIGPIPE ends other tools (:class:`ReaderGone`);
       on stderr (``quiet``) a failure is dropped: there is nowhere left to say it.
     """
 
@@ -417,8 +428,7 @@ class TerminalStream:
 def _output_error(exc: Exception) -> OutputError:
     import errno
     if isinstance(exc, BrokenPipeError):
-        return OutputError("standard output was closed by its reader before the answer was written "
-                           "(broken pipe)", hint="the lines it read are complete; the rest was not written")
+        return ReaderGone("standard output was closed by its reader (broken pipe)")
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     hint = "free some space, or write elsewhere" if getattr(exc, "errno", None) == errno.ENOSPC else None
     return OutputError(f"cannot write to standard output: {reason}", hint=hint)
