@@ -106,3 +106,21 @@ def test_a_lock_file_left_by_a_killed_build_blocks_nothing(tmp_path):
                                  str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-500:]
     assert (tmp_path / "out" / "policykg.ttl").is_file()
+
+
+def test_a_worker_killed_mid_build_ends_the_build_with_one_line(tmp_path):
+    """Old: BrokenProcessPool's traceback, exit 1. Now: exit 2, one line, the old outputs untouched."""
+    folder, out = _corpus(tmp_path / "in"), tmp_path / "out"
+    build = subprocess.Popen(CLI + ["build", str(folder), "--out", str(out), "--jobs", "2"], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        assert _wait_for(lambda: len(_children(build.pid)) >= 2, 120), "the build started no workers"
+        time.sleep(1.0)
+        os.kill(_children(build.pid)[0], signal.SIGKILL)
+        assert build.wait(120) == 2
+        stderr = build.stderr.read()
+        assert len(stderr.strip().splitlines()) == 1 and "worker" in stderr, stderr[-500:]
+    finally:
+        if build.poll() is None:
+            build.kill()
+    assert not out.exists()

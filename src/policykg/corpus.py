@@ -51,6 +51,7 @@ import shutil
 import unicodedata
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -182,7 +183,7 @@ def build_document(path: str, dest: str | None = None, doc_files: str = "full", 
         result = build(source)
     except PolicyKGError as exc:
         return Built(entry=failed(entry, exc), files={})
-    except Exception as exc:  # noqa: BLE001 - a fault met on one document is that document's, not the corpus's
+    except Exception as exc:      # a fault met on one document is that document's, not the corpus's
         return Built(entry=failed(entry, InternalError(f"{type(exc).__name__}: {exc}", path=entry["file"])),
                      files={})
     header = result.linked.extraction.header
@@ -634,9 +635,18 @@ def _run(paths: list[Path], jobs: int | None, progress: bool, dest: Path | None 
                 results.append(result)
                 bar and bar.update(1)
             return results
+    except BrokenProcessPool:
+        raise WorkerDied("a worker process died while building (killed, or out of memory?); nothing was written",
+                         hint="rebuild with --jobs 1 to see which document") from None
     finally:
         if bar is not None:
             bar.close()
+
+
+class WorkerDied(PolicyKGError):
+    """A worker process died mid-build (killed, out of memory): the corpus cannot be complete."""
+
+    code = "PKG901"
 
 
 def _start_worker(parent: int) -> None:

@@ -114,12 +114,11 @@ def read_capped(path: Path, limit: int, what: str = "file") -> bytes:
         info = os.fstat(fd)
         _check_regular(info.st_mode, path, what)
         chunks, total = [], 0
-        while chunk := os.read(fd, _CHUNK):
-            total += len(chunk)
-            if max(total, info.st_size) > limit:
-                raise InputError(f"{what} too large (over {limit >> 20} MiB)", path=str(path),
-                                 hint="is it the right file?")
+        while total <= limit and info.st_size <= limit and (chunk := os.read(fd, _CHUNK)):
+            total += len(chunk)          # the size can grow while we read: counted, not trusted
             chunks.append(chunk)
+        if total > limit or info.st_size > limit:
+            raise InputError(f"{what} too large (over {limit >> 20} MiB)", path=str(path), hint="is it the right file?")
         return b"".join(chunks)
     except OSError as exc:
         raise InputError(f"cannot read {what}: {exc.strerror or exc}", path=str(path)) from None
