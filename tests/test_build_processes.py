@@ -15,8 +15,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "policykg.cli"]
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
 
 
 def _corpus(folder: Path, copies: int = 2) -> Path:

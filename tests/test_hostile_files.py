@@ -73,6 +73,19 @@ def _fifo_sidecar(folder: Path) -> Path:
     return folder / "piped.txt"
 
 
+def _socket(folder: Path) -> Path:
+    import socket
+    server = socket.socket(socket.AF_UNIX)
+    cwd = os.getcwd()
+    os.chdir(folder)                                      # a socket's path is limited to 107 bytes
+    try:
+        server.bind("socket.txt")
+    finally:
+        os.chdir(cwd)
+    server.close()                                        # the file stays, as a socket
+    return folder / "socket.txt"
+
+
 def _unreadable(folder: Path) -> Path:
     """A regular file whose reading fails with EIO, for root too (chmod 000 does not stop root)."""
     (folder / "unreadable.txt").symlink_to("/proc/self/mem")
@@ -81,7 +94,7 @@ def _unreadable(folder: Path) -> Path:
 
 KINDS = {"fifo": _fifo, "folder": _folder, "device": _device, "long name": _long_name, "..txt": _dot,
          "...txt": _dots, "deep sidecar": _deep_sidecar, "huge sidecar": _huge_sidecar,
-         "fifo sidecar": _fifo_sidecar, "unreadable": _unreadable}
+         "fifo sidecar": _fifo_sidecar, "socket": _socket, "unreadable": _unreadable}
 
 
 def _run(args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:

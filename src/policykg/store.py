@@ -196,7 +196,8 @@ def output_lock(out_dir: str | os.PathLike[str]) -> Iterator[None]:
     process's own: worker processes forked by the build do not inherit it.
     """
     out = Path(out_dir)
-    lock = str(check_output_dir(out) / f".{out.name}.lock")
+    parent = os.path.realpath(check_output_dir(out))      # one lock file, however the folder is spelt
+    lock = os.path.join(parent, f".{out.absolute().name}.lock")
     if lock in _HELD:
         _HELD[lock][1] += 1
     else:
