@@ -65,6 +65,7 @@ def test_kill_9_of_a_corpus_build_leaves_no_worker_and_the_next_build_runs(tmp_p
     folder, out = _corpus(tmp_path / "in"), tmp_path / "out"
     build = subprocess.Popen(CLI + ["build", str(folder), "--out", str(out), "--jobs", "2"], cwd=ROOT,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
     try:
         assert _wait_for(lambda: len(_children(build.pid)) >= 2, 120), "the build started no workers"
         workers = _children(build.pid)
@@ -74,7 +75,7 @@ def test_kill_9_of_a_corpus_build_leaves_no_worker_and_the_next_build_runs(tmp_p
         assert _wait_for(lambda: not any(_alive(w) for w in workers), 10), \
             f"workers alive 10 s after the build was killed: {[w for w in workers if _alive(w)]}"
     finally:
-        for pid in [build.pid, *_children(build.pid)]:
+        for pid in [build.pid, *workers]:                 # orphans of a failed run are ours to end
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
     again = subprocess.run(CLI + ["build", str(ROOT / "sources" / "000_4cdbba2a142b4d11.txt"), "--out", str(out)],
