@@ -80,12 +80,14 @@ def analysis_quads(store, entries: list[dict], builder: str = "") -> bytes:
     def add(s: str, p: str, o: str) -> None:
         lines.append(f"{s} {p} {o} {graph} .")
 
+    from .iri import segment
     date = _source_date()
     for entry in sorted((e for e in entries if e.get("status") == "built"), key=lambda e: e["id"]):
         network, iris, basis = document_network(scoped(store, entry["id"]))
         if network.number_of_nodes() == 0:
             continue
-        run = _iri(f"{BASE}analysis/{entry['id']}")
+        base = f"{BASE}analysis/{segment(entry['id'])}"      # any file name: percent-encoded as IRIs need
+        run = _iri(base)
         add(run, _iri(_RDF_TYPE), _iri(str(PKG.NetworkAnalysis)))
         add(run, _iri(str(PKG.inDocument)), _iri(entry["iri"]))
         add(run, _iri(str(PKG.basis)), _literal(basis))
@@ -99,7 +101,7 @@ def analysis_quads(store, entries: list[dict], builder: str = "") -> bytes:
         parts = analyze.communities(network)
         community_of: dict[str, str] = {}
         for number, members in enumerate(parts, start=1):
-            community = _iri(f"{BASE}analysis/{entry['id']}/community/{number}")
+            community = _iri(f"{base}/community/{number}")
             add(community, _iri(_RDF_TYPE), _iri(str(PKG.Community)))
             add(community, _iri(str(PKG.inAnalysis)), run)
             add(community, _iri(str(PKG.number)), _literal(number))
@@ -110,7 +112,7 @@ def analysis_quads(store, entries: list[dict], builder: str = "") -> bytes:
         for node, values in sorted(analyze.centralities(network).items()):
             if node not in iris:
                 continue
-            measure = _iri(f"{BASE}analysis/{entry['id']}/unit/{hashlib.sha1(iris[node].encode()).hexdigest()[:12]}")
+            measure = _iri(f"{base}/unit/{hashlib.sha1(iris[node].encode()).hexdigest()[:12]}")
             add(measure, _iri(_RDF_TYPE), _iri(str(PKG.UnitCentrality)))
             add(measure, _iri(str(PKG.inAnalysis)), run)
             add(measure, _iri(str(PKG.unit)), _iri(iris[node]))

@@ -31,12 +31,15 @@ def _graph_file(args) -> str:
 
 
 def cmd_build(args) -> int:
-    from pathlib import Path
+    """One document or a corpus, holding the output folder's lock throughout (one build at a time)."""
+    import os
+    from .store import output_lock
     sources = args.source or [str(default_corpus())]
-    if len(sources) > 1 or Path(sources[0]).is_dir():
-        return cmd_build_corpus(args, sources)
-    args.source = sources[0]
-    return cmd_build_document(args)
+    with output_lock(args.out):
+        if len(sources) > 1 or os.path.isdir(sources[0]):
+            return cmd_build_corpus(args, sources)
+        args.source = sources[0]
+        return cmd_build_document(args)
 
 
 def cmd_build_corpus(args, sources: list[str]) -> int:

@@ -25,9 +25,20 @@
   rebuilds a changed one, and drops one whose file is gone. The folder is
   staged and swapped in whole (:func:`policykg.store.publish`).
 
-A document that cannot be read (empty, binary, undecodable) or fails its
-shapes is listed in the manifest with its error and left out of the store:
-one bad file does not stop a thousand good ones.
+A document that cannot be read (empty, binary, undecodable, a FIFO or a
+folder named like one, a name that cannot be an id, an id another file already
+has) or fails its shapes is listed in the manifest with its error and left out
+of the store: one bad file does not stop a thousand good ones.
+
+Any file name works. The id is the file name without its extension, as
+written (bytes that are not UTF-8 shown ``\\xNN``); IRIs percent-encode what
+IRIs cannot hold (:func:`policykg.iri.segment`); the folder ``docs/<id>/`` is
+the id itself when it is a plain name, else the id percent-encoded
+(:func:`doc_folder`), so every document gets a folder of its own.
+
+Two builds on one output folder: the second is refused, naming the first
+(:func:`policykg.store.output_lock`); worker processes die with the build
+that started them, even when it is killed (``kill -9``).
 """
 
 from __future__ import annotations
@@ -37,13 +48,16 @@ import json
 import os
 import re
 import shutil
+import unicodedata
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 
 from .errors import InputError, PolicyKGError
+from .read import MAX_ID_BYTES, MAX_SOURCE_BYTES, read_capped, readable_name
 
 GRAPH_STEM = "policykg"
 
@@ -90,33 +104,62 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SOURCE_SUFFIXES)
-        elif path.exists():
+        if os.path.isdir(path):
+            # every entry named like a document: a FIFO or a folder so named is listed as failed
+            found += sorted(p for p in path.rglob("*") if p.suffix in SOURCE_SUFFIXES)
+        elif os.path.lexists(path):
             found.append(path)
         else:
             raise InputError("no such file or folder", path=str(path))
-    unique: dict[Path, Path] = {}
+    unique: dict[str, Path] = {}
     for path in found:
-        unique.setdefault(path.resolve(), path)
+        unique.setdefault(os.path.realpath(path), path)
     return list(unique.values())
 
 
 def _display_path(path: Path) -> str:
     """The path relative to the working folder when inside it, so manifests do not name the machine."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        shown = str(Path(os.path.realpath(path)).relative_to(os.path.realpath(Path.cwd())))
     except ValueError:
-        return str(path)
+        shown = str(path)
+    return readable_name(shown)
 
 
 def document_id(path: Path) -> str:
-    """A short, stable name for a document: its file name without the extension."""
-    return path.stem
+    """A short, stable name for a document: its file name without the extension, as text."""
+    return readable_name(path.stem)
+
+
+#: What a plain id may not hold to be its own folder name: path syntax, the escape character,
+#: and characters that break lines, act on a terminal or do not print.
+_FOLDER_UNSAFE = frozenset("/\\%")
+_UNPRINTABLE = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+
+
+def doc_folder(doc_id: str) -> str:
+    """The name of the folder ``docs/<id>/`` of document ``doc_id``: one of its own, safe to use.
+
+    A plain id is its own folder name; any other has its unsafe characters percent-encoded
+    (``%`` among them, so no two ids share a folder), and one too long for a file name is cut
+    and ends ``%~`` and a hash of the whole id.
+
+    >>> doc_folder("000_4cdbba2a142b4d11"), doc_folder("关于 印发（2023）"), doc_folder("a/b%\\n")
+    ('000_4cdbba2a142b4d11', '关于 印发（2023）', 'a%2Fb%25%0A')
+    """
+    def unsafe(ch: str) -> bool:
+        return ch in _FOLDER_UNSAFE or unicodedata.category(ch) in _UNPRINTABLE
+
+    name = "".join("".join(f"%{b:02X}" for b in ch.encode("utf-8")) if unsafe(ch) else ch for ch in doc_id)
+    if len(name.encode("utf-8")) <= MAX_ID_BYTES:
+        return name
+    head = name.encode("utf-8")[:MAX_ID_BYTES - 20].decode("utf-8", "ignore")
+    return f"{head}%~{hashlib.sha256(doc_id.encode('utf-8')).hexdigest()[:16]}"
 
 
 def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The SHA-256 of a document's bytes, read as :func:`policykg.read.read_source` reads them."""
+    return hashlib.sha256(read_capped(path, MAX_SOURCE_BYTES)).hexdigest()
 
 
 # ---------------------------------------------------------------- one document (in a worker)
@@ -134,12 +177,15 @@ def build_document(path: str, dest: str | None = None, doc_files: str = "full", 
     from .pipeline import build
 
     source = Path(path)
-    entry = {"id": document_id(source), "file": _display_path(source), "sha256": sha256_of(source)}
+    entry = {"id": document_id(source), "file": _display_path(source), "sha256": None}
     try:
+        entry["sha256"] = sha256_of(source)
         result = build(source)
     except PolicyKGError as exc:
-        entry.update(status="failed", error=str(exc).splitlines()[0][:300])
-        return Built(entry=entry, files={})
+        return Built(entry=failed(entry, exc), files={})
+    except Exception as exc:      # a fault met on one document is that document's, not the corpus's
+        return Built(entry=failed(entry, InternalError(f"{type(exc).__name__}: {exc}", path=entry["file"])),
+                     files={})
     header = result.linked.extraction.header
     place = document_jurisdiction(header)
     doc = _doc_iri(result.graph)
@@ -160,14 +206,29 @@ def build_document(path: str, dest: str | None = None, doc_files: str = "full", 
     else:
         ntriples = result.graph.serialize(format="nt", encoding="utf-8")
         files = _lean_files(result, ntriples)
-    folder = Path(dest) / DOCS_DIR / entry["id"]
+    folder = Path(dest) / DOCS_DIR / doc_folder(entry["id"])
     folder.mkdir()
     for name, data in files.items():
         (folder / name).write_bytes(data)
-    (Path(dest) / PARTS_DIR / f"{entry['id']}.nq").write_bytes(named_graph(ntriples, doc, fmt="nt"))
+    (Path(dest) / PARTS_DIR / f"{doc_folder(entry['id'])}.nq").write_bytes(named_graph(ntriples, doc, fmt="nt"))
     if analysis:
         (folder / ANALYSIS_FILE).write_bytes(document_analysis(ntriples, entry))
     return Built(entry=entry, files={})
+
+
+class InternalError(PolicyKGError):
+    """The build met a fault of its own on one document (a bug): reported with that document."""
+
+    code = "PKG900"
+
+    def __init__(self, message: str, **kw) -> None:
+        super().__init__(f"internal error on this document: {message}", hint="please report it", **kw)
+
+
+def failed(entry: dict, error: PolicyKGError) -> dict:
+    """``entry`` marked failed with ``error``, one line of at most 300 characters."""
+    entry.update(status="failed", error=readable_name(str(error))[:300])
+    return entry
 
 
 def document_analysis(ntriples: bytes, entry: dict) -> bytes:
@@ -226,8 +287,9 @@ def named_graph(turtle: bytes, doc: str, fmt: str = "ttl") -> bytes:
     syntax = ox.RdfFormat.N_TRIPLES if fmt == "nt" else ox.RdfFormat.TURTLE
     quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
              for t in ox.parse(turtle, format=syntax) if str(t.subject) not in shared]
+    from .store import ntriples_lines
     text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
-    return ("\n".join(sorted(line for line in text.splitlines() if line)) + "\n").encode("utf-8")
+    return ("\n".join(sorted(ntriples_lines(text))) + "\n").encode("utf-8")
 
 
 @lru_cache(maxsize=1)
@@ -245,11 +307,12 @@ def shared_graph() -> bytes:
 
     from .lexicon import scheme_graph
     from .resources import ontology_path
+    from .store import ntriples_lines
     graph = Graph().parse(ontology_path(), format="turtle")
     for name in ("unit_types.ttl", "topics.ttl"):
         graph += scheme_graph(name)
     lines = [f"{line[:-1].rstrip()} <{SHARED_GRAPH}> ."
-             for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines() if line.strip()]
+             for line in ntriples_lines(graph.serialize(format="nt", encoding="utf-8").decode("utf-8"))]
     return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
 
 
@@ -319,68 +382,116 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
     ``doc_files`` is ``"full"`` or ``"lean"`` (see :data:`DOC_FILES`). The workers write
     each document's files into the staged folder themselves, and ``corpus.nq`` is
     assembled part by part on disk, so the parent never holds the corpus in memory.
+    The output folder is locked from the reading of the last build to the swap.
     """
     if doc_files not in DOC_FILES:
         raise ValueError(f"doc_files must be one of {sorted(DOC_FILES)}")
-    from .store import publish
+    from .store import output_lock, publish
 
     out = Path(out_dir)
-    sources = discover(paths)
-    _refuse_duplicate_ids(sources)
-    fingerprint = builder_fingerprint()
-    old = _old_manifest(out, fingerprint)
-    todo, reused = [], {}
-    for path in sources:
-        doc_id, digest = document_id(path), sha256_of(path)
-        previous = old.get(doc_id)
-        if previous and previous.get("sha256") == digest and previous.get("status") == "built" \
-                and all((out / DOCS_DIR / doc_id / name).is_file() for name in DOC_FILES[doc_files]) \
-                and (not analysis or (out / DOCS_DIR / doc_id / ANALYSIS_FILE).is_file()):
-            reused[doc_id] = dict(previous, file=_display_path(path))
-        else:
-            todo.append(path)
-    built: dict[str, Built] = {}
-    entries: list[dict] = []
-    links: list[tuple[str, str, str]] = []
+    with output_lock(out):
+        sources = discover(paths)
+        fingerprint = builder_fingerprint()
+        old = _old_manifest(out, fingerprint)
+        plan = _plan(sources, out, old, doc_files, analysis)
+        built: dict[str, Built] = {}
+        entries: list[dict] = []
+        links: list[tuple[str, str, str]] = []
 
-    def fill(stage: Path) -> list[str]:
-        docs, parts = stage / DOCS_DIR, stage / PARTS_DIR
-        docs.mkdir()
-        parts.mkdir()
-        built.update((b.entry["id"], b) for b in _run(todo, jobs, progress, stage, doc_files, analysis))
-        entries.extend(reused.get(document_id(p)) or built[document_id(p)].entry for p in sources)
-        for duplicate in mark_duplicates(entries):
-            shutil.rmtree(docs / duplicate["id"], ignore_errors=True)   # written by its worker, left out
-        links.extend(lineage(entries))
-        with open(stage / CORPUS_NQ, "wb") as nq:
-            nq.write(shared_graph())
-            nq.write(lineage_graph(links))
-            for entry in entries:
-                doc_id, folder = entry["id"], docs / entry["id"]
-                if entry["status"] != "built":
-                    continue
-                if doc_id in built:
-                    with open(parts / f"{doc_id}.nq", "rb") as part:
-                        shutil.copyfileobj(part, nq, 1 << 20)
-                    continue
-                shutil.copytree(out / DOCS_DIR / doc_id, folder, copy_function=os.link)
-                nq.write(named_graph((folder / f"{GRAPH_STEM}.ttl").read_bytes(), entry["iri"]))
-            if analysis:                       # after every document: one graph, in input order
-                for entry in entries:
-                    part = docs / entry["id"] / ANALYSIS_FILE
-                    if entry["status"] == "built" and part.is_file():
-                        nq.write(part.read_bytes())
-        shutil.rmtree(parts)
-        write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
-        (stage / MANIFEST).write_bytes(manifest_bytes(entries, fingerprint))
-        names = [CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR]
-        if extra is not None:
-            names += list(extra(stage, entries))
-        return names
+        def fill(stage: Path) -> list[str]:
+            (stage / DOCS_DIR).mkdir()
+            (stage / PARTS_DIR).mkdir()
+            built.update((b.entry["id"], b) for b in _run(plan.todo, jobs, progress, stage, doc_files, analysis))
+            entries.extend(plan.entry(path, built) for path in sources)
+            for duplicate in mark_duplicates(entries):     # written by its worker, left out
+                shutil.rmtree(stage / DOCS_DIR / doc_folder(duplicate["id"]), ignore_errors=True)
+            links.extend(lineage(entries))
+            _write_corpus_nq(stage, out, entries, built, links, analysis)
+            shutil.rmtree(stage / PARTS_DIR)
+            write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
+            (stage / MANIFEST).write_bytes(manifest_bytes(entries, fingerprint))
+            names = [CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR]
+            if extra is not None:
+                names += list(extra(stage, entries))
+            return names
 
-    publish(out, fill, replaces=CORPUS_OUTPUTS + _single_document_outputs())
+        publish(out, fill, replaces=CORPUS_OUTPUTS + _single_document_outputs())
     removed = len(set(old) - {e["id"] for e in entries})
-    return CorpusResult(entries=entries, rebuilt=len(built), reused=len(reused), removed=removed, links=links)
+    return CorpusResult(entries=entries, rebuilt=len(built), reused=len(plan.reused), removed=removed,
+                        links=links)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a corpus build does with each source: build it, reuse its last build, or refuse it at once."""
+
+    todo: list[Path]
+    #: id → the last build's entry, for a document whose bytes and builder are unchanged
+    reused: dict[str, dict]
+    #: path → failed entry, for a file whose id an earlier file already has
+    refused: dict[str, dict]
+
+    def entry(self, path: Path, built: dict[str, Built]) -> dict:
+        doc_id = document_id(path)
+        return self.refused.get(str(path)) or self.reused.get(doc_id) or built[doc_id].entry
+
+
+def _plan(sources: list[Path], out: Path, old: dict[str, dict], doc_files: str, analysis: bool) -> _Plan:
+    """Sort ``sources`` into documents to build, to reuse and to refuse (a taken id: named by file)."""
+    plan = _Plan(todo=[], reused={}, refused={})
+    first: dict[str, Path] = {}
+    for path in sources:
+        doc_id = document_id(path)
+        if doc_id in first:
+            error = InputError(f"another document has the id {doc_id!r} ({_display_path(first[doc_id])})",
+                               path=_display_path(path), hint="ids are file names without the extension: "
+                                                              "rename one of them")
+            plan.refused[str(path)] = failed({"id": doc_id, "file": _display_path(path), "sha256": None}, error)
+            continue
+        first[doc_id] = path
+        previous = old.get(doc_id)
+        if previous and _reusable(previous, path, out / DOCS_DIR / doc_folder(doc_id), doc_files, analysis):
+            plan.reused[doc_id] = dict(previous, file=_display_path(path))
+        else:
+            plan.todo.append(path)
+    return plan
+
+
+def _reusable(previous: dict, path: Path, folder: Path, doc_files: str, analysis: bool) -> bool:
+    """Did the last build build this document from these same bytes, and are its files still there?"""
+    if previous.get("status") != "built":
+        return False
+    try:
+        digest = sha256_of(path)
+    except InputError:                  # unreadable now: its worker says why
+        return False
+    return previous.get("sha256") == digest and all((folder / name).is_file() for name in DOC_FILES[doc_files]) \
+        and (not analysis or (folder / ANALYSIS_FILE).is_file())
+
+
+def _write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: dict[str, Built],
+                     links: list[tuple[str, str, str]], analysis: bool) -> None:
+    """``corpus.nq``: the shared and lineage graphs, each built document's named graph (a new one's
+    part, a reused one's Turtle, its folder linked over from the last build), the analysis graph."""
+    docs, parts = stage / DOCS_DIR, stage / PARTS_DIR
+    with open(stage / CORPUS_NQ, "wb") as nq:
+        nq.write(shared_graph())
+        nq.write(lineage_graph(links))
+        for entry in entries:
+            name = doc_folder(entry["id"])
+            if entry["status"] != "built":
+                continue
+            if entry["id"] in built:
+                with open(parts / f"{name}.nq", "rb") as part:
+                    shutil.copyfileobj(part, nq, 1 << 20)
+                continue
+            shutil.copytree(out / DOCS_DIR / name, docs / name, copy_function=os.link)
+            nq.write(named_graph((docs / name / f"{GRAPH_STEM}.ttl").read_bytes(), entry["iri"]))
+        if analysis:                       # after every document: one graph, in input order
+            for entry in entries:
+                part = docs / doc_folder(entry["id"]) / ANALYSIS_FILE
+                if entry["status"] == "built" and part.is_file():
+                    nq.write(part.read_bytes())
 
 
 def mark_duplicates(entries: list[dict]) -> list[dict]:
@@ -411,16 +522,6 @@ def _single_document_outputs() -> tuple[str, ...]:
     return BUILD_OUTPUTS
 
 
-def _refuse_duplicate_ids(sources: list[Path]) -> None:
-    seen: dict[str, Path] = {}
-    for path in sources:
-        doc_id = document_id(path)
-        if doc_id in seen:
-            raise InputError(f"two documents share the name {doc_id!r} ({seen[doc_id]} and {path})",
-                             path=str(path), hint="document ids are file names; rename one of them")
-        seen[doc_id] = path
-
-
 def _old_manifest(out: Path, fingerprint: str) -> dict[str, dict]:
     """The previous build's entries, when it was made by this same builder (code and data)."""
     try:
@@ -429,7 +530,11 @@ def _old_manifest(out: Path, fingerprint: str) -> dict[str, dict]:
         return {}
     if data.get("builder") != fingerprint:
         return {}
-    return {e["id"]: e for e in data.get("documents", []) if isinstance(e, dict) and "id" in e}
+    found: dict[str, dict] = {}
+    for entry in data.get("documents", []):
+        if isinstance(entry, dict) and "id" in entry and (entry["id"] not in found or entry.get("status") == "built"):
+            found[entry["id"]] = entry          # a file refused for its taken id does not hide the one built
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -524,21 +629,62 @@ def _run(paths: list[Path], jobs: int | None, progress: bool, dest: Path | None 
                 results.append(work(str(path)))
                 bar and bar.update(1)
             return results
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_warm_worker) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
             results = []
             for result in pool.map(work, [str(p) for p in paths], chunksize=4):
                 results.append(result)
                 bar and bar.update(1)
             return results
+    except BrokenProcessPool:
+        raise WorkerDied("a worker process died while building (killed, or out of memory?); nothing was written",
+                         hint="rebuild with --jobs 1 to see which document") from None
     finally:
         if bar is not None:
             bar.close()
 
 
-def _warm_worker() -> None:
-    """Load jieba's dictionary once per worker, not once per document."""
+class WorkerDied(PolicyKGError):
+    """A worker process died mid-build (killed, out of memory): the corpus cannot be complete."""
+
+    code = "PKG901"
+
+
+def _start_worker(parent: int) -> None:
+    """Tie the worker's life to the build's, then load jieba's dictionary (once per worker, not per document)."""
+    _die_with_parent(parent)
     from .nlp import tokenizer
     tokenizer()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker die when the build that started it dies, even by ``kill -9``.
+
+    A killed parent cannot shut its pool down; its workers would live on, holding memory and
+    the staging folder. Linux delivers SIGKILL to a child whose parent dies once asked to
+    (``PR_SET_PDEATHSIG``); the parent may have died before we asked, so the parent is then
+    checked to be still the one that started us. Elsewhere a thread watches the parent instead.
+    """
+    import ctypes
+    import signal
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        prctl = None
+    if prctl is None or prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        import threading
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    import time
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 def _progress(total: int):
@@ -563,7 +709,7 @@ def write_document_pages(stage: Path, entries: list[dict]) -> list[str]:
     from .pages import write_pages
     from .resources import ontology_path
     for entry in entries:
-        folder = stage / DOCS_DIR / entry["id"]
+        folder = stage / DOCS_DIR / doc_folder(entry["id"])
         if entry["status"] != "built" or (folder / "graph.html").exists():
             continue
         store = ox.Store()

@@ -260,11 +260,14 @@ def source_excerpt(spans: pd.DataFrame, sources_dir: str | Path | None = None) -
     Ranges are separated by ``…`` lines so a task split across pages shows
     where the page break fell. Lines are read from ``sources/`` of the project.
     """
+    from .read import read_source
     directory = Path(sources_dir) if sources_dir is not None else project_root() / "sources"
     out: list[str] = []
-    cache: dict[str, list[str]] = {}
+    cache: dict[str, tuple[str, ...]] = {}
     for file, start, end in spans[["file", "start_line", "end_line"]].itertuples(index=False):
-        lines = cache.setdefault(file, (directory / file).read_text(encoding="utf-8").splitlines())
+        if file not in cache:        # lines as the build numbered them (a U+2028 is text, not a line end)
+            cache[file] = read_source(directory / file).lines
+        lines = cache[file]
         if out:
             out.append("…")
         out += [f"{n:>4} │ {lines[n - 1]}" for n in range(start, end + 1)]

@@ -5,17 +5,47 @@ task/3/target/1 …). Things shared across documents — units, persons, phases,
 referenced documents — are keyed by their canonical name (units and persons
 within their jurisdiction, e.g. 乐清市), hashed to stable ASCII so that every
 RDF tool, N-Triples included, reads them without escaping.
+
+The one name taken from outside as it is — a document's id, its file name
+without the extension — becomes a path segment through :func:`segment`, which
+percent-encodes what an IRI cannot hold, so any file name gives a valid IRI
+and a plain one gives the IRI it always gave.
 """
 
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
 
 from rdflib import URIRef
 
 from .model import DocumentHeader, LineSpan
 from .normalize import document_jurisdiction
 from .vocab import ID
+
+#: What an IRI path segment holds as it is (RFC 3987 ``ipchar`` without ``%``): ASCII letters,
+#: digits, ``-._~``, the sub-delimiters, ``:`` and ``@``, and the ``ucschar`` ranges (CJK among them).
+_SEGMENT_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@")
+#: Bidirectional formatting characters, which RFC 3987 (section 4.1) keeps out of IRIs.
+_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e")
+
+
+def _ucschar(code: int) -> bool:
+    if code < 0x10000:
+        return 0xA0 <= code <= 0xD7FF or 0xF900 <= code <= 0xFDCF or 0xFDF0 <= code <= 0xFFEF
+    return code < 0xF0000 and code & 0xFFFF <= 0xFFFD
+
+
+def segment(text: str) -> str:
+    """``text`` as one IRI path segment: every character an IRI cannot hold, and ``/ ? # %``,
+    percent-encoded (UTF-8), the rest kept — Chinese stays readable.
+
+    >>> segment("000_4cdbba2a142b4d11"), segment("通知（2023）"), segment('a b"#%/')
+    ('000_4cdbba2a142b4d11', '通知（2023）', 'a%20b%22%23%25%2F')
+    """
+    return "".join(ch if ch in _SEGMENT_ASCII or (_ucschar(ord(ch)) and ch not in _BIDI)
+                   else quote(ch, safe="", errors="backslashreplace") for ch in text)
+
 
 def digest(*parts: str, length: int = 12) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:length]

@@ -78,7 +78,7 @@ def parse_query_text(text: str, name: str, path: str | None = None, require_ques
     """A query and what its ``#`` header lines say (all optional unless ``require_questions``)."""
     zh = en = columns = scope = ""
     params = []
-    for line in text.splitlines():
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):   # SPARQL's line ends only
         if not line.startswith("#"):
             break
         body = line.lstrip("#").strip()

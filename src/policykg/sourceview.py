@@ -208,8 +208,10 @@ def write_source_views(stage: Path, entries: list[dict]) -> list[str]:
     A document whose source file is gone or changed since its build is skipped.
     """
     import pyoxigraph as ox
+
+    from .corpus import DOCS_DIR, doc_folder
     for entry in entries:
-        folder = Path(stage) / "docs" / entry["id"]
+        folder = Path(stage) / DOCS_DIR / doc_folder(entry["id"])
         source = Path(entry.get("file") or "")
         if entry.get("status") != "built" or not (folder / "policykg.ttl").is_file() or not source.is_file():
             continue

@@ -18,6 +18,13 @@ Entries of the old folder that a build does not write (a user's own files) are
 carried into the new one as hard links; outputs of an earlier build that this
 one does not write (pages, when ``--pages`` is not given) are dropped, since
 they would show another graph than the files beside them.
+
+One build at a time per output folder (:func:`output_lock`): a build holds an
+advisory lock (``fcntl``) on ``.NAME.lock`` beside the folder from the moment
+it reads the old outputs until the swap; a second build is refused with one
+line naming the first (its pid and since when). The kernel drops the lock when
+its holder dies, however it dies, so a lock file left by a killed build blocks
+nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +36,9 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import PolicyKGError
@@ -51,11 +60,29 @@ def sorted_copy(graph):
     return out
 
 
+#: Characters that line-oriented tools take for a line break (:meth:`str.splitlines` does), or that
+#: a terminal acts on, written as N-Triples escapes. rdflib writes them raw (legal N-Triples: only
+#: LF, CR, ``"`` and ``\`` must be escaped), so a document holding one broke every line-based step.
+#: The escape is legal in literals and IRIs alike, so it is applied to the whole text.
+_NT_ESCAPES = {code: f"\\u{code:04X}" for code in (*range(0x20), 0x7F, 0x85, 0x2028, 0x2029)
+               if chr(code) not in "\t\n\r"}
+
+
+def ntriples_lines(text: str) -> list[str]:
+    r"""The statements of N-Triples or N-Quads ``text``, one per line, those characters escaped.
+
+    Split on ``\n`` only: inside a statement every other line break is text of a literal.
+
+    >>> ntriples_lines('<a:s> <a:p> "x\u2028y\x0bz" .\n\n')
+    ['<a:s> <a:p> "x\\u2028y\\u000Bz" .']
+    """
+    return [line.translate(_NT_ESCAPES) for line in text.split("\n") if line.strip()]
+
+
 def serialise(graph) -> dict[str, bytes]:
     """File name → bytes for every graph format we publish."""
     ordered = sorted_copy(graph)
-    nt_lines = sorted(line for line in ordered.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
-                      if line.strip())
+    nt_lines = sorted(ntriples_lines(ordered.serialize(format="nt", encoding="utf-8").decode("utf-8")))
     context = {prefix: str(ns) for prefix, ns in ordered.namespaces() if prefix}
     return {
         f"{GRAPH_STEM}.ttl": ordered.serialize(format="turtle", encoding="utf-8"),
@@ -130,6 +157,11 @@ def publish(out_dir: str | os.PathLike[str], fill: Callable[[Path], Iterable[str
     nothing of ``out_dir`` changes.
     """
     out = Path(out_dir)
+    with output_lock(out):
+        return _publish(out, fill, replaces)
+
+
+def _publish(out: Path, fill: Callable[[Path], Iterable[str]], replaces: Iterable[str]) -> list[Path]:
     parent = check_output_dir(out)
     _remove_dead_stages(parent, out.name)
     try:
@@ -148,6 +180,78 @@ def publish(out_dir: str | os.PathLike[str], fill: Callable[[Path], Iterable[str
     finally:
         shutil.rmtree(stage, ignore_errors=True)   # after the swap, the old folder
     return [out / name for name in names]
+
+
+#: Locks this process holds: lock file → [descriptor, depth]. A build locks its output folder and
+#: calls :func:`publish`, which locks it again: POSIX record locks belong to the process, and
+#: closing any descriptor of the file would drop them, so the file is opened once and counted.
+_HELD: dict[str, list[int]] = {}
+
+
+@contextmanager
+def output_lock(out_dir: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold the lock of output folder ``out_dir`` (see the module docstring) for the ``with`` block.
+
+    Raises :class:`OutputError` naming the build that holds it. A record lock (``lockf``) is the
+    process's own: worker processes forked by the build do not inherit it.
+    """
+    out = Path(out_dir)
+    parent = os.path.realpath(check_output_dir(out))      # one lock file, however the folder is spelt
+    lock = os.path.join(parent, f".{out.absolute().name}.lock")
+    if lock in _HELD:
+        _HELD[lock][1] += 1
+    else:
+        _HELD[lock] = [_acquire(lock, out), 1]
+    try:
+        yield
+    finally:
+        _HELD[lock][1] -= 1
+        if _HELD[lock][1] == 0:
+            fd = _HELD.pop(lock)[0]
+            try:
+                os.unlink(lock)           # still ours: a waiting build re-checks the file it locked
+            except OSError:
+                pass
+            os.close(fd)
+
+
+def _acquire(lock: str, out: Path) -> int:
+    """Lock ``lock`` (created if missing) and write who holds it; return its descriptor."""
+    import fcntl
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:
+            raise OutputError(f"cannot create the lock file {lock}: {exc.strerror}", path=str(out)) from None
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = _holder(fd)
+            os.close(fd)
+            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                raise OutputError(f"cannot lock the output folder: {exc.strerror}", path=str(out)) from None
+            raise OutputError(f"another build is writing this output folder ({holder})", path=str(out),
+                              hint="wait for it to finish, or give another --out") from None
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(lock))
+        except FileNotFoundError:
+            same = False
+        if same:                          # not a file its last holder removed as we opened it
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.write(fd, f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
+    return fd
+
+
+def _holder(fd: int) -> str:
+    """What the lock file says of the build that holds it (written just after it took the lock)."""
+    for _ in range(20):
+        text = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+        if text:
+            return text
+        time.sleep(0.05)
+    return "pid unknown"
 
 
 def check_output_dir(out: Path) -> Path:
