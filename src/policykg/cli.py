@@ -261,7 +261,8 @@ def _export_source(args, graph) -> int:
     folder = Path(args.graph) if args.graph and Path(args.graph).is_dir() else default_output_dir()
     if folder.name == "store":
         folder = folder.parent
-    report_file = folder / "docs" / doc.short_id / "report.json"
+    from .corpus import doc_folder
+    report_file = folder / "docs" / doc_folder(doc.short_id) / "report.json"
     if not report_file.is_file():
         report_file = folder / "report.json"
     report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.is_file() else {}
