@@ -104,6 +104,7 @@ import argparse
 import concurrent.futures
 import csv
 import ctypes
+import functools
 import hashlib
 import html
 import http.client
@@ -532,6 +533,7 @@ def _solutions(answer: Answer) -> tuple[list[str] | None, object]:
 def _write_excel_csv(answer: Answer, deadline: float) -> None:
     """The CSV made for Excel: BOM, header of the variable names, text neutralised, numbers as they are."""
     names, results = _solutions(answer)
+    terms = _terms()
     text = io.StringIO()
     writer = csv.writer(text)
     answer.put(b"\xef\xbb\xbf", deadline)
@@ -540,7 +542,7 @@ def _write_excel_csv(answer: Answer, deadline: float) -> None:
     else:
         writer.writerow(names)
         for n, solution in enumerate(results, 1):
-            writer.writerow([_csv_value(term) for term in solution])
+            writer.writerow([terms.csv(term) for term in solution])
             if text.tell() >= _CHUNK:
                 answer.put(text.getvalue().encode("utf-8"), deadline)
                 text.seek(0)
@@ -552,37 +554,49 @@ def _write_excel_csv(answer: Answer, deadline: float) -> None:
 
 
 def _write_xlsx(answer: Answer, rows: int, deadline: float) -> None:
-    """One sheet "result": the header row of the variables (frozen), one row per solution."""
+    """One sheet "result" in a temporary file that becomes the answer; an unfinished sheet's own
+    temporary file is deleted at once (openpyxl would keep it until the process exits)."""
     import openpyxl
-    from openpyxl.utils import get_column_letter
 
     names, results = _solutions(answer)
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("result")
-    if names is None:
-        sheet.append(["boolean"])
-        sheet.append([results])
-    else:
-        first = [[_term_value(t) for t in s] for s in itertools.islice(results, _WIDTH_ROWS)]
-        for i, name in enumerate(names):  # widths from the first rows: a write-only sheet sets them first
-            width = max([len(name)] + [min(60, len(str(row[i] if row[i] is not None else ""))) for row in first])
-            sheet.column_dimensions[get_column_letter(i + 1)].width = max(8, min(60, width + 2))
-        sheet.freeze_panes = "A2"
-        sheet.append([xlsx_cell(sheet, name) for name in names])
-        rest = ([_term_value(t) for t in s] for s in results)
-        started = time.monotonic()
-        for n, row in enumerate(itertools.chain(first, rest), 1):
-            sheet.append([xlsx_cell(sheet, value) for value in row])
-            if n % _CHECK_ROWS == 0:
-                _in_time(n, rows, deadline, "XLSX", started)
-    out = tempfile.TemporaryFile(prefix=_TMP_PREFIX)
+    out = tempfile.TemporaryFile(prefix="policykg-export-")
     try:
+        if names is None:
+            sheet.append(["boolean"])
+            sheet.append([results])
+        else:
+            _fill_sheet(sheet, names, results, rows, deadline)
         book.save(out)
         _in_time(rows, 0, deadline, "XLSX")
     except BaseException:
         out.close()
+        if sheet._writer is not None and not sheet.closed:  # noqa: SLF001 (no public way to drop a sheet)
+            sheet.close()
+            sheet._writer.cleanup()  # noqa: SLF001
         raise
     answer.use_file(out)
+
+
+def _fill_sheet(sheet, names: list[str], results, rows: int, deadline: float) -> None:
+    """The header row of the variables (frozen), then one row per solution; column widths from the
+    first rows, as a write-only sheet must have them before its first row."""
+    from openpyxl.utils import get_column_letter
+
+    terms = _terms()
+    first = [[terms.value(t) for t in s] for s in itertools.islice(results, _WIDTH_ROWS)]
+    for i, name in enumerate(names):
+        width = max([len(name)] + [min(60, len(str(row[i] if row[i] is not None else ""))) for row in first])
+        sheet.column_dimensions[get_column_letter(i + 1)].width = max(8, min(60, width + 2))
+    sheet.freeze_panes = "A2"
+    sheet.append([xlsx_cell(sheet, name) for name in names])
+    rest = ([terms.value(t) for t in s] for s in results)
+    started = time.monotonic()
+    for n, row in enumerate(itertools.chain(first, rest), 1):
+        sheet.append([xlsx_cell(sheet, value) for value in row])
+        if n % _CHECK_ROWS == 0:
+            _in_time(n, rows, deadline, "XLSX", started)
 
 
 def _in_time(done: int, total: int, deadline: float, what: str, started: float = 0.0) -> None:
@@ -609,43 +623,52 @@ _WIDTH_ROWS = 200
 _CHECK_ROWS = 2000
 
 
-def _number(term) -> int | float | None:
-    """A numeric literal of plain numeric form as an int or float; None for anything else."""
-    datatype = getattr(getattr(term, "datatype", None), "value", "")
-    if datatype not in _INTEGERS and datatype not in _DECIMALS:
-        return None
-    value = term.value
-    if not _PLAIN_NUMBER.fullmatch(value):
-        return None
-    return int(value) if datatype in _INTEGERS and value.lstrip("+-").isdigit() else float(value)
+class _Terms:
+    """How pyoxigraph's terms become spreadsheet values (made once, when pyoxigraph is first needed).
+
+    A numeric literal (integer, decimal, float, double) of plain numeric form is
+    a number; anything else is its text: the IRI, ``_:`` and the label of a
+    blank node, the literal's lexical form. Dispatch is on the exact type and a
+    dictionary of datatypes, as a million-row export calls this for each cell.
+    """
+
+    def __init__(self) -> None:
+        import pyoxigraph
+
+        self.literal, self.named, self.blank = pyoxigraph.Literal, pyoxigraph.NamedNode, pyoxigraph.BlankNode
+        self.integer = {pyoxigraph.NamedNode(iri): iri in _INTEGERS for iri in _INTEGERS | _DECIMALS}
+
+    def is_number(self, term) -> bool:
+        return (type(term) is self.literal and term.datatype in self.integer
+                and _PLAIN_NUMBER.fullmatch(term.value) is not None)
+
+    def text(self, term) -> str:
+        kind = type(term)
+        if kind is self.literal or kind is self.named:
+            return term.value
+        if kind is self.blank:
+            return "_:" + term.value
+        return str(term)  # a quoted triple
+
+    def value(self, term) -> int | float | str | None:
+        """A cell of the XLSX sheet (None: unbound)."""
+        if term is None:
+            return None
+        if not self.is_number(term):
+            return self.text(term)
+        value = term.value
+        return int(value) if self.integer[term.datatype] and value.lstrip("+-").isdigit() else float(value)
+
+    def csv(self, term) -> str:
+        """A field of the CSV made for Excel: a number as written, any other text neutralised."""
+        if term is None:
+            return ""
+        return term.value if self.is_number(term) else excel_csv_text(self.text(term))
 
 
-def _term_text(term) -> str:
-    """A term as SPARQL CSV writes it: the IRI, ``_:`` and the blank node label, the literal's text."""
-    import pyoxigraph
-
-    if isinstance(term, pyoxigraph.BlankNode):
-        return "_:" + term.value
-    if isinstance(term, (pyoxigraph.NamedNode, pyoxigraph.Literal)):
-        return term.value
-    return str(term)  # a quoted triple
-
-
-def _term_value(term) -> int | float | str | None:
-    """A term as a spreadsheet value: a number (see :func:`_number`), else its text; None if unbound."""
-    if term is None:
-        return None
-    number = _number(term)
-    return number if number is not None else _term_text(term)
-
-
-def _csv_value(term) -> str:
-    """A term in the CSV made for Excel: a plain number as written, any other text neutralised."""
-    if term is None:
-        return ""
-    if _number(term) is not None:
-        return term.value
-    return excel_csv_text(_term_text(term))
+@functools.cache
+def _terms() -> _Terms:
+    return _Terms()
 
 
 # ------------------------------------------------------------- query library
