@@ -323,13 +323,16 @@ def _graph_files(tmp: Path) -> list[Path]:
 
 
 def run(clients: int, seconds: float, modes: list[str], timeout_s: float = 10.0,
-        export_rows: int = 1_000_000, hog_connections: int = 256) -> list[dict]:
-    """Every mode on a server process of its own (a fresh engine and front per mode); returns the figures."""
+        export_rows: int = 1_000_000, hog_connections: int = 256, **config) -> list[dict]:
+    """Every mode on a server process of its own (a fresh engine and front per mode); returns the figures.
+
+    ``config``: more :class:`policykg.serve.ServerConfig` fields (e.g. ``memory_budget``).
+    """
     figures = []
     with tempfile.TemporaryDirectory() as tmp:
         graphs = _graph_files(Path(tmp))
         for mode in modes:
-            config = {"timeout_s": timeout_s, **({"limits": LIFTED} if mode == "crash" else {})}
+            config = {**config, "timeout_s": timeout_s, **({"limits": LIFTED} if mode == "crash" else {})}
             with ServerProcess(graphs, **config) as server:
                 figures.append(run_mode(server, mode, clients, seconds, timeout_s, export_rows, hog_connections))
     return figures

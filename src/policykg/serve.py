@@ -35,9 +35,23 @@ guarantee:
   other client's query fails.
 * **Load.** Listen queue of 128 (http.server's 5 overflowed: connection
   resets), at most ``workers`` queries on the engine at once, at most
-  ``max_per_client`` open connections per address (``max_connections`` in
-  all), and the whole request head and body within ``read_timeout_s``
-  (``_DeadlineIO``), so a slowloris client holds a thread for seconds.
+  ``max_per_client`` requests *in progress* per address, and the whole request
+  head and body within ``read_timeout_s`` (``_DeadlineIO``), so a slowloris
+  client holds a thread for seconds. Connections are not capped per address
+  (every local client is 127.0.0.1: one client holding 256 idle connections
+  made 35,329 of 41,385 other queries fail); idle ones are spare room instead:
+  past ``max_idle_per_client`` a client's oldest idle connection is closed,
+  and at ``max_connections`` a new connection closes the oldest idle one
+  (one that never sent a complete request first). See
+  :class:`policykg.serve_limits.Connections`.
+* **Same origin only.** ``/sparql``, ``/query`` and ``/export`` (every method)
+  refuse, with a one-line **403**, a request whose ``Origin`` is not this
+  server's (``http://`` + the Host it was sent to, port included;
+  ``Origin: null`` too) or whose ``Sec-Fetch-Site`` is neither ``same-origin``
+  nor ``none``: a page of any site could otherwise POST a form here (a simple
+  request, no preflight). The editor's ``fetch`` sends its own origin; curl,
+  SPARQLWrapper and urllib send neither header. See
+  :func:`policykg.serve_limits.cross_site`.
 * **A hard time limit.** Oxigraph's own ``--timeout-s`` is partial: it takes
   whole seconds only, and with ``--timeout-s 3`` (oxigraph 0.5.13) a
   ``COUNT(*)`` over a four-way cartesian product gave no answer in 20 s and
@@ -57,7 +71,21 @@ guarantee:
 * **Bounded answers.** Because answers are buffered (to be able to turn a late
   one into a 504), an answer larger than ``max_result_bytes`` gets **507**
   and the query is dropped (Oxigraph stops a streamed query whose client
-  disconnects). Query texts above 1 MiB get **413**.
+  disconnects). Every buffered byte is counted in ``memory_budget`` from the
+  engine's first byte until the client has it (not until the worker slot is
+  free: 16 large answers read slowly took the front to 3.9 GB); when it is
+  spent the youngest answers still arriving give way (**503**, Retry-After),
+  so the oldest finish. Answers are written block by block, each block's room
+  given back once sent, and a client must read at least ``_MIN_SEND_RATE``.
+  Query texts above 1 MiB get **413**. See :class:`policykg.serve_limits.Budget`.
+* **Exports that stay data.** ``POST /export`` gives CSV, TSV and JSON as the
+  engine writes them; XLSX and the CSV made for Excel are written by the front
+  from the engine's TSV, streaming, through :mod:`policykg.spreadsheet` (text
+  is a string cell or a neutralised CSV field, never a formula; characters XML
+  cannot hold are escaped), inside the query's worker slot and time limit
+  (**504** as soon as the pace says the file cannot be done in time), and at
+  most ``export_workers`` at once (more wait ``_EXPORT_WAIT_S``, then **503**
+  with Retry-After). A table over a sheet's 1,048,575 rows is a **422**.
 * **An editor page** at ``/``: a small page of our own (``static/``, plain
   JS, no third-party code, no URL to any other host), preloaded with the
   query library (``queries/*.rq``); see ``static/README.md`` for why not
@@ -95,7 +123,10 @@ guarantee:
 Limits: every timeout restarts the engine, which also cuts (and retries) the
 other queries running at that moment; the graph is loaded (or its store
 snapshotted) at start, so a rebuild needs a restart of the server; answers are held in
-memory up to ``max_result_bytes`` each.
+memory (up to ``max_result_bytes`` each, ``memory_budget`` in all) until sent; an XLSX
+export writes about 25,000 rows a second (openpyxl), so its size is bounded by the
+time limit; the same-origin rule knows plain HTTP only (behind a TLS proxy the
+page's origin is ``https://…`` and would be refused).
 """
 
 from __future__ import annotations
