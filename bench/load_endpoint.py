@@ -94,9 +94,10 @@ class ServerProcess:
         ready.start()
         ready.join(_START_S)
         if not self.url:
-            self.__exit__()
             self._log.seek(0)
-            raise RuntimeError(f"the server did not start: {self._log.read()[-2000:].decode('utf-8', 'replace')}")
+            why = self._log.read()[-2000:].decode("utf-8", "replace")
+            self.__exit__()
+            raise RuntimeError(f"the server did not start: {why}")
         return self
 
     def _read_url(self) -> None:

@@ -242,7 +242,7 @@ def _sheet(body: bytes):
 
 
 def test_xlsx_text_is_never_a_formula_and_numbers_stay_numbers(server):
-    names = [*HOSTILE, *NUMBERS]
+    names = ["formula", "plus", "minus_text", "at", *NUMBERS]
     status, headers, body = _export(server, {"query": _select_values(names), "format": "xlsx"})
     assert status == 200, body
     cells = {row[0].value: row[1] for row in _sheet(body).iter_rows(min_row=2)}
