@@ -682,13 +682,16 @@ class _Terms:
         return str(term)  # a quoted triple
 
     def value(self, term) -> int | float | str | None:
-        """A cell of the XLSX sheet (None: unbound)."""
+        """A cell of the XLSX sheet (None: unbound; a double too large for a cell stays its text)."""
         if term is None:
             return None
         if not self.is_number(term):
             return self.text(term)
         value = term.value
-        return int(value) if self.integer[term.datatype] and value.lstrip("+-").isdigit() else float(value)
+        if self.integer[term.datatype] and value.lstrip("+-").isdigit():
+            return int(value)
+        number = float(value)
+        return number if math.isfinite(number) else value
 
     def csv(self, term) -> str:
         """A field of the CSV made for Excel: a number as written, any other text neutralised."""
