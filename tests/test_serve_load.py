@@ -32,7 +32,8 @@ def test_no_well_formed_query_fails_under_load(mode):
     bench = _bench()
     budget = {"memory_budget": BUDGET_MB * 2**20} if mode == "hog-export" else {}
     [row] = bench.run(clients=10, seconds=SECONDS.get(mode, 3.0), modes=[mode],
-                      timeout_s=10.0 if "hog" in mode else 2.0, export_rows=200_000, **budget)
+                      timeout_s=10.0 if "hog" in mode else 2.0, export_rows=200_000, export_timeout_s=10.0,
+                      **budget)
     print(row)
     assert row["answers"] > 0
     assert row["errors"] == 0, row
