@@ -35,9 +35,23 @@ guarantee:
   other client's query fails.
 * **Load.** Listen queue of 128 (http.server's 5 overflowed: connection
   resets), at most ``workers`` queries on the engine at once, at most
-  ``max_per_client`` open connections per address (``max_connections`` in
-  all), and the whole request head and body within ``read_timeout_s``
-  (``_DeadlineIO``), so a slowloris client holds a thread for seconds.
+  ``max_per_client`` requests *in progress* per address, and the whole request
+  head and body within ``read_timeout_s`` (``_DeadlineIO``), so a slowloris
+  client holds a thread for seconds. Connections are not capped per address
+  (every local client is 127.0.0.1: one client holding 256 idle connections
+  made 35,329 of 41,385 other queries fail); idle ones are spare room instead:
+  past ``max_idle_per_client`` a client's oldest idle connection is closed,
+  and at ``max_connections`` a new connection closes the oldest idle one
+  (one that never sent a complete request first). See
+  :class:`policykg.serve_limits.Connections`.
+* **Same origin only.** ``/sparql``, ``/query`` and ``/export`` (every method)
+  refuse, with a one-line **403**, a request whose ``Origin`` is not this
+  server's (``http://`` + the Host it was sent to, port included;
+  ``Origin: null`` too) or whose ``Sec-Fetch-Site`` is neither ``same-origin``
+  nor ``none``: a page of any site could otherwise POST a form here (a simple
+  request, no preflight). The editor's ``fetch`` sends its own origin; curl,
+  SPARQLWrapper and urllib send neither header. See
+  :func:`policykg.serve_limits.cross_site`.
 * **A hard time limit.** Oxigraph's own ``--timeout-s`` is partial: it takes
   whole seconds only, and with ``--timeout-s 3`` (oxigraph 0.5.13) a
   ``COUNT(*)`` over a four-way cartesian product gave no answer in 20 s and
@@ -57,7 +71,21 @@ guarantee:
 * **Bounded answers.** Because answers are buffered (to be able to turn a late
   one into a 504), an answer larger than ``max_result_bytes`` gets **507**
   and the query is dropped (Oxigraph stops a streamed query whose client
-  disconnects). Query texts above 1 MiB get **413**.
+  disconnects). Every buffered byte is counted in ``memory_budget`` from the
+  engine's first byte until the client has it (not until the worker slot is
+  free: 16 large answers read slowly took the front to 3.9 GB); when it is
+  spent the youngest answers still arriving give way (**503**, Retry-After),
+  so the oldest finish. Answers are written block by block, each block's room
+  given back once sent, and a client must read at least ``_MIN_SEND_RATE``.
+  Query texts above 1 MiB get **413**. See :class:`policykg.serve_limits.Budget`.
+* **Exports that stay data.** ``POST /export`` gives CSV, TSV and JSON as the
+  engine writes them; XLSX and the CSV made for Excel are written by the front
+  from the engine's TSV, streaming, through :mod:`policykg.spreadsheet` (text
+  is a string cell or a neutralised CSV field, never a formula; characters XML
+  cannot hold are escaped), inside the query's worker slot and time limit
+  (**504** as soon as the pace says the file cannot be done in time), and at
+  most ``export_workers`` at once (more wait ``_EXPORT_WAIT_S``, then **503**
+  with Retry-After). A table over a sheet's 1,048,575 rows is a **422**.
 * **An editor page** at ``/``: a small page of our own (``static/``, plain
   JS, no third-party code, no URL to any other host), preloaded with the
   query library (``queries/*.rq``); see ``static/README.md`` for why not
@@ -95,20 +123,26 @@ guarantee:
 Limits: every timeout restarts the engine, which also cuts (and retries) the
 other queries running at that moment; the graph is loaded (or its store
 snapshotted) at start, so a rebuild needs a restart of the server; answers are held in
-memory up to ``max_result_bytes`` each.
+memory (up to ``max_result_bytes`` each, ``memory_budget`` in all) until sent; an XLSX
+export writes about 25,000 rows a second (openpyxl), so its size is bounded by the
+time limit; the same-origin rule knows plain HTTP only (behind a TLS proxy the
+page's origin is ``https://…`` and would be refused).
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import csv
 import ctypes
+import functools
 import hashlib
 import html
 import http.client
 import http.server
 import io
 import ipaddress
+import itertools
 import json
 import logging
 import math
@@ -131,6 +165,8 @@ from policykg.errors import PolicyKGError, QueryError
 from policykg.store import process_alive
 from policykg.graphstore import PREFIXES as DEFAULT_PREFIXES
 from policykg.query import bind_parameters, parse_query_text, with_values
+from policykg.serve_limits import Answer, Budget, Connections, Refused, cross_site
+from policykg.spreadsheet import TooManyRows, check_rows, excel_csv_text, xlsx_cell
 from policykg.sparql_guard import (FederatedQueryRefused, QueryLimits, QueryRefused, UpdateRefused,
                                    check_query, decode_escapes, tokenize)
 
@@ -171,15 +207,24 @@ EXPORT_FORMATS = {
     "csv": ("text/csv", "text/csv; charset=utf-8"),
     "tsv": ("text/tab-separated-values", "text/tab-separated-values; charset=utf-8"),
     "json": ("application/sparql-results+json", "application/sparql-results+json"),
-    "xlsx": ("application/sparql-results+json",
+    "xlsx": ("text/tab-separated-values",
              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
+#: What is asked of the engine for a file the front writes (XLSX, CSV for Excel): TSV keeps the
+#: terms' types and lines; Turtle is accepted so that a CONSTRUCT is told it gives no table.
+_CONVERT_ACCEPT = "text/tab-separated-values, text/turtle;q=0.5"
+#: Paths that act on the graph: only this server's own pages and non-browser clients may call them.
+_GUARDED_PATHS = ENDPOINT_PATHS | UPDATE_PATHS | {EXPORT_PATH}
+#: How long an export that writes a file (XLSX, CSV for Excel) waits for an export slot before a 503.
+_EXPORT_WAIT_S = 2.0
+#: The slowest a client may read an answer: it gets ``_WRITE_TIMEOUT_S`` plus its size at this rate.
+_MIN_SEND_RATE = 1 << 20
 _CHUNK = 1 << 16
 _STARTUP_WAIT_S = 20.0
 _RESTART_WAIT_S = 5.0
 _LOAD_TIMEOUT_S = 600.0
 _TMP_PREFIX = "policykg-serve-"
-_LISTEN_QUEUE = 128
+_LISTEN_QUEUE = 1024
 _WRITE_TIMEOUT_S = 30.0
 _MAX_ATTEMPTS = 6
 _CRASHERS_KEPT = 1024
@@ -219,8 +264,16 @@ class ServerConfig:
     max_result_bytes: int = 128 * 2**20
     limits: QueryLimits = field(default_factory=QueryLimits)
     workers: int = 32
+    #: Open connections in all; past it, a new one closes an idle one (see ``serve_limits.Connections``).
     max_connections: int = 512
+    #: Requests in progress (head received, answer not yet sent) per client address.
     max_per_client: int = 256
+    #: Idle connections per client address; past it, the client's oldest idle one is closed.
+    max_idle_per_client: int = 64
+    #: Bytes of answers the front may hold at once, until sent (at least ``max_result_bytes``).
+    memory_budget: int = 512 * 2**20
+    #: Exports that write a file (XLSX, CSV for Excel) at once; more wait ``_EXPORT_WAIT_S``, then 503.
+    export_workers: int = 2
     read_timeout_s: float = 5.0
     #: A store folder to serve as it is (snapshotted), instead of loading ``graph_files``.
     store: Path | None = None
@@ -465,59 +518,191 @@ def export_name(name: str, fmt: str) -> str:
     return f"{base}.{fmt}"
 
 
-def export_answer(data: bytes, rtype: str, fmt: str, *, bom: bool = False) -> tuple[str, bytes]:
-    """The engine's answer as the file to download: CSV (a UTF-8 BOM for Excel if ``bom``), TSV,
-    SPARQL JSON, or an XLSX sheet (header row of the variables, one row per solution; integers
-    and decimals as numbers, everything else as its text; an ASK answer as one cell)."""
-    if fmt == "csv":
-        return EXPORT_FORMATS["csv"][1], (b"\xef\xbb\xbf" if bom and not data.startswith(b"\xef\xbb\xbf") else b"") + data
-    if fmt in ("tsv", "json"):
-        return EXPORT_FORMATS[fmt][1], data
-    if not rtype.startswith("application/sparql-results+json"):
-        raise _Reply(400, "XLSX holds a table: run a SELECT or ASK query (CONSTRUCT gives triples)")
+def export_answer(answer: Answer, fmt: str, deadline: float, *, bom: bool = False) -> None:
+    """Make the engine's answer the file to download, in place and by ``deadline`` (504 past it).
+
+    CSV, TSV and SPARQL JSON are the engine's own bytes. The CSV made for Excel
+    (``bom``) and XLSX are written from the engine's TSV, which keeps each term's
+    type: numbers (integer, decimal, float, double literals of plain numeric
+    form) stay numbers, everything else stays text that no spreadsheet runs —
+    through :mod:`policykg.spreadsheet` (a string cell whatever its first
+    character, XML-safe; ``= + - @`` neutralised in the CSV), with a BOM so
+    Excel reads UTF-8. Both stream: the TSV is parsed as it is read and each
+    chunk read gives its room to the output, and the XLSX sheet is written
+    write-only to a temporary file. A table over the sheet's rows is a 422
+    before any work; an ASK answer is one cell.
+    """
+    converts = fmt == "xlsx" or (fmt == "csv" and bom)
+    if converts and not answer.ctype.startswith("text/tab-separated-values"):
+        raise _Reply(400, f"{'XLSX' if fmt == 'xlsx' else 'The CSV for Excel'} holds a table: "
+                          "run a SELECT or ASK query (CONSTRUCT gives triples)")
+    try:
+        if fmt == "xlsx":
+            rows = max(0, answer.count(b"\n") - 1)  # one line per solution (TSV escapes line breaks)
+            check_rows(rows)
+            _write_xlsx(answer, rows, deadline)
+        elif converts:
+            _write_excel_csv(answer, deadline)
+    except TooManyRows as err:
+        raise _Reply(422, f"{err.message}: {err.hint}") from err
+    except SyntaxError as err:  # pyoxigraph on a TSV it cannot read: not expected of the engine
+        raise _Reply(502, f"the engine's answer could not be read: {_clip(str(err), 200)}") from err
+    answer.ctype = EXPORT_FORMATS[fmt][1]
+
+
+def _solutions(answer: Answer) -> tuple[list[str] | None, object]:
+    """The answer's TSV as pyoxigraph reads it, streaming: ``(variable names, solutions)``, or
+    ``(None, True/False)`` for an ASK answer."""
+    import pyoxigraph
+
+    results = pyoxigraph.parse_query_results(answer.source(), pyoxigraph.QueryResultsFormat.TSV)
+    if isinstance(results, pyoxigraph.QueryBoolean):
+        return None, bool(results)
+    return [v.value for v in results.variables], results
+
+
+def _write_excel_csv(answer: Answer, deadline: float) -> None:
+    """The CSV made for Excel: BOM, header of the variable names, text neutralised, numbers as they are."""
+    names, results = _solutions(answer)
+    terms = _terms()
+    text = io.StringIO()
+    writer = csv.writer(text)
+    answer.put(b"\xef\xbb\xbf", deadline)
+    if names is None:
+        writer.writerows([["boolean"], ["true" if results else "false"]])
+    else:
+        writer.writerow(names)
+        for n, solution in enumerate(results, 1):
+            writer.writerow([terms.csv(term) for term in solution])
+            if text.tell() >= _CHUNK:
+                answer.put(text.getvalue().encode("utf-8"), deadline)
+                text.seek(0)
+                text.truncate()
+            if n % _CHECK_ROWS == 0:
+                _in_time(n, 0, deadline, "CSV")
+    answer.put(text.getvalue().encode("utf-8"), deadline)
+    answer.settle()
+
+
+def _write_xlsx(answer: Answer, rows: int, deadline: float) -> None:
+    """One sheet "result" in a temporary file that becomes the answer; an unfinished sheet's own
+    temporary file is deleted at once (openpyxl would keep it until the process exits)."""
     import openpyxl
+
+    names, results = _solutions(answer)
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("result")
+    out = tempfile.TemporaryFile(prefix="policykg-export-")
+    try:
+        if names is None:
+            sheet.append(["boolean"])
+            sheet.append([results])
+        else:
+            _fill_sheet(sheet, names, results, rows, deadline)
+        book.save(out)
+        _in_time(rows, 0, deadline, "XLSX")
+    except BaseException:
+        out.close()
+        if sheet._writer is not None and not sheet.closed:  # noqa: SLF001 (no public way to drop a sheet)
+            sheet.close()
+            sheet._writer.cleanup()  # noqa: SLF001
+        raise
+    answer.use_file(out)
+
+
+def _fill_sheet(sheet, names: list[str], results, rows: int, deadline: float) -> None:
+    """The header row of the variables (frozen), then one row per solution; column widths from the
+    first rows, as a write-only sheet must have them before its first row."""
     from openpyxl.utils import get_column_letter
 
-    answer = json.loads(data)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "result"
-    if "boolean" in answer:
-        sheet.append(["boolean"])
-        sheet.append([bool(answer["boolean"])])
-    else:
-        names = answer["head"]["vars"]
-        sheet.append(names)
-        for row in answer["results"]["bindings"]:
-            sheet.append([_cell(row.get(v)) for v in names])
-        sheet.freeze_panes = "A2"
-        for i, v in enumerate(names, 1):
-            width = max([len(str(v))] + [min(60, len(str(c.value or ""))) for c in sheet[get_column_letter(i)][1:200]])
-            sheet.column_dimensions[get_column_letter(i)].width = max(8, min(60, width + 2))
-    out = io.BytesIO()
-    book.save(out)
-    return EXPORT_FORMATS["xlsx"][1], out.getvalue()
+    terms = _terms()
+    first = [[terms.value(t) for t in s] for s in itertools.islice(results, _WIDTH_ROWS)]
+    for i, name in enumerate(names):
+        width = max([len(name)] + [min(60, len(str(row[i] if row[i] is not None else ""))) for row in first])
+        sheet.column_dimensions[get_column_letter(i + 1)].width = max(8, min(60, width + 2))
+    sheet.freeze_panes = "A2"
+    sheet.append([xlsx_cell(sheet, name) for name in names])
+    rest = ([terms.value(t) for t in s] for s in results)
+    started = time.monotonic()
+    for n, row in enumerate(itertools.chain(first, rest), 1):
+        sheet.append([xlsx_cell(sheet, value) for value in row])
+        if n % _CHECK_ROWS == 0:
+            _in_time(n, rows, deadline, "XLSX", started)
+
+
+def _in_time(done: int, total: int, deadline: float, what: str, started: float = 0.0) -> None:
+    """504 once past ``deadline`` — or as soon as the pace so far says ``total`` rows cannot make it."""
+    now = time.monotonic()
+    limit = "the query's time limit"
+    if now > deadline:
+        raise _Reply(504, f"export stopped: writing the {what} file ran past {limit}; "
+                          "add LIMIT, export CSV or TSV, or raise --timeout")
+    if started and total > done and now + (now - started) * (total - done) / done > deadline:
+        needed = (now - started) * total / done
+        raise _Reply(504, f"export stopped: writing {total:,} rows as {what} would take about {needed:.0f} s, "
+                          f"past {limit}; add LIMIT, export CSV or TSV, or raise --timeout")
 
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGERS = {_XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
-                                "positiveInteger", "unsignedInt", "unsignedLong", "unsignedShort")}
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+                                "positiveInteger", "negativeInteger", "nonPositiveInteger", "unsignedInt",
+                                "unsignedLong", "unsignedShort", "unsignedByte")}
+_DECIMALS = {_XSD + t for t in ("decimal", "double", "float")}
+#: A number as it is safe to write unquoted: no INF/NaN, no spaces, nothing a spreadsheet would evaluate.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_WIDTH_ROWS = 200
+_CHECK_ROWS = 2000
 
 
-def _cell(term: dict | None):
-    """A SPARQL JSON term as a spreadsheet value (control characters, which XLSX cannot hold, dropped)."""
-    if term is None:
-        return None
-    value, datatype = term.get("value", ""), term.get("datatype", "")
-    try:
-        if datatype in _INTEGERS:
+class _Terms:
+    """How pyoxigraph's terms become spreadsheet values (made once, when pyoxigraph is first needed).
+
+    A numeric literal (integer, decimal, float, double) of plain numeric form is
+    a number; anything else is its text: the IRI, ``_:`` and the label of a
+    blank node, the literal's lexical form. Dispatch is on the exact type and a
+    dictionary of datatypes, as a million-row export calls this for each cell.
+    """
+
+    def __init__(self) -> None:
+        import pyoxigraph
+
+        self.literal, self.named, self.blank = pyoxigraph.Literal, pyoxigraph.NamedNode, pyoxigraph.BlankNode
+        self.integer = {pyoxigraph.NamedNode(iri): iri in _INTEGERS for iri in _INTEGERS | _DECIMALS}
+
+    def is_number(self, term) -> bool:
+        return (type(term) is self.literal and term.datatype in self.integer
+                and _PLAIN_NUMBER.fullmatch(term.value) is not None)
+
+    def text(self, term) -> str:
+        kind = type(term)
+        if kind is self.literal or kind is self.named:
+            return term.value
+        if kind is self.blank:
+            return "_:" + term.value
+        return str(term)  # a quoted triple
+
+    def value(self, term) -> int | float | str | None:
+        """A cell of the XLSX sheet (None: unbound; a double too large for a cell stays its text)."""
+        if term is None:
+            return None
+        if not self.is_number(term):
+            return self.text(term)
+        value = term.value
+        if self.integer[term.datatype] and value.lstrip("+-").isdigit():
             return int(value)
-        if datatype in (_XSD + "decimal", _XSD + "double", _XSD + "float"):
-            return float(value)
-    except ValueError:
-        pass
-    return _ILLEGAL_XML.sub("", value)
+        number = float(value)
+        return number if math.isfinite(number) else value
+
+    def csv(self, term) -> str:
+        """A field of the CSV made for Excel: a number as written, any other text neutralised."""
+        if term is None:
+            return ""
+        return term.value if self.is_number(term) else excel_csv_text(self.text(term))
+
+
+@functools.cache
+def _terms() -> _Terms:
+    return _Terms()
 
 
 # ------------------------------------------------------------- query library
@@ -1013,7 +1198,7 @@ class _Crashers:
 
 
 class _Front(http.server.ThreadingHTTPServer):
-    """The public listener; holds what handlers share (engine, config, page, assets)."""
+    """The public listener; holds what handlers share (engine, config, page, assets, limits)."""
 
     daemon_threads = True
     block_on_close = False
@@ -1032,48 +1217,45 @@ class _Front(http.server.ThreadingHTTPServer):
         self.assets = assets
         self.check_host = _is_loopback_name(address[0])
         self.workers = threading.BoundedSemaphore(config.workers)
+        self.exports = threading.BoundedSemaphore(config.export_workers)
+        self.budget = Budget(config.memory_budget)
+        self.connections = Connections(config.max_connections, config.max_idle_per_client,
+                                       config.max_per_client)
         self.gate = _Gate()  # retries of queries cut by a crash run one at a time, alone
         self.crashers = _Crashers()
-        self._clients: dict[str, int] = {}
-        self._clients_lock = threading.Lock()
         super().__init__(address, _Handler)
 
+    def answer(self) -> Answer:
+        """A new answer of the engine's, bounded by ``max_result_bytes`` and counted in the budget."""
+        return Answer(self.config.max_result_bytes, self.budget)
+
     def process_request(self, request, client_address) -> None:
-        """Start a connection thread unless the address (or everyone) has too many open already.
+        """Start a connection thread, unless ``max_connections`` are open and none is idle (503).
 
         Each thread only reads a request under ``read_timeout_s`` and waits for a
         worker slot; the engine work is bounded by ``workers``.
         """
-        client = client_address[0]
-        with self._clients_lock:
-            total = sum(self._clients.values())
-            mine = self._clients.get(client, 0)
-            if total >= self.config.max_connections or mine >= self.config.max_per_client:
-                refuse = True
-            else:
-                refuse = False
-                self._clients[client] = mine + 1
-        if refuse:
+        if not self.connections.admit(request, client_address[0]):
             _refuse_connection(request)
             self.shutdown_request(request)
             return
         super().process_request(request, client_address)
 
     def process_request_thread(self, request, client_address) -> None:
+        """ThreadingMixIn's, with the connection forgotten *before* its socket is closed: a closed
+        socket's number may be reused at once, and the registry must never shut down a stranger."""
         try:
-            super().process_request_thread(request, client_address)
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
         finally:
-            with self._clients_lock:
-                left = self._clients.get(client_address[0], 1) - 1
-                if left > 0:
-                    self._clients[client_address[0]] = left
-                else:
-                    self._clients.pop(client_address[0], None)
+            self.connections.forget(request)
+            self.shutdown_request(request)
 
 
 def _refuse_connection(request: socket.socket) -> None:
     """A short 503 written from the accepting thread (it fits the socket buffer; never blocks long)."""
-    body = b"too many open connections from your address; retry\n"
+    body = b"too many open connections; retry\n"
     head = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
             b"Retry-After: 1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
     try:
@@ -1087,7 +1269,8 @@ class _DeadlineIO(io.RawIOBase):
     """The socket's read side, where every recv gets only the time left until ``deadline``.
 
     A per-recv timeout alone lets a client trickle one byte every few seconds
-    (slowloris); this bounds the whole request head and body instead.
+    (slowloris); this bounds the whole request head and body instead. The first
+    bytes of a request tell the connection registry it is no longer idle.
     """
 
     def __init__(self, sock: socket.socket, handler: "_Handler") -> None:
@@ -1103,7 +1286,11 @@ class _DeadlineIO(io.RawIOBase):
         if left <= 0:
             raise TimeoutError("request not received in time")
         self._sock.settimeout(left)
-        return self._sock.recv_into(buffer)
+        got = self._sock.recv_into(buffer)
+        if got and self._handler.waiting:
+            self._handler.waiting = False
+            self._handler.server.connections.reading(self._sock)
+        return got
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     """One request: route it, refuse what is not a read-only query, else proxy it."""
@@ -1111,6 +1298,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     server: _Front
     server_version = "policykg-serve"
     read_deadline = 0.0
+    waiting = True  # no byte of the next request read yet
 
     def setup(self) -> None:
         super().setup()
@@ -1120,6 +1308,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         """Each request (also the next one on a kept-alive connection) must arrive in ``read_timeout_s``."""
         self.read_deadline = time.monotonic() + self.server.config.read_timeout_s
+        self.waiting = True
         try:
             super().handle_one_request()
         except TimeoutError:
@@ -1139,13 +1328,27 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     do_DELETE = do_PATCH = do_PUT
 
     def _dispatch(self, route) -> None:
+        """Route a request whose head is in; it counts as in progress until its answer is sent."""
+        connections = self.server.connections
+        if not connections.activate(self.connection):
+            self.close_connection = True
+            self._send_text(503, "too many requests in progress from your address; retry")
+            return
         try:
             if self.server.check_host and not _is_loopback_name(self._host_name()):
                 raise _Reply(403, "this endpoint only answers requests addressed to the loopback "
                                   "(one Host header: a loopback name or address, optional port)")
-            route(urllib.parse.urlsplit(self.path))
-        except _Reply as reply:
+            url = urllib.parse.urlsplit(self.path)
+            if url.path in _GUARDED_PATHS:
+                why = cross_site(self.headers.get_all("Origin") or [],
+                                 self.headers.get_all("Sec-Fetch-Site") or [], self.headers.get_all("Host") or [])
+                if why:
+                    raise _Reply(403, why)
+            route(url)
+        except (_Reply, Refused) as reply:
             self._send_text(reply.status, reply.message)
+        finally:
+            connections.done(self.connection)
 
     def _host_name(self) -> str:
         """The Host header's name, parsed strictly; "" (refused) for two headers or user-info."""
@@ -1241,11 +1444,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _proxy(self, query: str, params: dict[str, list[str]]) -> None:
         """Answer a protocol request: the engine's answer, with parse errors made readable."""
-        status, rtype, data = self._answer(query, params, self.headers.get("Accept", "*/*"))
-        self._send(status, rtype, data, {"Cache-Control": "no-store"})
+        with self._answer(query, params, self.headers.get("Accept", "*/*")) as answer:
+            self._send_answer(answer, {"Cache-Control": "no-store"})
 
-    def _answer(self, query: str, params: dict[str, list[str]], accept: str) -> tuple[int, str, bytes]:
-        """Check the query, then relay it to the engine under the time limit.
+    def _engine_form(self, query: str, params: dict[str, list[str]]) -> tuple[Prepared, bytes, bytes]:
+        """Check the query; return it prepared, its digest and the form the engine gets.
 
         The engine gets a form rebuilt from the checked query and the dataset
         parameters only, never the client's raw bytes: what was checked is
@@ -1264,12 +1467,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         key = hashlib.sha256(query.encode("utf-8")).digest()
         if key in self.server.crashers:
             raise _Reply(400, "this query crashed the query engine before and is refused; simplify it")
-        deadline = time.monotonic() + self.server.config.timeout_s
         form = [("query", query)] + [(name, value) for name in DATASET_PARAMS
                                      for value in params.get(name, [])]
         if len(form) == 1 and not _declares_dataset(query) and _needs_union(self.server.config):
             form.append((UNION_PARAM, ""))  # no dataset named: the union of the graphs, as `policykg query`
-        body = urllib.parse.urlencode(form).encode("ascii")
+        return prepared, key, urllib.parse.urlencode(form).encode("ascii")
+
+    def _answer(self, query: str, params: dict[str, list[str]], accept: str, finish=None) -> Answer:
+        """Relay a checked query to the engine in a worker slot, under the time limit.
+
+        ``finish(answer, deadline)`` (an export's conversion) runs on a 200 answer
+        in the same worker slot and under the same deadline: a file is written
+        only within the limits its query had. The caller closes the answer.
+        """
+        prepared, key, body = self._engine_form(query, params)
+        deadline = time.monotonic() + self.server.config.timeout_s
         headers = {"Accept": accept, "Content-Type": FORM_TYPE}
         if not self.server.workers.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise _Reply(503, "all query workers are busy; retry")
@@ -1277,18 +1489,29 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if not self.server.gate.enter(deadline):
                 raise _Reply(503, "the query engine is busy re-running queries cut by a crash; retry")
             try:
-                status, rtype, data = self._run(body, headers, deadline, key)
+                answer = self._run(body, headers, deadline, key)
             finally:
                 self.server.gate.leave()
+            try:
+                if answer.status == 400 and not answer.ctype.startswith("application/sparql-results"):
+                    message = readable_engine_error(answer.data().decode("utf-8", "replace"), prepared)
+                    answer.replace("text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
+                elif answer.status == 200 and finish is not None:
+                    finish(answer, deadline)
+            except BaseException:
+                answer.close()
+                raise
         finally:
             self.server.workers.release()
-        if status == 400 and not rtype.startswith("application/sparql-results"):
-            message = readable_engine_error(data.decode("utf-8", "replace"), prepared)
-            rtype, data = "text/plain; charset=utf-8", (message + "\n").encode("utf-8")
-        return status, rtype, data
+        return answer
 
     def _export(self, form: dict[str, list[str]]) -> None:
-        """``POST /export``: the answer as a file named after the query (see :func:`export_answer`)."""
+        """``POST /export``: the answer as a file named after the query (see :func:`export_answer`).
+
+        Exports that write a file take one of ``export_workers`` slots first, for
+        ``_EXPORT_WAIT_S`` at most: a crowd of them gets a prompt 503 with
+        Retry-After instead of waiting out its time limit for a worker.
+        """
         query = _single(form, "query")
         if query is None:
             raise _Reply(400, "missing query= field in the form")
@@ -1297,20 +1520,26 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             raise _Reply(400, f"format is one of {', '.join(EXPORT_FORMATS)}, not {_clip(fmt, 20)!r}")
         if fmt == "xlsx" and not xlsx_available():
             raise _Reply(501, "XLSX export needs openpyxl on the server: pip install 'policykg[export]'")
-        accept = EXPORT_FORMATS[fmt][0] + (", text/turtle;q=0.5" if fmt == "xlsx" else "")
-        status, rtype, data = self._answer(query, form, accept)
-        if status != 200:
-            self._send(status, rtype, data, {"Cache-Control": "no-store"})
-            return
-        name = export_name(_single(form, "name") or "", fmt)
-        ctype, body = export_answer(data, rtype, fmt, bom=_single(form, "bom") in ("1", "true", "on"))
-        quoted = urllib.parse.quote(name)
-        self._send(200, ctype, body, {
-            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quoted}"})
+        bom = _single(form, "bom") in ("1", "true", "on")
+        converts = fmt == "xlsx" or (fmt == "csv" and bom)
+        if converts and not self.server.exports.acquire(timeout=_EXPORT_WAIT_S):
+            raise _Reply(503, "the server is busy writing other exports; retry")
+        try:
+            answer = self._answer(query, form, _CONVERT_ACCEPT if converts else EXPORT_FORMATS[fmt][0],
+                                  lambda answer, deadline: export_answer(answer, fmt, deadline, bom=bom))
+        finally:
+            if converts:
+                self.server.exports.release()
+        with answer:
+            headers = {"Cache-Control": "no-store"}
+            if answer.status == 200:
+                name = export_name(_single(form, "name") or "", fmt)
+                headers.update({"X-Content-Type-Options": "nosniff", "Content-Disposition":
+                                f"attachment; filename=\"{name}\"; filename*=UTF-8''{urllib.parse.quote(name)}"})
+            self._send_answer(answer, headers)
 
     def _run(self, body: bytes, headers: dict[str, str], deadline: float,
-             key: bytes) -> tuple[int, str, bytes]:
+             key: bytes) -> Answer:
         """Relay to the engine; a query cut by a crash or a restart is retried, never failed.
 
         Retries go through the gate's lane, one at a time (see ``_Gate``): a
@@ -1326,7 +1555,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             alone = in_lane and gate.run_alone(deadline)
             try:
                 port, generation = self._engine_port(deadline)
-                return _relay(port, body, headers, deadline, config.max_result_bytes)
+                return _relay(port, body, headers, deadline, self.server.answer())
             except _Late as err:
                 engine.restart(generation, f"a query ran past {config.timeout_s:g} s")
                 raise _Reply(504, f"query stopped: it ran past the {config.timeout_s:g} s time limit; "
@@ -1375,16 +1604,32 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"), headers)
 
     def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str]) -> None:
+        self._send_answer(Answer.of(status, ctype, body), headers)
+
+    def _send_answer(self, answer: Answer, headers: dict[str, str]) -> None:
+        """Write an answer block by block, each block's room in the budget given back once sent.
+
+        The whole answer must go within ``_WRITE_TIMEOUT_S`` plus its size at
+        ``_MIN_SEND_RATE``: a client that reads slowly holds memory, and may not
+        hold it for ever.
+        """
+        deadline = time.monotonic() + _WRITE_TIMEOUT_S + answer.size / _MIN_SEND_RATE
         try:
             self.connection.settimeout(_WRITE_TIMEOUT_S)  # reads left a short timeout behind
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.ctype)
+            self.send_header("Content-Length", str(answer.size))
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+            if self.command == "HEAD":
+                return
+            for block in answer.blocks():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("the client reads too slowly")
+                self.connection.settimeout(left)
+                self.wfile.write(block)
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True
             log.debug("client went away (or stopped reading) before the answer was sent")
@@ -1393,28 +1638,31 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         log.info("%s %s", self.address_string(), format % args)
 
 
-class _TooLarge(Exception):
-    pass
+def _engine_connection(port: int, timeout: float) -> http.client.HTTPConnection:
+    """A connection to the engine: the one place that knows how the engine is reached."""
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
 
 
-def _relay(port: int, body: bytes, headers: dict[str, str], deadline: float,
-           limit: int) -> tuple[int, str, bytes]:
-    """POST one query form to the engine; return (status, content type, whole body) by ``deadline``.
+def _relay(port: int, body: bytes, headers: dict[str, str], deadline: float, answer: Answer) -> Answer:
+    """POST one query form to the engine; return ``answer`` holding its whole answer by ``deadline``.
 
     The body is read in chunks with the socket timeout set to the time left,
-    so a slow trickle cannot stretch the limit. Raises ``_Late``, ``_Reply``
-    (507 for an oversize answer), ``OSError`` or ``HTTPException``.
+    so a slow trickle cannot stretch the limit; each chunk is counted in the
+    answer's limit (507) and memory budget (503) before it is kept. Raises
+    ``_Late``, ``Refused``, ``OSError`` or ``HTTPException``, and then closes
+    ``answer`` (its room given back).
     """
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise _Late()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=remaining)
+    conn = None
     try:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Late()
+        conn = _engine_connection(port, remaining)
         conn.request("POST", "/query", body=body, headers=headers)
         sock = conn.sock
         sock.settimeout(max(0.001, deadline - time.monotonic()))
         resp = conn.getresponse()
-        parts, size = [], 0
+        answer.status, answer.ctype = resp.status, resp.getheader("Content-Type", "application/octet-stream")
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -1423,18 +1671,17 @@ def _relay(port: int, body: bytes, headers: dict[str, str], deadline: float,
             chunk = resp.read1(_CHUNK)
             if not chunk:
                 break
-            size += len(chunk)
-            if size > limit:
-                raise _TooLarge()
-            parts.append(chunk)
-        return resp.status, resp.getheader("Content-Type", "application/octet-stream"), b"".join(parts)
-    except TimeoutError as err:
-        raise _Late() from err
-    except _TooLarge as err:
-        raise _Reply(507, f"the answer is larger than {limit} bytes; add LIMIT or select fewer "
-                          "columns") from err
+            answer.add(chunk, deadline)
+        answer.complete()
+        return answer
+    except BaseException as err:
+        answer.close()
+        if isinstance(err, TimeoutError):
+            raise _Late() from err
+        raise
     finally:
-        conn.close()
+        if conn is not None:
+            conn.close()
 
 
 # ------------------------------------------------------------- editor page
@@ -1486,8 +1733,9 @@ def list_documents(port: int, timeout_s: float = 30.0) -> tuple[list[Document], 
     body = urllib.parse.urlencode({"query": _DOCUMENTS_QUERY}).encode("ascii")
     headers = {"Accept": "application/sparql-results+json", "Content-Type": FORM_TYPE}
     try:
-        status, _, data = _relay(port, body, headers, time.monotonic() + timeout_s, 64 * 2**20)
-    except (_Late, _Reply, OSError, http.client.HTTPException) as err:
+        with _relay(port, body, headers, time.monotonic() + timeout_s, Answer(64 * 2**20)) as answer:
+            status, data = answer.status, answer.data()
+    except (_Late, Refused, OSError, http.client.HTTPException) as err:
         raise ServeError(f"could not list the documents of the store: {err!r}",
                          hint="is the machine overloaded? try again") from err
     if status != 200:
@@ -1544,6 +1792,9 @@ class SparqlServer:
     def __init__(self, config: ServerConfig) -> None:
         if config.timeout_s <= 0:
             raise ServeError("timeout_s must be positive", hint="e.g. 10")
+        if config.memory_budget < config.max_result_bytes:
+            raise ServeError("memory_budget is smaller than max_result_bytes: the largest answer would never fit",
+                             hint=f"raise memory_budget to at least {config.max_result_bytes}")
         self.config = config
         self.url: str | None = None
         self._tmp: Path | None = None
