@@ -124,6 +124,7 @@ def _refuse_if_strict(args, report: dict) -> None:
 
 
 def cmd_query(args) -> int:
+    protection = _isolate(args)                   # before the store opens: no engine thread has a network
     from .query import execute_query, find_query, format_answer, inline_query, open_graph
     if (args.query is None) == (args.expr is None):
         raise UsageError("give a query name or .rq file, or -e 'QUERY' (one of them)")
@@ -133,11 +134,39 @@ def cmd_query(args) -> int:
         raise UsageError("--timeout must be a positive number of seconds")
     params = dict(_param(p) for p in args.param)
     query = inline_query(args.expr) if args.expr is not None else find_query(args.query)
+    _note_protection(protection, query)
     result = execute_query(open_graph(args.graph), query, params, timeout=args.timeout, doc=args.doc)
     text = format_answer(result, args.format)
     sys.stdout.write(("\ufeff" + text) if args.excel else text)
     sys.stdout.flush()
     return 0
+
+
+def _isolate(args) -> str | None:
+    """Cut the process off the network before it runs a query (see :mod:`policykg.nonet`).
+
+    Only when the command owns its process (``main()`` called with no argument, as
+    the console script does): a program that embeds :func:`main`, a test, keeps
+    its network. Returns the protection in force, or None when not tried.
+    """
+    if not getattr(args, "own_process", False):
+        return None
+    from .nonet import isolate
+    return isolate()
+
+
+def _note_protection(protection: str | None, query) -> None:
+    """One line on stderr when a query the user wrote runs where namespaces were refused.
+
+    Stored queries are part of the project (checked by the test suite), so they
+    run without the note; the risky case is ``-e`` text or a ``.rq`` file.
+    """
+    from .nonet import is_isolated
+    from .query import _in_library
+    if protection is None or is_isolated(protection) or _in_library(query):
+        return
+    print(f"policykg: note: this query runs with the network in reach ({protection}); "
+          "SERVICE is refused by the query guard", file=sys.stderr)
 
 
 class UsageError(PolicyKGError):
@@ -299,11 +328,13 @@ def _release_stores() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    own_process = argv is None                   # the console script: `query` may isolate the process
     argv = sys.argv[1:] if argv is None else argv
     args = read_query_argv(argv)                 # plain `policykg query …` lines, without argparse
     if args is None:
         from .cli_parser import parse_args
         args = parse_args(argv)
+    args.own_process = own_process
     try:
         return HANDLERS[args.command](args)
     except ValidationError as exc:
