@@ -5,8 +5,8 @@ Why this design
 A well-kept engine beats a home-made one. The SPARQL work is done by
 **Oxigraph** (the ``oxigraph`` CLI from PyPI, same engine as ``pyoxigraph``):
 the graph files are bulk-loaded with ``oxigraph load`` into a store in a
-temporary directory, and ``oxigraph serve-read-only`` answers queries on an
-internal loopback port as a *child process*. Oxigraph implements the protocol
+temporary directory, and ``oxigraph serve-read-only`` answers queries as a
+*child process* in a network namespace of its own (below). Oxigraph implements the protocol
 (GET ``?query=``, POST form, POST ``application/sparql-query``), the content
 negotiation (SPARQL JSON/XML/CSV/TSV, Turtle, N-Triples...) and the query
 language; we do not re-implement any of it.
@@ -18,14 +18,23 @@ guarantee:
 * **Read-only, in the front too.** Updates (``update=`` in a form or URL,
   ``application/sparql-update``, the ``/update`` path, PUT/DELETE/PATCH) get
   **403**, before the engine sees them (the engine runs read-only as well).
-* **No outside hosts, no crashing shapes.** Oxigraph *does* execute
+* **No outside hosts, by construction.** Oxigraph *does* execute
   ``SERVICE <http://...>`` by calling the remote endpoint (checked: it POSTs
-  the sub-query), and it matches keywords with no word boundary
-  (``SERVICEr:x`` is ``SERVICE r:x``). Every query first goes through
-  :func:`policykg.sparql_guard.check_query`, a SPARQL lexer that refuses any
-  word that could be read as ``SERVICE`` (**400**), updates such as ``LOAD``
-  (**403**) and shapes over :class:`~policykg.sparql_guard.QueryLimits` that
-  overflow Oxigraph's stack (**400** naming the limit). ``FROM <http://...>``,
+  the sub-query), and has no switch to turn that off. So the engine runs in a
+  Linux network namespace whose only interface is its own loopback
+  (:mod:`policykg.nonet`): a small launcher isolates itself (as root, or
+  through an unprivileged user namespace), starts the engine on 127.0.0.1
+  inside, and hands the front a connected socket per request over a Unix
+  socket pair (SCM_RIGHTS), so the relay, watchdog and crash gate below work
+  as they would on a port. Whatever a query says, the engine can reach no
+  other host (only its own port). Start-up says which protection is in force,
+  and where the system refuses namespaces it says "query guard only" and why.
+* **The guard, a second layer; no crashing shapes.** Every query first goes
+  through :func:`policykg.sparql_guard.check_query`, a SPARQL lexer that
+  reads the text as Oxigraph does and refuses any word that could be read as
+  ``SERVICE`` (**400**), updates such as ``LOAD`` (**403**) and shapes over
+  :class:`~policykg.sparql_guard.QueryLimits` that overflow Oxigraph's stack
+  (**400** naming the limit). ``FROM <http://...>``,
   ``FROM NAMED`` and ``default-graph-uri`` were checked not to fetch anything:
   Oxigraph treats them as names of graphs in the local store.
 * **Crash isolation.** If a query still kills the engine, the requests it
@@ -67,7 +76,7 @@ guarantee:
   (403) when bound to the loopback unless they carry exactly one Host header
   naming a loopback name or address, with no user-info and an optional port of
   digits only (DNS rebinding), every child is killed on ``stop()`` and, on Linux, also dies
-  with this process (``PR_SET_PDEATHSIG``) if it is killed outright.
+  with this process (``PR_SET_PDEATHSIG``, the launcher and then the engine) if it is killed outright.
 
 * **A corpus.** ``--graph`` may name a built output folder (``graph/``, the
   default) or a store folder: the store is then served as it is, through a
