@@ -170,7 +170,7 @@ def _start_engine(command: list[str], fixed_port: bool):
         port = _ENGINE_PORT if fixed_port else _free_port()
         proc = subprocess.Popen([*command, "--bind", f"127.0.0.1:{port}"], stdin=subprocess.DEVNULL,
                                 close_fds=True, preexec_fn=_engine_death_signal())
-        error = _wait_listening(proc, port)
+        error = _wait_listening(proc, port, shared=not fixed_port)
         if error is None:
             return proc, port
         proc.kill()
@@ -200,8 +200,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_listening(proc, port: int) -> str | None:
-    """None once the engine accepts connections; else why not (it exited, or took too long)."""
+def _wait_listening(proc, port: int, shared: bool) -> str | None:
+    """None once the engine accepts connections; else why not (it exited, or took too long).
+
+    ``shared``: the port is on the host's loopback, where another process may
+    have taken it first (the engine then exits: give it a moment to).
+    """
     import socket
     import time
     deadline = time.monotonic() + _STARTUP_WAIT_S
@@ -214,7 +218,8 @@ def _wait_listening(proc, port: int) -> str | None:
         except OSError:
             time.sleep(0.02)
             continue
-        time.sleep(0.05)  # an engine that lost the port to another process exits now
+        if shared:
+            time.sleep(0.05)  # an engine that lost the port to another process exits now
         if proc.poll() is None:
             return None
     return f"oxigraph did not listen within {_STARTUP_WAIT_S:.0f} s"
