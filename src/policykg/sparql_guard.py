@@ -265,6 +265,7 @@ _TOP, _GROUP, _DATA, _EXPR, _LIST, _ROW = "t", "g", "d", "e", "l", "r"
 #: Clause words after which ``(`` opens an expression even after a variable (SELECT ?x (…)).
 _EXPR_CLAUSES = frozenset({"select", "by", "having"})
 _END_CLAUSES = frozenset({"where", "from", "limit", "offset"})
+_WORD_KINDS = {"a": _VERB, "prefix": _PREFIX_WORD}
 
 
 class _Frames:
@@ -389,7 +390,7 @@ class _Reader:
             return _VALUES_WORD, True, False, frame
         if lower in ("true", "false"):
             return _TERM, values, clause, frame
-        return {"a": _VERB, "prefix": _PREFIX_WORD}.get(lower, _WORD), values, clause, frame
+        return _WORD_KINDS.get(lower, _WORD), values, clause, frame
 
     def _opened(self, value: str, prev: int, values: bool, clause: bool, frame: int) -> str:
         """The kind of frame a bracket opens (whether ``<`` may be less-than inside it)."""
