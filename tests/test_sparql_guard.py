@@ -44,6 +44,10 @@ SERVICE_SPELLINGS = [
     f"SELECT * WHERE {{ ?s ?p '''a''' SERVICE <{EVIL}> {{ }} }}",
     f"SELECT * WHERE {{ ?s ?p 1.SERVICE<{EVIL}> {{ }} }}",
     f"SELECT * WHERE {{ ?s ?p ?o }} \\u005Cu0053ERVICE",  # an engine decoding twice
+    # issue 14: '<' after an operand in an expression is less-than, not an IRI
+    f"PREFIX r: <{EVIL}> SELECT * WHERE {{ FILTER(1<2)SERVICEr:x#>\n{{ ?s ?p ?o }} }}",
+    # issue 14: Oxigraph 0.5 decodes \\u only inside strings and IRIs: this string ends at the second quote
+    f'SELECT * WHERE {{ BIND("a\\u0022" AS ?x) SERVICE <{EVIL}x> {{ ?s ?p ?o }} }} # "',
 ]
 
 SPARED = [

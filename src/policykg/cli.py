@@ -127,6 +127,7 @@ def _refuse_if_strict(args, report: dict) -> None:
 
 
 def cmd_query(args) -> int:
+    protection = _isolate(args)                   # before the store opens: no engine thread has a network
     from .query import execute_query, find_query, format_answer, inline_query, open_graph
     if (args.query is None) == (args.expr is None):
         raise UsageError("give a query name or .rq file, or -e 'QUERY' (one of them)")
@@ -136,11 +137,39 @@ def cmd_query(args) -> int:
         raise UsageError("--timeout must be a positive number of seconds")
     params = dict(_param(p) for p in args.param)
     query = inline_query(args.expr) if args.expr is not None else find_query(args.query)
+    _note_protection(protection, query)
     result = execute_query(open_graph(args.graph), query, params, timeout=args.timeout, doc=args.doc)
     text = format_answer(result, args.format, excel=args.excel)
     sys.stdout.write(text)
     sys.stdout.flush()
     return 0
+
+
+def _isolate(args) -> str | None:
+    """Cut the process off the network before it runs a query (see :mod:`policykg.nonet`).
+
+    Only when the command owns its process (``main()`` called with no argument, as
+    the console script does): a program that embeds :func:`main`, a test, keeps
+    its network. Returns the protection in force, or None when not tried.
+    """
+    if not getattr(args, "own_process", False):
+        return None
+    from .nonet import isolate
+    return isolate()
+
+
+def _note_protection(protection: str | None, query) -> None:
+    """One line on stderr when a query the user wrote runs where namespaces were refused.
+
+    Stored queries are part of the project (checked by the test suite), so they
+    run without the note; the risky case is ``-e`` text or a ``.rq`` file.
+    """
+    from .nonet import is_isolated
+    from .query import _in_library
+    if protection is None or is_isolated(protection) or _in_library(query):
+        return
+    print(f"policykg: note: this query runs with the network in reach ({protection}); "
+          "SERVICE is refused by the query guard", file=sys.stderr)
 
 
 class UsageError(PolicyKGError):
@@ -303,7 +332,12 @@ def _release_stores() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command line; its output goes through :class:`TerminalStream` for as long as it runs."""
+    """Run one command line; its output goes through :class:`TerminalStream` for as long as it runs.
+
+    ``argv`` left out means the console script (or ``python -m``): this process is then
+    the command's own, and ``query`` may move it into a namespace with no network.
+    """
+    own_process = argv is None
     argv = sys.argv[1:] if argv is None else argv
     saved = sys.stdout, sys.stderr
     sys.stdout = TerminalStream(saved[0], keep="\n\t")
@@ -318,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str]) -> int:
     """The command's exit code; every error it raises is one line on stderr."""
     try:
-        code = _dispatch(argv)
+        code = _dispatch(argv, own_process)
         sys.stdout.flush()                       # a full disk shows here, not in the interpreter's last flush
         return code
     except ValidationError as exc:
@@ -339,7 +373,7 @@ def _run(argv: list[str]) -> int:
         return 130
 
 
-def _dispatch(argv: list[str]) -> int:
+def _dispatch(argv: list[str], own_process: bool = False) -> int:
     args = read_query_argv(argv)                 # plain `policykg query …` lines, without argparse
     if args is None:
         from .cli_parser import parse_args
@@ -347,6 +381,7 @@ def _dispatch(argv: list[str]) -> int:
             args = parse_args(argv)
         except SystemExit as exc:                # --help printed, or argparse's one-line usage error
             return exc.code if isinstance(exc.code, int) else 2
+    args.own_process = own_process
     return HANDLERS[args.command](args)
 
 

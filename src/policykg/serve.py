@@ -5,8 +5,8 @@ Why this design
 A well-kept engine beats a home-made one. The SPARQL work is done by
 **Oxigraph** (the ``oxigraph`` CLI from PyPI, same engine as ``pyoxigraph``):
 the graph files are bulk-loaded with ``oxigraph load`` into a store in a
-temporary directory, and ``oxigraph serve-read-only`` answers queries on an
-internal loopback port as a *child process*. Oxigraph implements the protocol
+temporary directory, and ``oxigraph serve-read-only`` answers queries as a
+*child process* in a network namespace of its own (below). Oxigraph implements the protocol
 (GET ``?query=``, POST form, POST ``application/sparql-query``), the content
 negotiation (SPARQL JSON/XML/CSV/TSV, Turtle, N-Triples...) and the query
 language; we do not re-implement any of it.
@@ -18,14 +18,23 @@ guarantee:
 * **Read-only, in the front too.** Updates (``update=`` in a form or URL,
   ``application/sparql-update``, the ``/update`` path, PUT/DELETE/PATCH) get
   **403**, before the engine sees them (the engine runs read-only as well).
-* **No outside hosts, no crashing shapes.** Oxigraph *does* execute
+* **No outside hosts, by construction.** Oxigraph *does* execute
   ``SERVICE <http://...>`` by calling the remote endpoint (checked: it POSTs
-  the sub-query), and it matches keywords with no word boundary
-  (``SERVICEr:x`` is ``SERVICE r:x``). Every query first goes through
-  :func:`policykg.sparql_guard.check_query`, a SPARQL lexer that refuses any
-  word that could be read as ``SERVICE`` (**400**), updates such as ``LOAD``
-  (**403**) and shapes over :class:`~policykg.sparql_guard.QueryLimits` that
-  overflow Oxigraph's stack (**400** naming the limit). ``FROM <http://...>``,
+  the sub-query), and has no switch to turn that off. So the engine runs in a
+  Linux network namespace whose only interface is its own loopback
+  (:mod:`policykg.nonet`): a small launcher isolates itself (as root, or
+  through an unprivileged user namespace), starts the engine on 127.0.0.1
+  inside, and hands the front a connected socket per request over a Unix
+  socket pair (SCM_RIGHTS), so the relay, watchdog and crash gate below work
+  as they would on a port. Whatever a query says, the engine can reach no
+  other host (only its own port). Start-up says which protection is in force,
+  and where the system refuses namespaces it says "query guard only" and why.
+* **The guard, a second layer; no crashing shapes.** Every query first goes
+  through :func:`policykg.sparql_guard.check_query`, a SPARQL lexer that
+  reads the text as Oxigraph does and refuses any word that could be read as
+  ``SERVICE`` (**400**), updates such as ``LOAD`` (**403**) and shapes over
+  :class:`~policykg.sparql_guard.QueryLimits` that overflow Oxigraph's stack
+  (**400** naming the limit). ``FROM <http://...>``,
   ``FROM NAMED`` and ``default-graph-uri`` were checked not to fetch anything:
   Oxigraph treats them as names of graphs in the local store.
 * **Crash isolation.** If a query still kills the engine, the requests it
@@ -95,7 +104,7 @@ guarantee:
   (403) when bound to the loopback unless they carry exactly one Host header
   naming a loopback name or address, with no user-info and an optional port of
   digits only (DNS rebinding), every child is killed on ``stop()`` and, on Linux, also dies
-  with this process (``PR_SET_PDEATHSIG``) if it is killed outright.
+  with this process (``PR_SET_PDEATHSIG``, the launcher and then the engine) if it is killed outright.
 
 * **A corpus.** ``--graph`` may name a built output folder (``graph/``, the
   default) or a store folder: the store is then served as it is, through a
@@ -161,6 +170,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
+from policykg import nonet
 from policykg.errors import PolicyKGError, QueryError
 from policykg.store import process_alive
 from policykg.graphstore import PREFIXES as DEFAULT_PREFIXES
@@ -168,7 +178,7 @@ from policykg.query import bind_parameters, parse_query_text, with_values
 from policykg.serve_limits import Answer, Budget, Connections, Refused, cross_site
 from policykg.spreadsheet import TooManyRows, check_rows, excel_csv_text, xlsx_cell
 from policykg.sparql_guard import (FederatedQueryRefused, QueryLimits, QueryRefused, UpdateRefused,
-                                   check_query, decode_escapes, tokenize)
+                                   check_query, tokenize)
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +231,7 @@ _EXPORT_WAIT_S = 2.0
 _MIN_SEND_RATE = 1 << 20
 _CHUNK = 1 << 16
 _STARTUP_WAIT_S = 20.0
+_LAUNCHER_EXIT_S = 5.0
 _RESTART_WAIT_S = 5.0
 _LOAD_TIMEOUT_S = 600.0
 _TMP_PREFIX = "policykg-serve-"
@@ -277,6 +288,10 @@ class ServerConfig:
     read_timeout_s: float = 5.0
     #: A store folder to serve as it is (snapshotted), instead of loading ``graph_files``.
     store: Path | None = None
+    #: Test hook only (no command-line option, no environment variable): queries go to the engine as
+    #: sent, unchecked, so that the tests can show the engine's own isolation holds without the guard.
+    #: Refused at start unless the engine runs in a network namespace.
+    test_without_guard: bool = False
 
 
 @dataclass(frozen=True)
@@ -359,11 +374,12 @@ def undeclared_prefixes(query: str) -> list[tuple[str, int]]:
     """Prefixes the query uses in prefixed names without declaring them: ``(prefix, offset)``, first use.
 
     Found with the guard's lexer, so a ``pkg:`` inside a string, an IRI or a
-    comment does not count; offsets are in the decoded text. A query that does
-    not lex gives ``[]`` (the guard reports it).
+    comment does not count; offsets are in the text as sent (Oxigraph reads
+    ``\\u`` escapes inside strings and IRIs only). A query that does not lex
+    gives ``[]`` (the guard reports it).
     """
     try:
-        tokens = list(tokenize(decode_escapes(query)))
+        tokens = tokenize(query)
     except QueryRefused:
         return []
     declared = {tokens[i].text[:-1] for i in range(1, len(tokens))
@@ -430,9 +446,8 @@ def prepare_query(query: str, params: list[str]) -> Prepared:
     unknown = [(p, off) for p, off in undeclared_prefixes(text) if p not in DEFAULT_PREFIXES]
     if unknown:
         prefix, offset = unknown[0]
-        decoded = decode_escapes(text)
-        line, column = _where_at(decoded, offset)
-        raise _Reply(400, _error_message(decoded, prepared, line, column,
+        line, column = _where_at(text, offset)
+        raise _Reply(400, _error_message(text, prepared, line, column,
                                          f"the prefix '{prefix}:' is not declared; add "
                                          f"'PREFIX {prefix}: <…>' (declared for you: "
                                          f"{', '.join(sorted(DEFAULT_PREFIXES))})"))
@@ -851,8 +866,7 @@ def _declares_dataset(query: str) -> bool:
     with ``from`` counts. Run after the guard, so the text lexes.
     """
     try:
-        return any(t.kind == "word" and t.text.lower().startswith("from")
-                   for t in tokenize(decode_escapes(query)))
+        return any(t.kind == "word" and t.text.lower().startswith("from") for t in tokenize(query))
     except QueryRefused:
         return True  # cannot tell: leave the query's dataset alone
 
@@ -869,13 +883,6 @@ def _supports_timeout_flag(binary: Path) -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return "--timeout-s" in done.stdout
-
-
-def _free_port() -> int:
-    """A loopback port that was free a moment ago (the child binds it next)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _death_signal_setter():
@@ -902,26 +909,97 @@ def _death_signal_setter():
     return set_death_signal
 
 
-def _kill(proc: subprocess.Popen | None) -> None:
-    """Stop a child for good and reap it (a read-only store needs no clean shutdown)."""
-    if proc is None or proc.poll() is not None:
+def _stop_launcher(proc: subprocess.Popen | None, link: _Link | None) -> None:
+    """Stop an engine for good and reap it (a read-only store needs no clean shutdown).
+
+    Hanging up is enough: the launcher then kills and reaps the engine and
+    exits (so no engine is left a zombie of an orphan); its process group is
+    killed if it does not within a few seconds.
+    """
+    if link is not None:
+        link.close()
+    if proc is None:
         return
-    proc.kill()
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=_LAUNCHER_EXIT_S)
+        return
     except subprocess.TimeoutExpired:
-        log.error("oxigraph child %s did not exit after SIGKILL", proc.pid)
+        log.error("the engine's launcher %s did not exit; killing its process group", proc.pid)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        log.error("the engine's launcher %s did not exit after SIGKILL", proc.pid)
 
 
 class _Unavailable(Exception):
     """The engine is restarting or has failed; the front answers 503."""
 
 
-class _Engine:
-    """The ``oxigraph serve-read-only`` child: start, hand out its port, kill, restart.
+class _Link:
+    """Connections to the engine, asked of its launcher over a Unix socket pair (see :mod:`policykg.nonet`).
 
-    ``generation`` counts restarts, so that many requests timing out together
-    cause one restart, and a request can tell whether its child was replaced.
+    The engine listens inside a network namespace the front cannot enter; the
+    launcher, which lives there, connects for us and passes the connected
+    socket back (SCM_RIGHTS). One request at a time on the pair; once it
+    fails, the link stays broken and the engine is restarted.
+    """
+
+    def __init__(self, control: socket.socket, port: int) -> None:
+        self.port = port  # the engine's port in its namespace: the Host header it expects
+        self._control = control
+        self._lock = threading.Lock()
+        self._broken: str | None = None
+
+    def connect(self, timeout: float) -> socket.socket:
+        """A socket connected to the engine; ``OSError`` (``TimeoutError`` past ``timeout``) if none."""
+        with self._lock:
+            if self._broken is not None:
+                raise ConnectionError(self._broken)
+            try:
+                self._control.settimeout(max(0.001, timeout))
+                self._control.send(b"c")
+                message, fds, _, _ = socket.recv_fds(self._control, 512, 1)
+            except OSError as err:
+                self._broken = f"the engine's launcher stopped answering ({err!r})"
+                raise
+            if not fds:
+                self._broken = message.decode("utf-8", "replace") or "the engine's launcher exited"
+                raise ConnectionError(self._broken)
+        return socket.socket(fileno=fds[0])
+
+    def close(self) -> None:
+        """Hang up: wakes a request waiting on the pair, and tells the launcher to stop the engine."""
+        try:
+            self._control.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        with self._lock:
+            self._broken = "the engine was stopped"
+            self._control.close()
+
+
+class _EngineConnection(http.client.HTTPConnection):
+    """HTTP to the engine on a socket from its :class:`_Link`, in place of a TCP connect."""
+
+    def __init__(self, link: _Link, timeout: float) -> None:
+        super().__init__("127.0.0.1", link.port, timeout=timeout)
+        self._link = link
+
+    def connect(self) -> None:
+        self.sock = self._link.connect(self.timeout)
+        self.sock.settimeout(self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _Engine:
+    """The ``oxigraph serve-read-only`` engine, in a network namespace: start, link, kill, restart.
+
+    The front starts a launcher (``policykg/nonet.py engine``) that isolates
+    itself, starts the engine inside and hands out connections; ``pid`` is the
+    engine's. ``generation`` counts restarts, so that many requests timing out
+    together cause one restart, and a request can tell whether its engine was
+    replaced. ``protection`` says whether the engine has a network.
     """
 
     def __init__(self, binary: Path, store: Path, timeout_s: float, log_path: Path) -> None:
@@ -932,8 +1010,10 @@ class _Engine:
         self._preexec = _death_signal_setter()
         self._lock = threading.Lock()
         self._ready = threading.Event()
-        self._proc: subprocess.Popen | None = None
-        self._port = 0
+        self._proc: subprocess.Popen | None = None  # the launcher
+        self._link: _Link | None = None
+        self._pid: int | None = None
+        self.protection = ""
         self._generation = 0
         self._closed = False
         self._failure: str | None = None
@@ -943,7 +1023,7 @@ class _Engine:
     @property
     def pid(self) -> int | None:
         with self._lock:
-            return self._proc.pid if self._proc else None
+            return self._pid if self._proc else None
 
     @property
     def generation(self) -> int:
@@ -951,20 +1031,20 @@ class _Engine:
             return self._generation
 
     def start(self) -> None:
-        """Start the first child and wait until it listens (raises ServeError)."""
+        """Start the first engine and wait until it listens (raises ServeError)."""
         self._spawner.submit(self._spawn).result()
 
-    def endpoint(self, wait_s: float) -> tuple[int, int]:
-        """``(port, generation)`` of the running child; waits out a restart up to ``wait_s``."""
+    def endpoint(self, wait_s: float) -> tuple[_Link, int]:
+        """``(link, generation)`` of the running engine; waits out a restart up to ``wait_s``."""
         if not self._ready.wait(wait_s):
             raise _Unavailable("the query engine is restarting after a query ran out of time; retry")
         with self._lock:
-            if self._closed or self._proc is None:
+            if self._closed or self._link is None:
                 raise _Unavailable(self._failure or "the endpoint is shutting down")
-            return self._port, self._generation
+            return self._link, self._generation
 
     def restart(self, generation: int, reason: str, end: str = "timeout") -> None:
-        """Kill the child of ``generation`` now and start a new one in the background.
+        """Kill the engine of ``generation`` now and start a new one in the background.
 
         ``end`` ("timeout" or "crash") is remembered for ``failed()``, so that the
         requests that were cut can tell a watchdog kill from a crash.
@@ -975,16 +1055,16 @@ class _Engine:
             self._ready.clear()
             self._ends[generation] = end
             self._ends.pop(generation - 64, None)
-            self._generation += 1  # now: requests on the old child know it was replaced
-            proc, self._proc = self._proc, None
+            self._generation += 1  # now: requests on the old engine know it was replaced
+            proc, link, self._proc, self._link = self._proc, self._link, None, None
         log.warning("restarting the query engine: %s", reason)
-        _kill(proc)
+        _stop_launcher(proc, link)
         self._spawner.submit(self._respawn)
 
     def failed(self, generation: int, error: Exception) -> str:
         """A request on ``generation`` lost its connection: restart if needed; say how it ended.
 
-        Returns "crash" when that child died on its own (or failed mid-request)
+        Returns "crash" when that engine died on its own (or failed mid-request)
         and "timeout" when the watchdog killed it for another query.
         """
         with self._lock:
@@ -996,12 +1076,12 @@ class _Engine:
         return end
 
     def close(self) -> None:
-        """Kill the child and wait for a pending restart to finish (it then exits at once)."""
+        """Kill the engine and wait for a pending restart to finish (it then exits at once)."""
         with self._lock:
             self._closed = True
-            proc, self._proc = self._proc, None
+            proc, link, self._proc, self._link = self._proc, self._link, None, None
             self._ready.set()
-        _kill(proc)
+        _stop_launcher(proc, link)
         self._spawner.shutdown(wait=True)
 
     def _respawn(self) -> None:
@@ -1014,56 +1094,44 @@ class _Engine:
                 self._ready.set()
 
     def _spawn(self) -> None:
-        """Start a child on a fresh port; retried because the port may be taken meanwhile."""
-        error = None
-        for _attempt in range(3):
-            port = _free_port()
-            proc = self._popen(port)
-            try:
-                self._wait_listening(proc, port)
-            except ServeError as err:
-                _kill(proc)
-                error = err
-                continue
-            with self._lock:
-                if self._closed:
-                    closed = True
-                else:
-                    closed = False
-                    self._proc, self._port = proc, port
-                    self._failure = None
-            if closed:
-                _kill(proc)
-            self._ready.set()
-            return
-        raise error  # type: ignore[misc]
+        proc, link, pid, protection = self._launch()
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._proc, self._link, self._pid, self.protection = proc, link, pid, protection
+                self._failure = None
+        if closed:
+            _stop_launcher(proc, link)
+        self._ready.set()
 
-    def _popen(self, port: int) -> subprocess.Popen:
-        cmd = [str(self._binary), "serve-read-only", "--location", str(self._store),
-               "--bind", f"127.0.0.1:{port}"]
+    def _launch(self) -> tuple[subprocess.Popen, _Link, int, str]:
+        """Start the launcher and wait for its ``ready`` line: ``(launcher, link, engine pid, protection)``."""
+        front, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        cmd = [sys.executable, "-I", "-S", nonet.__file__, "engine", str(child.fileno()), str(os.getpid()), "--",
+               str(self._binary), "serve-read-only", "--location", str(self._store)]
         if self._engine_timeout:
             cmd += ["--timeout-s", str(self._engine_timeout)]
-        with open(self._log_path, "ab") as out:
-            return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                    close_fds=True, preexec_fn=self._preexec)
-
-    def _wait_listening(self, proc: subprocess.Popen, port: int) -> None:
-        deadline = time.monotonic() + _STARTUP_WAIT_S
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise ServeError(f"oxigraph exited with status {proc.returncode}: {self._log_tail()}",
-                                 hint="the quoted oxigraph output says why")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    pass
-            except OSError:
-                time.sleep(0.05)
-                continue
-            time.sleep(0.05)  # a child that lost the port to another process exits now
-            if proc.poll() is None:
-                return
-        raise ServeError(f"oxigraph did not listen within {_STARTUP_WAIT_S:.0f} s: {self._log_tail()}",
-                         hint="is the machine overloaded? try again")
+        try:
+            with open(self._log_path, "ab") as out:
+                proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                        pass_fds=(child.fileno(),), start_new_session=True,
+                                        preexec_fn=self._preexec)
+        except OSError as err:
+            front.close()
+            raise ServeError(f"cannot start the query engine: {err}") from err
+        finally:
+            child.close()
+        try:
+            front.settimeout(_STARTUP_WAIT_S + 10)
+            message = front.recv(4096).decode("utf-8", "replace")
+        except OSError as err:
+            message = f"error no answer from the engine's launcher ({err!r})"
+        if message.startswith("ready "):
+            _, port, pid, protection = message.split(" ", 3)
+            return proc, _Link(front, int(port)), int(pid), protection
+        _stop_launcher(proc, _Link(front, 0))
+        raise ServeError(f"the query engine did not start ({message.partition(' ')[2] or 'no answer'}): "
+                         f"{self._log_tail()}", hint="the quoted oxigraph output says why")
 
     def _log_tail(self) -> str:
         try:
@@ -1107,10 +1175,23 @@ def _is_loopback_name(host: str) -> bool:
         return False
 
 
-def _guard(query: str, limits: QueryLimits) -> None:
-    """Refuse, before the engine sees it, what ``sparql_guard`` refuses: 403 for updates, else 400."""
+def _prepare(query: str, params: dict[str, list[str]], config: ServerConfig) -> Prepared:
+    """:func:`prepare_query`; with the test hook ``test_without_guard``, the text as sent."""
+    if config.test_without_guard:
+        return Prepared(query)
+    return prepare_query(query, params.get("param", []))
+
+
+def _guard(query: str, config: ServerConfig) -> None:
+    """Refuse, before the engine sees it, what ``sparql_guard`` refuses: 403 for updates, else 400.
+
+    The guard is the second layer: the engine has no network (:mod:`policykg.nonet`).
+    The test hook ``test_without_guard`` skips it, to show the first layer alone.
+    """
+    if config.test_without_guard:
+        return
     try:
-        check_query(query, limits)
+        check_query(query, config.limits)
     except UpdateRefused as err:
         raise _Reply(403, f"this SPARQL endpoint is read-only: {err}") from err
     except QueryRefused as err:
@@ -1456,12 +1537,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         """
         if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
             raise _Reply(413, f"query over {MAX_QUERY_BYTES} bytes")
-        prepared = prepare_query(query, params.get("param", []))
+        prepared = _prepare(query, params, self.server.config)
         query = prepared.text
         if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
             raise _Reply(413, f"query over {MAX_QUERY_BYTES} bytes")
         try:
-            _guard(query, self.server.config.limits)  # the final text: what runs is what was checked
+            _guard(query, self.server.config)  # the final text: what runs is what was checked
         except _Reply as reply:
             raise _Reply(reply.status, readable_guard_error(reply.message, prepared)) from None
         key = hashlib.sha256(query.encode("utf-8")).digest()
@@ -1554,8 +1635,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self._wait_for_lane(deadline)
             alone = in_lane and gate.run_alone(deadline)
             try:
-                port, generation = self._engine_port(deadline)
-                return _relay(port, body, headers, deadline, self.server.answer())
+                link, generation = self._engine_link(deadline)
+                return _relay(link, body, headers, deadline, self.server.answer())
             except _Late as err:
                 engine.restart(generation, f"a query ran past {config.timeout_s:g} s")
                 raise _Reply(504, f"query stopped: it ran past the {config.timeout_s:g} s time limit; "
@@ -1584,16 +1665,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not got:
             raise _Reply(503, "the query engine was restarted and is busy with retries; retry")
 
-    def _engine_port(self, deadline: float) -> tuple[int, int]:
-        """``(port, generation)`` of the engine, waiting out a restart within ``deadline``."""
+    def _engine_link(self, deadline: float) -> tuple[_Link, int]:
+        """``(link, generation)`` of the engine, waiting out a restart within ``deadline``."""
         try:
-            port, generation = self.server.engine.endpoint(
+            link, generation = self.server.engine.endpoint(
                 min(_RESTART_WAIT_S, max(0.1, deadline - time.monotonic())))
         except _Unavailable as err:
             raise _Reply(503, str(err)) from err
         if deadline - time.monotonic() < 0.05:  # spent waiting for a restart: don't blame the new engine
             raise _Reply(503, "the query engine was restarting; retry")
-        return port, generation
+        return link, generation
 
     # --- writing
 
@@ -1638,12 +1719,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         log.info("%s %s", self.address_string(), format % args)
 
 
-def _engine_connection(port: int, timeout: float) -> http.client.HTTPConnection:
+def _engine_connection(link: _Link, timeout: float) -> http.client.HTTPConnection:
     """A connection to the engine: the one place that knows how the engine is reached."""
-    return http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    return _EngineConnection(link, timeout=timeout)
 
 
-def _relay(port: int, body: bytes, headers: dict[str, str], deadline: float, answer: Answer) -> Answer:
+def _relay(link: _Link, body: bytes, headers: dict[str, str], deadline: float, answer: Answer) -> Answer:
     """POST one query form to the engine; return ``answer`` holding its whole answer by ``deadline``.
 
     The body is read in chunks with the socket timeout set to the time left,
@@ -1657,7 +1738,7 @@ def _relay(port: int, body: bytes, headers: dict[str, str], deadline: float, ans
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _Late()
-        conn = _engine_connection(port, remaining)
+        conn = _engine_connection(link, remaining)
         conn.request("POST", "/query", body=body, headers=headers)
         sock = conn.sock
         sock.settimeout(max(0.001, deadline - time.monotonic()))
@@ -1722,8 +1803,8 @@ def _document_label(doc: Document) -> str:
     return f"{doc.id} — {title}" + (f"（{place}）" if place else "")
 
 
-def list_documents(port: int, timeout_s: float = 30.0) -> tuple[list[Document], list[str]]:
-    """The documents of the store the engine on ``port`` serves, and its other named graphs.
+def list_documents(link: _Link, timeout_s: float = 30.0) -> tuple[list[Document], list[str]]:
+    """The documents of the store the engine behind ``link`` serves, and its other named graphs.
 
     A named graph holding a ``pkg:PolicyDocument`` is a document; the others
     (the shared ontology and schemes, lineage) are context that a query scoped
@@ -1733,7 +1814,7 @@ def list_documents(port: int, timeout_s: float = 30.0) -> tuple[list[Document], 
     body = urllib.parse.urlencode({"query": _DOCUMENTS_QUERY}).encode("ascii")
     headers = {"Accept": "application/sparql-results+json", "Content-Type": FORM_TYPE}
     try:
-        with _relay(port, body, headers, time.monotonic() + timeout_s, Answer(64 * 2**20)) as answer:
+        with _relay(link, body, headers, time.monotonic() + timeout_s, Answer(64 * 2**20)) as answer:
             status, data = answer.status, answer.data()
     except (_Late, Refused, OSError, http.client.HTTPException) as err:
         raise ServeError(f"could not list the documents of the store: {err!r}",
@@ -1846,9 +1927,10 @@ class SparqlServer:
             load_store(binary, [Path(p) for p in config.graph_files], self._tmp / "store")
         self._engine = _Engine(binary, self._tmp / "store", config.timeout_s, self._tmp / "oxigraph.log")
         self._engine.start()
+        self._check_protection(self._engine.protection)
         self._front.engine = self._engine
-        port, _ = self._engine.endpoint(_STARTUP_WAIT_S)
-        self.documents, context = list_documents(port)
+        link, _ = self._engine.endpoint(_STARTUP_WAIT_S)
+        self.documents, context = list_documents(link)
         self._front.page = _render_page(examples, config.graph_files, self.documents, config.store)
         self._front.documents = _documents_json(self.documents, context)
         host, port = self._front.server_address[:2]
@@ -1858,6 +1940,21 @@ class SparqlServer:
         self._thread.start()
         log.info("serving %s at %s/sparql (%d documents as named graphs)",
                  config.store or ", ".join(map(str, config.graph_files)), self.url, len(self.documents))
+
+    @property
+    def protection(self) -> str:
+        """What keeps queries off the network: a namespace, or ``query guard only: <why>``."""
+        return self._engine.protection if self._engine else ""
+
+    def _check_protection(self, protection: str) -> None:
+        if nonet.is_isolated(protection):
+            log.info("query engine protection: %s (the engine has no network; the query guard is a "
+                     "second layer)", protection)
+            return
+        log.warning("query engine protection: %s", protection)
+        if self.config.test_without_guard:
+            raise ServeError(f"test_without_guard needs an engine without network, and here: {protection}",
+                             hint="run the test where network namespaces are allowed")
 
     def stop(self) -> None:
         """Stop listening, kill the engine, delete the temporary store. Safe to call twice."""
@@ -1899,7 +1996,8 @@ def serve_forever(config: ServerConfig) -> None:
             docs = f" ({len(server.documents)} documents, each a named graph; default graph: their union)" \
                 if server.documents else ""
             print(f"Serving:         {what}{docs}\nSPARQL endpoint: {server.endpoint}\n"
-                  f"Query editor:    {server.url}/\nPress Ctrl-C to stop.", flush=True)
+                  f"Query editor:    {server.url}/\nProtection:      {_protection_line(server.protection)}\n"
+                  "Press Ctrl-C to stop.", flush=True)
             try:
                 while not stopping.wait(0.5):
                     pass
@@ -1909,6 +2007,13 @@ def serve_forever(config: ServerConfig) -> None:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
     print("stopped.", flush=True)
+
+
+def _protection_line(protection: str) -> str:
+    """The start-up line that says what keeps queries from reaching other hosts."""
+    if nonet.is_isolated(protection):
+        return f"{protection} (the query engine has no network; SERVICE cannot reach any host)"
+    return f"{protection} (SERVICE is refused by the query guard; the engine itself has a network)"
 
 
 def main(argv: list[str] | None = None) -> int:
