@@ -343,13 +343,13 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = TerminalStream(saved[0], keep="\n\t")
     sys.stderr = TerminalStream(saved[1], keep="\n\t\r", quiet=True)     # \r: a progress bar redraws its line
     try:
-        return _run(argv)
+        return _run(argv, own_process)
     finally:
         sys.stdout, sys.stderr = saved
         _release_stores()
 
 
-def _run(argv: list[str]) -> int:
+def _run(argv: list[str], own_process: bool = False) -> int:
     """The command's exit code; every error it raises is one line on stderr."""
     try:
         code = _dispatch(argv, own_process)
