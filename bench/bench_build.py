@@ -36,7 +36,7 @@ tk = jieba.Tokenizer(); tk.initialize()
 
 BUILD = f"""
 import warnings; warnings.simplefilter("ignore")
-from policykg.pipeline import build
+from policykg.kg.pipeline import build
 build({str(ROOT / 'sources' / '000_4cdbba2a142b4d11.txt')!r})
 """
 

@@ -4,7 +4,7 @@
 In one run (``make bench`` runs it after ``bench_build.py``):
 
 1. ``bench/corpus_generator.py`` writes 1,000 documents (seed 8) into a temporary folder;
-2. **build**: a fresh ``python`` runs :func:`policykg.corpus.build_corpus` on them (2 worker
+2. **build**: a fresh ``python`` runs :func:`policykg.kg.corpus.build_corpus` on them (2 worker
    processes, ``doc_files="lean"``: ``docs/<id>/`` holds policykg.ttl and report.json); its wall
    time and the peak resident memory of the whole process tree (the parent and its workers,
    summed, sampled every 0.1 s with psutil) are measured;
@@ -43,7 +43,7 @@ GOALS = {"build_s": 120.0, "peak_rss_mb": 4096.0, "query_ms": 1000.0, "speedup":
 BUILD = """
 import json, sys, time, warnings
 warnings.simplefilter("ignore")
-from policykg.corpus import build_corpus
+from policykg.kg.corpus import build_corpus
 start = time.perf_counter()
 result = build_corpus([sys.argv[1]], sys.argv[2], jobs=int(sys.argv[3]), doc_files=sys.argv[4])
 built = sum(1 for e in result.entries if e["status"] == "built")
@@ -95,8 +95,8 @@ def build(sources: Path, out: Path, jobs: int = 2, doc_files: str = "lean") -> d
 
 QUERY = """
 import json, statistics, sys, time
-from policykg.graphstore import open_graph
-from policykg.query import execute_query, library
+from policykg.kg.store import open_graph
+from policykg.kg.query import execute_query, library
 store, query = open_graph(sys.argv[1]), library()[sys.argv[2]]
 start = time.perf_counter(); result = execute_query(store, query); times = [time.perf_counter() - start]
 if times[0] < 2:                          # a slower query: its first run is the figure (the limit is per query)
@@ -110,7 +110,7 @@ print(json.dumps({"ms": round(statistics.median(times) * 1000, 2),
 RDFLIB = """
 import json, sys, time
 from rdflib import Dataset
-from policykg.query import bind_parameters, library, with_values
+from policykg.kg.query import bind_parameters, library, with_values
 query = library()[sys.argv[2]]
 start = time.perf_counter()
 dataset = Dataset(default_union=True)
@@ -135,7 +135,7 @@ def child(code: str, args: list[str], limit: float) -> dict | None:
 
 def query_times(store_dir: Path, limit: float = QUERY_LIMIT_S) -> dict[str, dict]:
     """Per stored query: median ms and rows on the store, each in its own process, stopped after ``limit`` s."""
-    from policykg.query import library
+    from policykg.kg.query import library
     out = {}
     for name in library():
         answer = child(QUERY, [str(store_dir), name, str(RUNS)], limit)

@@ -35,8 +35,8 @@ GOAL_RATIO = 4.0
 
 def query_times(store_dir: Path) -> dict[str, float]:
     """Median milliseconds of each stored query on the store (results fully read)."""
-    from policykg.graphstore import open_graph
-    from policykg.query import execute_query, library
+    from policykg.kg.store import open_graph
+    from policykg.kg.query import execute_query, library
     store = open_graph(str(store_dir))
     out = {}
     for name, query in library().items():
@@ -85,7 +85,7 @@ def cli_times(store_dir: Path | None) -> dict[str, object]:
 
 
 def main() -> dict[str, object]:
-    from policykg.graphstore import write_store
+    from policykg.kg.store import write_store
     with tempfile.TemporaryDirectory(prefix="policykg-bench-") as tmp:
         store_dir = write_store(Path(tmp) / "store", (SEED_DIR / "policykg.nt").read_bytes())
         times = query_times(store_dir)

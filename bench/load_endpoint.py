@@ -60,8 +60,8 @@ _START_S = 120.0
 _SERVER_SCRIPT = """
 import json, sys
 from pathlib import Path
-from policykg.serve import ServerConfig, SparqlServer
-from policykg.sparql_guard import QueryLimits
+from policykg.use.serve import ServerConfig, SparqlServer
+from policykg.kg.sparql_guard import QueryLimits
 args = json.loads(sys.argv[1])
 args["limits"] = QueryLimits(**args.get("limits", {}))
 args["graph_files"] = [Path(p) for p in args["graph_files"]]
@@ -74,8 +74,8 @@ with SparqlServer(ServerConfig(**args)) as server:
 class ServerProcess:
     """``policykg serve`` in a child process, on a free port, with this checkout's code.
 
-    ``config`` holds :class:`policykg.serve.ServerConfig` fields (``limits`` as a
-    dict of :class:`~policykg.sparql_guard.QueryLimits` fields).
+    ``config`` holds :class:`policykg.use.serve.ServerConfig` fields (``limits`` as a
+    dict of :class:`~policykg.kg.sparql_guard.QueryLimits` fields).
     """
 
     def __init__(self, graph_files: list[Path], **config) -> None:
@@ -335,7 +335,7 @@ def run(clients: int, seconds: float, modes: list[str], timeout_s: float = 10.0,
 
     ``hog-export`` runs with the time limit ``export_timeout_s``, so that files of
     ``export_rows`` rows are written (and held) rather than stopped early; ``config``:
-    more :class:`policykg.serve.ServerConfig` fields (e.g. ``memory_budget``).
+    more :class:`policykg.use.serve.ServerConfig` fields (e.g. ``memory_budget``).
     """
     figures = []
     with tempfile.TemporaryDirectory() as tmp:

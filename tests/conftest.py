@@ -32,7 +32,7 @@ def pytest_configure(config) -> None:
 
     ``graph/store`` is not committed (RocksDB's bytes are not deterministic), but
     ``graph/corpus.nq`` is: the store is built from it exactly as a corpus build
-    builds it (:func:`policykg.corpus.write_corpus_store`), before collection, so
+    builds it (:func:`policykg.kg.corpus.write_corpus_store`), before collection, so
     the tests of the store, the editor, the source view and the exports run in CI
     instead of skipping. An existing store is left as it is.
     """
@@ -41,7 +41,7 @@ def pytest_configure(config) -> None:
     store, quads = ROOT / "graph" / "store", ROOT / "graph" / "corpus.nq"
     if (store / "CURRENT").is_file() or not quads.is_file():
         return
-    from policykg.corpus import write_corpus_store
+    from policykg.kg.corpus import write_corpus_store
     staging = store.with_name(f".store-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     write_corpus_store(staging, quads)
@@ -61,7 +61,7 @@ def source_lines() -> list[str]:
 @pytest.fixture(scope="session")
 def built():
     """One full build of the bundled document (read → … → validate)."""
-    from policykg.pipeline import build
+    from policykg.kg.pipeline import build
     return build(SOURCE)
 
 
@@ -77,14 +77,14 @@ def tasks(extraction):
 
 @pytest.fixture(scope="session")
 def committed_graph():
-    from policykg.query import open_graph
+    from policykg.kg.query import open_graph
     return open_graph(str(GRAPH_TTL))
 
 
 @pytest.fixture(scope="session")
 def committed_store(tmp_path_factory):
     """A persistent store of the committed graph, written as the build writes ``graph/store``."""
-    from policykg.graphstore import open_graph, write_store
+    from policykg.kg.store import open_graph, write_store
     folder = write_store(tmp_path_factory.mktemp("store") / "store", GRAPH_NT.read_bytes())
     return open_graph(str(folder))
 
@@ -102,7 +102,7 @@ def committed_rdflib():
 @pytest.fixture(scope="session")
 def run_stored(committed_graph):
     """Run a stored query on the committed graph: name → list of row dicts."""
-    from policykg.query import find_query, run_query
+    from policykg.kg.query import find_query, run_query
 
     def run(name: str, **params):
         columns, rows = run_query(committed_graph, find_query(name), {k: str(v) for k, v in params.items()})

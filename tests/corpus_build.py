@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @lru_cache(maxsize=1)
 def corpus_dir() -> Path:
     """``policykg build sources --out TMP``: corpus.nq, manifest.json, docs/, store/."""
-    from policykg.corpus import build_corpus
+    from policykg.kg.corpus import build_corpus
     out = Path(tempfile.mkdtemp(prefix="policykg-corpus-")) / "graph"
     atexit.register(shutil.rmtree, out.parent, True)
     build_corpus([ROOT / "sources"], out, jobs=2)
@@ -22,5 +22,5 @@ def corpus_dir() -> Path:
 
 
 def corpus_store():
-    from policykg.graphstore import open_graph
+    from policykg.kg.store import open_graph
     return open_graph(str(corpus_dir()))

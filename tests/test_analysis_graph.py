@@ -1,6 +1,6 @@
 """Communities and centralities written back into the graph (id/graph/analysis) and asked in SPARQL.
 
-The numbers in the graph must be those of :mod:`policykg.analyze` on the
+The numbers in the graph must be those of :mod:`policykg.use.analyze` on the
 document alone: the committed corpus (graph/corpus.nq) is checked against the
 analytics of the seed's own graph (graph/docs/<seed>/policykg.ttl).
 """
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from policykg import analyze
-from policykg.query import find_query, open_graph, run_query
+from policykg.use import analyze
+from policykg.kg.query import find_query, open_graph, run_query
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = "000_4cdbba2a142b4d11"
@@ -74,7 +74,7 @@ def test_cross_community_pairs_share_tasks_and_sit_in_different_communities(corp
 
 
 def test_every_built_document_has_one_analysis_run_with_algorithm_and_seed(corpus):
-    from policykg.graphstore import execute
+    from policykg.kg.store import execute
     _, _, found = execute(corpus, """PREFIX pkg: <https://w3id.org/policykg/ontology#>
         SELECT ?sid ?seed ?algorithm WHERE { ?run a pkg:NetworkAnalysis ; pkg:seed ?seed ;
         pkg:algorithm ?algorithm ; pkg:inDocument/pkg:shortId ?sid }""")
@@ -83,6 +83,6 @@ def test_every_built_document_has_one_analysis_run_with_algorithm_and_seed(corpu
 
 
 def test_doc_scope_keeps_one_documents_analysis(corpus):
-    from policykg.query import scoped
+    from policykg.kg.query import scoped
     scoped_rows = rows(scoped(corpus, SEED), "communities")
     assert scoped_rows and {r["doc"] for r in scoped_rows} == {SEED}

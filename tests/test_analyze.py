@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policykg.analyze import (
+from policykg.use.analyze import (
     analysis_report,
     centralities,
     communities,
@@ -260,7 +260,7 @@ def test_network_files_are_byte_identical_and_graphml_safe(committed_graph, tmp_
 
 
 def test_no_sparql_in_the_module():
-    import policykg.analyze as module
+    import policykg.use.analyze as module
     source = open(module.__file__, encoding="utf-8").read()
     assert not re.search(r"\bSELECT\b|\bPREFIX\b|\bWHERE\s*\{", source)
 

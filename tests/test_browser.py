@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from policykg.visualize import write_page
+from policykg.use.visualize import write_page
 
 
 def _load_helper():

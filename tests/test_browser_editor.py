@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from policykg.serve import ServerConfig, SparqlServer, resolve_graph
+from policykg.use.serve import ServerConfig, SparqlServer, resolve_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "graph"

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from policykg import pages
+from policykg.use import pages
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "graph"
@@ -286,7 +286,7 @@ def _hex(css: str) -> str:
 def test_notebook_frame_is_filled_and_centred(chrome, committed_graph, tmp_path):
     """explore.inline_page in a 900 px wide cell that gets its size only after loading (as Jupyter does)."""
     pytest.importorskip("IPython")
-    from policykg import explore
+    from policykg.use import explore
 
     frame = explore.inline_page(pages.unit_network(committed_graph), "单位协作网络").data
     host = tmp_path / "notebook.html"

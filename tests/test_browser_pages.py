@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from policykg.pages import full_graph, unit_network
+from policykg.use.pages import full_graph, unit_network
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The seed document's folder in the built corpus (graph/docs/<id>/, laid out as a one-document build).

@@ -39,7 +39,7 @@ def test_cli_builds_the_same_graph_from_bom_gb18030_and_crlf_copies(tmp_path, so
     out = tmp_path / "out"
     assert main(["build", str(path), "--out", str(out)]) == 0
     assert "key tasks 32" in capsys.readouterr().out
-    from policykg.query import find_query, load_graph, run_query
+    from policykg.kg.query import find_query, load_graph, run_query
 
     def without_doc(answer):      # the doc column is the file's name, which differs by design
         columns, rows = answer

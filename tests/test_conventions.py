@@ -17,7 +17,7 @@ from corpus_build import corpus_store
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, XSD
 
-from policykg.graphstore import execute
+from policykg.kg.store import execute
 from policykg.vocab import PKG
 
 ROOT = Path(__file__).resolve().parents[1]

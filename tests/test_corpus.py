@@ -15,8 +15,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from policykg.analysis_graph import ANALYSIS_GRAPH
-from policykg.corpus import LINEAGE_GRAPH, SHARED_GRAPH, build_corpus, discover
+from policykg.use.analysis_graph import ANALYSIS_GRAPH
+from policykg.kg.corpus import LINEAGE_GRAPH, SHARED_GRAPH, build_corpus, discover
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = "https://w3id.org/policykg/ontology#"
@@ -207,7 +207,7 @@ def test_cli_builds_a_corpus_from_folders_and_files(sources, tmp_path, capsys):
 
 
 def test_merged_default_graph_is_the_text_of_every_quad_without_its_graph(tmp_path):
-    from policykg.corpus import merged_default_graph
+    from policykg.kg.corpus import merged_default_graph
     nq = tmp_path / "c.nq"
     nq.write_bytes(b'<http://x/a> <http://x/p> "a <b> c" <http://x/g1> .\n\n'
                    b'<http://x/a> <http://x/p> <http://x/o> <http://x/g2> .\n')
@@ -217,7 +217,7 @@ def test_merged_default_graph_is_the_text_of_every_quad_without_its_graph(tmp_pa
 
 
 def test_merged_default_graph_refuses_a_line_that_is_no_named_quad(tmp_path):
-    from policykg.corpus import merged_default_graph
+    from policykg.kg.corpus import merged_default_graph
     nq = tmp_path / "c.nq"
     for number, triple in ((1, b'<http://x/a> <http://x/p> <http://x/o> .\n'), (2, b'<http://x/a> <http://x/p> "o" .\n')):
         nq.write_bytes(b'<http://x/a> <http://x/p> <http://x/o> <http://x/g> .\n' * (number - 1) + triple)
@@ -268,7 +268,7 @@ def test_a_unit_named_two_ways_in_one_area_keeps_one_preferred_name_in_the_merge
 
 def test_the_bundled_corpus_read_from_its_nquads_file_has_one_preferred_name_per_unit():
     """``--graph graph/corpus.nq`` (a fresh clone without the store) merges as the build does."""
-    from policykg.graphstore import open_graph
+    from policykg.kg.store import open_graph
     store = open_graph(str(ROOT / "graph" / "corpus.nq"))
     skos = "http://www.w3.org/2004/02/skos/core#"
     twice = list(store.query(f"SELECT ?s WHERE {{ ?s <{skos}prefLabel> ?a, ?b . "

@@ -23,8 +23,8 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 
-from policykg.pages import corpus_unit_network, write_corpus_pages
-from policykg.visualize import packed_layout, render_corpus_page
+from policykg.use.pages import corpus_unit_network, write_corpus_pages
+from policykg.use.visualize import packed_layout, render_corpus_page
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "graph"
@@ -74,7 +74,7 @@ def _small_corpus(folder: Path) -> list[dict]:
         lines += [f"{s} {p} {o} {g} ." for s, p, o in quads]
         entries.append({"id": doc, "iri": f"{ID}doc/{doc}", "status": "built", "title": f"文件{doc}",
                         "jurisdiction": place, "level": level})
-    from policykg.corpus import write_corpus_store
+    from policykg.kg.corpus import write_corpus_store
     (folder / "corpus.nq").write_text("\n".join(lines) + "\n", encoding="utf-8")
     write_corpus_store(folder / "store", folder / "corpus.nq")   # as a corpus build writes it
     return entries
@@ -158,8 +158,8 @@ def test_layout_and_centralities_do_not_depend_on_the_hash_seed():
     corpus's unit network at the same positions and compute the same centralities, so a build is
     byte-identical from one run to the next. Its small components are what exposed it: networkx
     iterates a small subgraph in the hash order of its node set."""
-    script = ("import hashlib, json; import pyoxigraph as ox; from policykg.pages import corpus_unit_network; "
-              "from policykg.visualize import packed_layout; from policykg.analyze import centralities; "
+    script = ("import hashlib, json; import pyoxigraph as ox; from policykg.use.pages import corpus_unit_network; "
+              "from policykg.use.visualize import packed_layout; from policykg.use.analyze import centralities; "
               "entries = json.load(open('graph/manifest.json', encoding='utf-8'))['documents']; "
               "g = corpus_unit_network(ox.Store.read_only('graph/store'), entries); "
               "print(len(g), hashlib.sha256(repr((sorted(packed_layout(g).items()), "

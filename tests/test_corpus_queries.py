@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from golden import KEY_TASKS, NARRATIVE
 
-from policykg.query import find_query, library, run_query
+from policykg.kg.query import find_query, library, run_query
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAPH = ROOT / "graph"
@@ -31,13 +31,13 @@ CORPUS_WIDE = {name for name, q in library().items() if q.scope}
 
 @pytest.fixture(scope="module")
 def corpus():
-    from policykg.query import open_graph
+    from policykg.kg.query import open_graph
     return open_graph(str(GRAPH / "corpus.nq"))
 
 
 @pytest.fixture(scope="module")
 def seed_alone():
-    from policykg.query import open_graph
+    from policykg.kg.query import open_graph
     return open_graph(str(SEED_TTL))
 
 
@@ -128,7 +128,7 @@ def test_docs_lists_every_document(capsys):
 
 
 def test_shared_graph_names_agree():
-    from policykg import corpus, query
+    from policykg.kg import corpus, query
     assert query.SHARED_GRAPH == corpus.SHARED_GRAPH
 
 
@@ -237,8 +237,8 @@ CITED_TITLE = "国务院关于做好当前和今后一个时期促进就业工�
 def lineage_corpus(tmp_path_factory):
     """Two documents: the 国务院 employment opinion, and the 济南 plan whose opening sentence is made to
     implement it by 《title》 and 文号 (为深入贯彻落实《…》（国发〔2018〕39号）和中央关于…)."""
-    from policykg.corpus import build_corpus
-    from policykg.query import open_graph
+    from policykg.kg.corpus import build_corpus
+    from policykg.kg.query import open_graph
     src = tmp_path_factory.mktemp("lineage_src")
     (src / "a_guofa.txt").write_bytes((ROOT / "sources/dev/05_guofa_2018_39_employment.txt").read_bytes())
     text = (ROOT / "sources/dev/13_jinan_digital_pioneer_city_2021.txt").read_text(encoding="utf-8")
@@ -274,8 +274,8 @@ def test_no_lineage_in_the_bundled_corpus(corpus):
 
 
 def test_per_document_analytics_equal_the_single_document_build(corpus, seed_alone):
-    from policykg import analyze
-    from policykg.query import scoped
+    from policykg.use import analyze
+    from policykg.kg.query import scoped
     one = scoped(corpus, SEED)
     a_units = analyze.unit_projection(analyze.task_unit_graph(one))
     b_units = analyze.unit_projection(analyze.task_unit_graph(seed_alone))
@@ -286,7 +286,7 @@ def test_per_document_analytics_equal_the_single_document_build(corpus, seed_alo
 
 
 def test_corpus_analytics_keep_units_of_several_jurisdictions_apart(corpus):
-    from policykg import analyze
+    from policykg.use import analyze
     bipartite = analyze.record_unit_graph(corpus)
     units = [n for n, k in bipartite.nodes(data="kind") if k == "unit"]
     labels = [bipartite.nodes[n]["label"] for n in units]

@@ -30,7 +30,7 @@ def generated(tmp_path_factory) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def corpus(generated, tmp_path_factory):
-    from policykg.corpus import build_corpus
+    from policykg.kg.corpus import build_corpus
     out = tmp_path_factory.mktemp("corpus") / "out"
     return build_corpus([generated[0].parent], out, jobs=2, doc_files="lean"), out
 
@@ -64,7 +64,7 @@ def test_every_generated_document_builds_with_its_own_identity(corpus):
 def test_corpus_counts_are_consistent(corpus):
     import pyoxigraph as ox
 
-    from policykg.corpus import LINEAGE_GRAPH, SHARED_GRAPH
+    from policykg.kg.corpus import LINEAGE_GRAPH, SHARED_GRAPH
     result, out = corpus
     per_graph = Counter(line.rstrip(" .").rsplit(" <", 1)[1].rstrip(">")
                         for line in (out / "corpus.nq").read_text(encoding="utf-8").splitlines() if line.strip())
@@ -87,8 +87,8 @@ def test_generated_citations_resolve_to_corpus_documents(corpus):
 
 
 def test_one_query_on_the_corpus_store(corpus):
-    from policykg.graphstore import execute, open_graph
-    from policykg.query import execute_query, library
+    from policykg.kg.store import execute, open_graph
+    from policykg.kg.query import execute_query, library
     result, out = corpus
     store = open_graph(str(out / "store"))
     _, _, rows = execute(store, f"SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE {{ ?d a <{PKG}PolicyDocument> }}")

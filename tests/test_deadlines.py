@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policykg.extract.deadlines import end_date, find_deadline
+from policykg.ingest.extract.deadlines import end_date, find_deadline
 from policykg.model import Deadline
 
 

@@ -32,7 +32,7 @@ def anchor_of(record: dict) -> str:
 
 @lru_cache(maxsize=None)
 def built(name: str):
-    from policykg.pipeline import build
+    from policykg.kg.pipeline import build
     return build(DEV / f"{name}.txt")
 
 
@@ -96,7 +96,7 @@ def test_dev_headers_as_found():
         # no header in the text: issuer and date come from the collection's sidecar (.src.json)
         "18_shandong_ngit_guiding_opinions_2023": ("山东省人民政府", "2023-12-26", None, "山东省"),
     }
-    from policykg.normalize import document_jurisdiction
+    from policykg.ingest.normalize import document_jurisdiction
     for name, (issuer, issued, number, place) in expected.items():
         header = built(name).linked.extraction.header
         got = (header.issuer, header.issued.isoformat() if header.issued else None, header.doc_number,

@@ -1,4 +1,4 @@
-"""Fast checks of the notebooks' library, ``policykg.explore``, on the committed graph."""
+"""Fast checks of the notebooks' library, ``policykg.use.explore``, on the committed graph."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ import networkx as nx  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from policykg import analyze, explore  # noqa: E402
+from policykg.use import analyze, explore  # noqa: E402
 from policykg.errors import QueryError  # noqa: E402
-from policykg.visualize import render_page  # noqa: E402
+from policykg.use.visualize import render_page  # noqa: E402
 
 XSS = "<img src=x onerror=alert(1)>"
 

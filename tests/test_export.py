@@ -14,7 +14,7 @@ import pytest
 
 from golden import KEY_TASKS, NARRATIVE
 from policykg.cli import main
-from policykg.export import sheet_name
+from policykg.use.export import sheet_name
 
 openpyxl = pytest.importorskip("openpyxl")
 

@@ -113,8 +113,8 @@ def test_query_csv_for_excel_is_neutralised_numbers_stay_numbers(tmp_path, capsy
 
 def test_a_matrix_larger_than_a_sheet_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
     """The row limit, scaled down: a sheet of 5 rows cannot hold 2 header rows and 4 units."""
-    import policykg.spreadsheet
-    monkeypatch.setattr(policykg.spreadsheet, "XLSX_MAX_ROWS", 5)
+    import policykg.use.spreadsheet
+    monkeypatch.setattr(policykg.use.spreadsheet, "XLSX_MAX_ROWS", 5)
     graph = tmp_path / "four.ttl"
     graph.write_text(matrix_ttl("four", "四个单位", ["市发改局", "市财政局", "市科技局", "市经信局"]), encoding="utf-8")
     out = tmp_path / "m.xlsx"
@@ -122,12 +122,12 @@ def test_a_matrix_larger_than_a_sheet_is_one_line_exit_2(tmp_path, capsys, monke
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "rows" in err and "four" in err, err
     assert not out.exists()
-    monkeypatch.setattr(policykg.spreadsheet, "XLSX_MAX_ROWS", 6)              # exactly full: written
+    monkeypatch.setattr(policykg.use.spreadsheet, "XLSX_MAX_ROWS", 6)              # exactly full: written
     assert main(["export", "matrix", "--graph", str(graph), "--out", str(out)]) == 0
 
 
 def test_sheet_names_from_hostile_ids_are_valid(tmp_path):
-    from policykg.export import sheet_name
+    from policykg.use.export import sheet_name
     for name in ("a\x0bb", "x\ufffe", "esc\x1b[2J", "a:b/c"):
         made = sheet_name(name, set())
         assert made and not any(ch < " " or ch in "\ufffe\uffff[]:*?/\\" for ch in made), made

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from policykg.errors import InputError, StructureError
-from policykg.read import decode_bytes
+from policykg.ingest.read import decode_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "sources" / "000_4cdbba2a142b4d11.txt"

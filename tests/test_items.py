@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policykg.extract.items import item_label, merge_items
+from policykg.ingest.extract.items import item_label, merge_items
 from policykg.model import Cell
 
 

@@ -15,7 +15,7 @@ NAMES = sorted(p.name for p in CASES.iterdir() if (p / "input.txt").exists())
 
 @pytest.fixture(scope="module", params=NAMES)
 def case(request):
-    from policykg.pipeline import build
+    from policykg.kg.pipeline import build
     folder = CASES / request.param
     return build(folder / "input.txt"), json.loads((folder / "expected.json").read_text(encoding="utf-8"))
 

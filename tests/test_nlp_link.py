@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from policykg import nlp
-from policykg.link import ASSERT_SCORE, sentences
+from policykg.ingest import nlp
+from policykg.ingest.link import ASSERT_SCORE, sentences
 
 
 def test_nlp_unit_names_stay_whole():

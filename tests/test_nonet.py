@@ -1,4 +1,4 @@
-"""``policykg.nonet``: a process with no network (issue 14, finding 1), and an honest answer when none can be had.
+"""``policykg.kg.nonet``: a process with no network (issue 14, finding 1), and an honest answer when none can be had.
 
 Each case runs in a fresh interpreter: isolating the test process itself would
 cut the rest of the suite off its loopback. A listener on 127.0.0.1 in this
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from policykg import nonet
+from policykg.kg import nonet
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -31,7 +31,7 @@ GRAPH_TTL = ROOT / "graph" / "docs" / "000_4cdbba2a142b4d11" / "policykg.ttl"
 #: Isolate, then report what ``isolate()`` said and whether the parent's listener could be reached.
 PROBE = r"""
 import json, socket, sys, threading, time
-from policykg import nonet
+from policykg.kg import nonet
 if "--thread" in sys.argv:
     threading.Thread(target=time.sleep, args=(2,), daemon=True).start()
 first, again = nonet.isolate(), nonet.isolate()
@@ -158,10 +158,10 @@ def test_nonet_loopback_comes_up_inside_and_the_host_stays_out(listener):
 
 
 def test_nonet_import_loads_nothing_more():
-    """``policykg query`` imports it on every run: no module beyond itself (and ``__future__``, which every
+    """``policykg query`` imports it on every run: no module beyond itself, its package's empty ``__init__`` (and ``__future__``, which every
     policykg module loads) until it isolates."""
-    code = ("import sys; before = set(sys.modules); import policykg.nonet; "
-            "print(sorted(set(sys.modules) - before - {'policykg', 'policykg.nonet', '__future__'}))")
+    code = ("import sys; before = set(sys.modules); import policykg.kg.nonet; "
+            "print(sorted(set(sys.modules) - before - {'policykg', 'policykg.kg', 'policykg.kg.nonet', '__future__'}))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, timeout=60)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
 
@@ -206,7 +206,7 @@ def serve_startup(argv: list[str]) -> tuple[str, str]:
 @needs_seccomp
 @pytest.mark.slow
 def test_nonet_serve_says_which_protection_is_in_force():
-    command = [sys.executable, "-m", "policykg.serve", str(GRAPH_TTL), "--port", "0"]
+    command = [sys.executable, "-m", "policykg.use.serve", str(GRAPH_TTL), "--port", "0"]
     out, err = serve_startup(command)
     assert "Protection:      network namespace" in out or "Protection:      user + network namespace" in out, out
     assert "query engine protection: " in err and "second layer" in err

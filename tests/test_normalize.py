@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policykg.normalize import (
+from policykg.ingest.normalize import (
     UNCLASSIFIED,
     canonical_unit,
     collect_units,
@@ -55,7 +55,7 @@ def test_normalize_lexicon_is_scoped_by_jurisdiction():
 
 def test_normalize_aliases_merge_inside_one_jurisdiction_only():
     """市发改委 / 市发展改革委 / 济南市发展和改革委员会 are one body of 济南; 市发改委 of 青岛 is another."""
-    from policykg.iri import Minter
+    from policykg.kg.iri import Minter
     from policykg.model import DocumentHeader
     keys = {canonical_unit(n, "济南市").key for n in ("市发改委", "市发展改革委", "济南市发展和改革委员会")}
     assert keys == {"市发展和改革委员会"}

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policykg.readers.notes import (
+from policykg.ingest.readers.notes import (
     GRAMMARS,
     Grammar,
     Note,

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from policykg.cli import main
-from policykg.store import publish
+from policykg.kg.publish import publish
 
 ROOT = Path(__file__).resolve().parents[1]
 OTHER = ROOT / "tests" / "fixtures" / "columns_layout.txt"
@@ -79,7 +79,7 @@ def test_a_failing_pages_step_leaves_every_old_output(two_builds, tmp_path, sour
     out = tmp_path / "out"
     subprocess.run(["cp", "-a", str(a), str(out)], check=True)
     before = snapshot(out)
-    import policykg.pages as pages
+    import policykg.use.pages as pages
     real = pages.write_pages
 
     def half_then_fail(graph, folder):

@@ -16,7 +16,7 @@ import pytest
 from rdflib import RDF, Namespace
 from rdflib.namespace import DCTERMS
 
-from policykg.pages import full_graph, unit_network, write_pages
+from policykg.use.pages import full_graph, unit_network, write_pages
 
 PKG = Namespace("https://w3id.org/policykg/ontology#")
 PILLARS = ["提信心增预期", "降门槛扩领域", "真公平破隐性", "拓市场促升级", "优氛围增服务"]
@@ -163,7 +163,7 @@ def test_write_pages_writes_offline_pages_and_network_files(committed_graph, tmp
 
 
 def test_no_sparql_in_the_module():
-    import policykg.pages as module
+    import policykg.use.pages as module
     source = open(module.__file__, encoding="utf-8").read()
     assert not re.search(r"\bSELECT\b|\bPREFIX\b|\bWHERE\s*\{", source)
 

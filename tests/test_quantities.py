@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policykg.extract import quantities
-from policykg.extract.quantities import COMPARATORS, find_quantities, quantity_words
+from policykg.ingest.extract import quantities
+from policykg.ingest.extract.quantities import COMPARATORS, find_quantities, quantity_words
 
 D = Decimal
 

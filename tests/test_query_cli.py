@@ -256,7 +256,7 @@ def test_plain_query_loads_no_argparse_re_pathlib_csv_or_threading(tmp_path):
     """The plain query command — the console script's own lines, a store, CSV out — loads only what it
     needs: each of these modules would cost it about a tenth of a bare ``import pyoxigraph`` or more."""
     store = tmp_path / "store"
-    from policykg.graphstore import write_store
+    from policykg.kg.store import write_store
     write_store(store, (SEED_DIR / "policykg.nt").read_bytes())
     script = ("import sys; from policykg.cli import main; sys.argv = ['policykg', 'query', "
               f"'shared_responsibilities', '--format', 'csv', '--graph', {str(store)!r}]; code = main(); "

@@ -1,13 +1,13 @@
 """The competency-question library (queries/*.rq beyond the five contract queries).
 
 Every query runs on the committed graph (graph/policykg.ttl + ontology.ttl) through
-policykg.query, and its answer is checked against values read off the source document
+policykg.kg.query, and its answer is checked against values read off the source document
 sources/000_4cdbba2a142b4d11.txt by hand.  The transcriptions below say which lines they
 come from; every expectation is derived from them (never from a query's output).
 
 Every stored query (contract ones included) must also parse, carry both question lines,
 and give the same rows — same values, same types, same order — on the Oxigraph store
-that answers them (policykg.query) as on rdflib reading the same files.
+that answers them (policykg.kg.query) as on rdflib reading the same files.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from policykg.query import find_query, library, parse_query_file, run_query
+from policykg.kg.query import find_query, library, parse_query_file, run_query
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The seed document's folder in the built corpus (graph/docs/<id>/, laid out as a one-document build).
@@ -176,7 +176,7 @@ def run(run_stored):
 
 
 def _rdflib_plain(value):
-    """A value of an rdflib result as plain Python, the way policykg.query converted it before Oxigraph."""
+    """A value of an rdflib result as plain Python, the way policykg.kg.query converted it before Oxigraph."""
     from rdflib import Literal
     if value is None:
         return ""
@@ -266,7 +266,7 @@ def test_a_bound_parameter_answers_the_same_on_both_engines(name, value, committ
     q = find_query(name)
     param = q.parameters[0].name
     _, rows = run_query(committed_store, q, {param: value})
-    from policykg.query import with_values
+    from policykg.kg.query import with_values
     assert rows and rdflib_rows(committed_rdflib, with_values(q.text, {param: value}))[1] == rows
 
 
@@ -758,5 +758,5 @@ def test_topic_coverage(run):
 @pytest.mark.parametrize("path", ALL_QUERY_FILES, ids=lambda p: p.stem)
 def test_stored_query_passes_the_endpoint_guard(path):
     """``policykg query NAME`` skips the guard for the library's own files: they must pass it."""
-    guard = pytest.importorskip("policykg.sparql_guard")
+    guard = pytest.importorskip("policykg.kg.sparql_guard")
     guard.check_query(parse_query_file(path).text)

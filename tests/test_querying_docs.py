@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from corpus_build import corpus_store
 
-from policykg.graphstore import execute
+from policykg.kg.store import execute
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "querying.md"
 PREFIXES = re.search(r"```\n(PREFIX[\s\S]*?)```", DOC.read_text(encoding="utf-8")).group(1)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policykg.errors import InputError
-from policykg.read import read_source
+from policykg.ingest.read import read_source
 
 SAMPLE = "乐清市人民政府办公室\n\t序号\n\t1\n叶  茹\n"
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policykg.readers import (
+from policykg.ingest.readers import (
     READERS,
     detect_reader,
     read_assignment,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from policykg.pipeline import build
-from policykg.query import find_query, run_query
+from policykg.kg.pipeline import build
+from policykg.kg.query import find_query, run_query
 from policykg.vocab import PKG
 
 FIXTURE = Path(__file__).with_name("fixtures") / "columns_layout.txt"

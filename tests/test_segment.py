@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from policykg.errors import StructureError
 from policykg.model import SourceText
-from policykg.read import read_source
-from policykg.segment import segment
+from policykg.ingest.read import read_source
+from policykg.ingest.segment import segment
 
 
 def layout_of(text: str):

@@ -28,8 +28,8 @@ import pytest
 import rdflib
 from SPARQLWrapper import CSV, JSON, POST, TSV, TURTLE, SPARQLWrapper
 
-from policykg.serve import ServeError, ServerConfig, SparqlServer, mentions_service
-from policykg.sparql_guard import QueryLimits
+from policykg.use.serve import ServeError, ServerConfig, SparqlServer, mentions_service
+from policykg.kg.sparql_guard import QueryLimits
 
 TIMEOUT_S = 2.0
 READ_TIMEOUT_S = 1.5
@@ -740,12 +740,12 @@ def test_slow_clients_do_not_block_others(server):
 
 
 def test_listen_queue_is_sized_for_real_use():
-    from policykg.serve import _Front
+    from policykg.use.serve import _Front
     assert _Front.request_queue_size >= 128
 
 
 def test_editor_script_never_runs_from_the_link():
-    script = (Path(__file__).resolve().parents[1] / "src/policykg/static/editor.js").read_text(encoding="utf-8")
+    script = (Path(__file__).resolve().parents[1] / "src/policykg/use/static/editor.js").read_text(encoding="utf-8")
     hash_block = script[script.index("new URLSearchParams(location.hash"):]
     assert "run()" not in hash_block
     assert not re.search(r"https?://", script)
@@ -778,11 +778,11 @@ def corpus_site(tmp_path_factory):
     import pyoxigraph as ox
     root = tmp_path_factory.mktemp("corpus")
     (root / "corpus.nq").write_text(_corpus_nquads(), encoding="utf-8")
-    from policykg.corpus import write_corpus_store
+    from policykg.kg.corpus import write_corpus_store
     write_corpus_store(root / "store", root / "corpus.nq")    # as a corpus build writes it: the merge as default
     reader = ox.Store.read_only(str(root / "store"))  # a reader holds the store while the server runs
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (root / "store").iterdir()}
-    from policykg.serve import resolve_graph
+    from policykg.use.serve import resolve_graph
     store_dir, files = resolve_graph(root)
     assert (store_dir, files) == (root / "store", [])
     config = ServerConfig(graph_files=files, store=store_dir, port=0, timeout_s=TIMEOUT_S,
@@ -839,7 +839,7 @@ def test_corpus_editor_lists_the_documents(corpus_site):
     page = body.decode("utf-8")
     assert 'id="scope-section">' in page and f'<option value="{ID}doc/jinan"' in page
     assert "jinan — 加快数字化发展推进方案（济南市 · 市）" in page
-    script = (Path(__file__).resolve().parents[1] / "src/policykg/static/editor.js").read_text(encoding="utf-8")
+    script = (Path(__file__).resolve().parents[1] / "src/policykg/use/static/editor.js").read_text(encoding="utf-8")
     assert '"default-graph-uri"' in script and '"named-graph-uri"' in script
 
 
@@ -890,7 +890,7 @@ def test_default_prefixes_are_added_only_where_missing(server):
 
 
 def test_prefix_injection_reads_tokens_not_text():
-    from policykg.serve import undeclared_prefixes, with_default_prefixes
+    from policykg.use.serve import undeclared_prefixes, with_default_prefixes
     text, added = with_default_prefixes('SELECT * WHERE { ?s ?p "pkg:x" } # skos:y <http://a/dcterms:z>')
     assert added == 0 and text.startswith("SELECT")
     text, added = with_default_prefixes("PREFIX pkg: <urn:mine#>\nSELECT * { ?s pkg:p ?o ; skos:prefLabel ?l }")
@@ -929,7 +929,7 @@ def test_a_huge_bad_query_is_not_echoed(server):
 
 @pytest.mark.slow
 def test_parameters_are_bound_as_policykg_query_binds_them(server):
-    from policykg.query import bind_parameters, parse_query_text, with_values
+    from policykg.kg.query import bind_parameters, parse_query_text, with_values
     text = (server_queries := Path(server.config.queries_dir)) / "labels_with_word.rq"
     query = text.read_text(encoding="utf-8")
     status, _, body = _post_form(server, {"query": query})

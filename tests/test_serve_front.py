@@ -30,7 +30,7 @@ from xml.etree import ElementTree
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from policykg.serve import ServerConfig, SparqlServer
+from policykg.use.serve import ServerConfig, SparqlServer
 
 pytestmark = pytest.mark.slow
 EX = "http://example.org/h14/"

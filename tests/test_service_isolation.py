@@ -40,9 +40,9 @@ import pyoxigraph as ox
 import pytest
 from test_sparql_guard import EVIL, SERVICE_SPELLINGS
 
-from policykg import nonet
-from policykg.serve import ServeError, ServerConfig, SparqlServer
-from policykg.sparql_guard import QueryRefused, check_query
+from policykg.kg import nonet
+from policykg.use.serve import ServeError, ServerConfig, SparqlServer
+from policykg.kg.sparql_guard import QueryRefused, check_query
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -284,10 +284,10 @@ def test_service_isolation_endpoint_reaches_nothing_without_its_guard(unguarded,
 #: The store stays open from one query to the next (a command releases it when done).
 CLI_BATCH = r"""
 import collections, io, json, os, sys
-import policykg.graphstore, policykg.query
-from policykg import cli, nonet
-policykg.query.check_query_text = lambda query: None  # the guard, off (test only)
-policykg.graphstore.release = lambda: None
+import policykg.kg.store, policykg.kg.query
+from policykg import cli; from policykg.kg import nonet
+policykg.kg.query.check_query_text = lambda query: None  # the guard, off (test only)
+policykg.kg.store.release = lambda: None
 jobs = json.load(open(sys.argv[1], encoding="utf-8"))
 graph, rq = sys.argv[2], sys.argv[3]
 codes, unreachable, tracebacks = collections.Counter(), 0, 0
@@ -411,7 +411,7 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_service_isolation_engine_dies_with_the_front(tmp_path):
     """``kill -9`` of ``policykg serve``: its launcher and the engine in the namespace go with it."""
-    front = subprocess.Popen([sys.executable, "-m", "policykg.serve", str(write_data(tmp_path)), "--port", "0"],
+    front = subprocess.Popen([sys.executable, "-m", "policykg.use.serve", str(write_data(tmp_path)), "--port", "0"],
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=ENV, cwd=ROOT)
     try:
         for line in front.stdout:

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from policykg.graphstore import as_store, execute, open_graph, plain
-from policykg.sourceview import SOURCE_PAGE, render_source_view, write_source_view, write_source_views
+from policykg.kg.store import as_store, execute, open_graph, plain
+from policykg.use.sourceview import SOURCE_PAGE, render_source_view, write_source_view, write_source_views
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAPH = ROOT / "graph"
@@ -175,7 +175,7 @@ def test_layout_and_unmapped_lines_carry_their_reason(views):
 @pytest.fixture(scope="module")
 def evil(tmp_path_factory):
     """A made-up document whose text, record fields and report reasons carry markup."""
-    from policykg.pipeline import build
+    from policykg.kg.pipeline import build
     folder = tmp_path_factory.mktemp("evil")
     source = folder / "evil.txt"
     source.write_text(EVIL, encoding="utf-8")
@@ -202,7 +202,7 @@ def test_document_text_is_escaped(evil):
 
 def test_a_changed_source_is_refused(tmp_path, evil):
     from policykg.errors import InputError
-    from policykg.pipeline import build
+    from policykg.kg.pipeline import build
     out, source = evil
     store = as_store(build(source).graph)
     changed = tmp_path / "evil.txt"

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policykg.errors import QueryError
-from policykg.sparql_guard import (FederatedQueryRefused, QueryLimits, QueryRefused, QuerySyntaxError,
+from policykg.kg.sparql_guard import (FederatedQueryRefused, QueryLimits, QueryRefused, QuerySyntaxError,
                                    QueryTooLarge, UpdateRefused, check_query, decode_escapes, tokenize)
 
 ROOT = Path(__file__).resolve().parents[1]

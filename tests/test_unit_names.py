@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policykg.readers.unit_names import (
+from policykg.ingest.readers.unit_names import (
     grammar,
     is_catch_all,
     is_collective,

@@ -14,8 +14,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from policykg import visualize
-from policykg.visualize import (
+from policykg.use import visualize
+from policykg.use.visualize import (
     KIND_STYLES,
     KindStyle,
     edge_width,
@@ -126,7 +126,7 @@ def test_identical_bytes_under_another_hash_seed(html):
         "import hashlib, importlib.util, sys\n"
         "spec = importlib.util.spec_from_file_location('h', sys.argv[1])\n"
         "h = importlib.util.module_from_spec(spec); spec.loader.exec_module(h)\n"
-        "from policykg.visualize import render_page\n"
+        "from policykg.use.visualize import render_page\n"
         "page = render_page(h.policy_graph(), title='政策任务关系图', subtitle='任务分工')\n"
         "print(hashlib.sha256(page.encode()).hexdigest())\n"
     )
@@ -219,7 +219,7 @@ def test_a_legend_row_for_every_fill_colour_in_use(graph):
 
 
 def test_label_tiers_leave_no_overlap_at_the_fit_zoom(graph):
-    from policykg.visualize import label_tiers_by_room
+    from policykg.use.visualize import label_tiers_by_room
     data = page_data(render_page(graph, title="t"))
     tiers = {n["id"]: n["t"] for n in data["nodes"]}
     assert min(tiers.values()) == 0 and max(tiers.values()) <= 4

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import sys
 
-from .errors import PolicyKGError, ValidationError
-from .query_argv import read_query_argv
-from .resources import default_corpus, default_output_dir
+from policykg.errors import PolicyKGError, ValidationError
+from policykg.query_argv import read_query_argv
+from policykg.resources import default_corpus, default_output_dir
 
 TYPE_CHECKING = False      # typing.TYPE_CHECKING without importing typing on the query path
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def _graph_file(args) -> str:
 def cmd_build(args) -> int:
     """One document or a corpus, holding the output folder's lock throughout (one build at a time)."""
     import os
-    from .store import output_lock
+    from policykg.kg.publish import output_lock
     sources = args.source or [str(default_corpus())]
     with output_lock(args.out):
         if len(sources) > 1 or os.path.isdir(sources[0]):
@@ -45,13 +45,13 @@ def cmd_build(args) -> int:
 def cmd_build_corpus(args, sources: list[str]) -> int:
     """Folders or several files: one named graph per document, a manifest, one store."""
     from pathlib import Path
-    from .corpus import build_corpus, corpus_summary
-    from .store import check_output_dir
+    from policykg.kg.corpus import build_corpus, corpus_summary
+    from policykg.kg.publish import check_output_dir
     out = Path(args.out)
     check_output_dir(out)
     extra = None
     if args.pages:
-        from .corpus import write_corpus_pages
+        from policykg.kg.corpus import write_corpus_pages
         extra = write_corpus_pages
     result = build_corpus(sources, out, jobs=args.jobs, progress=sys.stderr.isatty(), extra=extra,
                           analysis=not args.no_analysis)
@@ -72,9 +72,9 @@ def cmd_build_corpus(args, sources: list[str]) -> int:
 
 def cmd_build_document(args) -> int:
     from pathlib import Path
-    from .pipeline import build
-    from .report import summary_lines
-    from .store import check_output_dir, publish
+    from policykg.kg.pipeline import build
+    from policykg.kg.report import summary_lines
+    from policykg.kg.publish import check_output_dir, publish
     out = Path(args.out)
     check_output_dir(out)                  # fail before the build, not after it
     result = build(args.source)
@@ -83,7 +83,7 @@ def cmd_build_document(args) -> int:
 
     def fill(stage: Path) -> list[str]:
         """Write every output into the staging folder; :func:`publish` swaps it in whole."""
-        from .graphstore import STORE_DIR, memory_store, write_store
+        from policykg.kg.store import STORE_DIR, memory_store, write_store
         files = result.files()
         for name, data in files.items():
             (stage / name).write_bytes(data)
@@ -92,7 +92,7 @@ def cmd_build_document(args) -> int:
         write_store(stage / STORE_DIR, ntriples)
         store.append(STORE_DIR)
         if args.pages:
-            from .pages import write_pages
+            from policykg.use.pages import write_pages
             pages.extend(p.name for p in write_pages(memory_store(ntriples), stage))
         return graph_files + store + pages
 
@@ -119,7 +119,7 @@ def _warn(report: dict) -> None:
 
 def _refuse_if_strict(args, report: dict) -> None:
     if getattr(args, "strict", False) and (report["warnings"] or report["unmapped_lines"]):
-        from .errors import StructureError
+        from policykg.errors import StructureError
         where = (report["unmapped_lines"] or report["warnings"])[0]
         raise StructureError(f"--strict: {len(report['unmapped_lines'])} unmapped line(s), "
                              f"{len(report['warnings'])} warning(s); first: {where['reason'][:120]}",
@@ -128,7 +128,7 @@ def _refuse_if_strict(args, report: dict) -> None:
 
 def cmd_query(args) -> int:
     protection = _isolate(args)                   # before the store opens: no engine thread has a network
-    from .query import execute_query, find_query, format_answer, inline_query, open_graph
+    from policykg.kg.query import execute_query, find_query, format_answer, inline_query, open_graph
     if (args.query is None) == (args.expr is None):
         raise UsageError("give a query name or .rq file, or -e 'QUERY' (one of them)")
     if args.excel and args.format != "csv":
@@ -146,7 +146,7 @@ def cmd_query(args) -> int:
 
 
 def _isolate(args) -> str | None:
-    """Cut the process off the network before it runs a query (see :mod:`policykg.nonet`).
+    """Cut the process off the network before it runs a query (see :mod:`policykg.kg.nonet`).
 
     Only when the command owns its process (``main()`` called with no argument, as
     the console script does): a program that embeds :func:`main`, a test, keeps
@@ -154,7 +154,7 @@ def _isolate(args) -> str | None:
     """
     if not getattr(args, "own_process", False):
         return None
-    from .nonet import isolate
+    from policykg.kg.nonet import isolate
     return isolate()
 
 
@@ -164,8 +164,8 @@ def _note_protection(protection: str | None, query) -> None:
     Stored queries are part of the project (checked by the test suite), so they
     run without the note; the risky case is ``-e`` text or a ``.rq`` file.
     """
-    from .nonet import is_isolated
-    from .query import _in_library
+    from policykg.kg.nonet import is_isolated
+    from policykg.kg.query import _in_library
     if protection is None or is_isolated(protection) or _in_library(query):
         return
     print(f"policykg: note: this query runs with the network in reach ({protection}); "
@@ -186,7 +186,7 @@ def _param(text: str) -> tuple[str, str]:
 
 
 def cmd_queries(args) -> int:
-    from .query import library
+    from policykg.kg.query import library
     for name, q in library().items():
         params = "".join(f" [--param {p.name}={p.default}]" for p in q.parameters)
         scope = "  (corpus-wide)" if q.scope else ""
@@ -196,7 +196,7 @@ def cmd_queries(args) -> int:
 
 def cmd_docs(args) -> int:
     """The documents of the graph: id (what --doc takes), title, issuer, date, jurisdiction, level."""
-    from .query import execute_query, find_query, format_answer, open_graph
+    from policykg.kg.query import execute_query, find_query, format_answer, open_graph
     result = execute_query(open_graph(args.graph), find_query("documents"))
     sys.stdout.write(format_answer(result, args.format))
     return 0
@@ -205,7 +205,7 @@ def cmd_docs(args) -> int:
 def cmd_validate(args) -> int:
     from rdflib import Graph
 
-    from .validate import validate_graph
+    from policykg.kg.validate import validate_graph
     result = validate_graph(Graph().parse(_graph_file(args)))
     print(result.text if not result.conforms else "conforms")
     return 0 if result.conforms else 1
@@ -213,8 +213,8 @@ def cmd_validate(args) -> int:
 
 def cmd_serve(args) -> int:
     from pathlib import Path
-    from .resources import ontology_path, queries_dir
-    from .serve import ServerConfig, resolve_graph, serve_forever
+    from policykg.resources import ontology_path, queries_dir
+    from policykg.use.serve import ServerConfig, resolve_graph, serve_forever
     store, files = resolve_graph(Path(args.graph) if args.graph else default_output_dir(), ontology_path())
     serve_forever(ServerConfig(graph_files=files, store=store, queries_dir=queries_dir(),
                                host=args.host, port=args.port, timeout_s=args.timeout))
@@ -223,8 +223,8 @@ def cmd_serve(args) -> int:
 
 def cmd_analyze(args) -> int:
     from pathlib import Path
-    from .analyze import analysis_report, write_network_files
-    from .query import open_graph, scoped
+    from policykg.use.analyze import analysis_report, write_network_files
+    from policykg.kg.query import open_graph, scoped
     graph = scoped(open_graph(args.graph), args.doc)
     sys.stdout.write(analysis_report(graph, top=args.top))
     if args.out:
@@ -235,9 +235,9 @@ def cmd_analyze(args) -> int:
 
 def cmd_draw(args) -> int:
     from pathlib import Path
-    from .pages import PAGE_FILES, write_pages
-    from .query import open_graph
-    from .store import publish
+    from policykg.use.pages import PAGE_FILES, write_pages
+    from policykg.kg.query import open_graph
+    from policykg.kg.publish import publish
     graph = open_graph(args.graph)
     for path in publish(Path(args.out), lambda stage: [p.name for p in write_pages(graph, stage)],
                         replaces=PAGE_FILES):
@@ -248,13 +248,13 @@ def cmd_draw(args) -> int:
 def cmd_export(args) -> int:
     """``export matrix``: the unit × record responsibility matrix; ``export source``: one document's source view."""
     from pathlib import Path
-    from .graphstore import open_graph
+    from policykg.kg.store import open_graph
     if args.excel and (args.what != "matrix" or args.format != "csv"):
         raise UsageError("--excel goes with export matrix --format csv (an XLSX file needs no byte order mark)")
     graph = open_graph(args.graph)
     if args.what == "source":
         return _export_source(args, graph)
-    from .export import csv_text, matrices, write_csv, write_xlsx
+    from policykg.use.export import csv_text, matrices, write_csv, write_xlsx
     found = matrices(graph, args.doc)
     if args.format == "xlsx":
         out = Path(args.out or "responsibility_matrix.xlsx")
@@ -278,8 +278,8 @@ def _export_source(args, graph) -> int:
     from pathlib import Path
     import json
 
-    from .export import documents, find_document
-    from .sourceview import write_source_view
+    from policykg.use.export import documents, find_document
+    from policykg.use.sourceview import write_source_view
     docs = documents(graph)
     if args.doc:
         doc = find_document(graph, args.doc)
@@ -290,7 +290,7 @@ def _export_source(args, graph) -> int:
     folder = Path(args.graph) if args.graph and Path(args.graph).is_dir() else default_output_dir()
     if folder.name == "store":
         folder = folder.parent
-    from .corpus import doc_folder
+    from policykg.kg.corpus import doc_folder
     report_file = folder / "docs" / doc_folder(doc.short_id) / "report.json"
     if not report_file.is_file():
         report_file = folder / "report.json"
@@ -310,7 +310,7 @@ def _export_source(args, graph) -> int:
 def cmd_push(args) -> int:
     """Send every named graph of a built corpus to a Graph Store Protocol server (HTTP PUT per graph)."""
     from pathlib import Path
-    from .push import push
+    from policykg.use.push import push
     folder = Path(args.graph) if args.graph else default_output_dir()
     sent = push(args.url, folder, header=args.header, user=args.user, timeout=args.timeout, retries=args.retries)
     again = sum(1 for p in sent if p.tries > 1)
@@ -326,7 +326,7 @@ HANDLERS = {"build": cmd_build, "query": cmd_query, "queries": cmd_queries, "doc
 
 def _release_stores() -> None:
     """Close the stores a command opened before the interpreter's slow teardown does."""
-    module = sys.modules.get("policykg.graphstore")
+    module = sys.modules.get("policykg.kg.store")
     if module is not None:
         module.release()
 
@@ -376,7 +376,7 @@ def _run(argv: list[str], own_process: bool = False) -> int:
 def _dispatch(argv: list[str], own_process: bool = False) -> int:
     args = read_query_argv(argv)                 # plain `policykg query …` lines, without argparse
     if args is None:
-        from .cli_parser import parse_args
+        from policykg.cli_parser import parse_args
         try:
             args = parse_args(argv)
         except SystemExit as exc:                # --help printed, or argparse's one-line usage error
@@ -407,7 +407,7 @@ class TerminalStream:
     or line separators. So:
 
     * when the stream is a **terminal**, control characters are escaped with
-      :func:`policykg.query.escape_controls` (``keep``: the ones the output itself
+      :func:`policykg.kg.query.escape_controls` (``keep``: the ones the output itself
       is made of — line ends, TSV's tabs); redirected to a file or a pipe, the
       bytes are written exactly as the command made them;
     * a write or flush that **fails** — stdout closed (``>&-``), a full disk
@@ -426,7 +426,7 @@ class TerminalStream:
 
     def write(self, text: str) -> int:
         if self.terminal:
-            from .query import escape_controls
+            from policykg.kg.query import escape_controls
             text = escape_controls(text, self.keep)
         return self._do(lambda: self._write(text)) or 0
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 
-from .query import display_width as _columns   # terminal columns: CJK characters take two
-from .query_argv import MAX_TIMEOUT, timeout_seconds
-from .resources import default_output_dir
+from policykg.kg.query import display_width as _columns   # terminal columns: CJK characters take two
+from policykg.query_argv import MAX_TIMEOUT, timeout_seconds
+from policykg.resources import default_output_dir
 
 #: The first line of ``policykg --help``.
 DESCRIPTION = "policykg — 政策文件知识图谱：构建、查询、浏览 / build, query and explore the knowledge graph of policy documents."

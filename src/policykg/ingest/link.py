@@ -1,0 +1,160 @@
+"""Link each narrative measure to the attachment task(s) that carry it out.
+
+The body of the policy says *what* (（一）提信心增预期。深化“数据得地”改革…),
+the task list says *who and how* (（三）保障合理用地需求 …). The rule, in full
+(evaluated against ``tests/gold/narrative_links.json``, a gold read by eye):
+
+1. **Words.** A text's content words are jieba's search-mode cut (a compound
+   such as ``科技攻关`` also yields ``科技`` and ``攻关``), two characters or more,
+   not stopwords (:data:`.nlp.STOPWORDS`), not numbers. A task's words are those
+   of its title, targets and measures, each item cut on its own.
+2. **Weights.** A word weighs its inverse document frequency over the tasks of
+   the task list, ``log((n + 1) / (df + 0.5))``: a word of one task weighs most,
+   a word of every task little.
+3. **Sentences.** A narrative measure is split into sentences at 。 and ；. A
+   sentence's *coverage* by a task is the weight of the words they share divided
+   by the weight of the sentence's words that occur in any task at all (words
+   that no task uses cannot be matched, so they do not count against a task).
+4. **Score.** A task's score for the measure (``pkg:linkScore``, 0 to 1) is its
+   best coverage of any one sentence of the measure, among the tasks of the same
+   pillar. A measure of several sentences can so be carried out by several
+   tasks (REITs, the second sentence of 2-1, is task 10's; the first, task 7's).
+5. **Asserted** (``pkg:carriedOutBy``): every candidate whose score is at least
+   :data:`ASSERT_SCORE`, and the best candidate of each measure whatever its
+   score — so a higher-scored candidate is never left unasserted while a lower
+   one is asserted. Ties are broken by the task number.
+6. **Candidates** (``pkg:hasTaskLink``, kept for an analyst to judge): the
+   asserted links and the next best, :data:`MAX_LINKS` per measure at least,
+   each scoring at least :data:`MIN_SCORE`.
+
+Shared responsible units are *not* part of the score: a unit such as 市发改局
+is on half the tasks, and counting it asserted links that share no words
+(5-2 → tasks 26, 27 through 市市场监管局). The units of a linked task are in
+``narrative_unit_roles``. Pure function: tokens in, links out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+
+from policykg.model import KeyTask, MeasureLink, NarrativeMeasure
+from policykg.ingest.nlp import _CJK_OR_LATIN, STOPWORDS, tokenizer
+
+#: A candidate at or above this score is asserted (the best candidate always is).
+ASSERT_SCORE = 0.35
+#: Candidates below this score are not kept (the best candidate always is).
+MIN_SCORE = 0.1
+#: Candidates kept per measure, asserted ones included (more when more are asserted).
+MAX_LINKS = 3
+#: Shared terms kept per link, heaviest first (a word inside a longer shared word is left out).
+MAX_TERMS = 8
+_SENTENCE_END = re.compile(r"(?<=[。；])")
+_UNITS_NOTE = re.compile(r"（责任单位[:：][^（）]*）")
+
+
+@lru_cache(maxsize=4096)
+def words(text: str) -> frozenset[str]:
+    """Content words of ``text``: jieba's search-mode cut, filtered as :func:`.nlp.tokens` filters.
+
+    >>> sorted(words("重大科技攻关"))
+    ['攻关', '科技', '科技攻关', '重大']
+    """
+    return frozenset(t for t in tokenizer().lcut_for_search(text, HMM=False)
+                     if len(t) >= 2 and t not in STOPWORDS and _CJK_OR_LATIN.search(t))
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a narrative measure (at 。 and ；), its （责任单位：…） note left out."""
+    return [s for s in _SENTENCE_END.split(_UNITS_NOTE.sub("", text)) if s.strip()]
+
+
+def task_tokens(task: KeyTask) -> set[str]:
+    """Content words of a task: its title and every item, each cut on its own.
+
+    Cutting items one by one (not their concatenation) keeps words from being
+    glued across item boundaries.
+    """
+    texts = [task.title] + [i.text for i in task.targets] + [i.text for i in task.measures]
+    return {token for text in texts for token in words(text)}
+
+
+def link_measures(narrative: tuple[NarrativeMeasure, ...], tasks: tuple[KeyTask, ...]) -> tuple[MeasureLink, ...]:
+    """Links ranked by score; every narrative measure gets at least its best task (see the module's rule)."""
+    by_task = {t.number: task_tokens(t) for t in tasks}
+    df = Counter(tok for toks in by_task.values() for tok in toks)
+    n = len(tasks)
+    idf = {tok: math.log((n + 1) / (count + 0.5)) for tok, count in df.items()}
+    links: list[MeasureLink] = []
+    for measure in narrative:
+        same_pillar = [t.number for t in tasks if t.pillar == measure.pillar]
+        best_of: dict[int, tuple[float, frozenset[str]]] = {}
+        for sentence in sentences(measure.text):
+            matchable = {w for w in words(sentence) if w in idf}
+            weight = sum(idf[w] for w in matchable)
+            if not weight:
+                continue
+            for number in same_pillar:
+                shared = matchable & by_task[number]
+                coverage = sum(idf[w] for w in shared) / weight
+                if coverage > best_of.get(number, (-1.0, frozenset()))[0]:
+                    best_of[number] = (coverage, frozenset(shared))
+        scored = sorted(((round(cov, 3), number, shared) for number, (cov, shared) in best_of.items()),
+                        key=lambda s: (-s[0], s[1]))
+        if not scored:
+            continue
+        n_asserted = sum(1 for rank, s in enumerate(scored) if rank == 0 or s[0] >= ASSERT_SCORE)
+        for rank, (score, number, shared) in enumerate(scored):
+            asserted = rank == 0 or score >= ASSERT_SCORE
+            if not asserted and (rank >= max(MAX_LINKS, n_asserted) or score < MIN_SCORE):
+                break
+            whole = [w for w in shared if not any(w != other and w in other for other in shared)]
+            terms = tuple(sorted(whole, key=lambda w: (-idf[w], w)))[:MAX_TERMS]
+            links.append(MeasureLink((measure.pillar, measure.ordinal), number, score, terms, asserted))
+    return tuple(links)
+
+
+def topic_keys(extraction) -> dict[str, tuple[str, ...]]:
+    """Topics for every measure, narrative measure and task, by record key.
+
+    Keys: ``task:3``, ``measure:3:12``, ``narrative:1:2``. A task takes a topic
+    when its title names it or at least two of its items do.
+    """
+    from policykg.ingest.nlp import topic_slugs
+
+    out: dict[str, tuple[str, ...]] = {}
+    for task in extraction.tasks:
+        counts: Counter[str] = Counter(topic_slugs(task.title))
+        counts.update({slug: 2 for slug in topic_slugs(task.title)})
+        for item in task.targets + task.measures:
+            counts.update(topic_slugs(item.text))
+        for measure in task.measures:
+            out[f"measure:{task.number}:{measure.ordinal}"] = topic_slugs(measure.text)
+        out[f"task:{task.number}"] = tuple(sorted(s for s, n in counts.items() if n >= 2))
+    for measure in extraction.narrative:
+        out[f"narrative:{measure.pillar}:{measure.ordinal}"] = topic_slugs(measure.text)
+    return out
+
+
+def unit_mentions(extraction) -> dict[str, tuple[str, ...]]:
+    """Units each item, narrative measure and provision names in its text.
+
+    Keys as in :func:`topic_keys`, plus ``target:3:1`` and ``provision:<line>``.
+    """
+    from policykg.ingest.nlp import mentioned_units
+
+    out: dict[str, tuple[str, ...]] = {}
+    for task in extraction.tasks:
+        for kind, items in (("target", task.targets), ("measure", task.measures)):
+            for item in items:
+                if found := mentioned_units(item.text):
+                    out[f"{kind}:{task.number}:{item.ordinal}"] = found
+    for measure in extraction.narrative:
+        if found := mentioned_units(measure.text):
+            out[f"narrative:{measure.pillar}:{measure.ordinal}"] = found
+    for provision in extraction.provisions:
+        if found := mentioned_units(provision.text):
+            out[f"provision:{provision.span.start}"] = found
+    return out

@@ -1,0 +1,581 @@
+"""Responsibility notes: find them in a paragraph, and read who leads, co-operates, or shares.
+
+Real documents close a measure with a parenthetical note naming the units that
+carry it, in one of a handful of grammars::
+
+    （责任单位：省经济和信息化厅、省财政厅，各市人民政府）        responsible_list
+    （牵头单位：省商务厅，参加单位：省市场监管局）                  lead_co_labels
+    （牵头单位：省工业和信息化厅；责任单位：省发展改革委）          lead_co_labels (责任单位 = co)
+    （5月底完成，牵头考核单位：市审批服务局）                       assessment (deadline kept)
+    （省商务厅牵头，合肥海关、省贸促会按职责分工配合）              lead_co
+    （人力资源社会保障部、财政部负责。列第一位者为牵头单位，下同）  responsible + first-is-lead rule
+
+Each grammar is a registered reader (:data:`GRAMMARS`) with a ``detect``
+predicate, tried in order — the first that detects the note reads it. The
+words (labels, verbs, modifiers, the first-is-lead rule, separators, time
+words) and the grammars' detection patterns and label roles live in
+``lexicon/note_grammar.toml``; how names are recognised lives in
+``lexicon/unit_suffixes.tsv`` (see :mod:`.unit_names`). All grammars share one
+reading procedure:
+
+1. split the note at its labels (``牵头单位：`` …), each label giving a role;
+2. split each part at its clause-closing verbs (``…牵头``, ``…按职责分工配合``,
+   ``…负责``), each verb giving a role to the units before it;
+3. split each clause into names (、，；, spaces, 及; 「X等有关部门」 → X, 有关部门;
+   a trailing 等 dropped; 「济南、青岛、烟台市政府」 kept as one name), and set
+   aside fragments that state a time (the note's deadline);
+4. give roles: 牵头 → lead, 配合/参加 → co, 责任单位 after a 牵头单位 → co,
+   …负责 after a 牵头 → joint; catch-alls (各…, 有关…, 相关…) → joint in any
+   slot; units with no stated role → the first-is-lead rule if in force (first
+   lead, rest co), else a lone unit leads and two or more are joint.
+
+Everything is linear in the input: notes are capped at ``max_note_chars``,
+names at :data:`.unit_names.MAX_NAME`.
+
+>>> a, rule = read_note("（省商务厅牵头，合肥海关、省贸促会按职责分工配合）")
+>>> a.lead, a.co, a.joint, a.reader
+(('省商务厅',), ('合肥海关', '省贸促会'), (), 'lead_co')
+>>> a, rule = read_note("（人力资源社会保障部、财政部负责。列第一位者为牵头单位，下同）")
+>>> a.lead, a.co, rule.first_is_lead
+(('人力资源社会保障部',), ('财政部',), True)
+>>> [n.text for n in find_notes("建成平台（0.5分）（6月底完成，牵头考核单位：市工信局）。")]
+['（6月底完成，牵头考核单位：市工信局）']
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from policykg.model import Assignment
+from policykg.resources import lexicon_path
+from policykg.ingest.readers.unit_names import (
+    COLLECTIVE,
+    MAX_NAME,
+    is_catch_all,
+    is_collective,
+    looks_like_unit,
+    suffix_type,
+    unit_type_of,
+)
+
+# ---------------------------------------------------------------- public types
+
+
+@dataclass(frozen=True)
+class Note:
+    """A responsibility note: ``text[start:end]`` of the paragraph, brackets included."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class NoteRule:
+    """A rule stated once and in force for later notes (「列第一位者为牵头单位，下同」)."""
+
+    first_is_lead: bool = False
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """One way of writing a note: its name, when it applies, and its label roles."""
+
+    name: str
+    detect: Callable[[str], bool]
+    label_roles: dict[str, str] = field(default_factory=dict)
+    doc: str = ""
+    #: True for grammars whose notes must name units and nothing else (verb forms);
+    #: labelled grammars accept prose beside their labels.
+    strict: bool = True
+    #: False for the catch-all grammar of bare lists: never a note on its own.
+    is_note: bool = True
+
+
+#: Registered grammars, in the order they are tried.
+GRAMMARS: dict[str, Grammar] = {}
+
+
+def register_grammar(grammar: Grammar, *, before: str | None = None) -> Grammar:
+    """Add a grammar (tried before ``before`` if given, else before the bare-list grammar).
+
+    The grammars of ``lexicon/note_grammar.toml`` are loaded first, so a grammar
+    registered in code is tried before the bare-list catch-all.
+    """
+    config()
+    return _add_grammar(grammar, before=before)
+
+
+def grammars() -> dict[str, Grammar]:
+    """The registered grammars, in the order they are tried (loading the data file once).
+
+    >>> list(grammars())[:2], list(grammars())[-1]
+    (['assessment', 'lead_co_labels'], 'unit_list')
+    """
+    config()
+    return GRAMMARS
+
+
+def _add_grammar(grammar: Grammar, *, before: str | None = None) -> Grammar:
+    anchor = before if before in GRAMMARS else ("unit_list" if "unit_list" in GRAMMARS else None)
+    items = [(k, v) for k, v in GRAMMARS.items() if k != grammar.name]
+    if anchor is not None and anchor != grammar.name:
+        i = [k for k, _ in items].index(anchor)
+        items.insert(i, (grammar.name, grammar))
+    else:
+        items.append((grammar.name, grammar))
+    GRAMMARS.clear()
+    GRAMMARS.update(items)
+    return grammar
+
+
+_BARE = Grammar(name="unit_list", detect=lambda body: True, is_note=False)
+
+# ---------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True)
+class _Config:
+    table: dict[int, int]
+    label_re: re.Pattern[str]
+    default_roles: dict[str, str]
+    verb_re: re.Pattern[str]
+    verb_roles: dict[str, str]
+    rule_re: re.Pattern[str]
+    carry_re: re.Pattern[str]
+    separators: frozenset[str]
+    conjunctions: tuple[str, ...]
+    conjunction_chars: frozenset[str]
+    etc_split_before: tuple[str, ...]
+    etc_tails: tuple[str, ...]
+    strip_leading: tuple[str, ...]
+    lead_marks: str
+    time_re: re.Pattern[str]
+    max_note: int
+    keyword_re: re.Pattern[str]
+
+
+def _alternation(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def config() -> _Config:
+    """``lexicon/note_grammar.toml``, compiled once; registers its grammars."""
+    with open(lexicon_path("note_grammar.toml"), "rb") as handle:
+        data = tomllib.load(handle)
+    words = data["words"]
+    table = {ord(k): ord(v) for k, v in data["normalise"]["chars"].items() if len(k) == len(v) == 1}
+    verbs: dict[str, str] = words["verbs"]
+    cfg = _Config(
+        table=table,
+        label_re=re.compile(rf"(?P<label>{_alternation(words['labels'])})[ \t\u3000]*："),
+        default_roles=dict(words["default_label_roles"]),
+        verb_re=re.compile(rf"(?:{_alternation(words['verb_modifiers'])})?(?P<verb>{_alternation(verbs)})"
+                           r"(?=[，；。、\s）]|$)"),
+        verb_roles=dict(verbs),
+        rule_re=re.compile("|".join(f"(?:{p})" for p in words["first_is_lead"])),
+        carry_re=re.compile(_alternation(words["carry_over"])),
+        separators=frozenset(words["separators"]),
+        conjunctions=tuple(sorted(words["conjunctions"], key=len, reverse=True)),
+        conjunction_chars=frozenset(w[0] for w in words["conjunctions"]),
+        etc_split_before=tuple(words["etc_split_before"]),
+        etc_tails=tuple(sorted(words["etc_tails"], key=len, reverse=True)),
+        strip_leading=tuple(words["strip_leading"]),
+        lead_marks=words["lead_marks"],
+        time_re=re.compile(words["time_fragment"]),
+        max_note=int(words["max_note_chars"]),
+        keyword_re=re.compile("|".join(
+            [_alternation(words["labels"]), _alternation(verbs)]
+            + [f"(?:{p})" for p in words["first_is_lead"]])),
+    )
+    for entry in data["grammar"]:
+        pattern = re.compile(entry["detect"])
+        roles = {**cfg.default_roles, **entry.get("label_roles", {})}
+        labelled = "：" in entry["detect"]
+        _add_grammar(Grammar(
+            name=entry["name"], detect=lambda body, p=pattern: p.search(body) is not None,
+            label_roles=roles, doc=entry.get("doc", ""), strict=not labelled,
+            is_note=entry["name"] != "unit_list"), before=None)
+    return cfg
+
+
+def normalise(text: str) -> str:
+    """Keyword characters simplified, punctuation full-width; same length as ``text``.
+
+    >>> normalise("(X牽頭, Y配合)")
+    '（X牵头， Y配合）'
+    """
+    return text.translate(config().table)
+
+
+# ---------------------------------------------------------------- splitting names
+
+_OPEN = "（《“「『〈【"
+_CLOSE = "）》”」』〉】"
+_PAIR = dict(zip(_CLOSE, _OPEN, strict=True))
+_MERGE_INTO = frozenset({"government", "development-zone-committee", "collective-reference"})
+
+
+@dataclass
+class _Fragment:
+    start: int
+    end: int
+    kind: str  # "unit" | "time" | "junk"
+    starred: bool = False
+
+
+def _pieces(norm: str, start: int, end: int, cfg: _Config) -> list[tuple[int, int]]:
+    """Spans of ``norm[start:end]`` between separators outside brackets and quotes."""
+    spans: list[tuple[int, int]] = []
+    depth = 0
+    piece = start
+    i = start
+    while i < end:
+        c = norm[i]
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE and depth:
+            depth -= 1
+        elif depth == 0:
+            if c in cfg.separators:
+                spans.append((piece, i))
+                piece = i + 1
+            elif c in cfg.conjunction_chars:
+                conj = next((w for w in cfg.conjunctions if norm.startswith(w, i)), None)
+                if conj and i > piece and looks_like_unit(norm[piece:i]):
+                    spans.append((piece, i))
+                    piece = i + len(conj)
+                    i = piece
+                    continue
+        i += 1
+    spans.append((piece, end))
+    return spans
+
+
+def _trim(norm: str, a: int, b: int, cfg: _Config) -> list[tuple[int, int, bool]]:
+    """One piece → names: leading words, lead mark and trailing 等 removed; 「X等有关…」 split."""
+    while a < b and norm[a].isspace():
+        a += 1
+    while b > a and norm[b - 1].isspace():
+        b -= 1
+    starred = False
+    while a < b and norm[a] in cfg.lead_marks:
+        starred, a = True, a + 1
+    for word in cfg.strip_leading:
+        if norm.startswith(word, a) and looks_like_unit(norm[a + len(word):b]):
+            a += len(word)
+            break
+    out: list[tuple[int, int, bool]] = []
+    k = norm.find("等", a, b)
+    while k != -1:
+        if any(norm.startswith(w, k + 1) for w in cfg.etc_split_before) and k > a:
+            out.append((a, k, starred))
+            a, starred = k + 1, False
+            k = norm.find("等", a, b)
+            continue
+        k = norm.find("等", k + 1, b)
+    for tail in cfg.etc_tails:
+        if b - a > len(tail) and norm.endswith(tail, a, b):
+            b -= len(tail)
+            break
+    if a < b:
+        out.append((a, b, starred))
+    return out
+
+
+def _fragments(norm: str, start: int, end: int, cfg: _Config) -> list[_Fragment]:
+    """The names (and time phrases) of one clause, in order."""
+    names: list[tuple[int, int, bool]] = []
+    for a, b in _pieces(norm, start, end, cfg):
+        names.extend(_trim(norm, a, b, cfg))
+    out: list[_Fragment] = []
+    pending: list[tuple[int, int, bool]] = []
+
+    def flush() -> None:
+        for a, b, star in pending:
+            out.append(_classify(norm, a, b, star, cfg))
+        pending.clear()
+
+    for a, b, star in names:
+        text = norm[a:b]
+        if b - a <= 4 and not star and _ends_without_type(text) and not cfg.time_re.search(text):
+            pending.append((a, b, star))
+            continue
+        if pending and unit_type_of(text) in _MERGE_INTO:
+            out.append(_Fragment(pending[0][0], b, "unit", pending[0][2]))
+            pending.clear()
+            continue
+        flush()
+        out.append(_classify(norm, a, b, star, cfg))
+    flush()
+    return out
+
+
+def _ends_without_type(text: str) -> bool:
+    """A short piece with no ending of its own (济南, 各区): may belong to the next name."""
+    return suffix_type(text) is None and unit_type_of(text) in (None, COLLECTIVE)
+
+
+def _classify(norm: str, a: int, b: int, starred: bool, cfg: _Config) -> _Fragment:
+    text = norm[a:b]
+    if looks_like_unit(text):
+        return _Fragment(a, b, "unit", starred)
+    if b - a <= MAX_NAME and cfg.time_re.search(text):
+        return _Fragment(a, b, "time")
+    return _Fragment(a, b, "junk")
+
+
+# ---------------------------------------------------------------- reading one note
+
+
+@dataclass(frozen=True)
+class _Reading:
+    grammar: Grammar
+    lead: tuple[str, ...]
+    co: tuple[str, ...]
+    joint: tuple[str, ...]
+    deadline: str | None
+    units: int
+    junk: int
+    rule_stated: bool
+    carry: bool
+    labelled: bool
+
+
+def _body(norm: str) -> tuple[int, int]:
+    a, b = 0, len(norm)
+    while a < b and norm[a].isspace():
+        a += 1
+    while b > a and norm[b - 1].isspace():
+        b -= 1
+    if b - a >= 2 and norm[a] == "（" and norm[b - 1] == "）":
+        return a + 1, b - 1
+    return a, b
+
+
+@lru_cache(maxsize=8192)
+def _read(text: str, rule: NoteRule) -> _Reading:
+    cfg = config()
+    text = text[: cfg.max_note * 4]
+    norm = normalise(text)
+    b0, b1 = _body(norm)
+    stated = carry = False
+    masks = [(m.start(), m.end()) for m in cfg.rule_re.finditer(norm, b0, b1)]
+    stated = bool(masks)
+    if stated:
+        carried = [(m.start(), m.end()) for m in cfg.carry_re.finditer(norm, b0, b1)]
+        carry = bool(carried)
+        chars = list(norm)
+        for a, b in masks + carried:
+            chars[a:b] = "，" * (b - a)
+        norm = "".join(chars)
+    body = norm[b0:b1]
+    grammar = next((g for g in GRAMMARS.values() if g.detect(body)), _BARE)
+
+    # 1. labels
+    segments: list[tuple[str | None, int, int]] = []
+    pos, role = b0, None
+    labelled = False
+    for m in cfg.label_re.finditer(norm, b0, b1):
+        segments.append((role, pos, m.start()))
+        role = grammar.label_roles.get(m.group("label"), cfg.default_roles.get(m.group("label")))
+        pos, labelled = m.end(), True
+    segments.append((role, pos, b1))
+
+    # 2. verbs, 3. names
+    slots: list[tuple[str | None, _Fragment]] = []
+    deadline_spans: list[tuple[int, int]] = []
+    for role, s, e in segments:
+        if s >= e:
+            continue
+        if role == "deadline":
+            deadline_spans.append((s, e))
+            continue
+        clauses: list[tuple[str | None, int, int]] = []
+        p = s
+        for m in cfg.verb_re.finditer(norm, s, e):
+            clauses.append((cfg.verb_roles[m.group("verb")], p, m.start()))
+            p = m.end()
+        clauses.append((role, p, e))
+        for clause_role, cs, ce in clauses:
+            for frag in _fragments(norm, cs, ce, cfg):
+                if frag.kind == "time":
+                    deadline_spans.append((frag.start, frag.end))
+                else:
+                    slots.append(("lead" if frag.starred else clause_role, frag))
+
+    # 4. roles
+    units = [(r, f) for r, f in slots if f.kind == "unit"]
+    explicit_lead = any(r == "lead" for r, _ in units)
+    lead: list[str] = []
+    co: list[str] = []
+    joint: list[str] = []
+    unassigned: list[str] = []
+    for r, f in units:
+        name = text[f.start:f.end]
+        if is_catch_all(name):
+            joint.append(name)
+        elif r == "lead":
+            lead.append(name)
+        elif r == "co":
+            co.append(name)
+        elif r == "joint_verb" and explicit_lead:
+            joint.append(name)
+        elif r in ("joint_label", None) and explicit_lead:
+            co.append(name)
+        else:
+            unassigned.append(name)
+    if unassigned:
+        named = [u for u in unassigned if not is_collective(u)]
+        if rule.first_is_lead or stated:
+            if named:
+                lead.append(named[0])
+                co.extend(named[1:])
+            joint.extend(u for u in unassigned if is_collective(u))
+        elif len(unassigned) == 1 and named and not joint and not co:
+            lead.append(named[0])
+        else:
+            joint.extend(unassigned)
+    # keep each role's names in the order written
+    order = {text[f.start:f.end]: f.start for _, f in units}
+    lead.sort(key=order.__getitem__)
+    co.sort(key=order.__getitem__)
+    joint.sort(key=order.__getitem__)
+    deadline = None
+    if deadline_spans:
+        a = min(s for s, _ in deadline_spans)
+        b = max(e for _, e in deadline_spans)
+        deadline = text[a:b].strip(" \t\u3000，,；;。：:") or None
+    return _Reading(grammar, tuple(lead), tuple(co), tuple(joint), deadline, len(units),
+                    sum(1 for _, f in slots if f.kind == "junk"), stated, carry, labelled)
+
+
+def read_note(text: str, rule: NoteRule = NoteRule()) -> tuple[Assignment, NoteRule]:
+    """Who carries the record a note closes, and the rule in force for later notes.
+
+    ``text`` is one note as :func:`find_notes` returns it (brackets optional: a
+    table cell such as ``*市财政局、市发改局`` reads too). A note that states
+    the first-is-lead rule applies it to itself; with 「下同」 the returned rule
+    carries it on.
+
+    >>> a, _ = read_note("（6月底完成，牵头考核单位：市政府办公室、市公安局）")
+    >>> a.lead, a.deadline, a.reader
+    (('市政府办公室', '市公安局'), '6月底完成', 'assessment')
+    >>> a, _ = read_note("（牵头单位：省工业和信息化厅；责任单位：省发展改革委、省科技厅）")
+    >>> a.lead, a.co
+    (('省工业和信息化厅',), ('省发展改革委', '省科技厅'))
+    >>> read_note("（财政部、人民银行负责）", NoteRule(first_is_lead=True))[0].lead
+    ('财政部',)
+    """
+    r = _read(text, rule)
+    assignment = Assignment(lead=r.lead, co=r.co, joint=r.joint,
+                            reader=r.grammar.name, text=text, deadline=r.deadline)
+    return assignment, (NoteRule(first_is_lead=True) if r.rule_stated and r.carry else rule)
+
+
+def states_rule(text: str) -> NoteRule | None:
+    """The rule a sentence states for the notes after it (「…列第一位的为牵头单位，下同」), if any.
+
+    For rules written in running text rather than in a note.
+
+    >>> states_rule("以下各项任务，排在第一位的部门为牵头部门。")
+    NoteRule(first_is_lead=True)
+    """
+    cfg = config()
+    return NoteRule(first_is_lead=True) if cfg.rule_re.search(normalise(text)) else None
+
+
+@lru_cache(maxsize=8192)
+def is_note(text: str) -> bool:
+    """True when a parenthetical's body parses as a responsibility note (or states the rule).
+
+    >>> is_note("（包府办发〔2022〕10号）"), is_note("（含技工院校）"), is_note("（省外办负责）")
+    (False, False, True)
+    """
+    cfg = config()
+    norm = normalise(text)
+    b0, b1 = _body(norm)
+    if not cfg.keyword_re.search(norm, b0, b1):
+        return False
+    r = _read(text, NoteRule())
+    if r.rule_stated:
+        return True
+    if not r.grammar.is_note or r.units == 0:
+        return False
+    return r.labelled or (r.junk == 0)
+
+
+# ---------------------------------------------------------------- finding notes
+
+_NO_BRACKET = r"[^（()）]"
+
+
+@lru_cache(maxsize=1)
+def _candidate_re() -> re.Pattern[str]:
+    """A balanced parenthetical with at most one level of brackets inside it."""
+    n = config().max_note
+    return re.compile(rf"[（(](?:{_NO_BRACKET}|[（(]{_NO_BRACKET}{{0,{n}}}[）)]){{0,{n}}}[）)]")
+
+
+_INNER = re.compile(rf"[（(]{_NO_BRACKET}*[）)]")
+#: a parenthetical inside a title or a quotation is not a note
+_ENCLOSURES = (("《", "》", "》"), ("“", "”", "”\""), ("「", "」", "」"))
+_ENCLOSURE_SPAN = 200
+
+
+def _enclosed(text: str, start: int, stop: int) -> bool:
+    """True when text[start:stop] stands inside 《…》 or quotes on its own line."""
+    lo = max(0, start - _ENCLOSURE_SPAN)
+    lo = max(lo, text.rfind("\n", lo, start) + 1)
+    for open_, close, closers in _ENCLOSURES:
+        opened = text.rfind(open_, lo, start)
+        if opened == -1:
+            continue
+        if max(text.rfind(c, opened, start) for c in closers) > opened:
+            continue
+        hi = min(len(text), stop + _ENCLOSURE_SPAN)
+        newline = text.find("\n", stop, hi)
+        hi = newline if newline != -1 else hi
+        if any(text.find(c, stop, hi) != -1 for c in closers):
+            return True
+    return False
+
+
+def find_notes(text: str) -> list[Note]:
+    """Every responsibility note in ``text``, in order (outermost; notes never nest).
+
+    A note is a balanced （…）/(…) of at most ``max_note_chars`` characters
+    (one level of brackets inside allowed: （各县（市、区）人民政府负责）),
+    outside 《》 and quotes, whose body reads as a unit list with a label or a
+    closing verb (:func:`is_note`). Linear in ``len(text)``: candidates come
+    from one regular-expression scan and each is read once.
+
+    >>> text = "推进（RCEP）落地（省商务厅牵头，合肥海关配合）。执行《方案（试行）》（合肥海关负责）"
+    >>> [n.text for n in find_notes(text)]
+    ['（省商务厅牵头，合肥海关配合）', '（合肥海关负责）']
+    """
+    config()
+    notes: list[Note] = []
+    for m in _candidate_re().finditer(text):
+        found = _note_at(text, m.start(), m.end())
+        if found is not None:
+            notes.append(found)
+            continue
+        if m.end() - m.start() > 2:  # an outer parenthetical that is not a note: look inside
+            for inner in _INNER.finditer(text, m.start() + 1, m.end() - 1):
+                found = _note_at(text, inner.start(), inner.end())
+                if found is not None:
+                    notes.append(found)
+    return notes
+
+
+def _note_at(text: str, start: int, stop: int) -> Note | None:
+    body = text[start:stop]
+    if stop - start > config().max_note or not is_note(body) or _enclosed(text, start, stop):
+        return None
+    return Note(start, stop, body)

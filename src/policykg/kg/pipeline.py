@@ -1,0 +1,61 @@
+"""The build, as a recipe: read → segment → extract → link → map → validate → write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph
+
+from policykg import __version__
+from policykg.errors import ValidationError
+from policykg.ingest.extract import extract, unmapped_lines
+from policykg.ingest.link import link_measures, topic_keys, unit_mentions
+from policykg.model import Extraction, LinkedDocument
+from policykg.ingest.normalize import collect_persons, collect_phases, collect_units
+from policykg.kg.rdf import to_graph
+from policykg.ingest.read import read_source
+from policykg.kg.report import build_report
+from policykg.ingest.segment import segment
+from policykg.kg.publish import report_bytes, serialise, write_outputs
+from policykg.kg.validate import ValidationResult, validate_graph
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    linked: LinkedDocument
+    graph: Graph
+    validation: ValidationResult
+    report: dict
+
+    def files(self) -> dict[str, bytes]:
+        return {**serialise(self.graph), "report.json": report_bytes(self.report)}
+
+
+def link_document(extraction: Extraction) -> LinkedDocument:
+    """Normalise names and link records: units, persons, phases, topics, measure→task, mentions."""
+    return LinkedDocument(extraction=extraction, units=collect_units(extraction),
+                          persons=collect_persons(extraction), phases=collect_phases(extraction),
+                          topics=topic_keys(extraction),
+                          links=link_measures(extraction.narrative, extraction.tasks),
+                          unmapped=unmapped_lines(extraction), mentions=unit_mentions(extraction))
+
+
+def build(source_path: str | Path) -> BuildResult:
+    """Build and validate the graph of one document; raise on anything broken."""
+    source = read_source(source_path)            # bytes → lines (UTF-8, BOM, GB18030)
+    layout = segment(source)                     # blocks, table rows and cells
+    extraction = extract(layout)                 # header, goals, measures, key tasks
+    linked = link_document(extraction)           # canonical units, persons, topics, links
+    graph = to_graph(linked)                     # RDF
+    validation = validate_graph(graph)           # SHACL
+    report = build_report(linked, graph, validation, version=__version__)
+    if not validation.conforms:
+        raise ValidationError(f"graph does not conform to the shapes ({validation.violations} violations)",
+                              path=str(source_path), report=validation.text)
+    return BuildResult(linked=linked, graph=graph, validation=validation, report=report)
+
+
+def build_to(source_path: str | Path, out_dir: str | Path) -> tuple[BuildResult, list[Path]]:
+    result = build(source_path)
+    return result, write_outputs(result.files(), Path(out_dir))

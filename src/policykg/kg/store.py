@@ -1,0 +1,416 @@
+"""The one place questions are answered: a pyoxigraph (Oxigraph) store.
+
+rdflib builds and validates each document's graph; every question — ``policykg
+query``, the notebooks' ``explore.query_frame``, ``analyze``, the pages — is
+answered by Oxigraph, because it runs the stored queries in milliseconds where
+rdflib needs hundreds, and it scales to many documents.
+
+``policykg build`` writes the store beside the graph files (``graph/store/``,
+a RocksDB folder: the built graph plus ``ontology.ttl``, whose labels some
+queries read). A ``--graph`` that names a ``.ttl`` or ``.nt`` file is loaded
+into an in-memory store with the ontology, so the same queries run on it.
+
+This module imports only pyoxigraph and the few standard modules the
+interpreter has loaded anyway (``os``, ``stat``, ``_thread``): it is on the query
+path, where rdflib, jieba and pySHACL would cost a second of start-up, and even
+``re``, ``pathlib`` or ``threading`` cost ``policykg query`` a tenth of its time.
+Paths are strings (``os.path``); a :class:`pathlib.Path` is accepted wherever a
+path is.
+"""
+
+from __future__ import annotations
+
+import _thread
+import os
+import stat
+
+import pyoxigraph as ox
+
+from policykg.errors import QueryError
+from policykg.resources import project_file
+
+__all__ = ["PREFIXES", "STORE_DIR", "short_name", "as_store", "execute", "memory_store", "one_preferred_label",
+           "open_graph", "plain", "read_regular", "write_store"]
+
+#: Name of the store folder inside an output folder (``graph/store``).
+STORE_DIR = "store"
+#: A file RocksDB always writes into a store folder; its presence tells a store from any folder.
+_STORE_MARK = "CURRENT"
+#: Largest file ``read_regular`` accepts: a query or graph beyond this is a mistake, not a document.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGER_TYPES = {_XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
+                                     "positiveInteger", "nonPositiveInteger", "negativeInteger",
+                                     "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
+_FLOAT_TYPES = {_XSD + "double", _XSD + "float"}
+#: Prefixes of the graph and the ontology (as in ``graph/policykg.ttl``), for Turtle output and short names.
+PREFIXES = {
+    "dcterms": "http://purl.org/dc/terms/",
+    "eli": "http://data.europa.eu/eli/ontology#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "id": "https://w3id.org/policykg/id/",
+    "org": "http://www.w3.org/ns/org#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "pkg": "https://w3id.org/policykg/ontology#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "schema": "https://schema.org/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "time": "http://www.w3.org/2006/time#",
+    "topic": "https://w3id.org/policykg/id/topic/",
+    "ut": "https://w3id.org/policykg/id/unit-type/",
+    "xsd": _XSD,
+}
+_FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
+            ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
+#: Stores opened by :func:`open_graph`, oldest first: (path, inode, mtime, size) → store.
+_OPENED: dict = {}
+_OPENED_MAX = 8
+
+
+class QueryTimeout(QueryError):
+    """A query ran past its time limit (``policykg query --timeout``)."""
+
+
+# ---------------------------------------------------------------- files
+
+
+def read_regular(path: str | os.PathLike[str], what: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file, or a one-line :class:`QueryError`.
+
+    Opened non-blocking and checked with ``fstat`` on the open descriptor, so a
+    FIFO, socket or device named like a query or graph file is refused instead
+    of blocking the command, and the check cannot race with a rename.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise QueryError(f"no {what} at this path", path=str(path)) from None
+    except OSError as exc:
+        raise QueryError(f"cannot open the {what}: {exc.strerror}", path=str(path)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise QueryError(f"the {what} is {kind}", path=str(path))
+        if info.st_size > limit:
+            raise QueryError(f"the {what} is larger than {limit // (1024 * 1024)} MiB", path=str(path))
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            return fh.read(limit + 1)
+    except OSError as exc:
+        raise QueryError(f"cannot read the {what}: {exc.strerror}", path=str(path)) from None
+    finally:
+        os.close(fd)
+
+
+def is_store(path: str | os.PathLike[str]) -> bool:
+    """True for a folder that holds an Oxigraph (RocksDB) store."""
+    return os.path.isdir(path) and os.path.isfile(os.path.join(path, _STORE_MARK))
+
+
+def _ontology() -> bytes:
+    with open(project_file("ontology.ttl"), "rb") as fh:
+        return fh.read()
+
+
+# ---------------------------------------------------------------- writing
+
+
+def write_store(target: str | os.PathLike[str], ntriples: bytes) -> str | os.PathLike[str]:
+    """Create the persistent store at ``target``: the graph (N-Triples bytes) plus the ontology.
+
+    ``target`` must not exist yet: the build writes the store into its staging
+    folder and swaps the whole folder in (see :func:`policykg.kg.publish.publish`).
+    The store handle is dropped before returning, which closes RocksDB, so the
+    folder can be renamed and opened read-only by any number of readers.
+    """
+    store = ox.Store(str(target))
+    store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
+    store.bulk_load(input=_ontology(), format=ox.RdfFormat.TURTLE)
+    store.flush()
+    store.optimize()
+    del store
+    return target
+
+
+def memory_store(ntriples: bytes) -> ox.Store:
+    """An in-memory store of a graph (N-Triples bytes) plus the ontology."""
+    store = ox.Store()
+    store.load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
+    store.load(input=_ontology(), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+# ---------------------------------------------------------------- reading
+
+
+def open_graph(path: str | os.PathLike[str] | None = None) -> ox.Store:
+    """The store a command reads: a store folder, an output folder, or a ``.ttl``/``.nt`` file.
+
+    ``None`` means the project's ``graph/``: its store when built, else its
+    Turtle file (a fresh clone carries the files but not the store, which
+    ``make graph`` writes). Opened stores are cached per path and identity of
+    the file or folder, so a notebook calling this in every cell pays once and
+    a rebuilt store (a new folder, swapped in) is picked up.
+    """
+    target = os.fspath(path) if path is not None else project_file("graph")
+    if path is None and not is_store(os.path.join(target, STORE_DIR)):
+        # a fresh clone carries the files, not the store: the corpus, else one document's graph
+        target = next((os.path.join(target, n) for n in ("corpus.nq", "policykg.ttl")
+                       if os.path.isfile(os.path.join(target, n))), os.path.join(target, "corpus.nq"))
+    if os.path.isdir(target) and not is_store(target):
+        if not is_store(os.path.join(target, STORE_DIR)):
+            raise QueryError("the folder holds no policykg store", path=target,
+                             hint="build one with 'policykg build --out FOLDER', or name a .ttl or .nt file")
+        target = os.path.join(target, STORE_DIR)
+    try:
+        info = os.stat(target)
+    except OSError:
+        raise QueryError("no graph at this path", path=target,
+                         hint="build it first with 'policykg build'") from None
+    key = (os.path.realpath(target), info.st_ino, info.st_mtime_ns, info.st_size)
+    store = _OPENED.get(key)
+    if store is None:
+        store = _OPENED[key] = _open(key[0])
+        while len(_OPENED) > _OPENED_MAX:
+            del _OPENED[next(iter(_OPENED))]
+    return store
+
+
+def release() -> None:
+    """Drop the cached stores now. A RocksDB store still referenced when the interpreter
+    shuts down is closed late and slowly (≈40 ms, a third of a ``policykg query``); a
+    command that is done with its store releases it before it returns."""
+    _OPENED.clear()
+
+
+def _open(path: str) -> ox.Store:
+    """Open (uncached: see :func:`open_graph`) a store folder read-only or load a graph file."""
+    if os.path.isdir(path):
+        try:
+            return ox.Store.read_only(path)
+        except OSError as exc:
+            raise QueryError(f"cannot open the store: {_one_line(str(exc))}", path=path) from None
+    data = read_regular(path, "graph file")
+    store = ox.Store()
+    fmt = _FORMATS.get(os.path.splitext(path)[1].lower(), ox.RdfFormat.TURTLE)
+    try:
+        store.load(input=data, format=fmt)
+    except SyntaxError as exc:
+        raise QueryError(f"not a {_format_name(fmt)} file ({_position(str(exc))})", path=path,
+                         hint="--graph takes a .ttl, .nt or .nq file or a store folder") from None
+    if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):      # a corpus: its merge as the default graph
+        default = ox.DefaultGraph()
+        store.extend([ox.Quad(q.subject, q.predicate, q.object, default)
+                      for q in store.quads_for_pattern(None, None, None, None) if q.graph_name != default])
+        one_preferred_label(store)
+    store.load(input=_ontology(), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+#: (subject, label, language, number of named graphs stating it) for every subject of the default graph
+#: with more than one skos:prefLabel in one language.
+_PREFERRED_LABELS = f"""SELECT ?s ?l ?lang (COUNT(DISTINCT ?g) AS ?n) WHERE {{
+  {{ SELECT ?s ?lang WHERE {{ ?s <{_SKOS}prefLabel> ?x . BIND(LANG(?x) AS ?lang) }}
+    GROUP BY ?s ?lang HAVING (COUNT(DISTINCT ?x) > 1) }}
+  ?s <{_SKOS}prefLabel> ?l . FILTER(LANG(?l) = ?lang)
+  OPTIONAL {{ GRAPH ?g {{ ?s <{_SKOS}prefLabel> ?l }} }}
+}} GROUP BY ?s ?l ?lang"""
+
+
+def one_preferred_label(store: ox.Store) -> int:
+    """Leave each subject of the merged default graph one ``skos:prefLabel`` per language; return how many
+    labels became ``skos:altLabel``.
+
+    A unit two documents of one area name differently (省市场监督管理局 in one, 省市场监管局 in the
+    other) is one node, and each document's graph states its own name as the preferred one. Merged,
+    the node would carry two: SKOS allows one per language, and every query listing a unit's name
+    would list it twice. The name most documents use stays preferred (ties: the first in code-point
+    order, as the queries' ``MIN(label)``); the others become alternative labels of the merge. Each
+    document's named graph keeps the name it wrote.
+    """
+    choices: dict[tuple, list] = {}
+    for row in store.query(_PREFERRED_LABELS):
+        choices.setdefault((row[0], row[2].value), []).append((-int(row[3].value), row[1].value, row[1]))
+    default, pref, alt = ox.DefaultGraph(), ox.NamedNode(_SKOS + "prefLabel"), ox.NamedNode(_SKOS + "altLabel")
+    demoted = 0
+    for (subject, _), labels in sorted(choices.items(), key=lambda kv: (kv[0][0].value, kv[0][1])):
+        for _, _, label in sorted(labels)[1:]:
+            store.remove(ox.Quad(subject, pref, label, default))
+            store.add(ox.Quad(subject, alt, label, default))
+            demoted += 1
+    return demoted
+
+
+def _format_name(fmt: ox.RdfFormat) -> str:
+    return {ox.RdfFormat.N_TRIPLES: "N-Triples", ox.RdfFormat.N_QUADS: "N-Quads",
+            ox.RdfFormat.TRIG: "TriG"}.get(fmt, "Turtle")
+
+
+def _position(message: str) -> str:
+    """Where a parser stopped, without the parser's words: they may quote the file's contents.
+
+    >>> _position("Parser error at line 1 between columns 1 and 17: The prefix root: has not been declared")
+    'parse error at line 1, column 1'
+    """
+    import re
+    match = re.search(r"line (\d+)(?: between columns (\d+) and \d+)?", message)
+    if not match:
+        return "parse error"
+    column = f", column {match.group(2)}" if match.group(2) else ""
+    return f"parse error at line {match.group(1)}{column}"
+
+
+_CONVERTED: dict = {}   # becomes a WeakKeyDictionary on first use (weakref is not on the query path)
+
+
+def as_store(graph) -> ox.Store:
+    """``graph`` as a store: a pyoxigraph store as is; an rdflib graph copied into memory.
+
+    The copy (plus the ontology, like every store) serves callers that hold a
+    just-built rdflib graph — the build's pages, tests of a fixture document —
+    without writing it to disk; it is cached per graph object and size.
+    """
+    if isinstance(graph, ox.Store):
+        return graph
+    if not hasattr(graph, "serialize"):
+        raise TypeError(f"expected a pyoxigraph Store or an rdflib Graph, not {type(graph).__name__}")
+    global _CONVERTED
+    if not _CONVERTED:
+        import weakref
+        _CONVERTED = weakref.WeakKeyDictionary()
+    cached = _CONVERTED.get(graph)
+    if cached is not None and cached[0] == len(graph):
+        return cached[1]
+    store = memory_store(graph.serialize(format="nt", encoding="utf-8"))
+    _CONVERTED[graph] = (len(graph), store)
+    return store
+
+
+# ---------------------------------------------------------------- querying
+
+
+def execute(store: ox.Store, text: str, timeout: float | None = None):
+    """Run a query; return ``("select", columns, rows)``, ``("ask", bool)`` or ``("graph", triples)``.
+
+    Rows hold pyoxigraph terms (``None`` where unbound); results are fully
+    read before returning, so a time limit covers the evaluation, which
+    Oxigraph does lazily while results are read. With ``timeout`` the query runs
+    in a worker thread (pyoxigraph releases the GIL while it evaluates) and
+    :class:`QueryTimeout` is raised when it has not finished in time; the
+    thread cannot be cancelled, so a command line process then exits (its
+    daemon thread dies with it), which is what ``policykg query`` does.
+    """
+    if timeout is None:
+        return _evaluate(store, text)
+    box: dict = {}
+    done = _thread.allocate_lock()
+    done.acquire()
+
+    def work() -> None:
+        try:
+            box["result"] = _evaluate(store, text)
+        except BaseException as exc:  # handed to the caller's thread, re-raised there
+            box["error"] = exc
+        finally:
+            done.release()
+
+    # a bare _thread, not threading.Thread: the same daemon worker without importing threading
+    _thread.start_new_thread(work, ())
+    if not done.acquire(timeout=min(timeout, _thread.TIMEOUT_MAX)):
+        raise QueryTimeout(f"query stopped after the time limit of {timeout:g} s",
+                           hint="raise it with --timeout SECONDS")
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def _evaluate(store: ox.Store, text: str):
+    try:
+        # A corpus keeps each document in its own named graph and their merge in the
+        # default graph (policykg.kg.corpus.merged_default_graph; a .nq file is merged the
+        # same way when loaded), so a query that names no dataset reads the merge.
+        result = store.query(text)
+        if isinstance(result, ox.QueryBoolean):
+            return ("ask", bool(result))
+        if isinstance(result, ox.QueryTriples):
+            return ("graph", list(result))
+        columns = [v.value for v in result.variables]
+        rows = [[solution[i] for i in range(len(columns))] for solution in result]
+        return ("select", columns, rows)
+    except SyntaxError as exc:
+        raise QueryError(f"the query does not parse: {_one_line(str(exc))}") from None
+    except (OSError, RuntimeError, ValueError, TypeError) as exc:
+        raise QueryError(f"the query failed: {_one_line(str(exc))}") from None
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """An engine's message on one line, clipped: errors are one line (the CLI's contract)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain(term):
+    """A result term as plain Python, the way the CSV/JSON outputs have always shown it.
+
+    Unbound → ``""``; integers → ``int``; decimals → ``int`` when whole, else
+    ``float``; doubles → ``float``; booleans → ``bool``; every other literal
+    (strings, language-tagged strings, dates, years) → its lexical form; IRIs →
+    the IRI; blank nodes → their id.
+
+    >>> plain(ox.Literal("3.20", datatype=ox.NamedNode(_XSD + "decimal")))
+    3.2
+    >>> plain(ox.Literal("35", datatype=ox.NamedNode(_XSD + "decimal"))), plain(None)
+    (35, '')
+    """
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return _literal(term.value, term.datatype.value)
+    if isinstance(term, (ox.NamedNode, ox.BlankNode)):
+        return term.value
+    return str(term)
+
+
+def _decimal(value: str) -> int | float:
+    """A whole decimal as ``int`` (``35.0`` → 35), any other as ``float`` (``3.20`` → 3.2).
+
+    Decided on the digits, not on a float, so a whole number of any size stays exact.
+    """
+    text = value.strip()
+    whole, _, fraction = text.partition(".")
+    digits = whole[1:] if whole[:1] in ("+", "-") else whole
+    if not fraction.strip("0") and digits and all("0" <= c <= "9" for c in digits):
+        return int(whole)
+    return float(text)
+
+
+def short_name(iri: str) -> str:
+    """``pkg:KeyTask`` for an IRI in a known namespace (the longest match wins), else the IRI.
+
+    >>> short_name("https://w3id.org/policykg/ontology#KeyTask"), short_name("https://w3id.org/policykg/id/topic/x")
+    ('pkg:KeyTask', 'topic:x')
+    """
+    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
+    if best is None:
+        return iri
+    prefix = next(p for p, ns in PREFIXES.items() if ns == best)
+    return f"{prefix}:{iri[len(best):]}"
+
+
+def _literal(value: str, datatype: str):
+    try:
+        if datatype in _INTEGER_TYPES:
+            return int(value)
+        if datatype == _XSD + "decimal":
+            return _decimal(value)
+        if datatype in _FLOAT_TYPES:
+            return float(value)
+    except ValueError:
+        return value
+    if datatype == _XSD + "boolean" and value in ("true", "false", "1", "0"):
+        return value in ("true", "1")
+    return value

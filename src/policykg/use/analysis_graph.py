@@ -1,0 +1,132 @@
+"""Network analytics written back into the graph, so SPARQL can ask for them.
+
+Communities and centralities existed only in Python and GraphML; an analyst
+could not ask "which pairs of units work together across communities" in the
+editor. The corpus build therefore adds a named graph of analysis results
+(``id/graph/analysis``): per document, one ``pkg:NetworkAnalysis`` run — which
+network (``pkg:basis``: its key tasks where it has a task list, else its
+responsibility records), which algorithm, which seed, which builder — its
+``pkg:Community`` nodes with their ``pkg:member`` units, and one
+``pkg:UnitCentrality`` per unit (degree, weighted degree, betweenness,
+eigenvector, its community). The numbers are those of :mod:`policykg.use.analyze`
+(the same functions, on the document alone), so the graph, ``policykg
+analyze`` and the unit page agree.
+
+A date is recorded only when ``SOURCE_DATE_EPOCH`` is set (the reproducible-
+builds convention): a wall-clock date would make two builds of the same
+sources differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import datetime, timezone
+from typing import Any
+
+from policykg.vocab import PKG
+
+BASE = "https://w3id.org/policykg/id/"
+ANALYSIS_GRAPH = BASE + "graph/analysis"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_DATE = "http://purl.org/dc/terms/date"
+_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+
+
+def _iri(value: str) -> str:
+    return f"<{value}>"
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return f'"{str(value).lower()}"^^<{_XSD}boolean>'
+    if isinstance(value, int):
+        return f'"{value}"^^<{_XSD}integer>'
+    if isinstance(value, float):
+        text = format(round(value, 6), "f").rstrip("0")
+        return f'"{text + "0" if text.endswith(".") else text}"^^<{_XSD}decimal>'
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _unit_iris(scoped_store) -> dict[str, str]:
+    """Label → unit IRI inside one document (a label names one unit there)."""
+    from policykg.kg.store import execute
+    text = (f"SELECT ?u ?l WHERE {{ ?x {_iri(str(PKG.unit))} ?u . ?u {_iri(_PREF_LABEL)} ?l }}")
+    _, _, rows = execute(scoped_store, text)
+    return {row[1].value: row[0].value for row in rows}
+
+
+def document_network(scoped_store) -> tuple[Any, dict[str, str], str]:
+    """The unit network of one document, node id → unit IRI, and what it is built from."""
+    from policykg.use import analyze
+    tasks = analyze.task_unit_graph(scoped_store)
+    if any(kind == "task" for _, kind in tasks.nodes(data="kind")):
+        labels = _unit_iris(scoped_store)
+        units = analyze.unit_projection(tasks)
+        return units, {n: labels[d["label"]] for n, d in units.nodes(data=True) if d["label"] in labels}, "key tasks"
+    units = analyze.corpus_unit_projection(analyze.record_unit_graph(scoped_store))
+    return units, {n: n.removeprefix("unit:") for n in units.nodes}, "responsibility records"
+
+
+def analysis_quads(store, entries: list[dict], builder: str = "") -> bytes:
+    """N-Quads of the analysis graph for every built document of ``entries``."""
+    from policykg.use import analyze
+    from policykg.kg.query import scoped
+    graph = _iri(ANALYSIS_GRAPH)
+    lines: list[str] = []
+
+    def add(s: str, p: str, o: str) -> None:
+        lines.append(f"{s} {p} {o} {graph} .")
+
+    from policykg.kg.iri import segment
+    date = _source_date()
+    for entry in sorted((e for e in entries if e.get("status") == "built"), key=lambda e: e["id"]):
+        network, iris, basis = document_network(scoped(store, entry["id"]))
+        if network.number_of_nodes() == 0:
+            continue
+        base = f"{BASE}analysis/{segment(entry['id'])}"      # any file name: percent-encoded as IRIs need
+        run = _iri(base)
+        add(run, _iri(_RDF_TYPE), _iri(str(PKG.NetworkAnalysis)))
+        add(run, _iri(str(PKG.inDocument)), _iri(entry["iri"]))
+        add(run, _iri(str(PKG.basis)), _literal(basis))
+        add(run, _iri(str(PKG.algorithm)), _literal("networkx louvain_communities (weighted), betweenness and "
+                                                     "eigenvector centrality (weighted)"))
+        add(run, _iri(str(PKG.seed)), _literal(analyze.SEED))
+        if builder:
+            add(run, _iri(str(PKG.builder)), _literal(builder))
+        if date:
+            add(run, _iri(_DATE), f'"{date}"^^<{_XSD}date>')
+        parts = analyze.communities(network)
+        community_of: dict[str, str] = {}
+        for number, members in enumerate(parts, start=1):
+            community = _iri(f"{base}/community/{number}")
+            add(community, _iri(_RDF_TYPE), _iri(str(PKG.Community)))
+            add(community, _iri(str(PKG.inAnalysis)), run)
+            add(community, _iri(str(PKG.number)), _literal(number))
+            for member in sorted(members):
+                if member in iris:
+                    add(community, _iri(str(PKG.member)), _iri(iris[member]))
+                    community_of[member] = community
+        for node, values in sorted(analyze.centralities(network).items()):
+            if node not in iris:
+                continue
+            measure = _iri(f"{base}/unit/{hashlib.sha1(iris[node].encode()).hexdigest()[:12]}")
+            add(measure, _iri(_RDF_TYPE), _iri(str(PKG.UnitCentrality)))
+            add(measure, _iri(str(PKG.inAnalysis)), run)
+            add(measure, _iri(str(PKG.unit)), _iri(iris[node]))
+            if node in community_of:
+                add(measure, _iri(str(PKG.community)), community_of[node])
+            add(measure, _iri(str(PKG.degree)), _literal(int(values["degree"])))
+            add(measure, _iri(str(PKG.weightedDegree)), _literal(int(values["weighted_degree"])))
+            add(measure, _iri(str(PKG.betweenness)), _literal(float(values["betweenness"])))
+            add(measure, _iri(str(PKG.eigenvector)), _literal(float(values["eigenvector"])))
+    return ("\n".join(sorted(lines)) + "\n").encode("utf-8") if lines else b""
+
+
+def _source_date() -> str | None:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch or not epoch.isdigit():
+        return None
+    return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
