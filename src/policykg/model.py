@@ -34,8 +34,95 @@ class LineSpan:
 
 
 @dataclass(frozen=True)
+class Locator:
+    """Where one line of the document as read sits in the file as published.
+
+    A plain text's line *is* its place, so a text has no locators. Every other
+    format says where each line came from: for HTML the element and its line in
+    the page's source; for .docx the paragraph, or the table, row and column of a
+    cell (0-based in the grid, as Word counts them from 1 in ``label``); for PDF
+    the page and the box (points, ``x0, top, x1, bottom``). ``str()`` is what a
+    reader is shown: ``page 3, table 1, row 5, column 7``.
+    """
+
+    kind: str                              # "html" | "docx" | "pdf"
+    page: int | None = None                # 1-based
+    paragraph: int | None = None           # 1-based, body order
+    table: int | None = None               # 1-based, document order
+    row: int | None = None                 # 0-based grid row
+    column: int | None = None              # 0-based grid column
+    element: str | None = None             # HTML: the tag (``p``, ``td`` …)
+    source_line: int | None = None         # HTML: line of the element in the page's source
+    box: tuple[float, float, float, float] | None = None   # PDF: x0, top, x1, bottom
+
+    def __str__(self) -> str:
+        parts = []
+        if self.page is not None:
+            parts.append(f"page {self.page}")
+        if self.table is not None:
+            parts.append(f"table {self.table}")
+            if self.row is not None:
+                parts.append(f"row {self.row + 1}")
+            if self.column is not None:
+                parts.append(f"column {self.column + 1}")
+        elif self.paragraph is not None:
+            parts.append(f"paragraph {self.paragraph}")
+        if self.element is not None:
+            parts.append(f"<{self.element}>" + (f" at line {self.source_line}" if self.source_line else ""))
+        return ", ".join(parts) or self.kind
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """A paragraph (or heading) as the reader found it: its lines in the document as read."""
+
+    span: LineSpan
+    style: str = "paragraph"               # "paragraph" | "heading" | "title" …, as the format marks it
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One cell of a table as published: its place in the grid, its span, its lines.
+
+    A merged cell is *one* cell with ``rowspan``/``colspan`` > 1 (never its text
+    repeated in every row it covers, as python-docx's ``row.cells`` gives it, nor a
+    hole, as pdfplumber's ``None`` is). ``span`` is ``None`` for an empty cell.
+    """
+
+    row: int
+    column: int
+    span: LineSpan | None
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass(frozen=True)
+class TableBlock:
+    """A table read as a table: rows × columns of :class:`GridCell` and which rows are its header.
+
+    A table that runs over several pages is one block; its repeated header rows are
+    already dropped and a row cut by a page break is already joined.
+    """
+
+    span: LineSpan
+    rows: int
+    columns: int
+    cells: tuple[GridCell, ...]
+    header_rows: int = 0
+
+
+@dataclass(frozen=True)
 class SourceText:
-    """A decoded policy document: its lines exactly as written (no line ends)."""
+    """A decoded policy document: its lines exactly as written (no line ends).
+
+    For a plain text the lines are the file's lines. A reader of another format
+    (HTML, .docx, PDF) *renders* the document into lines in reading order — a
+    paragraph per line, each table cell's lines after a tab as a flattened table
+    has them — and says, in ``blocks``, which lines are paragraphs and which
+    are the cells of which table, and, in ``locators``, where each line sits in
+    the original (one per line). Line numbers stay the provenance of every
+    record; the locators say where that is on the page.
+    """
 
     path: str
     name: str
@@ -44,10 +131,30 @@ class SourceText:
     lines: tuple[str, ...]
     #: What a sidecar file (``NAME.src.json`` / ``NAME.meta.json``) says of the document:
     #: ``title``, ``issuer``, ``date``, ``doc_number`` — used only where the text is silent.
+    #: A published file's own metadata (a portal's 发文机关/成文日期 table, Word's core
+    #: properties) is read into the same keys.
     metadata: tuple[tuple[str, str], ...] = ()
+    #: The format as read (``text``, ``html``, ``docx``, ``pdf``) and the reader that read it.
+    format: str = "text"
+    reader: str = "text"
+    #: Paragraphs and tables as the format marks them; empty for a plain text (the
+    #: segmenter finds its tables in the lines).
+    blocks: tuple[TextBlock | TableBlock, ...] = ()
+    #: One :class:`Locator` per line, for formats other than plain text.
+    locators: tuple[Locator, ...] = ()
+    #: Pages of a paged format (PDF), else ``None``.
+    pages: int | None = None
+    #: Files a page links as attachments (附件下载): ``(name, href)``, not document text.
+    attachments: tuple[tuple[str, str], ...] = ()
+    #: What reading noticed and the build should say (a dropped page header, a converted .doc …).
+    notes: tuple[str, ...] = ()
 
     def line(self, number: int) -> str:
         return self.lines[number - 1]
+
+    def locator(self, number: int) -> Locator | None:
+        """Where line ``number`` sits in the original; ``None`` for a plain text."""
+        return self.locators[number - 1] if self.locators else None
 
 
 # ---------------------------------------------------------------- segment
