@@ -40,7 +40,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from policykg.model import KeyTask, MeasureLink, NarrativeMeasure
+from policykg.model import KeyTask, MeasureLink, NarrativeMeasure, TaskList
 from policykg.ingest.nlp import _CJK_OR_LATIN, STOPWORDS, tokenizer
 
 #: A candidate at or above this score is asserted (the best candidate always is).
@@ -124,8 +124,9 @@ def topic_keys(extraction) -> dict[str, tuple[str, ...]]:
     """
     from policykg.ingest.nlp import topic_slugs
 
+    task_list = extraction.task_list or TaskList()
     out: dict[str, tuple[str, ...]] = {}
-    for task in extraction.tasks:
+    for task in task_list.tasks:
         counts: Counter[str] = Counter(topic_slugs(task.title))
         counts.update({slug: 2 for slug in topic_slugs(task.title)})
         for item in task.targets + task.measures:
@@ -133,7 +134,7 @@ def topic_keys(extraction) -> dict[str, tuple[str, ...]]:
         for measure in task.measures:
             out[f"measure:{task.number}:{measure.ordinal}"] = topic_slugs(measure.text)
         out[f"task:{task.number}"] = tuple(sorted(s for s, n in counts.items() if n >= 2))
-    for measure in extraction.narrative:
+    for measure in task_list.narrative:
         out[f"narrative:{measure.pillar}:{measure.ordinal}"] = topic_slugs(measure.text)
     return out
 
@@ -145,13 +146,14 @@ def unit_mentions(extraction) -> dict[str, tuple[str, ...]]:
     """
     from policykg.ingest.nlp import mentioned_units
 
+    task_list = extraction.task_list or TaskList()
     out: dict[str, tuple[str, ...]] = {}
-    for task in extraction.tasks:
+    for task in task_list.tasks:
         for kind, items in (("target", task.targets), ("measure", task.measures)):
             for item in items:
                 if found := mentioned_units(item.text):
                     out[f"{kind}:{task.number}:{item.ordinal}"] = found
-    for measure in extraction.narrative:
+    for measure in task_list.narrative:
         if found := mentioned_units(measure.text):
             out[f"narrative:{measure.pillar}:{measure.ordinal}"] = found
     for provision in extraction.provisions:
