@@ -45,13 +45,12 @@ names at :data:`.unit_names.MAX_NAME`.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from policykg.model import Assignment
-from policykg.resources import lexicon_path
+from policykg.ingest.readers.note_words import normalise, note_grammar
 from policykg.ingest.readers.unit_names import (
     COLLECTIVE,
     MAX_NAME,
@@ -140,7 +139,6 @@ _BARE = Grammar(name="unit_list", detect=lambda body: True, is_note=False)
 
 @dataclass(frozen=True)
 class _Config:
-    table: dict[int, int]
     label_re: re.Pattern[str]
     default_roles: dict[str, str]
     verb_re: re.Pattern[str]
@@ -166,13 +164,10 @@ def _alternation(words) -> str:
 @lru_cache(maxsize=1)
 def config() -> _Config:
     """``lexicon/note_grammar.toml``, compiled once; registers its grammars."""
-    with open(lexicon_path("note_grammar.toml"), "rb") as handle:
-        data = tomllib.load(handle)
+    data = note_grammar()
     words = data["words"]
-    table = {ord(k): ord(v) for k, v in data["normalise"]["chars"].items() if len(k) == len(v) == 1}
     verbs: dict[str, str] = words["verbs"]
     cfg = _Config(
-        table=table,
         label_re=re.compile(rf"(?P<label>{_alternation(words['labels'])})[ \t\u3000]*："),
         default_roles=dict(words["default_label_roles"]),
         verb_re=re.compile(rf"(?:{_alternation(words['verb_modifiers'])})?(?P<verb>{_alternation(verbs)})"
@@ -202,15 +197,6 @@ def config() -> _Config:
             label_roles=roles, doc=entry.get("doc", ""), strict=not labelled,
             is_note=entry["name"] != "unit_list"), before=None)
     return cfg
-
-
-def normalise(text: str) -> str:
-    """Keyword characters simplified, punctuation full-width; same length as ``text``.
-
-    >>> normalise("(X牽頭, Y配合)")
-    '（X牵头， Y配合）'
-    """
-    return text.translate(config().table)
 
 
 # ---------------------------------------------------------------- splitting names
