@@ -11,6 +11,7 @@ way round.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import lru_cache
 
@@ -47,3 +48,12 @@ def label_roles() -> dict[str, str]:
     """
     words = note_grammar()["words"]
     return {label: words["default_label_roles"][label] for label in words["labels"]}
+
+
+def alternation(words) -> str:
+    """A regular-expression alternation of ``words``, longest first (so 牵头单位 wins over 牵头).
+
+    >>> alternation(["牵头", "牵头单位"])
+    '牵头单位|牵头'
+    """
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from policykg.model import Assignment
-from policykg.ingest.readers.note_words import normalise, note_grammar
+from policykg.ingest.readers.note_words import alternation, normalise, note_grammar
 from policykg.ingest.readers.unit_names import (
     COLLECTIVE,
     MAX_NAME,
@@ -157,10 +157,6 @@ class _Config:
     keyword_re: re.Pattern[str]
 
 
-def _alternation(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
 @lru_cache(maxsize=1)
 def config() -> _Config:
     """``lexicon/note_grammar.toml``, compiled once; registers its grammars."""
@@ -168,13 +164,13 @@ def config() -> _Config:
     words = data["words"]
     verbs: dict[str, str] = words["verbs"]
     cfg = _Config(
-        label_re=re.compile(rf"(?P<label>{_alternation(words['labels'])})[ \t\u3000]*："),
+        label_re=re.compile(rf"(?P<label>{alternation(words['labels'])})[ \t\u3000]*："),
         default_roles=dict(words["default_label_roles"]),
-        verb_re=re.compile(rf"(?:{_alternation(words['verb_modifiers'])})?(?P<verb>{_alternation(verbs)})"
+        verb_re=re.compile(rf"(?:{alternation(words['verb_modifiers'])})?(?P<verb>{alternation(verbs)})"
                            r"(?=[，；。、\s）]|$)"),
         verb_roles=dict(verbs),
         rule_re=re.compile("|".join(f"(?:{p})" for p in words["first_is_lead"])),
-        carry_re=re.compile(_alternation(words["carry_over"])),
+        carry_re=re.compile(alternation(words["carry_over"])),
         separators=frozenset(words["separators"]),
         conjunctions=tuple(sorted(words["conjunctions"], key=len, reverse=True)),
         conjunction_chars=frozenset(w[0] for w in words["conjunctions"]),
@@ -185,7 +181,7 @@ def config() -> _Config:
         time_re=re.compile(words["time_fragment"]),
         max_note=int(words["max_note_chars"]),
         keyword_re=re.compile("|".join(
-            [_alternation(words["labels"]), _alternation(verbs)]
+            [alternation(words["labels"]), alternation(verbs)]
             + [f"(?:{p})" for p in words["first_is_lead"]])),
     )
     for entry in data["grammar"]:
