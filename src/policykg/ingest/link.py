@@ -6,7 +6,7 @@ the task list says *who and how* (（三）保障合理用地需求 …). The ru
 
 1. **Words.** A text's content words are jieba's search-mode cut (a compound
    such as ``科技攻关`` also yields ``科技`` and ``攻关``), two characters or more,
-   not stopwords (:data:`.nlp.STOPWORDS`), not numbers. A task's words are those
+   not stopwords (``lexicon/stopwords.txt``), not numbers. A task's words are those
    of its title, targets and measures, each item cut on its own.
 2. **Weights.** A word weighs its inverse document frequency over the tasks of
    the task list, ``log((n + 1) / (df + 0.5))``: a word of one task weighs most,
@@ -41,7 +41,7 @@ from collections import Counter
 from functools import lru_cache
 
 from policykg.model import KeyTask, MeasureLink, NarrativeMeasure, TaskList
-from policykg.ingest.nlp import _CJK_OR_LATIN, STOPWORDS, tokenizer
+from policykg.ingest.nlp import is_content_token, tokenizer
 
 #: A candidate at or above this score is asserted (the best candidate always is).
 ASSERT_SCORE = 0.35
@@ -62,8 +62,7 @@ def words(text: str) -> frozenset[str]:
     >>> sorted(words("重大科技攻关"))
     ['攻关', '科技', '科技攻关', '重大']
     """
-    return frozenset(t for t in tokenizer().lcut_for_search(text, HMM=False)
-                     if len(t) >= 2 and t not in STOPWORDS and _CJK_OR_LATIN.search(t))
+    return frozenset(t for t in tokenizer().lcut_for_search(text, HMM=False) if is_content_token(t))
 
 
 def sentences(text: str) -> list[str]:
