@@ -41,7 +41,7 @@ import pyoxigraph as ox
 
 from policykg.kg.store import open_graph, short_name
 from policykg.kg.query import find_query, run_query, scoped
-from policykg.resources import ontology_path, project_root
+from policykg.resources import ontology_path, project_root, seed_id
 
 __all__ = [
     "CJK_FONTS",
@@ -74,8 +74,16 @@ __all__ = [
 ]
 
 PKG = "https://w3id.org/policykg/ontology#"
-#: The bundled seed document's short id (乐清市促进民营经济高质量发展若干举措): what notebooks 01–03 study.
-SEED = "000_4cdbba2a142b4d11"
+
+
+def __getattr__(name: str) -> str:
+    """``SEED``: the seed document's short id (:func:`policykg.resources.seed_id`), what
+    notebooks 01–03 study — read from the bundled corpus when first asked for, so the
+    module imports where no ``sources/`` folder is."""
+    if name == "SEED":
+        return seed_id()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: CJK fonts tried in this order. WenQuanYi Micro Hei is what CI installs
 #: (Debian ``fonts-wqy-microhei``); the Noto/Source Han families are what
