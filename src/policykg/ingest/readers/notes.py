@@ -342,24 +342,42 @@ def _body(norm: str) -> tuple[int, int]:
 
 @lru_cache(maxsize=8192)
 def _read(text: str, rule: NoteRule) -> _Reading:
+    """The four steps of the module docstring over one note (cached: notes repeat)."""
     cfg = config()
     text = text[: cfg.max_note * 4]
     norm = normalise(text)
     b0, b1 = _body(norm)
-    stated = carry = False
-    masks = [(m.start(), m.end()) for m in cfg.rule_re.finditer(norm, b0, b1)]
-    stated = bool(masks)
-    if stated:
-        carried = [(m.start(), m.end()) for m in cfg.carry_re.finditer(norm, b0, b1)]
-        carry = bool(carried)
-        chars = list(norm)
-        for a, b in masks + carried:
-            chars[a:b] = "，" * (b - a)
-        norm = "".join(chars)
-    body = norm[b0:b1]
-    grammar = next((g for g in GRAMMARS.values() if g.detect(body)), _BARE)
+    norm, stated, carry = _mask_rule(norm, b0, b1, cfg)
+    grammar = next((g for g in GRAMMARS.values() if g.detect(norm[b0:b1])), _BARE)
+    segments, labelled = _labelled_segments(norm, b0, b1, grammar, cfg)
+    slots, deadline_spans = _slots(norm, segments, cfg)
+    units = [(r, f) for r, f in slots if f.kind == "unit"]
+    lead, co, joint = _roles(text, units, rule.first_is_lead or stated)
+    deadline = None
+    if deadline_spans:
+        a = min(s for s, _ in deadline_spans)
+        b = max(e for _, e in deadline_spans)
+        deadline = text[a:b].strip(" \t\u3000，,；;。：:") or None
+    return _Reading(grammar, lead, co, joint, deadline, len(units),
+                    sum(1 for _, f in slots if f.kind == "junk"), stated, carry, labelled)
 
-    # 1. labels
+
+def _mask_rule(norm: str, b0: int, b1: int, cfg: _Config) -> tuple[str, bool, bool]:
+    """Blank out a stated first-is-lead rule (and its 下同) so its words are not read as
+    names: the text, whether the rule is stated, whether it carries to later notes."""
+    masks = [(m.start(), m.end()) for m in cfg.rule_re.finditer(norm, b0, b1)]
+    if not masks:
+        return norm, False, False
+    carried = [(m.start(), m.end()) for m in cfg.carry_re.finditer(norm, b0, b1)]
+    chars = list(norm)
+    for a, b in masks + carried:
+        chars[a:b] = "，" * (b - a)
+    return "".join(chars), True, bool(carried)
+
+
+def _labelled_segments(norm: str, b0: int, b1: int, grammar: Grammar,
+                       cfg: _Config) -> tuple[list[tuple[str | None, int, int]], bool]:
+    """Step 1: the body split at its labels, each part with the role its label gives."""
     segments: list[tuple[str | None, int, int]] = []
     pos, role = b0, None
     labelled = False
@@ -368,8 +386,11 @@ def _read(text: str, rule: NoteRule) -> _Reading:
         role = grammar.label_roles.get(m.group("label"), cfg.default_roles.get(m.group("label")))
         pos, labelled = m.end(), True
     segments.append((role, pos, b1))
+    return segments, labelled
 
-    # 2. verbs, 3. names
+
+def _slots(norm: str, segments, cfg: _Config) -> tuple[list[tuple[str | None, _Fragment]], list[tuple[int, int]]]:
+    """Steps 2 and 3: each part split at its verbs and into names; time phrases set aside."""
     slots: list[tuple[str | None, _Fragment]] = []
     deadline_spans: list[tuple[int, int]] = []
     for role, s, e in segments:
@@ -390,9 +411,12 @@ def _read(text: str, rule: NoteRule) -> _Reading:
                     deadline_spans.append((frag.start, frag.end))
                 else:
                     slots.append(("lead" if frag.starred else clause_role, frag))
+    return slots, deadline_spans
 
-    # 4. roles
-    units = [(r, f) for r, f in slots if f.kind == "unit"]
+
+def _roles(text: str, units: list[tuple[str | None, _Fragment]],
+           first_is_lead: bool) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Step 4: lead, co and joint units, each in the order written."""
     explicit_lead = any(r == "lead" for r, _ in units)
     lead: list[str] = []
     co: list[str] = []
@@ -414,7 +438,7 @@ def _read(text: str, rule: NoteRule) -> _Reading:
             unassigned.append(name)
     if unassigned:
         named = [u for u in unassigned if not is_collective(u)]
-        if rule.first_is_lead or stated:
+        if first_is_lead:
             if named:
                 lead.append(named[0])
                 co.extend(named[1:])
@@ -423,18 +447,9 @@ def _read(text: str, rule: NoteRule) -> _Reading:
             lead.append(named[0])
         else:
             joint.extend(unassigned)
-    # keep each role's names in the order written
     order = {text[f.start:f.end]: f.start for _, f in units}
-    lead.sort(key=order.__getitem__)
-    co.sort(key=order.__getitem__)
-    joint.sort(key=order.__getitem__)
-    deadline = None
-    if deadline_spans:
-        a = min(s for s, _ in deadline_spans)
-        b = max(e for _, e in deadline_spans)
-        deadline = text[a:b].strip(" \t\u3000，,；;。：:") or None
-    return _Reading(grammar, tuple(lead), tuple(co), tuple(joint), deadline, len(units),
-                    sum(1 for _, f in slots if f.kind == "junk"), stated, carry, labelled)
+    return tuple(sorted(lead, key=order.__getitem__)), tuple(sorted(co, key=order.__getitem__)), \
+        tuple(sorted(joint, key=order.__getitem__))
 
 
 def read_note(text: str, rule: NoteRule = NoteRule()) -> tuple[Assignment, NoteRule]:
