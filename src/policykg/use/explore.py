@@ -44,42 +44,20 @@ from policykg.kg.query import find_query, run_query, scoped
 from policykg.resources import ontology_path, project_root, seed_id
 
 __all__ = [
-    "CJK_FONTS",
-    "SEED",
-    "documents",
-    "jurisdictions",
-    "lineage",
-    "plot_records_per_document",
-    "records_per_document",
-    "shared_across_corpus",
-    "unit_duties",
-    "units_in_several_documents",
-    "FONT_PACKAGE",
-    "centrality_frame",
-    "class_counts",
-    "community_frame",
-    "graph_summary",
-    "inline_page",
-    "load",
-    "ontology_terms",
-    "plot_phases_gantt",
-    "plot_targets_by_comparator",
-    "plot_targets_by_unit",
-    "plot_targets_by_year",
-    "query_frame",
-    "source_excerpt",
-    "targets_per_lead_unit",
-    "task_spans",
-    "use_chinese_font",
+    "CJK_FONTS", "SEED", "documents", "jurisdictions", "lineage", "plot_records_per_document",
+    "records_per_document", "shared_across_corpus", "unit_duties", "units_in_several_documents",
+    "FONT_PACKAGE", "centrality_frame", "class_counts", "community_frame", "graph_summary",
+    "inline_page", "load", "ontology_terms", "plot_phases_gantt", "plot_targets_by_comparator",
+    "plot_targets_by_unit", "plot_targets_by_year", "query_frame", "source_excerpt",
+    "targets_per_lead_unit", "task_spans", "use_chinese_font",
 ]
 
 PKG = "https://w3id.org/policykg/ontology#"
 
 
 def __getattr__(name: str) -> str:
-    """``SEED``: the seed document's short id (:func:`policykg.resources.seed_id`), what
-    notebooks 01–03 study — read from the bundled corpus when first asked for, so the
-    module imports where no ``sources/`` folder is."""
+    """``SEED``: the id of the seed document notebooks 01–03 study (:func:`policykg.resources.seed_id`),
+    read from ``sources/`` only when asked for, so the module imports where there is none."""
     if name == "SEED":
         return seed_id()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
