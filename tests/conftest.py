@@ -72,7 +72,7 @@ def extraction(built):
 
 @pytest.fixture(scope="session")
 def tasks(extraction):
-    return {t.number: t for t in extraction.tasks}
+    return {t.number: t for t in extraction.task_list.tasks}
 
 
 @pytest.fixture(scope="session")

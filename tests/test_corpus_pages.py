@@ -24,7 +24,8 @@ import pyoxigraph as ox
 import pytest
 
 from policykg.use.pages import corpus_unit_network, write_corpus_pages
-from policykg.use.visualize import packed_layout, render_corpus_page
+from policykg.use.corpus_page import render_corpus_page
+from policykg.use.network_layout import packed_layout
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "graph"
@@ -159,7 +160,7 @@ def test_layout_and_centralities_do_not_depend_on_the_hash_seed():
     byte-identical from one run to the next. Its small components are what exposed it: networkx
     iterates a small subgraph in the hash order of its node set."""
     script = ("import hashlib, json; import pyoxigraph as ox; from policykg.use.pages import corpus_unit_network; "
-              "from policykg.use.visualize import packed_layout; from policykg.use.analyze import centralities; "
+              "from policykg.use.network_layout import packed_layout; from policykg.use.analyze import centralities; "
               "entries = json.load(open('graph/manifest.json', encoding='utf-8'))['documents']; "
               "g = corpus_unit_network(ox.Store.read_only('graph/store'), entries); "
               "print(len(g), hashlib.sha256(repr((sorted(packed_layout(g).items()), "
@@ -182,7 +183,7 @@ def test_big_page_is_offline_and_has_a_legend_row_per_colour(big):
     levels = {n["cl"] for n in data["nodes"]}
     legend = re.findall(r'id="pkg-legend-level"[^>]*>(.*?)</ul>', html, re.S)[0]
     assert levels == set(re.findall(r"background: (#[0-9a-f]{6})", legend))
-    # labels at the fit zoom: as many of the busiest as have room (visualize.label_tiers_by_room), the busiest first
+    # labels at the fit zoom: as many of the busiest as have room (network_layout.label_tiers_by_room), the busiest first
     busiest = max(g.nodes, key=lambda n: (g.degree(n, weight="weight"), g.degree(n)))
     assert 30 <= sum(1 for n in data["nodes"] if n["t"] == 0) <= 400
     assert next(n for n in data["nodes"] if n["label"] == g.nodes[busiest]["label"])["t"] == 0

@@ -35,7 +35,7 @@ def test_extract_goals_2023_and_2025(extraction):
 
 
 def test_extract_pillars_agree_between_body_and_table(extraction):
-    assert [p.name for p in extraction.pillars] == PILLARS
+    assert [p.name for p in extraction.task_list.pillars] == PILLARS
 
 
 def test_extract_sections_and_provisions(extraction):
@@ -46,14 +46,14 @@ def test_extract_sections_and_provisions(extraction):
 
 
 def test_extract_narrative_measures(extraction):
-    got = [(m.pillar, "、".join(m.assignment.all_units), m.text) for m in extraction.narrative]
+    got = [(m.pillar, "、".join(m.assignment.all_units), m.text) for m in extraction.task_list.narrative]
     assert len(got) == len(NARRATIVE) == 16
     for (pillar, units, text), (e_pillar, e_units, e_start) in zip(got, NARRATIVE):
         assert (pillar, units) == (e_pillar, e_units)
         assert text.startswith(e_start)
-    assert extraction.narrative[0].text.endswith("进一步激活农村土地资源要素")
+    assert extraction.task_list.narrative[0].text.endswith("进一步激活农村土地资源要素")
     # the corpus rule for （责任单位：…） with no lead rule stated: a lone unit leads, several are joint
-    for measure, (_, units, _) in zip(extraction.narrative, NARRATIVE):
+    for measure, (_, units, _) in zip(extraction.task_list.narrative, NARRATIVE):
         names = tuple(units.split("、"))
         expected = (names, ()) if len(names) == 1 else ((), names)
         assert (measure.assignment.lead, measure.assignment.joint) == expected

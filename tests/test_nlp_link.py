@@ -49,7 +49,7 @@ def asserted(built) -> dict[tuple[int, int], set[int]]:
 
 
 def test_link_gold_covers_the_sixteen_measures(gold, extraction):
-    assert set(gold) == {(m.pillar, m.ordinal) for m in extraction.narrative}
+    assert set(gold) == {(m.pillar, m.ordinal) for m in extraction.task_list.narrative}
     assert len(gold) == 16 and sum(map(len, gold.values())) == 25
 
 
@@ -101,7 +101,7 @@ def test_link_weak_candidates_are_not_asserted(built):
 
 def test_link_every_narrative_measure_has_a_task(built):
     assert {link.narrative for link in built.linked.links if link.asserted} == {
-        (m.pillar, m.ordinal) for m in built.linked.extraction.narrative}
+        (m.pillar, m.ordinal) for m in built.linked.extraction.task_list.narrative}
 
 
 def test_link_sentences_leave_the_units_note_out():

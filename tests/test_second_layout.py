@@ -43,14 +43,14 @@ def test_second_layout_key_tasks(result):
 
 
 def test_second_layout_page_split_rejoined(result):
-    task = result.linked.extraction.tasks[1]
+    task = result.linked.extraction.task_list.tasks[1]
     assert [m.text for m in task.measures] == ["优化企业开办服务，推行“一件事”联办。", "落实“非禁即入”。"]
     assert len(task.spans) == 2
     assert task.pillar_written      # the first row leaves it blank, the continued row names it
 
 
 def test_second_layout_narrative_readers(result):
-    narrative = result.linked.extraction.narrative
+    narrative = result.linked.extraction.task_list.narrative
     assert [(m.assignment.reader, m.assignment.lead, m.assignment.co) for m in narrative] == [
         ("lead_co", ("县发改局",), ("县财政局", "县经信局")),
         ("responsible_list", ("县政务服务中心",), ("县大数据局",)),   # 列第一位的为牵头单位 inside the note

@@ -15,11 +15,10 @@ import networkx as nx
 import pytest
 
 from policykg.use import visualize
+from policykg.use.network_layout import edge_width, label_tiers_by_room, node_size
 from policykg.use.visualize import (
     KIND_STYLES,
     KindStyle,
-    edge_width,
-    node_size,
     render_page,
     write_page,
 )
@@ -219,7 +218,6 @@ def test_a_legend_row_for_every_fill_colour_in_use(graph):
 
 
 def test_label_tiers_leave_no_overlap_at_the_fit_zoom(graph):
-    from policykg.use.visualize import label_tiers_by_room
     data = page_data(render_page(graph, title="t"))
     tiers = {n["id"]: n["t"] for n in data["nodes"]}
     assert min(tiers.values()) == 0 and max(tiers.values()) <= 4
@@ -280,7 +278,7 @@ def test_failed_rename_removes_the_temp_file(tmp_path, graph, monkeypatch):
     def refuse(src, dst):
         raise OSError("disk trouble")
 
-    monkeypatch.setattr(visualize.os, "replace", refuse)
+    monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(OSError, match="disk trouble"):
         write_page(graph, target, title="t")
     assert target.read_text(encoding="utf-8") == "old"

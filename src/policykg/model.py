@@ -464,19 +464,41 @@ class Record:
 
 
 @dataclass(frozen=True)
+class TaskList:
+    """What the ``task_list`` layout profile (``lexicon/layouts.toml``, reader ``key_tasks``)
+    adds to a document: a 任务清单 of key tasks under numbered pillars (总体任务), and the
+    body's measures filed under the same pillars.
+
+    Only documents of that layout have one (乐清's 若干举措 shaped it); every other
+    document says what it assigns through the generic :class:`Record`. The parts belong
+    together because they refer to each other: a task and a narrative measure name
+    their pillar by number, and measures are linked to tasks.
+    """
+
+    pillars: tuple[Pillar, ...] = ()
+    tasks: tuple[KeyTask, ...] = ()
+    narrative: tuple[NarrativeMeasure, ...] = ()
+
+
+@dataclass(frozen=True)
 class Extraction:
+    """Everything read from one document.
+
+    The fields every document has come first; ``task_list`` is the part one layout
+    profile adds, ``None`` where the document has no key-task table and no pillared
+    measures (a consumer that iterates it reads ``extraction.task_list or TaskList()``).
+    """
+
     source: SourceText
     header: DocumentHeader
     sections: tuple[Section, ...]
     goals: tuple[Goal, ...]
-    pillars: tuple[Pillar, ...]
-    narrative: tuple[NarrativeMeasure, ...]
     provisions: tuple[Provision, ...]
-    tasks: tuple[KeyTask, ...]
+    records: tuple[Record, ...]
     layout_notes: tuple[LayoutNote, ...]
     mapped_spans: tuple[LineSpan, ...]
-    records: tuple[Record, ...] = ()
     warnings: tuple[LayoutNote, ...] = ()
+    task_list: TaskList | None = None
 
 
 # ---------------------------------------------------------------- normalise / link

@@ -54,13 +54,28 @@ def queries_dir() -> Path:
     return _path("queries")
 
 
-def default_source() -> Path:
-    return _path("sources", "000_4cdbba2a142b4d11.txt")
-
-
 def default_corpus() -> Path:
     """The bundled corpus: the seed document and the real documents beside it."""
     return _path("sources")
+
+
+def default_source() -> Path:
+    """The seed: the bundled corpus's first document by name (its ``000_`` number puts it first).
+
+    乐清市促进民营经济高质量发展若干举措 shaped the code and the notebooks study it;
+    its name is read from ``sources/``, not written into the code, so the seed is
+    whichever document the corpus puts first.
+    """
+    return min(p for p in default_corpus().glob("*.txt") if p.is_file())
+
+
+def seed_id() -> str:
+    """The seed's short id (its file name without the extension), as the corpus build names it.
+
+    >>> seed_id()
+    '000_4cdbba2a142b4d11'
+    """
+    return default_source().stem
 
 
 def default_output_dir() -> Path:

@@ -4,6 +4,7 @@
 * ``unit_types.ttl``  — the SKOS scheme of unit types.
 * ``topics.ttl``      — the SKOS scheme of policy topics, with jieba-style keywords.
 * ``places.tsv``      — place names that mark another jurisdiction's bodies.
+* ``stopwords.txt``   — tokens that say nothing about what a measure is about.
 """
 
 from __future__ import annotations
@@ -104,3 +105,17 @@ def place_names() -> frozenset[str]:
     """
     with lexicon_path("places.tsv").open(encoding="utf-8", newline="") as fh:
         return frozenset(row["name"] for row in csv.DictReader(fh, delimiter="\t"))
+
+
+@lru_cache(maxsize=None)
+def stopwords() -> frozenset[str]:
+    """Tokens left out of the words that link measures to tasks, from ``stopwords.txt``.
+
+    Data, not code, because some are one document's own subject (乐清, 民营企业:
+    said of every measure of the 乐清 document, so they tell no two apart).
+
+    >>> {"推进", "乐清"} <= stopwords()
+    True
+    """
+    with lexicon_path("stopwords.txt").open(encoding="utf-8") as fh:
+        return frozenset(word for line in fh if (word := line.split("#", 1)[0].strip()))

@@ -6,7 +6,7 @@ the task list says *who and how* (（三）保障合理用地需求 …). The ru
 
 1. **Words.** A text's content words are jieba's search-mode cut (a compound
    such as ``科技攻关`` also yields ``科技`` and ``攻关``), two characters or more,
-   not stopwords (:data:`.nlp.STOPWORDS`), not numbers. A task's words are those
+   not stopwords (``lexicon/stopwords.txt``), not numbers. A task's words are those
    of its title, targets and measures, each item cut on its own.
 2. **Weights.** A word weighs its inverse document frequency over the tasks of
    the task list, ``log((n + 1) / (df + 0.5))``: a word of one task weighs most,
@@ -40,8 +40,8 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from policykg.model import KeyTask, MeasureLink, NarrativeMeasure
-from policykg.ingest.nlp import _CJK_OR_LATIN, STOPWORDS, tokenizer
+from policykg.model import KeyTask, MeasureLink, NarrativeMeasure, TaskList
+from policykg.ingest.nlp import is_content_token, tokenizer
 
 #: A candidate at or above this score is asserted (the best candidate always is).
 ASSERT_SCORE = 0.35
@@ -62,8 +62,7 @@ def words(text: str) -> frozenset[str]:
     >>> sorted(words("重大科技攻关"))
     ['攻关', '科技', '科技攻关', '重大']
     """
-    return frozenset(t for t in tokenizer().lcut_for_search(text, HMM=False)
-                     if len(t) >= 2 and t not in STOPWORDS and _CJK_OR_LATIN.search(t))
+    return frozenset(t for t in tokenizer().lcut_for_search(text, HMM=False) if is_content_token(t))
 
 
 def sentences(text: str) -> list[str]:
@@ -124,8 +123,9 @@ def topic_keys(extraction) -> dict[str, tuple[str, ...]]:
     """
     from policykg.ingest.nlp import topic_slugs
 
+    task_list = extraction.task_list or TaskList()
     out: dict[str, tuple[str, ...]] = {}
-    for task in extraction.tasks:
+    for task in task_list.tasks:
         counts: Counter[str] = Counter(topic_slugs(task.title))
         counts.update({slug: 2 for slug in topic_slugs(task.title)})
         for item in task.targets + task.measures:
@@ -133,7 +133,7 @@ def topic_keys(extraction) -> dict[str, tuple[str, ...]]:
         for measure in task.measures:
             out[f"measure:{task.number}:{measure.ordinal}"] = topic_slugs(measure.text)
         out[f"task:{task.number}"] = tuple(sorted(s for s, n in counts.items() if n >= 2))
-    for measure in extraction.narrative:
+    for measure in task_list.narrative:
         out[f"narrative:{measure.pillar}:{measure.ordinal}"] = topic_slugs(measure.text)
     return out
 
@@ -145,13 +145,14 @@ def unit_mentions(extraction) -> dict[str, tuple[str, ...]]:
     """
     from policykg.ingest.nlp import mentioned_units
 
+    task_list = extraction.task_list or TaskList()
     out: dict[str, tuple[str, ...]] = {}
-    for task in extraction.tasks:
+    for task in task_list.tasks:
         for kind, items in (("target", task.targets), ("measure", task.measures)):
             for item in items:
                 if found := mentioned_units(item.text):
                     out[f"{kind}:{task.number}:{item.ordinal}"] = found
-    for measure in extraction.narrative:
+    for measure in task_list.narrative:
         if found := mentioned_units(measure.text):
             out[f"narrative:{measure.pillar}:{measure.ordinal}"] = found
     for provision in extraction.provisions:

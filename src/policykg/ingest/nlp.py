@@ -24,14 +24,8 @@ import tempfile
 import warnings
 from functools import lru_cache
 
-from policykg.ingest.lexicon import place_names, topics, unit_entries
+from policykg.ingest.lexicon import place_names, stopwords, topics, unit_entries
 
-#: Tokens that say nothing about what a measure is about.
-STOPWORDS = frozenset("""
-推进 推动 加强 加快 开展 积极 进一步 全面 深入 持续 强化 完善 建立 健全 落实 实施 支持 鼓励
-提升 提高 工作 相关 有关 各类 一批 我市 全市 乐清 乐清市 民营 民营企业 企业 经济 发展 高质量
-服务 机制 体系 建设 做好 实现 引导 加大 力度 力争 以上 不低于 不少于 达到 年度 以及 通过 进行
-""".split())
 _CJK_OR_LATIN = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 
 
@@ -76,8 +70,16 @@ def tokens(text: str) -> list[str]:
     >>> "市经信局" in tokens("责任单位：市经信局")
     True
     """
-    return [t for t in _cut(text)
-            if len(t) >= 2 and t not in STOPWORDS and _CJK_OR_LATIN.search(t)]
+    return [t for t in _cut(text) if is_content_token(t)]
+
+
+def is_content_token(token: str) -> bool:
+    """Two characters or more, not a stopword (``lexicon/stopwords.txt``), not a number.
+
+    >>> is_content_token("科技"), is_content_token("推进"), is_content_token("2023")
+    (True, False, False)
+    """
+    return len(token) >= 2 and token not in stopwords() and _CJK_OR_LATIN.search(token) is not None
 
 
 #: jieba's HMM tagger costs quadratic time on long runs: never on more than this.

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from policykg.ingest.lexicon import unit_lexicon
 from policykg.resources import lexicon_path
-from policykg.model import DocumentHeader, Extraction, Person, Phase, Unit
+from policykg.model import DocumentHeader, Extraction, Person, Phase, TaskList, Unit
 from policykg.ingest.text import without_spaces
 
 UNCLASSIFIED = "unclassified"
@@ -171,7 +171,8 @@ def collect_units(extraction: Extraction) -> dict[str, Unit]:
     """Every unit named by a task or a narrative measure, keyed by canonical name."""
     units: dict[str, Unit] = {}
     place = document_jurisdiction(extraction.header)
-    assignments = [t.assignment for t in extraction.tasks] + [m.assignment for m in extraction.narrative]
+    task_list = extraction.task_list or TaskList()
+    assignments = [t.assignment for t in task_list.tasks] + [m.assignment for m in task_list.narrative]
     assignments += [r.assignment for r in extraction.records if r.assignment is not None]
     written: dict[str, list[str]] = {}
     for assignment in assignments:
@@ -189,7 +190,7 @@ def collect_units(extraction: Extraction) -> dict[str, Unit]:
 
 def collect_persons(extraction: Extraction) -> dict[str, Person]:
     written: dict[str, set[str]] = {}
-    for task in extraction.tasks:
+    for task in (extraction.task_list or TaskList()).tasks:
         for form in (task.leadership.leader_written, task.leadership.liaison_written):
             if form:
                 written.setdefault(person_name(form), set()).add(form)
@@ -198,4 +199,4 @@ def collect_persons(extraction: Extraction) -> dict[str, Person]:
 
 
 def collect_phases(extraction: Extraction) -> dict[str, Phase]:
-    return {t.phase_text: parse_phase(t.phase_text) for t in extraction.tasks}
+    return {t.phase_text: parse_phase(t.phase_text) for t in (extraction.task_list or TaskList()).tasks}

@@ -261,11 +261,13 @@ def _doc_iri(graph) -> str:
 
 def _citations(extraction) -> list[dict]:
     """Every 《…》 the document names, with its 文号 and what the sentence does with it."""
+    from policykg.model import TaskList
     refs = list(extraction.header.implements)
-    for task in extraction.tasks:
+    task_list = extraction.task_list or TaskList()
+    for task in task_list.tasks:
         for item in task.targets + task.measures:
             refs += item.references
-    for group in (extraction.narrative, extraction.provisions, extraction.records):
+    for group in (task_list.narrative, extraction.provisions, extraction.records):
         for node in group:
             refs += node.references
     seen, out = set(), []

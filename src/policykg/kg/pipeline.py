@@ -11,7 +11,7 @@ from policykg import __version__
 from policykg.errors import ValidationError
 from policykg.ingest.extract import extract, unmapped_lines
 from policykg.ingest.link import link_measures, topic_keys, unit_mentions
-from policykg.model import Extraction, LinkedDocument
+from policykg.model import Extraction, LinkedDocument, TaskList
 from policykg.ingest.normalize import collect_persons, collect_phases, collect_units
 from policykg.kg.rdf import to_graph
 from policykg.ingest.read import read_source
@@ -34,10 +34,11 @@ class BuildResult:
 
 def link_document(extraction: Extraction) -> LinkedDocument:
     """Normalise names and link records: units, persons, phases, topics, measure→task, mentions."""
+    task_list = extraction.task_list or TaskList()
     return LinkedDocument(extraction=extraction, units=collect_units(extraction),
                           persons=collect_persons(extraction), phases=collect_phases(extraction),
                           topics=topic_keys(extraction),
-                          links=link_measures(extraction.narrative, extraction.tasks),
+                          links=link_measures(task_list.narrative, task_list.tasks),
                           unmapped=unmapped_lines(extraction), mentions=unit_mentions(extraction))
 
 

@@ -22,6 +22,7 @@ from policykg.model import (
     LineSpan,
     LinkedDocument,
     Quantity,
+    TaskList,
 )
 from policykg.ingest.normalize import canonical_unit, document_jurisdiction, jurisdiction_chain
 from policykg.resources import ontology_path
@@ -76,6 +77,8 @@ class _Mapper:
     def __init__(self, linked: LinkedDocument) -> None:
         self.linked = linked
         self.x = linked.extraction
+        #: the ``task_list`` profile's part; empty for other layouts (the pillar scheme is still stated)
+        self.task_list = self.x.task_list or TaskList()
         self.iri = Minter(self.x.header, self.x.source.sha256)
         self.place = document_jurisdiction(self.x.header)
         self.doc_prefix = str(self.iri.doc) + "/"
@@ -235,7 +238,7 @@ class _Mapper:
         self.add(scheme, RDF.type, SKOS.ConceptScheme)
         self.add(scheme, SKOS.prefLabel, txt(f"{self.x.header.title}·总体任务"))
         self.add(scheme, DCTERMS.isPartOf, self.iri.doc)
-        for pillar in self.x.pillars:
+        for pillar in self.task_list.pillars:
             node = self.iri.pillar(pillar.number)
             self.add(node, RDF.type, PKG.Pillar)
             self.add(node, RDF.type, SKOS.Concept)
@@ -329,7 +332,7 @@ class _Mapper:
         links = {}
         for link in self.linked.links:
             links.setdefault(link.narrative, []).append(link)
-        for measure in self.x.narrative:
+        for measure in self.task_list.narrative:
             node = self.iri.narrative(measure.pillar, measure.ordinal)
             self.add(self.iri.doc, PKG.hasNarrativeMeasure, node)
             self.add(node, RDF.type, PKG.NarrativeMeasure)
@@ -359,7 +362,7 @@ class _Mapper:
     # ------------------------------------------------------------ key tasks
     def tasks(self) -> None:
         task_list = self.iri.task_list()
-        for task in self.x.tasks:
+        for task in self.task_list.tasks:
             node = self.iri.task(task.number)
             self.add(task_list, PKG.hasTask, node)
             self.add(node, DCTERMS.isPartOf, task_list)

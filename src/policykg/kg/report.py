@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from rdflib import Graph
 
-from policykg.model import LinkedDocument
+from policykg.model import LinkedDocument, TaskList
 from policykg.ingest.normalize import UNCLASSIFIED
 
 
 def build_report(linked: LinkedDocument, graph: Graph, validation, *, version: str) -> dict:
     x = linked.extraction
-    quantities = sum(len(t.quantities) for task in x.tasks for t in task.targets)
-    references = {r.title for task in x.tasks for i in task.targets + task.measures for r in i.references}
-    references |= {r.title for m in x.narrative for r in m.references} | {r.title for r in x.header.implements}
+    tl = x.task_list or TaskList()
+    quantities = sum(len(t.quantities) for task in tl.tasks for t in task.targets)
+    references = {r.title for task in tl.tasks for i in task.targets + task.measures for r in i.references}
+    references |= {r.title for m in tl.narrative for r in m.references} | {r.title for r in x.header.implements}
     references |= {r.title for p in x.provisions for r in p.references}
     layout: dict[str, list[int]] = {}
     for note in sorted(x.layout_notes, key=lambda n: n.line):
@@ -25,20 +26,20 @@ def build_report(linked: LinkedDocument, graph: Graph, validation, *, version: s
         "document": {"title": x.header.title, "issuer": x.header.issuer, "issued": x.header.issued.isoformat() if x.header.issued else None,
                      "doc_number": x.header.doc_number},
         "counts": {
-            "key_tasks": len(x.tasks), "table_rows": sum(len(t.spans) for t in x.tasks),
-            "targets": sum(len(t.targets) for t in x.tasks),
-            "measures": sum(len(t.measures) for t in x.tasks),
+            "key_tasks": len(tl.tasks), "table_rows": sum(len(t.spans) for t in tl.tasks),
+            "targets": sum(len(t.targets) for t in tl.tasks),
+            "measures": sum(len(t.measures) for t in tl.tasks),
             "target_quantities": quantities,
             "goals": len(x.goals), "goal_quantities": sum(len(g.quantities) for g in x.goals),
-            "narrative_measures": len(x.narrative), "provisions": len(x.provisions),
-            "pillars": len(x.pillars), "units": len(linked.units), "persons": len(linked.persons),
+            "narrative_measures": len(tl.narrative), "provisions": len(x.provisions),
+            "pillars": len(tl.pillars), "units": len(linked.units), "persons": len(linked.persons),
             "phases": len(linked.phases), "referenced_documents": len(references),
             "measure_task_links": sum(1 for link in linked.links if link.asserted),
             "measure_task_candidates": len(linked.links), "triples": len(graph),
             "records": len(x.records),
-            "responsibility_records": len(x.records) + len(x.tasks) + len(x.narrative),
+            "responsibility_records": len(x.records) + len(tl.tasks) + len(tl.narrative),
             "records_with_units": sum(1 for r in x.records if r.assignment and r.assignment.all_units)
-            + len(x.tasks) + len(x.narrative),
+            + len(tl.tasks) + len(tl.narrative),
         },
         "warnings": warnings_of(linked, validation),
         "layout_lines": dict(sorted(layout.items())),
@@ -53,8 +54,9 @@ def build_report(linked: LinkedDocument, graph: Graph, validation, *, version: s
 def warnings_of(linked: LinkedDocument, validation) -> list[dict]:
     """What the build understood only in part, each with the line it starts at."""
     x = linked.extraction
+    tl = x.task_list or TaskList()
     out = [{"line": w.line, "reason": w.reason} for w in x.warnings]
-    if not (x.records or x.tasks or x.narrative):
+    if not (x.records or tl.tasks or tl.narrative):
         out.append({"line": 1, "reason": "no responsibility record recognised (no note such as （责任单位：…） "
                                         "and no task table)"})
     if getattr(validation, "warnings", 0):

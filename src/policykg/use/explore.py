@@ -41,41 +41,27 @@ import pyoxigraph as ox
 
 from policykg.kg.store import open_graph, short_name
 from policykg.kg.query import find_query, run_query, scoped
-from policykg.resources import ontology_path, project_root
+from policykg.resources import ontology_path, project_root, seed_id
 
 __all__ = [
-    "CJK_FONTS",
-    "SEED",
-    "documents",
-    "jurisdictions",
-    "lineage",
-    "plot_records_per_document",
-    "records_per_document",
-    "shared_across_corpus",
-    "unit_duties",
-    "units_in_several_documents",
-    "FONT_PACKAGE",
-    "centrality_frame",
-    "class_counts",
-    "community_frame",
-    "graph_summary",
-    "inline_page",
-    "load",
-    "ontology_terms",
-    "plot_phases_gantt",
-    "plot_targets_by_comparator",
-    "plot_targets_by_unit",
-    "plot_targets_by_year",
-    "query_frame",
-    "source_excerpt",
-    "targets_per_lead_unit",
-    "task_spans",
-    "use_chinese_font",
+    "CJK_FONTS", "SEED", "documents", "jurisdictions", "lineage", "plot_records_per_document",
+    "records_per_document", "shared_across_corpus", "unit_duties", "units_in_several_documents",
+    "FONT_PACKAGE", "centrality_frame", "class_counts", "community_frame", "graph_summary",
+    "inline_page", "load", "ontology_terms", "plot_phases_gantt", "plot_targets_by_comparator",
+    "plot_targets_by_unit", "plot_targets_by_year", "query_frame", "source_excerpt",
+    "targets_per_lead_unit", "task_spans", "use_chinese_font",
 ]
 
 PKG = "https://w3id.org/policykg/ontology#"
-#: The bundled seed document's short id (乐清市促进民营经济高质量发展若干举措): what notebooks 01–03 study.
-SEED = "000_4cdbba2a142b4d11"
+
+
+def __getattr__(name: str) -> str:
+    """``SEED``: the id of the seed document notebooks 01–03 study (:func:`policykg.resources.seed_id`),
+    read from ``sources/`` only when asked for, so the module imports where there is none."""
+    if name == "SEED":
+        return seed_id()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: CJK fonts tried in this order. WenQuanYi Micro Hei is what CI installs
 #: (Debian ``fonts-wqy-microhei``); the Noto/Source Han families are what

@@ -82,24 +82,43 @@ def full_graph(rdf_graph: Any) -> nx.Graph:
     for r in _rows(rdf_graph, "net_task_targets"):
         targets[r["no"]].append(r)
     topics = _rows(rdf_graph, "net_task_topics")
-
     pillar_no = {r["pillar"]: r["pillar_no"] for r in tasks.values()}
-    units_of: dict[Any, dict[str, list[str]]] = defaultdict(lambda: {"lead": [], "co": []})
-    for r in assignments:
-        units_of[r["no"]][r["role"]].append(r["unit"])
-    people_of: dict[Any, dict[str, list[str]]] = defaultdict(lambda: {"leader": [], "liaison": []})
-    for r in people:
-        people_of[r["no"]][r["role"]].append(r["person"])
 
     g = nx.Graph(name="policykg")
+    _add_pillars(g, tasks, pillar_no)      # pillars first: the page lists pillar filters in first-seen order
+    _add_tasks(g, tasks, assignments, people, targets)
+    touched, edges, info = _touched(tasks, assignments, people, topics)
+    kind_order = {"unit": 0, "person": 1, "phase": 2, "topic": 3}
+    for node in sorted(touched, key=lambda n: (kind_order[touched[n]["kind"]], n)):
+        entry = touched[node]
+        numbers = sorted({no for nos in entry["tasks"].values() for no in nos})
+        pillars = _sorted_pillars({tasks[no]["pillar"] for no in numbers}, pillar_no)
+        head = _head(entry, info.get(node))
+        title = "\n".join(head + _task_lines(entry["tasks"], tasks))
+        g.add_node(node, label=entry["label"], kind=entry["kind"], title=title, pillars=pillars)
+    for a, b, kind, weight in edges:
+        if not g.has_edge(a, b):
+            g.add_edge(a, b, kind=kind, weight=weight)
+    return g
 
-    # pillars first: the page lists pillar filters in first-seen order
+
+def _add_pillars(g: nx.Graph, tasks: dict[Any, dict[str, Any]], pillar_no: dict[str, int]) -> None:
+    """A node per pillar, its hover text listing its key tasks."""
     for name in sorted(pillar_no, key=lambda p: (pillar_no[p], p)):
         mine = [t for t in sorted(tasks) if tasks[t]["pillar"] == name]
         title = "\n".join([f"总体任务{_zh_number(pillar_no[name])}、{name}", f"重点工作 {len(mine)} 项："]
                           + [_task_ref(tasks[t]) for t in mine])
         g.add_node(f"pillar:{pillar_no[name]}", label=name, kind="pillar", title=title, pillars=[name])
 
+
+def _add_tasks(g: nx.Graph, tasks, assignments, people, targets) -> None:
+    """A node per key task (its units, people and targets in its hover text), tied to its pillar."""
+    units_of: dict[Any, dict[str, list[str]]] = defaultdict(lambda: {"lead": [], "co": []})
+    for r in assignments:
+        units_of[r["no"]][r["role"]].append(r["unit"])
+    people_of: dict[Any, dict[str, list[str]]] = defaultdict(lambda: {"leader": [], "liaison": []})
+    for r in people:
+        people_of[r["no"]][r["role"]].append(r["person"])
     for no in sorted(tasks):
         t = tasks[no]
         lines = [
@@ -119,67 +138,50 @@ def full_graph(rdf_graph: Any) -> nx.Graph:
                    title="\n".join(lines), pillars=[t["pillar"]], number=int(no))
         g.add_edge(analyze.task_node(no), f"pillar:{t['pillar_no']}", kind="pillar", weight=OTHER_WEIGHT)
 
-    # units, persons, phases and topics: each collects the tasks it touches
-    touched: dict[str, dict[str, Any]] = {}
 
-    def touch(node: str, kind: str, label: str, no: Any, role: str) -> None:
+def _touched(tasks, assignments, people, topics):
+    """Units, persons, phases and topics, each with the tasks it touches by role; the edges
+    from the tasks to them (a lead pulls harder); the query row of each unit and topic."""
+    touched: dict[str, dict[str, Any]] = {}
+    edges: list[tuple[str, str, str, int]] = []
+    info: dict[str, dict[str, Any]] = {}
+
+    def touch(node: str, kind: str, label: str, no: Any, role: str, weight: int = OTHER_WEIGHT) -> None:
         entry = touched.setdefault(node, {"kind": kind, "label": label, "tasks": defaultdict(list)})
         entry["tasks"][role].append(no)
+        edges.append((analyze.task_node(no), node, role, weight))
 
-    edges: list[tuple[str, str, str, int]] = []
-    unit_info = {}
     for r in assignments:
-        node = analyze.unit_node(r["unit"])
-        unit_info[node] = r
-        touch(node, "unit", r["unit"], r["no"], r["role"])
-        edges.append((analyze.task_node(r["no"]), node, r["role"],
-                      LEAD_WEIGHT if r["role"] == "lead" else OTHER_WEIGHT))
+        info[analyze.unit_node(r["unit"])] = r
+        touch(analyze.unit_node(r["unit"]), "unit", r["unit"], r["no"], r["role"],
+              LEAD_WEIGHT if r["role"] == "lead" else OTHER_WEIGHT)
     for r in people:
-        node = f"person:{r['person']}"
-        touch(node, "person", r["person"], r["no"], r["role"])
-        edges.append((analyze.task_node(r["no"]), node, r["role"], OTHER_WEIGHT))
+        touch(f"person:{r['person']}", "person", r["person"], r["no"], r["role"])
     for no in sorted(tasks):
-        node = f"phase:{tasks[no]['phase']}"
-        touch(node, "phase", tasks[no]["phase"], no, "phase")
-        edges.append((analyze.task_node(no), node, "phase", OTHER_WEIGHT))
-    topic_info = {}
+        touch(f"phase:{tasks[no]['phase']}", "phase", tasks[no]["phase"], no, "phase")
     for r in topics:
-        node = f"topic:{r['topic']}"
-        topic_info[node] = r
-        touch(node, "topic", r["topic"], r["no"], "topic")
-        edges.append((analyze.task_node(r["no"]), node, "topic", OTHER_WEIGHT))
-
-    kind_order = {"unit": 0, "person": 1, "phase": 2, "topic": 3}
-    for node in sorted(touched, key=lambda n: (kind_order[touched[n]["kind"]], n)):
-        entry = touched[node]
-        numbers = sorted({no for nos in entry["tasks"].values() for no in nos})
-        pillars = _sorted_pillars({tasks[no]["pillar"] for no in numbers}, pillar_no)
-        head = _head(entry, unit_info.get(node), topic_info.get(node))
-        title = "\n".join(head + _task_lines(entry["tasks"], tasks))
-        g.add_node(node, label=entry["label"], kind=entry["kind"], title=title, pillars=pillars)
-    for a, b, kind, weight in edges:
-        if not g.has_edge(a, b):
-            g.add_edge(a, b, kind=kind, weight=weight)
-    return g
+        info[f"topic:{r['topic']}"] = r
+        touch(f"topic:{r['topic']}", "topic", r["topic"], r["no"], "topic")
+    return touched, edges, info
 
 
-def _head(entry: dict[str, Any], unit: dict[str, Any] | None, topic: dict[str, Any] | None) -> list[str]:
-    """First lines of a hover text: who or what the node is."""
+def _head(entry: dict[str, Any], row: dict[str, Any] | None) -> list[str]:
+    """First lines of a hover text: who or what the node is (``row``: a unit's or a topic's query row)."""
     kind, label = entry["kind"], entry["label"]
     if kind == "unit":
         lines = [label]
-        if unit and unit["full_name"] and unit["full_name"] != label:
-            lines.append(f"全称：{unit['full_name']}")
-        if unit and unit["unit_type"]:
-            lines.append(f"类型：{unit['unit_type']}")
+        if row and row["full_name"] and row["full_name"] != label:
+            lines.append(f"全称：{row['full_name']}")
+        if row and row["unit_type"]:
+            lines.append(f"类型：{row['unit_type']}")
         return lines
     if kind == "person":
         return [label]
     if kind == "phase":
         return [f"实施阶段：{label}"]
     lines = [f"主题：{label}"]
-    if topic and topic["definition"]:
-        lines.append(topic["definition"])
+    if row and row["definition"]:
+        lines.append(row["definition"])
     return lines
 
 
@@ -232,7 +234,7 @@ def unit_network(rdf_graph: Any) -> nx.Graph:
         for t in bipartite.neighbors(n):
             roles[bipartite.edges[n, t]["role"]].append(bipartite.nodes[t]["number"])
         numbers = sorted(no for nos in roles.values() for no in nos)
-        head = _head({"kind": "unit", "label": attrs["label"]}, attrs, None)
+        head = _head({"kind": "unit", "label": attrs["label"]}, attrs)
         head.append(f"协作单位 {projection.degree(n)} 个，共同任务合计 "
                     f"{projection.degree(n, weight='weight')} 项次；社区 {community[n]}")
         g.add_node(n, label=attrs["label"], kind="unit", group=f"社区 {community[n]}",
@@ -360,11 +362,11 @@ def write_corpus_pages(stage: Path, entries: list[dict[str, Any]]) -> list[str]:
 
     Today one page, ``units.html``: the unit network across documents and
     jurisdictions (:func:`corpus_unit_network`, drawn by
-    :func:`policykg.use.visualize.write_corpus_page`). Returns the names written.
+    :func:`policykg.use.corpus_page.write_corpus_page`). Returns the names written.
     """
     import pyoxigraph as ox
 
-    from policykg.use.visualize import write_corpus_page
+    from policykg.use.corpus_page import write_corpus_page
     stage = Path(stage)
     store = ox.Store.read_only(str(stage / "store"))
     try:

@@ -20,26 +20,22 @@ Each record has an anchor named by its IRI's local part — ``source.html#task/3
 The page is safe with untrusted text: every document string is escaped by the
 template (autoescape) or set with ``textContent`` by the script (the records'
 fields travel as JSON in a ``<script type="application/json">`` block with
-``<``, ``>`` and ``&`` escaped); a Content-Security-Policy forbids any fetch;
-fonts come from the system.
+``<``, ``>`` and ``&`` escaped, :func:`.page_assets.json_for_script`); a
+Content-Security-Policy forbids any fetch; fonts come from the system.
 """
 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 
 from policykg.errors import InputError
 from policykg.use.export import Document, Record, documents, records
+from policykg.use.page_assets import FONT_STACK, asset, json_for_script, template
 
 __all__ = ["SOURCE_PAGE", "render_source_view", "write_source_view", "write_source_views"]
 
 SOURCE_PAGE = "source.html"
-_TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-#: System fonts only (as the graph pages): CJK first, then monospace digits for line numbers.
-FONT_STACK = ('"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", '
-              '"PingFang SC", "Hiragino Sans GB", sans-serif')
 #: Band colours, one per record in turn (neighbouring records differ).
 BAND_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#e15759")
 ROLE_CLASS = {"L": "lead", "C": "co", "J": "joint"}
@@ -109,13 +105,6 @@ def _record_fields(rec: Record) -> dict:
             "spans": [list(span) for span in rec.spans]}
 
 
-def _json_for_script(data) -> str:
-    """JSON that cannot end its ``<script>`` block nor start markup, whatever the strings hold."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
-
-
 def _line_notes(report: dict) -> dict[int, list[tuple[str, str]]]:
     """``line → [(kind, reason)]`` for unmapped lines, layout-only lines and warnings of the report."""
     notes: dict[int, list[tuple[str, str]]] = {}
@@ -183,12 +172,12 @@ def render_source_view(store, source_path: str | Path, report: dict | None = Non
     counts = {"records": len(recs), "lines": len(source.lines),
               "unmapped": len(report.get("unmapped_lines", [])),
               "layout": sum(len(v) for v in report.get("layout_lines", {}).values())}
-    return _template().render(
+    return template("source.html.j2").render(
         title=title, file_name=source.name, short_id=doc.short_id, doc_iri=doc.iri, counts=counts,
         lines=lines, index=index, lane_count=lane_count,
         unmapped=[{"line": u["line"], "reason": u.get("reason", "")} for u in report.get("unmapped_lines", [])],
-        data_json=_json_for_script({"records": {rec.id: _record_fields(rec) for rec in recs}}),
-        css=_asset("source.css").replace("$FONT_STACK", FONT_STACK), js=_asset("source.js"))
+        data_json=json_for_script({"records": {rec.id: _record_fields(rec) for rec in recs}}),
+        css=asset("source.css").replace("$FONT_STACK", FONT_STACK), js=asset("source.js"))
 
 
 def write_source_view(store, source_path: str | Path, report: dict | None, out_path: str | Path) -> Path:
@@ -223,16 +212,3 @@ def write_source_views(stage: Path, entries: list[dict]) -> list[str]:
         except InputError:
             continue
     return []
-
-
-@lru_cache(maxsize=None)
-def _asset(name: str) -> str:
-    return (_TEMPLATE_DIR / name).read_text(encoding="utf-8")
-
-
-@lru_cache(maxsize=1)
-def _template():
-    import jinja2
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATE_DIR), autoescape=True,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    return env.get_template("source.html.j2")

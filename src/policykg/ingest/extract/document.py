@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from policykg.errors import StructureError, quoted
-from policykg.model import Extraction, Layout, LayoutNote, LineSpan, Pillar
+from policykg.model import Extraction, Layout, LayoutNote, LineSpan, Pillar, TaskList
 from policykg.ingest.extract.body import declares_pillars, extract_body, is_narrative_block
 from policykg.ingest.extract.header import extract_header
 from policykg.ingest.extract.records import extract_records, is_heading
@@ -58,11 +58,11 @@ def extract(layout: Layout) -> Extraction:
         warnings.append(LayoutNote(1, "no title line found: the file name stands in"))
     mapped = _mapped_spans(header, body, tasks, pillars) + tuple(r.span for r in records)
     table_notes += _heading_notes(text_blocks, mapped)
+    task_list = TaskList(pillars, tasks, body["narrative"]) if pillars or tasks or body["narrative"] else None
     return Extraction(source=layout.source, header=header, sections=body["sections"],
-                      goals=body["goals"], pillars=pillars, narrative=body["narrative"],
-                      provisions=body["provisions"], tasks=tasks,
+                      goals=body["goals"], provisions=body["provisions"], records=records,
                       layout_notes=tuple(table_notes), mapped_spans=tuple(sorted(set(mapped), key=lambda s: (s.start, s.end))),
-                      records=records, warnings=tuple(warnings))
+                      warnings=tuple(warnings), task_list=task_list)
 
 
 def _heading_notes(blocks, mapped) -> tuple[LayoutNote, ...]:

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from policykg.model import Block, LineSpan, Record
+from policykg.ingest.readers.note_words import alternation, label_roles
 from policykg.ingest.readers.notes import Note, NoteRule, find_notes, is_note, read_note, states_rule
 from policykg.ingest.extract.deadlines import find_deadline
 from policykg.ingest.extract.quantities import find_quantities
@@ -72,11 +74,25 @@ class _Item:
         return LineSpan(self.blocks[first].span.start, self.blocks[last].span.end)
 
 
-#: A note written without brackets: 「责任单位：X、Y」 ending a measure or on its own line(s).
-_BARE = re.compile(r"(?:^|(?<=[。；;\n]))[ \t\u3000]*((?:牵头考核单位|牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|"
-                   r"参加单位|参与单位|协办单位|主办单位)[：:][^（）()]*)$")
-_LABEL_LINE = re.compile(r"^(?:牵头考核单位|牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|参加单位|参与单位|"
-                         r"协办单位|主办单位|完成时限|完成时间|时间节点|时限要求)[：:]")
+@lru_cache(maxsize=1)
+def _unbracketed() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The labels of ``lexicon/note_grammar.toml`` as the two patterns of unbracketed notes.
+
+    * a note written without brackets — 「责任单位：X、Y」 ending a measure or on
+      its own line(s) — opens with a label of units (any role but ``deadline``);
+    * a line that opens with any label (完成时限：… too) belongs to the note
+      above it, not to a new item.
+
+    A label added to the TOML is found here as in bracketed notes.
+    """
+    roles = label_roles()
+    units = alternation(label for label, role in roles.items() if role != "deadline")
+    bare = re.compile(rf"(?:^|(?<=[。；;\n]))[ \t\u3000]*((?:{units})[：:][^（）()]*)$")
+    return bare, re.compile(rf"^(?:{alternation(roles)})[：:]")
+
+
+def _label_line(text: str) -> re.Match[str] | None:
+    return _unbracketed()[1].match(text)
 
 
 def bare_note(text: str) -> Note | None:
@@ -87,7 +103,7 @@ def bare_note(text: str) -> Note | None:
     >>> bare_note("加快建设（责任单位：市发改局）。") is None
     True
     """
-    match = _BARE.search(text[-600:])
+    match = _unbracketed()[0].search(text[-600:])
     if match is None:
         return None
     clause = match.group(1).rstrip("。；; \n")
@@ -106,7 +122,7 @@ def is_heading(text: str) -> bool:
     >>> is_heading("1.扩大优势产品出口。建立RCEP国别商品税率对比清单。（合肥海关负责）")
     False
     """
-    if len(text) > 40 or find_notes(text) or _LABEL_LINE.match(text):
+    if len(text) > 40 or find_notes(text) or _label_line(text):
         return False
     if _TOP_HEADING.match(text):
         return True
@@ -145,7 +161,7 @@ def _items(blocks: list[Block]) -> list[_Item]:
                 continue
         open_item = current is not None and (not current.noted
                                              or not current.text.rstrip().endswith(_SENTENCE_END)
-                                             or _LABEL_LINE.match(text) is not None)
+                                             or _label_line(text) is not None)
         if label is not None or not open_item:
             current = _Item(heading=heading, section=section)
             items.append(current)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from policykg.model import Assignment, Cell, Deadline, LayoutNote, Record, Table, TableRow
-from policykg.ingest.readers import read_assignment
+from policykg.ingest.readers import read_star
 from policykg.ingest.readers.notes import NoteRule, read_note
 from policykg.ingest.extract.deadlines import end_date, find_deadline
 from policykg.ingest.extract.quantities import find_quantities
@@ -47,7 +47,7 @@ def row_assignment(table: Table, row: TableRow, units_grammar: str, rule: NoteRu
     if units is not None:
         text = _flat(units)
         if "*" in text or "＊" in text:
-            return read_assignment(text, "star")
+            return read_star(text)
         return read_note(f"（责任单位：{text}）" if not _has_role_words(text) else f"（{text}）", rule)[0]
     lead, co = _flat(_cell(table, row, "lead_units")), _flat(_cell(table, row, "co_units"))
     if not lead and not co:

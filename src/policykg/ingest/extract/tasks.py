@@ -24,7 +24,7 @@ from policykg.model import (
 )
 from policykg.ingest.numerals import chinese_to_int
 from policykg.ingest.text import without_spaces
-from policykg.ingest.readers import read_assignment, read_columns
+from policykg.ingest.readers import read_columns, read_star
 from policykg.ingest.extract.items import merge_items
 from policykg.ingest.extract.quantities import due_year, find_quantities
 from policykg.ingest.extract.references import find_references
@@ -159,7 +159,7 @@ def _repeat_notes(table: Table, rows: list[TableRow]) -> list[LayoutNote]:
 def _assignment(table: Table, rows: list[TableRow], path: str):
     units = _same_text(table, rows, "units", path)
     if units is not None:
-        assignment = read_assignment(_flat_list(units.text), "star")
+        assignment = read_star(_flat_list(units.text))
     else:
         lead = _same_text(table, rows, "lead_units", path)
         co = _same_text(table, rows, "co_units", path)

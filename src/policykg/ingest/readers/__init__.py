@@ -8,14 +8,8 @@ Cities write the same fact in different ways. Two layers:
   (「列第一位者为牵头单位，下同」) to later notes. Grammars are registered readers
   (:data:`GRAMMARS`) chosen by the text; their words and detection patterns live
   in ``lexicon/note_grammar.toml``.
-* :mod:`.units` — the seed's cell and note readers, kept as they were:
-
-  * ``star``          — ``*市财政局、市发改局``: ``*`` marks the lead; a lone unit leads.
-  * ``parenthetical`` — ``（责任单位：市经信局、市自然资源和规划局）``: units, no lead said.
-  * ``lead_co``       — ``（市发改局牵头，市财政局、市经信局配合）``.
-  * ``first_listed``  — a list under a note ``列第一位的为牵头单位``: the first leads.
-  * ``columns``       — separate 牵头单位 / 配合单位 columns.
-  * ``note``          — any grammar of :mod:`.notes`.
+* :mod:`.units` — the unit cells of task tables: ``*市财政局、市发改局``
+  (``*`` marks the lead; a lone unit leads) and separate 牵头单位 / 配合单位 columns.
 
 :mod:`.unit_names` recognises organisation names by their endings
 (``lexicon/unit_suffixes.tsv``): :func:`unit_type_of`, :func:`looks_like_unit`.
@@ -23,10 +17,10 @@ Cities write the same fact in different ways. Two layers:
 
 from policykg.ingest.readers.notes import GRAMMARS, Grammar, Note, NoteRule, find_notes, is_note, read_note, register_grammar, states_rule
 from policykg.ingest.readers.unit_names import is_catch_all, is_collective, looks_like_unit, unit_type_of
-from policykg.ingest.readers.units import READERS, detect_reader, read_assignment, read_columns, split_units
+from policykg.ingest.readers.units import read_columns, read_star, split_units
 
 __all__ = [
-    "GRAMMARS", "Grammar", "Note", "NoteRule", "READERS", "detect_reader", "find_notes", "is_catch_all",
-    "is_collective", "is_note", "looks_like_unit", "read_assignment", "read_columns", "read_note",
-    "register_grammar", "split_units", "states_rule", "unit_type_of",
+    "GRAMMARS", "Grammar", "Note", "NoteRule", "find_notes", "is_catch_all", "is_collective", "is_note",
+    "looks_like_unit", "read_columns", "read_note", "read_star", "register_grammar", "split_units",
+    "states_rule", "unit_type_of",
 ]

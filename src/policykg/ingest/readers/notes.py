@@ -45,13 +45,12 @@ names at :data:`.unit_names.MAX_NAME`.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from policykg.model import Assignment
-from policykg.resources import lexicon_path
+from policykg.ingest.readers.note_words import alternation, normalise, note_grammar
 from policykg.ingest.readers.unit_names import (
     COLLECTIVE,
     MAX_NAME,
@@ -140,7 +139,6 @@ _BARE = Grammar(name="unit_list", detect=lambda body: True, is_note=False)
 
 @dataclass(frozen=True)
 class _Config:
-    table: dict[int, int]
     label_re: re.Pattern[str]
     default_roles: dict[str, str]
     verb_re: re.Pattern[str]
@@ -159,27 +157,20 @@ class _Config:
     keyword_re: re.Pattern[str]
 
 
-def _alternation(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
 @lru_cache(maxsize=1)
 def config() -> _Config:
     """``lexicon/note_grammar.toml``, compiled once; registers its grammars."""
-    with open(lexicon_path("note_grammar.toml"), "rb") as handle:
-        data = tomllib.load(handle)
+    data = note_grammar()
     words = data["words"]
-    table = {ord(k): ord(v) for k, v in data["normalise"]["chars"].items() if len(k) == len(v) == 1}
     verbs: dict[str, str] = words["verbs"]
     cfg = _Config(
-        table=table,
-        label_re=re.compile(rf"(?P<label>{_alternation(words['labels'])})[ \t\u3000]*："),
+        label_re=re.compile(rf"(?P<label>{alternation(words['labels'])})[ \t\u3000]*："),
         default_roles=dict(words["default_label_roles"]),
-        verb_re=re.compile(rf"(?:{_alternation(words['verb_modifiers'])})?(?P<verb>{_alternation(verbs)})"
+        verb_re=re.compile(rf"(?:{alternation(words['verb_modifiers'])})?(?P<verb>{alternation(verbs)})"
                            r"(?=[，；。、\s）]|$)"),
         verb_roles=dict(verbs),
         rule_re=re.compile("|".join(f"(?:{p})" for p in words["first_is_lead"])),
-        carry_re=re.compile(_alternation(words["carry_over"])),
+        carry_re=re.compile(alternation(words["carry_over"])),
         separators=frozenset(words["separators"]),
         conjunctions=tuple(sorted(words["conjunctions"], key=len, reverse=True)),
         conjunction_chars=frozenset(w[0] for w in words["conjunctions"]),
@@ -190,7 +181,7 @@ def config() -> _Config:
         time_re=re.compile(words["time_fragment"]),
         max_note=int(words["max_note_chars"]),
         keyword_re=re.compile("|".join(
-            [_alternation(words["labels"]), _alternation(verbs)]
+            [alternation(words["labels"]), alternation(verbs)]
             + [f"(?:{p})" for p in words["first_is_lead"]])),
     )
     for entry in data["grammar"]:
@@ -202,15 +193,6 @@ def config() -> _Config:
             label_roles=roles, doc=entry.get("doc", ""), strict=not labelled,
             is_note=entry["name"] != "unit_list"), before=None)
     return cfg
-
-
-def normalise(text: str) -> str:
-    """Keyword characters simplified, punctuation full-width; same length as ``text``.
-
-    >>> normalise("(X牽頭, Y配合)")
-    '（X牵头， Y配合）'
-    """
-    return text.translate(config().table)
 
 
 # ---------------------------------------------------------------- splitting names
@@ -360,24 +342,42 @@ def _body(norm: str) -> tuple[int, int]:
 
 @lru_cache(maxsize=8192)
 def _read(text: str, rule: NoteRule) -> _Reading:
+    """The four steps of the module docstring over one note (cached: notes repeat)."""
     cfg = config()
     text = text[: cfg.max_note * 4]
     norm = normalise(text)
     b0, b1 = _body(norm)
-    stated = carry = False
-    masks = [(m.start(), m.end()) for m in cfg.rule_re.finditer(norm, b0, b1)]
-    stated = bool(masks)
-    if stated:
-        carried = [(m.start(), m.end()) for m in cfg.carry_re.finditer(norm, b0, b1)]
-        carry = bool(carried)
-        chars = list(norm)
-        for a, b in masks + carried:
-            chars[a:b] = "，" * (b - a)
-        norm = "".join(chars)
-    body = norm[b0:b1]
-    grammar = next((g for g in GRAMMARS.values() if g.detect(body)), _BARE)
+    norm, stated, carry = _mask_rule(norm, b0, b1, cfg)
+    grammar = next((g for g in GRAMMARS.values() if g.detect(norm[b0:b1])), _BARE)
+    segments, labelled = _labelled_segments(norm, b0, b1, grammar, cfg)
+    slots, deadline_spans = _slots(norm, segments, cfg)
+    units = [(r, f) for r, f in slots if f.kind == "unit"]
+    lead, co, joint = _roles(text, units, rule.first_is_lead or stated)
+    deadline = None
+    if deadline_spans:
+        a = min(s for s, _ in deadline_spans)
+        b = max(e for _, e in deadline_spans)
+        deadline = text[a:b].strip(" \t\u3000，,；;。：:") or None
+    return _Reading(grammar, lead, co, joint, deadline, len(units),
+                    sum(1 for _, f in slots if f.kind == "junk"), stated, carry, labelled)
 
-    # 1. labels
+
+def _mask_rule(norm: str, b0: int, b1: int, cfg: _Config) -> tuple[str, bool, bool]:
+    """Blank out a stated first-is-lead rule (and its 下同) so its words are not read as
+    names: the text, whether the rule is stated, whether it carries to later notes."""
+    masks = [(m.start(), m.end()) for m in cfg.rule_re.finditer(norm, b0, b1)]
+    if not masks:
+        return norm, False, False
+    carried = [(m.start(), m.end()) for m in cfg.carry_re.finditer(norm, b0, b1)]
+    chars = list(norm)
+    for a, b in masks + carried:
+        chars[a:b] = "，" * (b - a)
+    return "".join(chars), True, bool(carried)
+
+
+def _labelled_segments(norm: str, b0: int, b1: int, grammar: Grammar,
+                       cfg: _Config) -> tuple[list[tuple[str | None, int, int]], bool]:
+    """Step 1: the body split at its labels, each part with the role its label gives."""
     segments: list[tuple[str | None, int, int]] = []
     pos, role = b0, None
     labelled = False
@@ -386,8 +386,11 @@ def _read(text: str, rule: NoteRule) -> _Reading:
         role = grammar.label_roles.get(m.group("label"), cfg.default_roles.get(m.group("label")))
         pos, labelled = m.end(), True
     segments.append((role, pos, b1))
+    return segments, labelled
 
-    # 2. verbs, 3. names
+
+def _slots(norm: str, segments, cfg: _Config) -> tuple[list[tuple[str | None, _Fragment]], list[tuple[int, int]]]:
+    """Steps 2 and 3: each part split at its verbs and into names; time phrases set aside."""
     slots: list[tuple[str | None, _Fragment]] = []
     deadline_spans: list[tuple[int, int]] = []
     for role, s, e in segments:
@@ -408,9 +411,12 @@ def _read(text: str, rule: NoteRule) -> _Reading:
                     deadline_spans.append((frag.start, frag.end))
                 else:
                     slots.append(("lead" if frag.starred else clause_role, frag))
+    return slots, deadline_spans
 
-    # 4. roles
-    units = [(r, f) for r, f in slots if f.kind == "unit"]
+
+def _roles(text: str, units: list[tuple[str | None, _Fragment]],
+           first_is_lead: bool) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Step 4: lead, co and joint units, each in the order written."""
     explicit_lead = any(r == "lead" for r, _ in units)
     lead: list[str] = []
     co: list[str] = []
@@ -432,7 +438,7 @@ def _read(text: str, rule: NoteRule) -> _Reading:
             unassigned.append(name)
     if unassigned:
         named = [u for u in unassigned if not is_collective(u)]
-        if rule.first_is_lead or stated:
+        if first_is_lead:
             if named:
                 lead.append(named[0])
                 co.extend(named[1:])
@@ -441,18 +447,9 @@ def _read(text: str, rule: NoteRule) -> _Reading:
             lead.append(named[0])
         else:
             joint.extend(unassigned)
-    # keep each role's names in the order written
     order = {text[f.start:f.end]: f.start for _, f in units}
-    lead.sort(key=order.__getitem__)
-    co.sort(key=order.__getitem__)
-    joint.sort(key=order.__getitem__)
-    deadline = None
-    if deadline_spans:
-        a = min(s for s, _ in deadline_spans)
-        b = max(e for _, e in deadline_spans)
-        deadline = text[a:b].strip(" \t\u3000，,；;。：:") or None
-    return _Reading(grammar, tuple(lead), tuple(co), tuple(joint), deadline, len(units),
-                    sum(1 for _, f in slots if f.kind == "junk"), stated, carry, labelled)
+    return tuple(sorted(lead, key=order.__getitem__)), tuple(sorted(co, key=order.__getitem__)), \
+        tuple(sorted(joint, key=order.__getitem__))
 
 
 def read_note(text: str, rule: NoteRule = NoteRule()) -> tuple[Assignment, NoteRule]:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from policykg.resources import lexicon_path
+from policykg.ingest.readers.note_words import normalise
 
 MAX_NAME = 60
 #: characters that never occur in a unit name
@@ -148,8 +149,7 @@ def unit_type_of(name: str) -> str | None:
     >>> unit_type_of("省市场监管局"), unit_type_of("合肥海关"), unit_type_of("持续推进")
     ('government-department', 'vertical-agency', None)
     """
-    from policykg.ingest.readers.notes import normalise      # 繁体 suffixes (廳, 會 …) read as simplified; notes imports us
-    name = normalise(_clean(name))
+    name = normalise(_clean(name))      # 繁体 suffixes (廳, 會 …) read as simplified
     if not name or len(name) > MAX_NAME:
         return None
     if is_collective(name):
