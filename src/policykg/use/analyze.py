@@ -410,7 +410,7 @@ def _safe_value(value: Any) -> str | int | float | bool:
 def _graphml(g: nx.Graph) -> str:
     """GraphML as UTF-8 text (networkx's string generator would escape every Chinese character)."""
     buffer = io.BytesIO()
-    nx.write_graphml(g, buffer, encoding="utf-8", prettyprint=True)
+    nx.write_graphml_xml(g, buffer, encoding="utf-8", prettyprint=True)   # the stdlib writer: the same bytes whether or not lxml is installed
     return buffer.getvalue().decode("utf-8")
 
 
