@@ -278,6 +278,7 @@ def _export_source(args, graph) -> int:
     from pathlib import Path
     import json
 
+    from policykg.kg.layout import MANIFEST, REPORT, resolve
     from policykg.use.export import documents, find_document
     from policykg.use.sourceview import write_source_view
     docs = documents(graph)
@@ -287,20 +288,15 @@ def _export_source(args, graph) -> int:
         doc = docs[0]
     else:
         raise UsageError(f"the graph holds {len(docs)} documents: give --doc ID")
-    folder = Path(args.graph) if args.graph and Path(args.graph).is_dir() else default_output_dir()
-    if folder.name == "store":
-        folder = folder.parent
-    from policykg.kg.corpus import doc_folder
-    report_file = folder / "docs" / doc_folder(doc.short_id) / "report.json"
-    if not report_file.is_file():
-        report_file = folder / "report.json"
-    report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.is_file() else {}
-    source = args.source
+    target = resolve(args.graph)                 # the output folder the graph belongs to: its report, its manifest
+    report_file = target.document_file(doc.short_id, REPORT)
+    report = json.loads(Path(report_file).read_text(encoding="utf-8")) if report_file else {}
+    source, manifest = args.source, target.file(MANIFEST)
     if source is None:
         try:
-            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-            source = next(e["file"] for e in manifest["documents"] if e["id"] == doc.short_id)
-        except (OSError, ValueError, KeyError, StopIteration):
+            entries = json.loads(Path(manifest).read_text(encoding="utf-8"))["documents"] if manifest else []
+            source = next(e["file"] for e in entries if e["id"] == doc.short_id)
+        except (OSError, ValueError, KeyError, TypeError, StopIteration):
             raise UsageError("cannot tell which file the document was built from: give --source FILE") from None
     out = Path(args.out or f"{doc.short_id}.source.html")
     print(f"wrote {write_source_view(graph, source, report, out)}")
@@ -309,10 +305,8 @@ def _export_source(args, graph) -> int:
 
 def cmd_push(args) -> int:
     """Send every named graph of a built corpus to a Graph Store Protocol server (HTTP PUT per graph)."""
-    from pathlib import Path
     from policykg.use.push import push
-    folder = Path(args.graph) if args.graph else default_output_dir()
-    sent = push(args.url, folder, header=args.header, user=args.user, timeout=args.timeout, retries=args.retries)
+    sent = push(args.url, args.graph, header=args.header, user=args.user, timeout=args.timeout, retries=args.retries)
     again = sum(1 for p in sent if p.tries > 1)
     print(f"pushed {len(sent)} graphs ({sum(p.triples for p in sent)} triples) to {args.url}"
           + (f"; {again} of them after more than one try" if again else ""))

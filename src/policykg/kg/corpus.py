@@ -48,7 +48,6 @@ import json
 import os
 import re
 import shutil
-import unicodedata
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -57,18 +56,14 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from policykg.errors import InputError, PolicyKGError
-from policykg.ingest.read import MAX_ID_BYTES, MAX_SOURCE_BYTES, read_capped, readable_name
-
-GRAPH_STEM = "policykg"
+from policykg.ingest.read import MAX_SOURCE_BYTES, read_capped, readable_name
+from policykg.kg.layout import (ANALYSIS_FILE, CORPUS_NQ, DOCS_DIR, GRAPH_STEM, MANIFEST, PARTS_DIR, STORE_DIR,
+                                doc_folder)
 
 BASE = "https://w3id.org/policykg/id/"
 SHARED_GRAPH = BASE + "graph/shared"
 LINEAGE_GRAPH = BASE + "graph/lineage"
 ELI = "http://data.europa.eu/eli/ontology#"
-MANIFEST = "manifest.json"
-CORPUS_NQ = "corpus.nq"
-DOCS_DIR = "docs"
-STORE_DIR = "store"
 #: Every entry a corpus build writes into its output folder.
 CORPUS_OUTPUTS = (CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR, "units.html")
 SOURCE_SUFFIXES = (".txt",)
@@ -79,9 +74,6 @@ _FLAT = re.compile(r"[\s《》〈〉“”\"'（）()·—–-]")
 #: costs more than the build itself; for large corpora (``bench/bench_corpus.py`` uses it).
 DOC_FILES = {"full": (f"{GRAPH_STEM}.ttl", f"{GRAPH_STEM}.nt", f"{GRAPH_STEM}.jsonld", "report.json"),
              "lean": (f"{GRAPH_STEM}.ttl", "report.json")}
-PARTS_DIR = ".parts"
-#: Each document's analysis results (communities, centralities), kept with it for rebuilds.
-ANALYSIS_FILE = "analysis.nq"
 
 
 @dataclass(frozen=True)
@@ -129,32 +121,6 @@ def _display_path(path: Path) -> str:
 def document_id(path: Path) -> str:
     """A short, stable name for a document: its file name without the extension, as text."""
     return readable_name(path.stem)
-
-
-#: What a plain id may not hold to be its own folder name: path syntax, the escape character,
-#: and characters that break lines, act on a terminal or do not print.
-_FOLDER_UNSAFE = frozenset("/\\%")
-_UNPRINTABLE = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
-
-
-def doc_folder(doc_id: str) -> str:
-    """The name of the folder ``docs/<id>/`` of document ``doc_id``: one of its own, safe to use.
-
-    A plain id is its own folder name; any other has its unsafe characters percent-encoded
-    (``%`` among them, so no two ids share a folder), and one too long for a file name is cut
-    and ends ``%~`` and a hash of the whole id.
-
-    >>> doc_folder("000_4cdbba2a142b4d11"), doc_folder("关于 印发（2023）"), doc_folder("a/b%\\n")
-    ('000_4cdbba2a142b4d11', '关于 印发（2023）', 'a%2Fb%25%0A')
-    """
-    def unsafe(ch: str) -> bool:
-        return ch in _FOLDER_UNSAFE or unicodedata.category(ch) in _UNPRINTABLE
-
-    name = "".join("".join(f"%{b:02X}" for b in ch.encode("utf-8")) if unsafe(ch) else ch for ch in doc_id)
-    if len(name.encode("utf-8")) <= MAX_ID_BYTES:
-        return name
-    head = name.encode("utf-8")[:MAX_ID_BYTES - 20].decode("utf-8", "ignore")
-    return f"{head}%~{hashlib.sha256(doc_id.encode('utf-8')).hexdigest()[:16]}"
 
 
 def sha256_of(path: Path) -> str:
