@@ -43,18 +43,19 @@ def cmd_build(args) -> int:
 
 
 def cmd_build_corpus(args, sources: list[str]) -> int:
-    """Folders or several files: one named graph per document, a manifest, one store."""
+    """Folders or several files: one named graph per document, a manifest, one store. The build
+    computes what the uses add — each document's analysis, the pages — with the functions passed
+    here: the build never imports a use."""
     from pathlib import Path
     from policykg.kg.corpus import build_corpus, corpus_summary
     from policykg.kg.publish import check_output_dir
+    from policykg.use import build_pages
+    from policykg.use.analysis_graph import analysis_quads
     out = Path(args.out)
     check_output_dir(out)
-    extra = None
-    if args.pages:
-        from policykg.kg.corpus import write_corpus_pages
-        extra = write_corpus_pages
-    result = build_corpus(sources, out, jobs=args.jobs, progress=sys.stderr.isatty(), extra=extra,
-                          analysis=not args.no_analysis)
+    result = build_corpus(sources, out, jobs=args.jobs, progress=sys.stderr.isatty(),
+                          pages=build_pages.corpus_pages if args.pages else None,
+                          analysis=None if args.no_analysis else analysis_quads)
     for line in corpus_summary(result, out):
         print(line)
     failed = [e for e in result.entries if e["status"] != "built"]
