@@ -42,15 +42,18 @@ that started them, even when it is killed (``kill -9``).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from policykg.errors import StructureError
 from policykg.kg.corpus_store import SHARED_GRAPH, merged_default_graph, write_corpus_nq, write_corpus_store
 from policykg.kg.document_build import DOC_FILES, Analyse, Job
-from policykg.kg.layout import BUILD_OUTPUTS, CORPUS_NQ, DOCS_DIR, MANIFEST, PARTS_DIR, STORE_DIR, doc_folder
+from policykg.kg.layout import (BUILD_OUTPUTS, CORPUS_NQ, DOCS_DIR, DOCUMENT_FILES, MANIFEST, ONE_DOCUMENT_FILES,
+                                PARTS_DIR, REPORT, STORE_DIR, doc_folder)
 from policykg.kg.lineage import LINEAGE_GRAPH, lineage
 from policykg.kg.manifest import builder_fingerprint, discover, manifest_bytes, mark_duplicates, old_manifest, plan
 from policykg.kg.workers import run_workers
@@ -77,13 +80,16 @@ class CorpusResult:
 
 def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str], *,
                  jobs: int | None = None, progress: bool = False, analysis: Analyse | None = None,
-                 pages: Pages | None = None, doc_files: str = "full") -> CorpusResult:
+                 pages: Pages | None = None, doc_files: str = "full", alone: bool = False,
+                 strict: bool = False) -> CorpusResult:
     """Build every document of ``paths`` into the output folder ``out_dir`` (see the module docstring).
 
     ``analysis(store, entries, builder)`` gives each document's analysis graph as N-Quads; it
     runs in the worker processes, so it must be a module-level function. ``pages(stage,
     entries)`` writes the pages into the staged folder. ``doc_files`` is ``"full"`` or
-    ``"lean"`` (:data:`policykg.kg.document_build.DOC_FILES`).
+    ``"lean"`` (:data:`policykg.kg.document_build.DOC_FILES`). ``alone``: ``paths`` name one
+    document, built as ``policykg build FILE`` builds it — its error raised, its files also
+    at the top of the folder, and with ``strict`` refused when understood only in part.
 
     The workers write each document's files into the staged folder themselves, and
     ``corpus.nq`` is assembled part by part on disk, so the parent never holds the corpus
@@ -96,10 +102,12 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
     out, analysis = Path(out_dir), analysis or None          # analysis=False: none, as before
     with output_lock(out):
         sources = discover(paths)
+        if alone and len(sources) != 1:
+            raise ValueError(f"alone: one document, not {len(sources)}")
         fingerprint = builder_fingerprint()
         old = old_manifest(out, fingerprint)
         todo = plan(sources, out, old, DOC_FILES[doc_files], analysis is not None)
-        job = Job(doc_files=doc_files, analyse=analysis)
+        job = Job(doc_files=doc_files, analyse=analysis, alone=alone)
         built: dict[str, dict] = {}
         entries: list[dict] = []
         links: list[tuple[str, str, str]] = []
@@ -115,17 +123,48 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
             links.extend(lineage(entries))
             write_corpus_nq(stage, out, entries, set(built), links, analysis is not None)
             shutil.rmtree(stage / PARTS_DIR)
+            if alone and strict:
+                refuse_partial(entries[0], stage, sources[0])
             write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
             (stage / MANIFEST).write_bytes(manifest_bytes(entries, fingerprint))
             names = [CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR]
             if pages is not None:
                 names += list(pages(stage, entries))
+            if alone:
+                names += place_on_top(stage, entries[0], with_pages=pages is not None)
             return names
 
         written = publish(out, fill, replaces=BUILD_OUTPUTS)
     removed = len(set(old) - {e["id"] for e in entries})
     return CorpusResult(entries=entries, rebuilt=len(built), reused=len(todo.reused), removed=removed,
                         links=links, outputs=tuple(p.name for p in written))
+
+
+def refuse_partial(entry: dict, stage: Path, source: Path) -> None:
+    """``--strict`` on one document: a document understood only in part (warnings, unmapped lines)
+    is refused before anything is written, naming the first line concerned."""
+    if not (entry.get("warnings") or entry.get("unmapped_lines")):
+        return
+    report = json.loads((stage / DOCS_DIR / doc_folder(entry["id"]) / REPORT).read_text(encoding="utf-8"))
+    where = (report["unmapped_lines"] or report["warnings"])[0]
+    raise StructureError(f"--strict: {len(report['unmapped_lines'])} unmapped line(s), "
+                         f"{len(report['warnings'])} warning(s); first: {where['reason'][:120]}",
+                         path=str(source), line=where["line"])
+
+
+def place_on_top(stage: Path, entry: dict, with_pages: bool) -> list[str]:
+    """A one-document build: the document's files also at the top of the folder, as hard links to
+    ``docs/<folder>/…`` (copies where links fail), so ``DIR/policykg.ttl`` is its graph — what
+    tools that run ``policykg build FILE --out DIR`` read. Its pages too, when they were asked
+    for (a name the pages already wrote at the top is left as they wrote it)."""
+    from policykg.kg.publish import link_or_copy
+    folder = stage / DOCS_DIR / doc_folder(entry["id"])
+    placed = []
+    for name in ONE_DOCUMENT_FILES if with_pages else DOCUMENT_FILES:
+        if (folder / name).is_file() and not os.path.lexists(stage / name):
+            link_or_copy(folder / name, stage / name)
+            placed.append(name)
+    return placed
 
 
 def corpus_summary(result: CorpusResult, out: Path) -> list[str]:
