@@ -2,8 +2,8 @@
 """Build the knowledge graph of the bundled corpus (sources/) into graph/ — or of the
 documents and folders given.
 
-Thin on purpose: the work is done by ``policykg build`` (src/policykg/kg/pipeline.py for one
-document, src/policykg/kg/corpus.py for several).
+Thin on purpose: the work is done by ``policykg build`` (src/policykg/kg/corpus.py, for one
+document — a corpus of one — or many; src/policykg/kg/pipeline.py builds each document).
 Usage: python build_graph.py [SOURCE …] [--out DIR] [--pages]
 """
 

@@ -44,8 +44,10 @@ BUILD = """
 import json, sys, time, warnings
 warnings.simplefilter("ignore")
 from policykg.kg.corpus import build_corpus
+from policykg.use.analysis_graph import analysis_quads
 start = time.perf_counter()
-result = build_corpus([sys.argv[1]], sys.argv[2], jobs=int(sys.argv[3]), doc_files=sys.argv[4])
+result = build_corpus([sys.argv[1]], sys.argv[2], jobs=int(sys.argv[3]), doc_files=sys.argv[4],
+                      analysis=analysis_quads)
 built = sum(1 for e in result.entries if e["status"] == "built")
 print(json.dumps({"documents": len(result.entries), "built": built, "links": len(result.links),
                   "inner_s": time.perf_counter() - start}))

@@ -15,9 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def corpus_dir() -> Path:
     """``policykg build sources --out TMP``: corpus.nq, manifest.json, docs/, store/."""
     from policykg.kg.corpus import build_corpus
+    from policykg.use.analysis_graph import analysis_quads
     out = Path(tempfile.mkdtemp(prefix="policykg-corpus-")) / "graph"
     atexit.register(shutil.rmtree, out.parent, True)
-    build_corpus([ROOT / "sources"], out, jobs=2)
+    build_corpus([ROOT / "sources"], out, jobs=2, analysis=analysis_quads)   # as `policykg build` does
     return out
 
 

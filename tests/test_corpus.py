@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from policykg.use.analysis_graph import ANALYSIS_GRAPH
+from policykg.use.analysis_graph import ANALYSIS_GRAPH, analysis_quads
 from policykg.kg.corpus import LINEAGE_GRAPH, SHARED_GRAPH, build_corpus, discover
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,7 +84,7 @@ def rows(store: ox.Store, query: str) -> list[tuple]:
 
 def test_corpus_one_named_graph_per_document_and_a_manifest(sources, tmp_path):
     out = tmp_path / "graph"
-    result = build_corpus([sources], out, jobs=2)
+    result = build_corpus([sources], out, jobs=2, analysis=analysis_quads)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     docs = {d["id"]: d for d in manifest["documents"]}
     assert set(docs) == {"a_state", "b_province", "c_jinan", "d_qingdao"}
@@ -111,7 +111,7 @@ def test_corpus_one_named_graph_per_document_and_a_manifest(sources, tmp_path):
 
 def test_corpus_lineage_links_a_chain_of_documents(sources, tmp_path):
     out = tmp_path / "graph"
-    result = build_corpus([sources], out, jobs=1)
+    result = build_corpus([sources], out, jobs=1, analysis=analysis_quads)
     docs = {e["id"]: e["iri"] for e in result.entries}
     assert (docs["b_province"], "implements", docs["a_state"]) in result.links      # by 文号
     assert any(a == docs["c_jinan"] and b == docs["b_province"] for a, _, b in result.links)   # by title
@@ -124,7 +124,7 @@ def test_corpus_lineage_links_a_chain_of_documents(sources, tmp_path):
 def test_corpus_units_scoped_by_jurisdiction_and_merged_by_alias(sources, tmp_path):
     """市发改委 of 济南 and of 青岛 are two units; 市发改委 and 市发展改革委 in 济南 are one."""
     out = tmp_path / "graph"
-    build_corpus([sources], out, jobs=1)
+    build_corpus([sources], out, jobs=1, analysis=analysis_quads)
     found = rows(store_of(out), f"""SELECT DISTINCT ?unit ?place WHERE {{
         ?r <{PKG}hasResponsibility> ?x . ?x <{PKG}writtenName> ?w ; <{PKG}unit> ?unit .
         FILTER(?w IN ("市发改委", "市发展改革委"))
@@ -139,14 +139,14 @@ def test_corpus_units_scoped_by_jurisdiction_and_merged_by_alias(sources, tmp_pa
 
 def test_corpus_rebuild_reuses_unchanged_replaces_changed_removes_deleted(sources, tmp_path):
     out = tmp_path / "graph"
-    build_corpus([sources], out, jobs=1)
-    again = build_corpus([sources], out, jobs=1)
+    build_corpus([sources], out, jobs=1, analysis=analysis_quads)
+    again = build_corpus([sources], out, jobs=1, analysis=analysis_quads)
     assert (again.rebuilt, again.reused, again.removed) == (0, 4, 0)
     before = (out / "corpus.nq").read_bytes()
     assert before == (out / "corpus.nq").read_bytes()
     write(sources, "d_qingdao.txt", QINGDAO.replace("推进算力建设", "推进智算建设"))
     (sources / "a_state.txt").unlink()
-    changed = build_corpus([sources], out, jobs=1)
+    changed = build_corpus([sources], out, jobs=1, analysis=analysis_quads)
     assert (changed.rebuilt, changed.reused, changed.removed) == (1, 2, 1)
     nq = (out / "corpus.nq").read_text(encoding="utf-8")
     assert "推进智算建设" in nq and "推进算力建设" not in nq and "国务院办公厅" not in nq
@@ -157,8 +157,8 @@ def test_corpus_rebuild_reuses_unchanged_replaces_changed_removes_deleted(source
 
 def test_corpus_build_is_deterministic(sources, tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
-    build_corpus([sources], one, jobs=2)
-    build_corpus([sources], two, jobs=1)
+    build_corpus([sources], one, jobs=2, analysis=analysis_quads)
+    build_corpus([sources], two, jobs=1, analysis=analysis_quads)
     for name in ("corpus.nq", "manifest.json"):
         a = (one / name).read_text(encoding="utf-8").replace(str(one), "")
         b = (two / name).read_text(encoding="utf-8").replace(str(two), "")
@@ -168,7 +168,7 @@ def test_corpus_build_is_deterministic(sources, tmp_path):
 def test_corpus_unreadable_document_is_listed_not_fatal(sources, tmp_path):
     (sources / "e_empty.txt").write_bytes(b"")
     out = tmp_path / "graph"
-    result = build_corpus([sources], out, jobs=1)
+    result = build_corpus([sources], out, jobs=1, analysis=analysis_quads)
     failed = [e for e in result.entries if e["status"] == "failed"]
     assert [e["id"] for e in failed] == ["e_empty"] and "empty" in failed[0]["error"]
     assert len([e for e in result.entries if e["status"] == "built"]) == 4

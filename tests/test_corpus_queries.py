@@ -239,6 +239,7 @@ def lineage_corpus(tmp_path_factory):
     implement it by 《title》 and 文号 (为深入贯彻落实《…》（国发〔2018〕39号）和中央关于…)."""
     from policykg.kg.corpus import build_corpus
     from policykg.kg.query import open_graph
+    from policykg.use.analysis_graph import analysis_quads
     src = tmp_path_factory.mktemp("lineage_src")
     (src / "a_guofa.txt").write_bytes((ROOT / "sources/dev/05_guofa_2018_39_employment.txt").read_bytes())
     text = (ROOT / "sources/dev/13_jinan_digital_pioneer_city_2021.txt").read_text(encoding="utf-8")
@@ -247,7 +248,7 @@ def lineage_corpus(tmp_path_factory):
     text = text.replace(opening, f"为深入贯彻落实《{CITED_TITLE}》（国发〔2018〕39号）和中央关于加快数字化发展的部署要求，", 1)
     (src / "b_jinan.txt").write_text(text, encoding="utf-8")
     out = tmp_path_factory.mktemp("lineage_out") / "graph"
-    result = build_corpus([src], out, jobs=1)
+    result = build_corpus([src], out, jobs=1, analysis=analysis_quads)
     assert [e["status"] for e in result.entries] == ["built", "built"]
     return open_graph(str(out / "store"))
 

@@ -31,8 +31,9 @@ def generated(tmp_path_factory) -> list[Path]:
 @pytest.fixture(scope="module")
 def corpus(generated, tmp_path_factory):
     from policykg.kg.corpus import build_corpus
+    from policykg.use.analysis_graph import analysis_quads
     out = tmp_path_factory.mktemp("corpus") / "out"
-    return build_corpus([generated[0].parent], out, jobs=2, doc_files="lean"), out
+    return build_corpus([generated[0].parent], out, jobs=2, doc_files="lean", analysis=analysis_quads), out
 
 
 def test_generator_is_deterministic_and_makes_no_copies(generated, tmp_path):

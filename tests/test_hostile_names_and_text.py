@@ -140,13 +140,14 @@ def test_any_file_name_builds_with_a_readable_id_and_a_folder_of_its_own(tmp_pat
     """Old: one name with a space (or ", <, {, \\, |, ^, `, %, tab, newline) failed the whole corpus."""
     from policykg.kg.corpus import build_corpus
     from policykg.kg.query import document_ids
+    from policykg.use.analysis_graph import analysis_quads
     folder = tmp_path_factory.mktemp("names")
     sources = [ROOT / "sources" / "dev" / f"{name}.txt" for name in
                ("22_qingdao_ocean_ai_models_2024", "05_guofa_2018_39_employment", "01_baotou_digital_gov_assessment_2022")]
     for stem, source in zip(stems, sources):
         (folder / "in").mkdir(exist_ok=True)
         shutil.copy(source, folder / "in" / f"{stem}.txt")
-    result = build_corpus([folder / "in"], folder / "out", jobs=1)
+    result = build_corpus([folder / "in"], folder / "out", jobs=1, analysis=analysis_quads)
     assert {e["id"]: e["status"] for e in result.entries} == {stem: "built" for stem in stems}
     assert set(document_ids(ox.Store.read_only(str(folder / "out" / "store")))) == set(stems)
     docs = folder / "out" / "docs"

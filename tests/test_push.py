@@ -19,6 +19,7 @@ import pytest
 
 from policykg.cli import main
 from policykg.kg.corpus import build_corpus
+from policykg.use.analysis_graph import analysis_quads
 from policykg.use.serve import find_oxigraph
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +36,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("push") / "corpus"
-    build_corpus([ROOT / "sources" / "dev" / d for d in DOCS], out, jobs=1, doc_files="lean")
+    build_corpus([ROOT / "sources" / "dev" / d for d in DOCS], out, jobs=1, doc_files="lean", analysis=analysis_quads)
     return out
 
 

@@ -31,30 +31,31 @@ def _graph_file(args) -> str:
 
 
 def cmd_build(args) -> int:
-    """One document or a corpus, holding the output folder's lock throughout (one build at a time)."""
+    """One build for one document or many (a document alone is a corpus of one), holding the output
+    folder's lock throughout. The build computes what the uses add — each document's network
+    analysis, the pages — with the functions passed here: the build never imports a use."""
     import os
-    from policykg.kg.publish import output_lock
-    sources = args.source or [str(default_corpus())]
-    with output_lock(args.out):
-        if len(sources) > 1 or os.path.isdir(sources[0]):
-            return cmd_build_corpus(args, sources)
-        args.source = sources[0]
-        return cmd_build_document(args)
-
-
-def cmd_build_corpus(args, sources: list[str]) -> int:
-    """Folders or several files: one named graph per document, a manifest, one store."""
     from pathlib import Path
-    from policykg.kg.corpus import build_corpus, corpus_summary
-    from policykg.kg.publish import check_output_dir
+
+    from policykg.kg.corpus import build_corpus
+    from policykg.kg.publish import output_lock
+    from policykg.use import build_pages
+    from policykg.use.analysis_graph import analysis_quads
+    sources = args.source or [str(default_corpus())]
+    alone = len(sources) == 1 and not os.path.isdir(sources[0])
+    pages = (build_pages.document_pages if alone else build_pages.corpus_pages) if args.pages else None
     out = Path(args.out)
-    check_output_dir(out)
-    extra = None
-    if args.pages:
-        from policykg.kg.corpus import write_corpus_pages
-        extra = write_corpus_pages
-    result = build_corpus(sources, out, jobs=args.jobs, progress=sys.stderr.isatty(), extra=extra,
-                          analysis=not args.no_analysis)
+    with output_lock(out):                    # refuses an --out that cannot be one, before the build
+        result = build_corpus(sources, out, jobs=args.jobs, progress=not alone and sys.stderr.isatty(),
+                              analysis=None if args.no_analysis else analysis_quads, pages=pages,
+                              alone=alone, strict=args.strict)
+    return _document_summary(out, result) if alone else _corpus_summary(args, out, result)
+
+
+def _corpus_summary(args, out: Path, result) -> int:
+    """A few lines for the corpus (the manifest has the rest); exit 2 with ``--strict`` if any document
+    was not built or was understood only in part."""
+    from policykg.kg.corpus import corpus_summary
     for line in corpus_summary(result, out):
         print(line)
     failed = [e for e in result.entries if e["status"] != "built"]
@@ -70,40 +71,24 @@ def cmd_build_corpus(args, sources: list[str]) -> int:
     return 0
 
 
-def cmd_build_document(args) -> int:
-    from pathlib import Path
-    from policykg.kg.pipeline import build
+def _document_summary(out: Path, result) -> int:
+    """The document's counts (README shows them), a warning when understood in part, and what was
+    written: its files at the top of ``out``, in the one layout of every build (``docs/output-layout.md``)."""
+    import json
+
+    from policykg.kg.layout import CORPUS_NQ, DOCS_DIR, DOCUMENT_FILES, MANIFEST, REPORT, STORE_DIR, doc_folder
     from policykg.kg.report import summary_lines
-    from policykg.kg.publish import check_output_dir, publish
-    out = Path(args.out)
-    check_output_dir(out)                  # fail before the build, not after it
-    result = build(args.source)
-    _refuse_if_strict(args, result.report)
-    graph_files, store, pages = [], [], []
-
-    def fill(stage: Path) -> list[str]:
-        """Write every output into the staging folder; :func:`publish` swaps it in whole."""
-        from policykg.kg.store import STORE_DIR, memory_store, write_store
-        files = result.files()
-        for name, data in files.items():
-            (stage / name).write_bytes(data)
-        graph_files.extend(files)
-        ntriples = files["policykg.nt"]
-        write_store(stage / STORE_DIR, ntriples)
-        store.append(STORE_DIR)
-        if args.pages:
-            from policykg.use.pages import write_pages
-            pages.extend(p.name for p in write_pages(memory_store(ntriples), stage))
-        return graph_files + store + pages
-
-    publish(out, fill)
-    for line in summary_lines(result.report):
+    report = json.loads((out / REPORT).read_text(encoding="utf-8"))
+    for line in summary_lines(report):
         print(line)
-    _warn(result.report)
-    print(f"  wrote {', '.join(str(out / n) for n in graph_files)}")
-    print(f"  wrote {out / store[0]} (Oxigraph store: the graph and the ontology)")
-    for name in pages:
-        print(f"  wrote {out / name}")
+    _warn(report)
+    layout = (CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR)
+    print(f"  wrote {', '.join(str(out / n) for n in result.outputs if n in DOCUMENT_FILES)}")
+    print(f"  wrote {out / STORE_DIR} (Oxigraph store: the document's graph, the shared schemes, their merge)")
+    print(f"  wrote {out / CORPUS_NQ}, {out / MANIFEST}, {out / DOCS_DIR / doc_folder(result.entries[0]['id'])}/")
+    for name in result.outputs:
+        if name not in DOCUMENT_FILES and name not in layout:
+            print(f"  wrote {out / name}")
     return 0
 
 
@@ -115,15 +100,6 @@ def _warn(report: dict) -> None:
         print(f"policykg: warning: {report['source']['file']}: {len(warnings)} warning(s), "
               f"{len(unmapped)} unmapped line(s); first at line {first['line']}: {first['reason'][:120]} "
               f"(details in report.json)", file=sys.stderr)
-
-
-def _refuse_if_strict(args, report: dict) -> None:
-    if getattr(args, "strict", False) and (report["warnings"] or report["unmapped_lines"]):
-        from policykg.errors import StructureError
-        where = (report["unmapped_lines"] or report["warnings"])[0]
-        raise StructureError(f"--strict: {len(report['unmapped_lines'])} unmapped line(s), "
-                             f"{len(report['warnings'])} warning(s); first: {where['reason'][:120]}",
-                             path=args.source, line=where["line"])
 
 
 def cmd_query(args) -> int:
@@ -278,6 +254,7 @@ def _export_source(args, graph) -> int:
     from pathlib import Path
     import json
 
+    from policykg.kg.layout import MANIFEST, REPORT, resolve
     from policykg.use.export import documents, find_document
     from policykg.use.sourceview import write_source_view
     docs = documents(graph)
@@ -287,20 +264,15 @@ def _export_source(args, graph) -> int:
         doc = docs[0]
     else:
         raise UsageError(f"the graph holds {len(docs)} documents: give --doc ID")
-    folder = Path(args.graph) if args.graph and Path(args.graph).is_dir() else default_output_dir()
-    if folder.name == "store":
-        folder = folder.parent
-    from policykg.kg.corpus import doc_folder
-    report_file = folder / "docs" / doc_folder(doc.short_id) / "report.json"
-    if not report_file.is_file():
-        report_file = folder / "report.json"
-    report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.is_file() else {}
-    source = args.source
+    target = resolve(args.graph)                 # the output folder the graph belongs to: its report, its manifest
+    report_file = target.document_file(doc.short_id, REPORT)
+    report = json.loads(Path(report_file).read_text(encoding="utf-8")) if report_file else {}
+    source, manifest = args.source, target.file(MANIFEST)
     if source is None:
         try:
-            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-            source = next(e["file"] for e in manifest["documents"] if e["id"] == doc.short_id)
-        except (OSError, ValueError, KeyError, StopIteration):
+            entries = json.loads(Path(manifest).read_text(encoding="utf-8"))["documents"] if manifest else []
+            source = next(e["file"] for e in entries if e["id"] == doc.short_id)
+        except (OSError, ValueError, KeyError, TypeError, StopIteration):
             raise UsageError("cannot tell which file the document was built from: give --source FILE") from None
     out = Path(args.out or f"{doc.short_id}.source.html")
     print(f"wrote {write_source_view(graph, source, report, out)}")
@@ -309,10 +281,8 @@ def _export_source(args, graph) -> int:
 
 def cmd_push(args) -> int:
     """Send every named graph of a built corpus to a Graph Store Protocol server (HTTP PUT per graph)."""
-    from pathlib import Path
     from policykg.use.push import push
-    folder = Path(args.graph) if args.graph else default_output_dir()
-    sent = push(args.url, folder, header=args.header, user=args.user, timeout=args.timeout, retries=args.retries)
+    sent = push(args.url, args.graph, header=args.header, user=args.user, timeout=args.timeout, retries=args.retries)
     again = sum(1 for p in sent if p.tries > 1)
     print(f"pushed {len(sent)} graphs ({sum(p.triples for p in sent)} triples) to {args.url}"
           + (f"; {again} of them after more than one try" if again else ""))

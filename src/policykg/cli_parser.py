@@ -151,11 +151,10 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
         help="构建单个文件或语料库的知识图谱，写入 graph/ / "
              "build the knowledge graph of one document or of a corpus into graph/",
         description="构建知识图谱 / Build the knowledge graph.\n\n"
-                    "One file: that document's graph (policykg.ttl/.nt/.jsonld, report.json,\n"
-                    "the store).\n"
-                    "Folders or several files: a corpus — one named graph per document,\n"
-                    "manifest.json, corpus.nq, docs/<id>.ttl, one store; unchanged documents\n"
-                    "are reused by hash.\n"
+                    "One layout for one document or many (docs/output-layout.md): one named\n"
+                    "graph per document, manifest.json, corpus.nq, docs/<id>/, one store;\n"
+                    "unchanged documents are reused by hash. One file: a corpus of one, with\n"
+                    "its policykg.ttl/.nt/.jsonld and report.json also at the top of --out.\n"
                     "Without SOURCE: the bundled corpus (sources/).")
     b.add_argument("source", nargs="*", metavar="SOURCE",
                    help="政策文件（.txt：UTF-8、带 BOM 的 UTF-8 或 GB18030）或其文件夹 / "
@@ -166,8 +165,8 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
                    help="语料库的工作进程数（默认每核一个） / "
                         "worker processes for a corpus (default: one per core)")
     b.add_argument("--no-analysis", action="store_true",
-                   help="语料库：不把社区与中心性写入图 / "
-                        "corpus: skip writing communities and centralities into the graph (id/graph/analysis)")
+                   help="不把社区与中心性写入图 / "
+                        "skip writing communities and centralities into the graph (id/graph/analysis)")
     b.add_argument("--pages", action="store_true",
                    help="同时生成交互式 HTML 页面 / also draw the interactive HTML pages")
     b.add_argument("--strict", action="store_true",

@@ -42,12 +42,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from policykg.errors import PolicyKGError
-
-GRAPH_STEM = "policykg"
-#: Every entry a build may write into its output folder; the ones a build does not write are dropped.
-BUILD_OUTPUTS = (f"{GRAPH_STEM}.ttl", f"{GRAPH_STEM}.nt", f"{GRAPH_STEM}.jsonld", "report.json", "store",
-                 "graph.html", "units.html", "task_units.graphml", "task_units.gexf", "unit_network.graphml",
-                 "unit_network.gexf")
+from policykg.kg.layout import BUILD_OUTPUTS, GRAPH_STEM
 
 
 def sorted_copy(graph):
@@ -300,12 +295,14 @@ def _carry_over(old: Path, stage: Path, owned: set[str]) -> None:
         if entry.name in owned or (stage / entry.name).exists():
             continue
         if entry.is_dir() and not entry.is_symlink():
-            shutil.copytree(entry, stage / entry.name, symlinks=True, copy_function=_link_or_copy)
+            shutil.copytree(entry, stage / entry.name, symlinks=True, copy_function=link_or_copy)
         else:
-            _link_or_copy(entry, stage / entry.name)
+            link_or_copy(entry, stage / entry.name)
 
 
-def _link_or_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+def link_or_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+    """``dst`` as a hard link to ``src`` (a symbolic link copied as one), or a copy where links fail
+    (another file system, links not permitted): the bytes are the same either way."""
     if os.path.islink(src):
         os.symlink(os.readlink(src), dst)
         return

@@ -27,15 +27,12 @@ import stat
 import pyoxigraph as ox
 
 from policykg.errors import QueryError
+from policykg.kg.layout import STORE_DIR, is_store, resolve
 from policykg.resources import project_file
 
-__all__ = ["PREFIXES", "STORE_DIR", "short_name", "as_store", "execute", "memory_store", "one_preferred_label",
-           "open_graph", "plain", "read_regular", "write_store"]
+__all__ = ["PREFIXES", "STORE_DIR", "short_name", "as_store", "execute", "is_store", "memory_store",
+           "one_preferred_label", "open_graph", "open_store", "plain", "read_regular", "write_store"]
 
-#: Name of the store folder inside an output folder (``graph/store``).
-STORE_DIR = "store"
-#: A file RocksDB always writes into a store folder; its presence tells a store from any folder.
-_STORE_MARK = "CURRENT"
 #: Largest file ``read_regular`` accepts: a query or graph beyond this is a mistake, not a document.
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
@@ -65,7 +62,7 @@ PREFIXES = {
 }
 _FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
             ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
-#: Stores opened by :func:`open_graph`, oldest first: (path, inode, mtime, size) → store.
+#: Stores opened by :func:`open_store`, oldest first: (path, inode, mtime, size) → store.
 _OPENED: dict = {}
 _OPENED_MAX = 8
 
@@ -105,11 +102,6 @@ def read_regular(path: str | os.PathLike[str], what: str, limit: int = MAX_FILE_
         os.close(fd)
 
 
-def is_store(path: str | os.PathLike[str]) -> bool:
-    """True for a folder that holds an Oxigraph (RocksDB) store."""
-    return os.path.isdir(path) and os.path.isfile(os.path.join(path, _STORE_MARK))
-
-
 def _ontology() -> bytes:
     with open(project_file("ontology.ttl"), "rb") as fh:
         return fh.read()
@@ -146,37 +138,38 @@ def memory_store(ntriples: bytes) -> ox.Store:
 # ---------------------------------------------------------------- reading
 
 
-def open_graph(path: str | os.PathLike[str] | None = None) -> ox.Store:
-    """The store a command reads: a store folder, an output folder, or a ``.ttl``/``.nt`` file.
+def open_store(path: str | os.PathLike[str] | None = None) -> ox.Store:
+    """The store a command reads, for any path the layout knows (:func:`policykg.kg.layout.resolve`):
+    a store folder, an output folder (its store; without one, its ``corpus.nq`` or
+    ``policykg.ttl``), or a ``.ttl``/``.nt``/``.nq`` file.
 
-    ``None`` means the project's ``graph/``: its store when built, else its
-    Turtle file (a fresh clone carries the files but not the store, which
-    ``make graph`` writes). Opened stores are cached per path and identity of
-    the file or folder, so a notebook calling this in every cell pays once and
-    a rebuilt store (a new folder, swapped in) is picked up.
+    ``None`` means the project's ``graph/``: its store when built, else its ``corpus.nq``
+    (a fresh clone carries the files but not the store, which ``make graph`` writes).
+    Opened stores are cached per path and identity of the file or folder, so a notebook
+    calling this in every cell pays once and a rebuilt store (a new folder, swapped in)
+    is picked up.
     """
-    target = os.fspath(path) if path is not None else project_file("graph")
-    if path is None and not is_store(os.path.join(target, STORE_DIR)):
-        # a fresh clone carries the files, not the store: the corpus, else one document's graph
-        target = next((os.path.join(target, n) for n in ("corpus.nq", "policykg.ttl")
-                       if os.path.isfile(os.path.join(target, n))), os.path.join(target, "corpus.nq"))
-    if os.path.isdir(target) and not is_store(target):
-        if not is_store(os.path.join(target, STORE_DIR)):
-            raise QueryError("the folder holds no policykg store", path=target,
-                             hint="build one with 'policykg build --out FOLDER', or name a .ttl or .nt file")
-        target = os.path.join(target, STORE_DIR)
+    target = resolve(path)
+    location = target.store or target.graph
+    if location is None:
+        raise QueryError("the folder holds no policykg store", path=target.path,
+                         hint="build one with 'policykg build --out FOLDER', or name a .ttl or .nt file")
     try:
-        info = os.stat(target)
+        info = os.stat(location)
     except OSError:
-        raise QueryError("no graph at this path", path=target,
+        raise QueryError("no graph at this path", path=location,
                          hint="build it first with 'policykg build'") from None
-    key = (os.path.realpath(target), info.st_ino, info.st_mtime_ns, info.st_size)
+    key = (os.path.realpath(location), info.st_ino, info.st_mtime_ns, info.st_size)
     store = _OPENED.get(key)
     if store is None:
         store = _OPENED[key] = _open(key[0])
         while len(_OPENED) > _OPENED_MAX:
             del _OPENED[next(iter(_OPENED))]
     return store
+
+
+#: The name every caller has used; the same function.
+open_graph = open_store
 
 
 def release() -> None:
@@ -187,7 +180,7 @@ def release() -> None:
 
 
 def _open(path: str) -> ox.Store:
-    """Open (uncached: see :func:`open_graph`) a store folder read-only or load a graph file."""
+    """Open (uncached: see :func:`open_store`) a store folder read-only or load a graph file."""
     if os.path.isdir(path):
         try:
             return ox.Store.read_only(path)

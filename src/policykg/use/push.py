@@ -46,9 +46,9 @@ from functools import partial
 from pathlib import Path
 
 from policykg.errors import PolicyKGError
+from policykg.kg.layout import resolve
 from policykg.kg.query import escape_controls
 
-CORPUS_NQ = "corpus.nq"
 NTRIPLES = "application/n-triples"
 #: The most of a server's answer read: its status and a few words are all a PUT needs.
 MAX_ANSWER_BYTES = 64 * 1024
@@ -77,14 +77,15 @@ class Pushed:
     tries: int = 1
 
 
-def corpus_file(folder: str | Path) -> Path:
-    """The ``corpus.nq`` of a built corpus folder (or the file itself)."""
-    path = Path(folder)
-    nq = path if path.is_file() else path / CORPUS_NQ
-    if not nq.is_file():
-        raise PushError("no corpus here (corpus.nq not found)", path=str(path),
+def corpus_file(folder: str | Path | None = None) -> Path:
+    """The ``corpus.nq`` of an output folder (or of the one its store folder is in), or the file given;
+    ``None``: the project's ``graph/`` (:func:`policykg.kg.layout.resolve`)."""
+    target = resolve(folder)
+    nq = target.corpus_nq
+    if nq is None or not Path(nq).is_file():
+        raise PushError("no corpus here (corpus.nq not found)", path=target.path,
                         hint="build one with 'policykg build FOLDER…', or give --graph the output folder")
-    return nq
+    return Path(nq)
 
 
 def graphs(nq: Path) -> Iterator[tuple[str, bytes, int]]:
@@ -221,7 +222,7 @@ def _check_header_text(text: str, what: str, encoding: str = "latin-1") -> None:
 # ---------------------------------------------------------------- pushing
 
 
-def push(url: str, folder: str | Path, *, header: str | None = None, user: str | None = None,
+def push(url: str, folder: str | Path | None, *, header: str | None = None, user: str | None = None,
          timeout: float = 60.0, retries: int = DEFAULT_RETRIES, progress=None) -> list[Pushed]:
     """PUT every named graph of the corpus at ``folder`` to the Graph Store at ``url``.
 

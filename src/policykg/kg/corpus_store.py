@@ -1,0 +1,131 @@
+"""The corpus as N-Quads and as a store: ``corpus.nq`` and ``store/``.
+
+``corpus.nq`` holds every named graph as sorted N-Quads: the shared graph (the ontology
+and the lexicon's schemes, once), the lineage graph, each built document's graph (named by
+its IRI, without the shared schemes) and the analysis graph. The store bulk-loads it,
+with the merge of the named graphs as the default graph a query reads.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import lru_cache
+from pathlib import Path
+
+from policykg.kg.layout import ANALYSIS_FILE, CORPUS_NQ, DOCS_DIR, PARTS_DIR, TURTLE, doc_folder
+from policykg.kg.lineage import BASE, lineage_graph
+
+SHARED_GRAPH = BASE + "graph/shared"
+
+
+def named_graph(turtle: bytes, doc: str, fmt: str = "ttl") -> bytes:
+    """A document's Turtle (or N-Triples), without the shared schemes, as sorted N-Quads in graph ``doc``."""
+    import pyoxigraph as ox
+    shared = _shared_subjects()
+    graph = ox.NamedNode(doc)
+    syntax = ox.RdfFormat.N_TRIPLES if fmt == "nt" else ox.RdfFormat.TURTLE
+    quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
+             for t in ox.parse(turtle, format=syntax) if str(t.subject) not in shared]
+    from policykg.kg.publish import ntriples_lines
+    text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    return ("\n".join(sorted(ntriples_lines(text))) + "\n").encode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def _shared_subjects() -> frozenset[str]:
+    from policykg.ingest.lexicon import scheme_graph
+    subjects = set()
+    for name in ("unit_types.ttl", "topics.ttl"):
+        subjects |= {s.n3() for s in scheme_graph(name).subjects()}
+    return frozenset(subjects)
+
+
+def shared_graph() -> bytes:
+    """The ontology and the lexicon's schemes, as N-Quads in the shared graph."""
+    from rdflib import Graph
+
+    from policykg.ingest.lexicon import scheme_graph
+    from policykg.resources import ontology_path
+    from policykg.kg.publish import ntriples_lines
+    graph = Graph().parse(ontology_path(), format="turtle")
+    for name in ("unit_types.ttl", "topics.ttl"):
+        graph += scheme_graph(name)
+    lines = [f"{line[:-1].rstrip()} <{SHARED_GRAPH}> ."
+             for line in ntriples_lines(graph.serialize(format="nt", encoding="utf-8").decode("utf-8"))]
+    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+
+
+def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str],
+                    links: list[tuple[str, str, str]], analysis: bool) -> None:
+    """``corpus.nq``: the shared and lineage graphs, each built document's named graph (a new one's
+    part, a reused one's Turtle, its folder linked over from the last build), the analysis graph.
+
+    ``built`` holds the ids of the documents built now (their parts wait in ``.parts/``);
+    every other built entry is reused from the last build at ``out``."""
+    docs, parts = stage / DOCS_DIR, stage / PARTS_DIR
+    with open(stage / CORPUS_NQ, "wb") as nq:
+        nq.write(shared_graph())
+        nq.write(lineage_graph(links))
+        for entry in entries:
+            name = doc_folder(entry["id"])
+            if entry["status"] != "built":
+                continue
+            if entry["id"] in built:
+                with open(parts / f"{name}.nq", "rb") as part:
+                    shutil.copyfileobj(part, nq, 1 << 20)
+                continue
+            shutil.copytree(out / DOCS_DIR / name, docs / name, copy_function=os.link)
+            nq.write(named_graph((docs / name / TURTLE).read_bytes(), entry["iri"]))
+        if analysis:                       # after every document: one graph, in input order
+            for entry in entries:
+                part = docs / doc_folder(entry["id"]) / ANALYSIS_FILE
+                if entry["status"] == "built" and part.is_file():
+                    nq.write(part.read_bytes())
+
+
+def merged_default_graph(nquads: Path, ntriples: Path) -> Path:
+    """Write every triple of every named graph of ``nquads`` into ``ntriples``: the default graph.
+
+    Queries that name no dataset read the default graph: the merge, where a unit or a
+    jurisdiction that several documents describe is one set of triples. Asking
+    Oxigraph for the union of the named graphs instead counts those triples once per
+    graph (a multiset) and is slower; the named graphs stay for ``--doc`` and ``GRAPH``.
+
+    Done on the text, line by line: ``corpus.nq`` is canonical N-Quads that this module
+    writes, one quad per line ending in `` <graph> .``, so dropping the last term gives
+    N-Triples, which Oxigraph then bulk-loads itself. (Parsing three million quads into
+    Python objects and handing them back costs several times more.) A line of any other
+    form is refused rather than guessed at.
+    """
+    with open(nquads, "rb") as source, open(ntriples, "wb") as target:
+        for number, line in enumerate(source, 1):
+            if not line.strip():
+                continue
+            head, mark, graph = line.rstrip(b"\r\n").rpartition(b" <")
+            # subject and predicate hold no space, so a quad leaves three terms before the graph
+            if not mark or not graph.endswith(b"> .") or b" " in graph[:-3] or len(head.split(b" ", 2)) < 3:
+                raise ValueError(f"{nquads}:{number}: not a quad in a named graph")
+            target.write(head + b" .\n")
+    return ntriples
+
+
+def write_corpus_store(target: Path, nquads: Path) -> Path:
+    """The Oxigraph store of the corpus: every named graph, and their merge as the default
+    graph, bulk-loaded from the N-Quads file; in the merge each unit keeps one preferred name
+    (:func:`policykg.kg.store.one_preferred_label`)."""
+    import pyoxigraph as ox
+
+    from policykg.kg.store import one_preferred_label
+    merged = merged_default_graph(nquads, nquads.with_name(nquads.name + ".default.nt"))
+    try:
+        store = ox.Store(str(target))
+        store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        store.bulk_load(path=str(merged), format=ox.RdfFormat.N_TRIPLES)
+        one_preferred_label(store)
+        store.flush()
+        store.optimize()
+        del store
+    finally:
+        merged.unlink()
+    return target
