@@ -169,7 +169,7 @@ class SourceText:
                 first -= 1
             while last < len(self.locators) and self.locators[last] == located[0]:
                 last += 1
-            if last > first:
+            if (first, last) != (span.start, span.end):      # a part of it, not the whole
                 place += ", " + _range("line", [span.start - first + 1, span.end - first + 1])
         return place
 
@@ -300,12 +300,18 @@ class Table:
 
 @dataclass(frozen=True)
 class Layout:
-    """The document's structure: running-text blocks, then tables."""
+    """The document's structure: running-text blocks, then tables.
+
+    ``notes`` are lines the segmenter read as layout, not data: a section row
+    inside a table read from its grid (「一、优化营商环境」 across the table), a
+    header row typed again further down.
+    """
 
     source: SourceText
     blocks: tuple[Block, ...]
     tables: tuple[Table, ...]
     warnings: tuple[LayoutNote, ...] = ()
+    notes: tuple[LayoutNote, ...] = ()
 
 
 # ---------------------------------------------------------------- extract

@@ -15,8 +15,9 @@ one-column 专栏 boxes of a plan, a list of names — is running text.
   (「附件1 重点任务分工表」 spanning the table) is running text. A header over two
   rows (「责任单位」 spanning 「牵头单位」「配合单位」) takes the lower row's words.
 * A row that is one cell spanning the table (「一、优化营商环境」) is a section
-  heading inside the table: running text, not a record.
-* A row repeating the header (a table re-typed from print) is skipped.
+  heading inside the table: a layout line, not a record (nor a section of the
+  document's body, which a running-text 「一、…」 would become).
+* A row repeating the header (a table re-typed from print) is a layout line.
 * A merged cell (row span) is, by the profile's ``merged``: ``first_row`` — in
   its first row only, the rows below lacking that cell as the flattened text
   lacks it (a 总体任务 carried forward by the task reader); ``every_row`` — given
@@ -28,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from policykg.ingest.text import without_spaces
-from policykg.model import Block, Cell, GridCell, LineSpan, SourceText, Table, TableBlock, TableRow
+from policykg.model import Block, Cell, GridCell, LayoutNote, LineSpan, SourceText, Table, TableBlock, TableRow
 
 #: How many top rows may hold the header (a title row, then one or two header rows).
 HEADER_SEARCH = 4
@@ -36,10 +37,12 @@ HEADER_SEARCH = 4
 
 @dataclass(frozen=True)
 class GridRead:
-    """A table block read: the task table (or ``None``: running text) and its section rows."""
+    """A table block read: the task table (or ``None``: running text), the title rows above its
+    header (running text), and the lines that are layout (section rows, a repeated header)."""
 
     table: Table | None
-    sections: tuple[Block, ...] = ()
+    titles: tuple[Block, ...] = ()
+    notes: tuple[LayoutNote, ...] = ()
 
 
 def read_grid(source: SourceText, block: TableBlock, roles: dict[str, str], profile_for,
@@ -51,25 +54,28 @@ def read_grid(source: SourceText, block: TableBlock, roles: dict[str, str], prof
         return GridRead(None)
     top, first_body, header, column_roles, profile = found
     header_lines = [n for c in block.cells if top <= c.row < first_body and c.span for n in c.span.lines()]
-    sections = [_section(source, c, classify) for c in block.cells if c.row < top and _text(source, c)]
+    titles = [_title(source, c, classify) for c in block.cells if c.row < top and _text(source, c)]
     owner = _owners(block)
     rows: list[TableRow] = []
+    notes: list[LayoutNote] = []
     for r in range(first_body, block.rows):
         row_cells = [anchors[(r, c)] for c in range(block.columns) if (r, c) in anchors]
         if _is_section_row(source, block, row_cells):
-            sections.append(_section(source, row_cells[0], classify))
+            notes += [LayoutNote(n, "section row inside the table") for n in row_cells[0].span.lines()]
             continue
         cells = tuple(_cell_at(source, anchors, owner, r, c, profile.merged) for c in range(block.columns))
         texts = [without_spaces(x.text) if x is not None else "" for x in cells]
-        if not any(texts) or texts == [without_spaces(h) for h in header]:
-            continue                  # an empty row, or the header typed again on a new page
-        rows.append(TableRow(cells=cells))
+        if texts == [without_spaces(h) for h in header]:
+            notes += [LayoutNote(n, "table header row repeated") for x in cells if x is not None for n, _ in x.lines]
+            continue
+        if any(texts):
+            rows.append(TableRow(cells=cells))
     table = Table(header=header, roles=column_roles, header_span=LineSpan(min(header_lines), max(header_lines)),
                   rows=tuple(rows), profile=profile.name)
-    return GridRead(table, tuple(sections))
+    return GridRead(table, tuple(titles), tuple(notes))
 
 
-def _section(source: SourceText, cell: GridCell, classify) -> Block:
+def _title(source: SourceText, cell: GridCell, classify) -> Block:
     text = "".join(source.line(n).strip() for n in cell.span.lines())
     return Block(kind=classify(text), text=text, span=cell.span)
 

@@ -113,6 +113,7 @@ def _from_blocks(source: SourceText, roles: dict[str, str]) -> Layout:
     text's lines are, so that a paragraph reads the same whatever the format."""
     blocks: list[Block] = []
     tables: list[Table] = []
+    notes: list[LayoutNote] = []
     run: list[int] = []                         # first and last line of the running text so far
     for block in source.blocks:
         found = read_grid(source, block, roles, profile_for, classify_block) \
@@ -124,10 +125,12 @@ def _from_blocks(source: SourceText, roles: dict[str, str]) -> Layout:
             blocks += _blocks(source, run[0], run[1])
             run = []
         tables.append(found.table)
-        blocks += found.sections
+        blocks += found.titles
+        notes += found.notes
     if run:
         blocks += _blocks(source, run[0], run[1])
-    return Layout(source=source, blocks=tuple(sorted(blocks, key=lambda b: b.span.start)), tables=tuple(tables))
+    return Layout(source=source, blocks=tuple(sorted(blocks, key=lambda b: b.span.start)), tables=tuple(tables),
+                  notes=tuple(notes))
 
 
 def _cell_table(source: SourceText, roles: dict[str, str], start: int, end: int) -> Layout:
