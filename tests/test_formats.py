@@ -287,3 +287,53 @@ def test_formats_no_reader_module_is_one_clean_line(tmp_path, monkeypatch):
     with pytest.raises(InputError, match="no reader for a PDF file"):
         read_source(path)
     assert os.path.exists(path)
+
+
+# ---------------------------------------------------------------- tables from blocks (segment)
+
+
+def rendered(*tables: list, between: str | None = None):
+    """A document of a heading and ``tables`` (lists of (row, column, lines) cells), as a reader renders it."""
+    from policykg.ingest.formats.render import CellText, Rendering
+    from policykg.model import Locator
+    r = Rendering()
+    r.paragraph(["附件：重点任务分工表"], Locator("docx", paragraph=1))
+    for i, cells in enumerate(tables):
+        if i and between:
+            r.paragraph([between], Locator("docx", paragraph=2 + i))
+        r.table([CellText(row, column, tuple(lines)) for row, column, lines in cells], Locator("docx"))
+    return r.source(Path("split.docx"), b"-", format="docx", reader="docx", encoding="utf-8")
+
+
+HEADER = [(0, 0, ["序号"]), (0, 1, ["重点任务"]), (0, 2, ["牵头单位"]), (0, 3, ["配合单位"])]
+FIRST = [(1, 0, ["1"]), (1, 1, ["建设城市数据中心。"]), (1, 2, ["市大数据局"]), (1, 3, ["市发展改革委", "市财政局"])]
+SECOND = [(0, 0, ["2"]), (0, 1, ["推进数据共享。"]), (0, 2, ["市大数据局"]), (0, 3, ["市直各部门"])]
+
+
+def test_segment_units_cell_paragraphs_are_separate_names():
+    """Two paragraphs in a 配合单位 cell are two units (a Word line break is no wrap inside a name)."""
+    x = extract(segment(rendered(HEADER + FIRST)))
+    (record,) = x.records
+    assert (record.assignment.lead, record.assignment.co) == (("市大数据局",), ("市发展改革委", "市财政局"))
+
+
+@pytest.mark.parametrize("second", [SECOND, [(r + 1, c, t) for r, c, t in SECOND] + HEADER])
+def test_segment_task_table_split_in_two_is_one_table(second):
+    """A table split at a page (the second part with no header, or with the header again) is one table."""
+    layout = segment(rendered(HEADER + FIRST, second))
+    assert len(layout.tables) == 1 and len(layout.tables[0].rows) == 2
+    assert [r.text.split("\n")[0] for r in extract(layout).records] == ["建设城市数据中心。", "推进数据共享。"]
+
+
+def test_segment_table_after_running_text_is_not_a_continuation():
+    """Without a header, a table after a paragraph is not the task table's next page: running text."""
+    layout = segment(rendered(HEADER + FIRST, SECOND, between="说明：以下为参考。"))
+    assert len(layout.tables) == 1 and len(layout.tables[0].rows) == 1
+    assert any(b.text == "推进数据共享。" for b in layout.blocks)
+
+
+def test_segment_one_column_box_is_running_text():
+    """A 专栏 box (one column: title row, content row) is no task table: its lines are paragraphs."""
+    layout = segment(rendered([(0, 0, ["专栏1  工业互联网网络互联互通工程"]), (1, 0, ["优化网络基础设施。"])]))
+    assert layout.tables == () and [b.text for b in layout.blocks][-2:] == ["专栏1  工业互联网网络互联互通工程",
+                                                                            "优化网络基础设施。"]
