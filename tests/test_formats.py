@@ -18,6 +18,7 @@ from policykg.cli import main
 from policykg.errors import InputError
 from policykg.ingest.extract import extract, unmapped_lines
 from policykg.ingest.formats import READERS, reader_named, sniff
+from policykg.ingest.formats.place import place
 from policykg.ingest.read import read_source
 from policykg.ingest.segment import segment
 from policykg.model import GridCell, LineSpan, TableBlock, TextBlock
@@ -282,7 +283,7 @@ def test_formats_docx_with_xml_entities_is_not_expanded(tmp_path):
 def test_formats_text_reader_unchanged_for_txt(source_path):
     src = read_source(source_path)
     assert (src.format, src.reader, src.blocks, src.locators) == ("text", "text", (), ())
-    assert src.place(LineSpan(1, 3)) is None
+    assert place(src, LineSpan(1, 3)) is None
 
 
 def test_formats_no_reader_module_is_one_clean_line(tmp_path, monkeypatch):
