@@ -10,7 +10,8 @@ issue #232); it also ignores automatic numbering. So the body is walked here:
   and drawings left out (they float outside the reading order); ``w:br`` and
   ``w:cr`` break a paragraph into lines, ``w:tab`` is a space;
 * Word's automatic numbers rendered before the text (:mod:`.wordnum`);
-* tables as grids: ``w:gridSpan`` is a column span, ``w:vMerge`` restart /
+* a table of one cell holding a body of its own (a frame around the text, or
+  around another table) is read as that body; other tables as grids: ``w:gridSpan`` is a column span, ``w:vMerge`` restart /
   continue one cell with a row span (the continuation cells' own text, which
   Word hides, is ignored), ``w:gridBefore`` skipped grid columns, the leading
   rows marked ``w:tblHeader`` the header; each paragraph of a cell is a line of
@@ -136,6 +137,8 @@ class _Body:
                 self.paragraphs += 1
                 lines = self.paragraph_lines(child)
                 self.rendering.paragraph(lines, Locator(kind="docx", paragraph=self.paragraphs), _style(child))
+            elif child.tag == W + "tbl" and _single_cell(child) is not None:
+                self.walk(_single_cell(child))        # a frame around the text (红头 templates): its content
             elif child.tag == W + "tbl":
                 cells, header_rows = self.table(child)
                 self.rendering.table(cells, Locator(kind="docx"), header_rows=header_rows)
@@ -187,6 +190,16 @@ class _Body:
                 nested, _ = self.table(child)
                 lines += [line for cell in nested for line in cell.lines if line.strip()]
         return lines or [""]
+
+
+def _single_cell(tbl):
+    """The one cell of a one-row, one-column table that holds paragraphs or tables of its own (a
+    layout frame, not data), else ``None``. A one-cell table of a line or two is kept as a table."""
+    cells = [tc for tr in _children(tbl, W + "tr") for tc in _children(tr, W + "tc")]
+    if len(cells) != 1:
+        return None
+    inner = list(_blocks_in(cells[0]))
+    return cells[0] if len(inner) > 3 or any(b.tag == W + "tbl" for b in inner) else None
 
 
 def _children(element, tag: str):
