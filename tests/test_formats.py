@@ -371,3 +371,28 @@ def test_docx_one_cell_frame_is_read_as_the_body_inside_it(tmp_path):
     assert str(src.locator(1)) == "paragraph 1"
     _, rows = table_records(path)
     assert rows == DOCX_ROWS
+
+
+def test_docx_alt_chunk_web_page_is_read_as_the_body(tmp_path):
+    """Systems that make Word files from HTML embed the page (w:altChunk): its paragraphs and table are the body."""
+    make = fixture_maker()
+    parts = dict(make.DOCX_PARTS)
+    parts["word/document.xml"] = parts["word/document.xml"].replace(make.BODY, '<w:altChunk r:id="rIdA"/>')
+    parts["word/_rels/document.xml.rels"] = parts["word/_rels/document.xml.rels"].replace(
+        "</Relationships>", '<Relationship Id="rIdA" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                            'relationships/aFChunk" Target="chunk.html"/></Relationships>')
+    parts["word/chunk.html"] = ROWSPAN.read_text(encoding="utf-8")
+    path = tmp_path / "chunk.docx"
+    make.write_docx(path, parts)
+    _, rows = table_records(path)
+    assert rows == HTML_ROWS
+
+
+def test_docx_strict_ooxml_reads_as_transitional(tmp_path):
+    make = fixture_maker()
+    parts = dict(make.DOCX_PARTS)
+    parts["word/document.xml"] = parts["word/document.xml"].replace(
+        "http://schemas.openxmlformats.org/wordprocessingml/2006/main", "http://purl.oclc.org/ooxml/wordprocessingml/main")
+    path = tmp_path / "strict.docx"
+    make.write_docx(path, parts)
+    assert list(read_source(path).lines[:len(DOCX_LINES)]) == DOCX_LINES

@@ -17,6 +17,9 @@ issue #232); it also ignores automatic numbering. So the body is walked here:
   rows marked ``w:tblHeader`` the header; each paragraph of a cell is a line of
   that cell, a table nested in a cell gives its cells' lines to that cell;
 * headers and footers (page numbers 「— 6 —」) are separate parts and never read;
+* an ``altChunk`` (a web page embedded as the body, as some systems make Word
+  files) is read by the page reader; Strict OOXML's namespaces are read as
+  Transitional ones;
 * the core properties' ``dc:title`` is metadata, used only when the text has no
   title line.
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +51,11 @@ _SKIP = {W + "del", W + "moveFrom", W + "drawing", W + "pict", W + "object", W +
          W + "instrText", W + "delText", W + "fldData", W + "footnoteReference", W + "endnoteReference",
          W + "commentReference", W + "tcPr", W + "trPr", W + "tblPr", MC + "AlternateContent"}
 _STYLES = {"title": "title", "subtitle": "title", "heading": "heading"}
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+#: Word's "Strict Open XML" names the same elements in other namespaces.
+_STRICT = ((b"http://purl.oclc.org/ooxml/wordprocessingml/main", b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"),
+           (b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+            b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"))
 
 
 def read(path: Path, data: bytes) -> SourceText:
@@ -56,7 +65,7 @@ def read(path: Path, data: bytes) -> SourceText:
     body = parts.xml(parts.main).find(W + "body")
     if body is None:
         raise InputError(f"{parts.main} has no w:body: not a Word document", path=str(path))
-    walker = _Body(rendering, Numbering.parse(parts.optional("numbering"), parts.optional("styles")))
+    walker = _Body(rendering, Numbering.parse(parts.optional("numbering"), parts.optional("styles")), parts)
     walker.walk(body)
     notes = (f"{walker.numbered} automatic numbers rendered from numbering.xml",) if walker.numbered else ()
     return rendering.source(path, data, format="docx", reader="docx", encoding="utf-8",
@@ -95,8 +104,8 @@ class Package:
         name = self._target(self.rels, "/" + kind) or posixpath.join(posixpath.dirname(self.main), kind + ".xml")
         return self.xml(name) if name in self.names else None
 
-    def xml(self, name: str):
-        from lxml import etree
+    def raw(self, name: str) -> bytes:
+        """A part's bytes, unpacked with a size cap (a zip bomb stops there)."""
         info = self.zip.getinfo(name)
         if info.file_size > MAX_PART_BYTES:
             raise InputError(f"{name} is too large ({info.file_size >> 20} MiB uncompressed)", path=str(self.path))
@@ -108,11 +117,31 @@ class Package:
                              hint="open it in Word or WPS and save it again") from None
         if len(raw) > MAX_PART_BYTES:
             raise InputError(f"{name} is too large (over {MAX_PART_BYTES >> 20} MiB uncompressed)", path=str(self.path))
+        return raw
+
+    def xml(self, name: str):
+        """A part parsed without DTDs, entities or network; Strict OOXML read as Transitional."""
+        from lxml import etree
+        raw = self.raw(name)
+        for strict, transitional in _STRICT:
+            raw = raw.replace(strict, transitional)
         parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
         try:
             return etree.fromstring(raw, parser)
         except etree.XMLSyntaxError as exc:
             raise InputError(f"broken XML in {name} at line {exc.lineno}: {exc.msg}", path=str(self.path)) from None
+
+    def related(self, rel_id: str) -> str | None:
+        """The part a relationship of the main document points to (an altChunk's HTML)."""
+        if self.rels not in self.names:
+            return None
+        base = posixpath.dirname(self.main)
+        for rel in self.xml(self.rels).iter(_REL + "Relationship"):
+            if rel.get("Id") == rel_id and rel.get("TargetMode") != "External":
+                target = rel.get("Target", "")
+                name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+                return name if name in self.names else None
+        return None
 
     def core_title(self) -> str:
         name = self._target("_rels/.rels", "/core-properties") or "docProps/core.xml"
@@ -128,6 +157,7 @@ class _Body:
 
     rendering: Rendering
     numbering: Numbering
+    parts: "Package | None" = None
     paragraphs: int = 0
     numbered: int = 0
 
@@ -144,6 +174,24 @@ class _Body:
                 self.rendering.table(cells, Locator(kind="docx"), header_rows=header_rows)
             elif child.tag in (W + "sdt", W + "customXml", W + "sdtContent", W + "ins", W + "moveTo"):
                 self.walk(child.find(W + "sdtContent") if child.tag == W + "sdt" else child)
+            elif child.tag == W + "altChunk":
+                self.alt_chunk(child)
+
+    def alt_chunk(self, element) -> None:
+        """An ``altChunk``: a web page embedded in the .docx (systems that make Word files from
+        HTML put the whole body there); read by the page reader into the same lines."""
+        name = self.parts.related(element.get(_R + "id", "")) if self.parts is not None else None
+        if name is None:
+            return
+        from policykg.ingest.formats.html import decode_page, page_rules, parse_page
+        from policykg.ingest.formats.htmlflow import Flow
+        raw = self.parts.raw(name)
+        if not re.match(rb"\s*(?:\xef\xbb\xbf)?\s*<", raw):
+            return                                      # an RTF or plain-text chunk: not read (rare)
+        text, _ = decode_page(raw, f"{self.parts.path}:{name}")
+        page = parse_page(text, f"{self.parts.path}:{name}")
+        body = page.find("body")
+        Flow(self.rendering, page_rules()).render(body if body is not None else page)
 
     def paragraph_lines(self, p) -> list[str]:
         label = self.numbering.label(p.find(W + "pPr"))
