@@ -75,6 +75,8 @@ class Flow:
             self._buffer.append("\n")
         elif tag == "table" and not self._layout_table(element):
             self._flush()
+            for caption in element.findall("caption"):       # a table's title: a paragraph before it
+                self._walk(caption)
             cells, header_rows = self.table_cells(element)
             self.rendering.table(cells, Locator(kind="html", element="table", source_line=element.sourceline),
                                  header_rows=header_rows)
