@@ -396,3 +396,16 @@ def test_docx_strict_ooxml_reads_as_transitional(tmp_path):
     path = tmp_path / "strict.docx"
     make.write_docx(path, parts)
     assert list(read_source(path).lines[:len(DOCX_LINES)]) == DOCX_LINES
+
+
+def test_html_metadata_table_inside_the_content_is_metadata_not_text(tmp_path):
+    """Some portals put the 索引号 / 发文机关 table inside the same #zoom as the document."""
+    path = tmp_path / "inside.html"
+    path.write_text('<html><head><title>x</title></head><body><div id="zoom"><table>'
+                    '<tr><td>索 引 号：</td><td>001/2024</td><td>发文机关：</td><td>某市人民政府</td></tr>'
+                    '<tr><td>成文日期：</td><td>2024年01月02日</td></tr></table>'
+                    '<p>某市某方案</p><p>一、总体要求</p><p>' + "文字" * 30 + '。（责任单位：市发展改革委）</p>'
+                    '</div></body></html>', encoding="utf-8")
+    src = read_source(path)
+    assert src.lines[:2] == ("某市某方案", "一、总体要求")
+    assert dict(src.metadata) == {"issuer": "某市人民政府", "date": "2024-01-02"}

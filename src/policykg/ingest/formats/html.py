@@ -30,7 +30,7 @@ from pathlib import Path
 
 from policykg.errors import InputError
 from policykg.ingest.formats.htmlflow import Flow, element_text, is_hidden
-from policykg.ingest.formats.htmlmeta import page_metadata
+from policykg.ingest.formats.htmlmeta import metadata_blocks, page_metadata
 from policykg.ingest.formats.render import Rendering
 from policykg.model import SourceText
 from policykg.resources import lexicon_path
@@ -69,7 +69,7 @@ def read(path: Path, data: bytes) -> SourceText:
                          "text (an index, search or error page?)", path=str(path),
                          hint="save the page of the document itself, or add its container to lexicon/html_pages.toml")
     rendering = Rendering()
-    flow = Flow(rendering, rules)
+    flow = Flow(rendering, rules, frozenset(metadata_blocks(container, rules["metadata"])))
     flow.render(container)
     attachments = flow.attachments + tuple(a for a in page_attachments(root, container, rules)
                                            if a not in flow.attachments)

@@ -56,6 +56,7 @@ class Flow:
 
     rendering: Rendering
     rules: dict
+    skip: frozenset = frozenset()                 # elements read as metadata, not as text
     attachments: tuple[tuple[str, str], ...] = ()
     _buffer: list[str] = field(default_factory=list)
     _links: list[tuple[str, str]] = field(default_factory=list)
@@ -125,7 +126,7 @@ class Flow:
         return not re.sub(r"[\s\d.．、:：;；,，()（）\[\]【】]|附件", "", rest)
 
     def _skipped(self, element) -> bool:
-        if not isinstance(element.tag, str) or is_hidden(element):
+        if not isinstance(element.tag, str) or is_hidden(element) or element in self.skip:
             return True
         marks = f"{element.get('class', '')} {element.get('id', '')}".strip()
         if marks and any(p.search(marks) for p in self.rules["chrome_elements"]):
@@ -166,7 +167,7 @@ class Flow:
 
     def cell_lines(self, td) -> list[str]:
         """A cell's lines: its blocks and ``<br>`` break it; white space collapsed, blank lines dropped."""
-        sub = Flow(Rendering(), self.rules)
+        sub = Flow(Rendering(), self.rules, self.skip)
         sub.render(td)
         self.attachments += tuple(a for a in sub.attachments if a not in self.attachments)
         lines = [line.lstrip("\t") for line in sub.rendering.lines]

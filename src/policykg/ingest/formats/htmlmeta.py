@@ -25,6 +25,26 @@ _SPACES = re.compile(r"[\s\u3000]+")
 _KEYS = ("title", "issuer", "date", "published", "doc_number")
 
 
+def metadata_blocks(container, spec: dict) -> list:
+    """Tables and lists *inside* the document's container that are the portal's metadata
+    (two or more of its labels, little else): read as metadata, not as document text.
+
+    Some portals put the 索引号 / 发文机关 table inside the same ``#zoom`` as the text.
+    """
+    if container is None:
+        return []
+    labels = [label for key in ("issuer", "date", "doc_number", "published", "other") for label in spec[key]]
+    marks = [re.compile("[\\s\u3000]*".join(map(re.escape, label)) + "[\\s\u3000]*[:：]") for label in labels]
+    found: list = []
+    for element in container.iter("table", "ul", "ol", "dl", "div"):
+        if element is container or any(f in found for f in element.iterancestors()):
+            continue
+        text = "".join(element.itertext())
+        if len(text) <= 800 and sum(1 for mark in marks if mark.search(text)) >= 2:
+            found.append(element)
+    return found
+
+
 def page_metadata(root, container, rules: dict) -> dict[str, str]:
     """``title``, ``issuer``, ``date`` (``YYYY-MM-DD``), ``doc_number`` of the page, as found.
 
@@ -36,7 +56,8 @@ def page_metadata(root, container, rules: dict) -> dict[str, str]:
     >>> sorted(page_metadata(page, page.get_element_by_id("zoom"), page_rules()).items())
     [('date', '2021-09-15'), ('doc_number', '某政发〔2021〕5号'), ('issuer', '某市人民政府'), ('title', '关于X的通知')]
     """
-    labels = labelled_values(_pieces(root, container), rules["metadata"])
+    labels = labelled_values(_pieces(root, container, metadata_blocks(container, rules["metadata"])),
+                             rules["metadata"])
     metas = _meta_tags(root)
     spec = rules["metadata"]
     title = (labels.get("title") or _first(metas, spec["meta_title"])
@@ -80,9 +101,10 @@ def _value(text: str) -> str:
     return _SPACES.sub(" ", text.lstrip(":： \u3000")).strip()
 
 
-def _pieces(root, container) -> list[str]:
-    """The page's text outside the document, one piece per text node, in order."""
+def _pieces(root, container, inside_too=()) -> list[str]:
+    """The page's text outside the document (and in its metadata blocks), one piece per text node, in order."""
     inside = set(container.iter()) if container is not None else set()
+    inside -= {e for block in inside_too for e in block.iter()}
     pieces: list[str] = []
     for element in root.iter():
         if not isinstance(element.tag, str) or element.tag == "title":
