@@ -103,7 +103,7 @@ def _header(source, block, roles, profile_for):
         for end in (top + 1, top + 2):
             if end > block.rows:
                 continue
-            texts = _header_texts(source, block, top, end)
+            texts = _header_texts(source, block, top, end, roles)
             column_roles = tuple(roles.get(without_spaces(t), "") for t in texts)
             known = sum(1 for r in column_roles if r)
             profile = profile_for(column_roles) if known >= 2 else None
@@ -114,18 +114,19 @@ def _header(source, block, roles, profile_for):
     return None
 
 
-def _header_texts(source, block, top: int, end: int) -> list[str]:
-    """Each column's header word: the lowest cell with text over rows ``top``..``end - 1``; a word
-    spanning several columns names its first column only (「责任单位」 over 「牵头单位」「配合单位」
-    gives way to the words below it)."""
+def _header_texts(source, block, top: int, end: int, roles: dict[str, str]) -> list[str]:
+    """Each column's header word: the lowest cell over rows ``top``..``end - 1`` whose word is known
+    (else the lowest with text); a word spanning several columns names its first column only
+    (「责任单位」 over 「牵头单位」「配合单位」 gives way to the words below it)."""
     texts = [""] * block.columns
-    depth = [-1] * block.columns
+    rank = [(-1, -1)] * block.columns                 # (known, row) of the word kept so far
     for cell in block.cells:
         if cell.row >= end or cell.row + cell.rowspan <= top:
             continue
         text = _text(source, cell)
-        if text and cell.row > depth[cell.column]:
-            texts[cell.column], depth[cell.column] = text, cell.row
+        here = (int(without_spaces(text) in roles), cell.row)
+        if text and here > rank[cell.column]:
+            texts[cell.column], rank[cell.column] = text, here
     return texts
 
 
