@@ -392,7 +392,8 @@ def test_docx_strict_ooxml_reads_as_transitional(tmp_path):
     make = fixture_maker()
     parts = dict(make.DOCX_PARTS)
     parts["word/document.xml"] = parts["word/document.xml"].replace(
-        "http://schemas.openxmlformats.org/wordprocessingml/2006/main", "http://purl.oclc.org/ooxml/wordprocessingml/main")
+        "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+        "http://purl.oclc.org/ooxml/wordprocessingml/main")
     path = tmp_path / "strict.docx"
     make.write_docx(path, parts)
     assert list(read_source(path).lines[:len(DOCX_LINES)]) == DOCX_LINES
@@ -409,3 +410,21 @@ def test_html_metadata_table_inside_the_content_is_metadata_not_text(tmp_path):
     src = read_source(path)
     assert src.lines[:2] == ("某市某方案", "一、总体要求")
     assert dict(src.metadata) == {"issuer": "某市人民政府", "date": "2024-01-02"}
+
+
+def test_formats_junk_spans_stay_bounded(tmp_path):
+    """colspan=100000 or gridSpan=99999 must not build a grid of that width (nor take that long)."""
+    make = fixture_maker()
+    parts = dict(make.DOCX_PARTS)
+    parts["word/document.xml"] = parts["word/document.xml"].replace('<w:gridSpan w:val="6"/>',
+                                                                    '<w:gridSpan w:val="99999"/>')
+    path = tmp_path / "wide.docx"
+    make.write_docx(path, parts)
+    table = next(b for b in read_source(path).blocks if isinstance(b, TableBlock))
+    assert table.columns <= 64
+    page = tmp_path / "wide.html"
+    rows = "".join(f'<tr><td colspan="100000">第{i}行</td><td rowspan="100000">甲</td></tr>' for i in range(300))
+    page.write_text(f'<html><body><div id="zoom"><p>{"正文" * 40}</p><table>{rows}</table></div></body></html>',
+                    encoding="utf-8")
+    src = read_source(page)
+    assert src.lines[0] == "正文" * 40 and len(src.lines) < 1000

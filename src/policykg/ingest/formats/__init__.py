@@ -144,7 +144,10 @@ def read_document(path: Path, data: bytes) -> SourceText:
 METADATA_KEYS = ("title", "issuer", "date", "doc_number")
 
 
-def merge_metadata(sidecar: tuple[tuple[str, str], ...], own: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+Pairs = tuple[tuple[str, str], ...]
+
+
+def merge_metadata(sidecar: Pairs, own: Pairs) -> Pairs:
     """The sidecar's keys first, the file's own where the sidecar is silent.
 
     A sidecar is a collector's deliberate statement about the document (and can

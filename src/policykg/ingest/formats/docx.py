@@ -11,8 +11,9 @@ issue #232); it also ignores automatic numbering. So the body is walked here:
   ``w:cr`` break a paragraph into lines, ``w:tab`` is a space;
 * Word's automatic numbers rendered before the text (:mod:`.wordnum`);
 * a table of one cell holding a body of its own (a frame around the text, or
-  around another table) is read as that body; other tables as grids: ``w:gridSpan`` is a column span, ``w:vMerge`` restart /
-  continue one cell with a row span (the continuation cells' own text, which
+  around another table) is read as that body; other tables as grids:
+  ``w:gridSpan`` is a column span, ``w:vMerge`` restart / continue one cell
+  with a row span (the continuation cells' own text, which
   Word hides, is ignored), ``w:gridBefore`` skipped grid columns, the leading
   rows marked ``w:tblHeader`` the header; each paragraph of a cell is a line of
   that cell, a table nested in a cell gives its cells' lines to that cell;
@@ -53,7 +54,8 @@ _SKIP = {W + "del", W + "moveFrom", W + "drawing", W + "pict", W + "object", W +
 _STYLES = {"title": "title", "subtitle": "title", "heading": "heading"}
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 #: Word's "Strict Open XML" names the same elements in other namespaces.
-_STRICT = ((b"http://purl.oclc.org/ooxml/wordprocessingml/main", b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"),
+_STRICT = ((b"http://purl.oclc.org/ooxml/wordprocessingml/main",
+            b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"),
            (b"http://purl.oclc.org/ooxml/officeDocument/relationships",
             b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"))
 
@@ -95,8 +97,7 @@ class Package:
         base = posixpath.dirname(posixpath.dirname(rels))
         for rel in self.xml(rels).iter(_REL + "Relationship"):
             if rel.get("Type", "").endswith(kind) and rel.get("TargetMode") != "External":
-                target = rel.get("Target", "")
-                return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+                return _resolve(base, rel.get("Target", ""))
         return None
 
     def optional(self, kind: str):
@@ -138,8 +139,7 @@ class Package:
         base = posixpath.dirname(self.main)
         for rel in self.xml(self.rels).iter(_REL + "Relationship"):
             if rel.get("Id") == rel_id and rel.get("TargetMode") != "External":
-                target = rel.get("Target", "")
-                name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+                name = _resolve(base, rel.get("Target", ""))
                 return name if name in self.names else None
         return None
 
@@ -168,7 +168,7 @@ class _Body:
                 lines = self.paragraph_lines(child)
                 self.rendering.paragraph(lines, Locator(kind="docx", paragraph=self.paragraphs), _style(child))
             elif child.tag == W + "tbl" and _single_cell(child) is not None:
-                self.walk(_single_cell(child))        # a frame around the text (红头 templates): its content
+                self.walk(_single_cell(child))        # a frame around the text (红头 templates)
             elif child.tag == W + "tbl":
                 cells, header_rows = self.table(child)
                 self.rendering.table(cells, Locator(kind="docx"), header_rows=header_rows)
@@ -209,10 +209,10 @@ class _Body:
             trpr = tr.find(W + "trPr")
             in_header = in_header and trpr is not None and _on(trpr.find(W + "tblHeader"))
             header_rows += in_header
-            column = int(_val(trpr, "gridBefore", "0") or 0) if trpr is not None else 0
+            column = _count(_val(trpr, "gridBefore", "0")) if trpr is not None else 0
             for tc in _children(tr, W + "tc"):
                 tcpr = tc.find(W + "tcPr")
-                span = max(1, int(_val(tcpr, "gridSpan", "1") or 1)) if tcpr is not None else 1
+                span = max(1, _count(_val(tcpr, "gridSpan", "1"))) if tcpr is not None else 1
                 merge = tcpr.find(W + "vMerge") if tcpr is not None else None
                 kind = None if merge is None else merge.get(W + "val", "continue")
                 if kind == "continue" and column in open_above:
@@ -238,6 +238,16 @@ class _Body:
                 nested, _ = self.table(child)
                 lines += [line for cell in nested for line in cell.lines if line.strip()]
         return lines or [""]
+
+
+def _resolve(base: str, target: str) -> str:
+    """A relationship's target as a part name: absolute from the package root, else relative to ``base``."""
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+
+
+def _count(value: str | None) -> int:
+    """A grid count attribute (gridSpan, gridBefore) as Word bounds it (at most 63 columns); junk is 0."""
+    return min(int(value), 63) if value and value.isdigit() else 0
 
 
 def _single_cell(tbl):

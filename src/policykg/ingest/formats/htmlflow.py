@@ -114,8 +114,8 @@ class Flow:
             return
         where = self._where
         tag = where.tag if where is not None and isinstance(where.tag, str) else "div"
-        self.rendering.paragraph(lines, Locator(kind="html", element=tag, source_line=getattr(where, "sourceline", None)),
-                                 "heading" if tag in HEADINGS else "paragraph")
+        locator = Locator(kind="html", element=tag, source_line=getattr(where, "sourceline", None))
+        self.rendering.paragraph(lines, locator, "heading" if tag in HEADINGS else "paragraph")
 
     def _only_links(self, lines: list[str], links: list[tuple[str, str]]) -> bool:
         """A paragraph that is nothing but file links (and a download label): the page's attachment list."""

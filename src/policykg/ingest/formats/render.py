@@ -23,6 +23,9 @@ from pathlib import Path
 
 from policykg.model import GridCell, LineSpan, Locator, SourceText, TableBlock, TextBlock
 
+#: More columns than any table has: a grid that wide comes from junk spans and is read as text.
+MAX_COLUMNS = 256
+
 
 @dataclass(frozen=True)
 class CellText:
@@ -86,20 +89,22 @@ class Rendering:
             return self.tables
         rows = max(c.row + c.rowspan for c in cells)
         columns = max(c.column + c.colspan for c in cells)
-        anchored = {(c.row, c.column): c for c in cells}
+        if columns > MAX_COLUMNS:                      # no table has that many columns: junk spans, read as text
+            for cell in sorted(cells, key=lambda c: (c.row, c.column)):
+                self.paragraph(list(cell.lines), replace(where, row=cell.row, column=cell.column))
+            return self.tables
+        anchored = {(c.row, c.column) for c in cells}
         # a vertical merge's continuation rows (in its first column): a lone tab each, as the .txt has them
-        below = {(r, cell.column) for cell in cells for r in range(cell.row + 1, cell.row + cell.rowspan)}
+        below = {(r, cell.column) for cell in cells for r in range(cell.row + 1, cell.row + cell.rowspan)} - anchored
+        places = sorted([(c.row, c.column, i) for i, c in enumerate(cells)] + [(r, c, -1) for r, c in below])
         first = len(self.lines) + 1
         grid: list[GridCell] = []
-        for r in range(rows):
-            for c in range(columns):
-                cell = anchored.get((r, c))
-                here = replace(where, row=r, column=c)
-                if cell is None:
-                    if (r, c) in below:
-                        self._emit("\t", here)
-                    continue
-                grid.append(self._cell(cell, here))
+        for r, c, i in places:
+            here = replace(where, row=r, column=c)
+            if i < 0:
+                self._emit("\t", here)
+            else:
+                grid.append(self._cell(cells[i], here))
         self.blocks.append(TableBlock(span=LineSpan(first, max(first, len(self.lines))), rows=rows, columns=columns,
                                       cells=tuple(grid), header_rows=header_rows))
         return self.tables
