@@ -428,3 +428,23 @@ def test_formats_junk_spans_stay_bounded(tmp_path):
                     encoding="utf-8")
     src = read_source(page)
     assert src.lines[0] == "正文" * 40 and len(src.lines) < 1000
+
+
+def test_segment_merged_units_and_leaders_belong_to_every_task_they_cover():
+    """A 责任单位 and a 分管领导/联络员 merged over two key tasks are both tasks'; 总体任务 merged over
+    them stays written once (the second task's pillar is carried forward, as in the .txt)."""
+    from policykg.ingest.formats.render import CellText, Rendering
+    from policykg.model import Locator
+    words = ("序号", "总体任务", "重点工作", "全市目标", "落实举措", "实施阶段", "责任单位", "分管领导/联络员")
+    cells = [CellText(0, c, (w,)) for c, w in enumerate(words)]
+    for r, numeral in ((1, "一"), (2, "二")):
+        cells += [CellText(r, 0, (str(r),)), CellText(r, 2, (f"（{numeral}）任务{numeral}",)),
+                  CellText(r, 3, ("1.目标。",)), CellText(r, 4, ("1.举措。",)), CellText(r, 5, ("2024年",))]
+    cells += [CellText(1, 1, ("一、提信心",), rowspan=2), CellText(1, 6, ("*市发改局、市财政局",), rowspan=2),
+              CellText(1, 7, ("张三", "李四"), rowspan=2)]
+    r = Rendering()
+    r.table(cells, Locator("docx"))
+    tasks = extract(segment(r.source(Path("t.docx"), b"-", format="docx", reader="docx", encoding="utf-8"))).tasks
+    assert [(t.number, t.pillar, t.pillar_written, t.assignment.lead, t.assignment.co, t.leadership.leader)
+            for t in tasks] == [(1, 1, True, ("市发改局",), ("市财政局",), "张三"),
+                                (2, 1, False, ("市发改局",), ("市财政局",), "张三")]

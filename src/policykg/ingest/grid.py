@@ -18,10 +18,11 @@ one-column 专栏 boxes of a plan, a list of names — is running text.
   heading inside the table: a layout line, not a record (nor a section of the
   document's body, which a running-text 「一、…」 would become).
 * A row repeating the header (a table re-typed from print) is a layout line.
-* A merged cell (row span) is, by the profile's ``merged``: ``first_row`` — in
-  its first row only, the rows below lacking that cell as the flattened text
-  lacks it (a 总体任务 carried forward by the task reader); ``every_row`` — given
-  to every row it covers (a 牵头单位 merged over three measures leads all three).
+* A merged cell (row span) is given to every row it covers (a 牵头单位 merged
+  over three measures leads all three), except in the columns the profile's
+  ``carried`` names: there it stays in its first row and the rows below lack
+  it, as the flattened text lacks it (a 总体任务 carried forward by the task
+  reader, whose rows then say, as the text does, that they did not write it).
 """
 
 from __future__ import annotations
@@ -77,8 +78,8 @@ def read_grid(source: SourceText, block: TableBlock, roles: dict[str, str], prof
         if _is_section_row(source, block, row_cells):
             notes += [LayoutNote(n, "section row inside the table") for n in row_cells[0].span.lines()]
             continue
-        cells = tuple(_cell_at(source, anchors, owner, r, c, profile.merged, column_roles[c])
-                      for c in range(block.columns))
+        cells = tuple(_cell_at(source, anchors, owner, r, c, column_roles[c] not in profile.carried,
+                               column_roles[c]) for c in range(block.columns))
         texts = [without_spaces(x.text) if x is not None else "" for x in cells]
         if texts == [without_spaces(h) for h in header]:
             notes += [LayoutNote(n, "table header row repeated") for x in cells if x is not None for n, _ in x.lines]
@@ -136,9 +137,9 @@ def _owners(block: TableBlock) -> dict[tuple[int, int], GridCell]:
             for r in range(cell.row + 1, cell.row + cell.rowspan)}
 
 
-def _cell_at(source, anchors, owner, r: int, c: int, merged: str, role: str) -> Cell | None:
+def _cell_at(source, anchors, owner, r: int, c: int, every_row: bool, role: str) -> Cell | None:
     cell = anchors.get((r, c))
-    if cell is None and merged == "every_row":
+    if cell is None and every_row:
         cell = owner.get((r, c))
     if cell is None or cell.span is None:
         return None

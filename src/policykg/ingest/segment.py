@@ -69,7 +69,7 @@ class Profile:
     anchor: str
     reader: str
     units: str
-    merged: str = "first_row"
+    carried: tuple[str, ...] = ()
 
     def fits(self, roles: tuple[str, ...]) -> bool:
         return all(any(r in roles for r in need.split("|")) for need in self.requires)
@@ -80,7 +80,7 @@ def profiles() -> tuple[Profile, ...]:
     with lexicon_path("layouts.toml").open("rb") as fh:
         data = tomllib.load(fh)
     return tuple(Profile(p["name"], tuple(p["requires"]), p["anchor"], p["reader"], p["units"],
-                         p.get("merged", "first_row"))
+                         tuple(p.get("carried", ())))
                  for p in data["profile"])
 
 
