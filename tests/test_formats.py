@@ -104,7 +104,7 @@ def test_docx_paragraphs_and_automatic_numbers_as_word_shows_them():
     assert list(src.lines[:len(DOCX_LINES)]) == DOCX_LINES
     assert src.lines[-1] == "新增文字"                # a tracked insertion is text, the deletion and hidden run are not
     assert not any(word in line for line in src.lines for word in ("已删除", "此段文字隐藏", "— 1 —"))   # nor the footer
-    assert dict(src.metadata)["title"] == "某市人民政府办公室关于印发某市营商环境提升行动方案的通知"
+    assert dict(src.metadata)["title"] == "某市营商环境提升行动方案"     # the core title names the notice
 
 
 def test_docx_table_merged_cells_are_one_cell_with_their_span():
@@ -167,7 +167,7 @@ def test_html_gb2312_portal_page_gives_the_document_without_the_site():
     assert list(src.lines) == PORTAL_LINES                            # <br> breaks a line; chrome, <style> gone
     assert src.attachments == (("附件3：任务分工表.xls", "/u/cms/fj3.xls"), ("1.重点任务清单.doc", "/u/cms/fj1.doc"),
                                ("2.政策解读.pdf", "/u/cms/fj2.pdf"))
-    assert dict(src.metadata) == {"title": "某市人民政府办公厅关于印发某市数字政府建设工作要点的通知",
+    assert dict(src.metadata) == {"title": "某市数字政府建设工作要点",      # what the notice (标题) issues
                                   "issuer": "某市人民政府办公厅", "date": "2024-03-01",
                                   "doc_number": "某政办字〔2024〕5号"}
     assert str(src.locator(5)) == "<p> at line 23"

@@ -161,6 +161,22 @@ def merge_metadata(sidecar: Pairs, own: Pairs) -> Pairs:
     return tuple((k, v) for k in METADATA_KEYS if (v := first.get(k) or second.get(k)))
 
 
+_ISSUING_NOTICE = re.compile(r"^.*?关于(?:印发|转发)《?(?P<title>[^《》]+?)》?的通知$")
+
+
+def document_title(title: str) -> str:
+    """The title a file's metadata gives, as the header would read it from a title line: the
+    document a 印发 notice issues (a portal's 标题 and Word's title are often the notice's).
+
+    >>> document_title("济南市人民政府关于印发加快数字化高质量发展打造数字先锋城市推进方案的通知")
+    '加快数字化高质量发展打造数字先锋城市推进方案'
+    >>> document_title("国务院关于做好当前和今后一个时期促进就业工作的若干意见")
+    '国务院关于做好当前和今后一个时期促进就业工作的若干意见'
+    """
+    match = _ISSUING_NOTICE.match(title.strip())
+    return match.group("title") if match else title.strip()
+
+
 def with_file_facts(source: SourceText, *, name: str, sha256: str,
                     sidecar: tuple[tuple[str, str], ...]) -> SourceText:
     """The reader's document with what the file system knows: its name, its hash, its sidecar."""

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policykg.errors import InputError
+from policykg.ingest.formats import document_title
 from policykg.ingest.formats.render import CellText, Rendering
 from policykg.ingest.formats.wordnum import W, Numbering, _val
 from policykg.model import Locator, SourceText
@@ -71,7 +72,7 @@ def read(path: Path, data: bytes) -> SourceText:
     walker.walk(body)
     notes = (f"{walker.numbered} automatic numbers rendered from numbering.xml",) if walker.numbered else ()
     return rendering.source(path, data, format="docx", reader="docx", encoding="utf-8",
-                            metadata={"title": parts.core_title()}, notes=notes)
+                            metadata={"title": document_title(parts.core_title())}, notes=notes)
 
 
 class Package:

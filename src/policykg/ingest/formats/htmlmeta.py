@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from policykg.ingest.formats import document_title
+
 _DATE = re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})")
 _ORG = re.compile(r"(人民政府|政府|办公室|办公厅|委员会|领导小组|国务院|局|厅|委|部|办|院|会)$")
 _ISSUER_IN_TITLE = re.compile(r"^(?P<issuer>[^，。；：:]{2,60}?)关于")
@@ -55,6 +57,9 @@ def page_metadata(root, container, rules: dict) -> dict[str, str]:
     >>> from policykg.ingest.formats.html import page_rules
     >>> sorted(page_metadata(page, page.get_element_by_id("zoom"), page_rules()).items())
     [('date', '2021-09-15'), ('doc_number', '某政发〔2021〕5号'), ('issuer', '某市人民政府'), ('title', '关于X的通知')]
+    >>> page_metadata(html.fromstring('<html><head><meta name="ArticleTitle" content="某市人民政府关于印发某方案的通知">'
+    ...     '</head><body><div id="zoom">…</div></body></html>'), None, page_rules())
+    {'title': '某方案', 'issuer': '某市人民政府'}
     """
     labels = labelled_values(_pieces(root, container, metadata_blocks(container, rules["metadata"])),
                              rules["metadata"])
@@ -64,7 +69,7 @@ def page_metadata(root, container, rules: dict) -> dict[str, str]:
              or _page_title(root, rules["metadata"]["title_separators"]))
     issuer = labels.get("issuer") or _issuer_in(title) or _org(_first(metas, spec["meta_issuer"]))
     when = _iso(labels.get("date")) or _iso(labels.get("published")) or _iso(_first(metas, spec["meta_date"]))
-    return {k: v for k, v in (("title", title), ("issuer", issuer), ("date", when),
+    return {k: v for k, v in (("title", document_title(title or "")), ("issuer", issuer), ("date", when),
                               ("doc_number", labels.get("doc_number"))) if v}
 
 
