@@ -52,7 +52,8 @@ def extract(layout: Layout) -> Extraction:
         warnings.append(LayoutNote(exc.line or 1, exc.message))
         pillars = body["pillars"]
     if header.from_sidecar:
-        where = "the sidecar file" if layout.source.format == "text" else f"the {layout.source.format} file's own metadata or its sidecar"
+        fmt = layout.source.format
+        where = "the sidecar file" if fmt == "text" else f"the {fmt} file's own metadata or its sidecar"
         warnings.append(LayoutNote(1, f"not in the text, taken from {where}: {', '.join(header.from_sidecar)}"))
     if header.issued is None:
         warnings.append(LayoutNote(1, "no issue date found (YYYY年M月D日)"))
