@@ -86,7 +86,9 @@ class GridCell:
 
     A merged cell is *one* cell with ``rowspan``/``colspan`` > 1 (never its text
     repeated in every row it covers, as python-docx's ``row.cells`` gives it, nor a
-    hole, as pdfplumber's ``None`` is). ``span`` is ``None`` for an empty cell.
+    hole, as pdfplumber's ``None`` is). ``span`` is the cell's lines; an empty cell is
+    one blank line (``\t``, as :class:`~policykg.ingest.formats.render.Rendering` renders
+    it, and as a flattened ``.txt`` keeps it), or ``None`` where a reader renders no line.
     """
 
     row: int
@@ -228,12 +230,18 @@ class Table:
 
 @dataclass(frozen=True)
 class Layout:
-    """The document's structure: running-text blocks, then tables."""
+    """The document's structure: running-text blocks, then tables.
+
+    ``notes`` are lines the segmenter read as layout, not data: a section row
+    inside a table read from its grid (「一、优化营商环境」 across the table), a
+    header row typed again further down.
+    """
 
     source: SourceText
     blocks: tuple[Block, ...]
     tables: tuple[Table, ...]
     warnings: tuple[LayoutNote, ...] = ()
+    notes: tuple[LayoutNote, ...] = ()
 
 
 # ---------------------------------------------------------------- extract

@@ -1,24 +1,20 @@
-"""Read a policy document from disk into decoded lines.
+"""Read a policy document from disk: the edge where a file meets the build.
 
-Chinese government documents arrive as UTF-8 (with or without a BOM), as
-GB18030 (Windows-era exports) and with CRLF line ends. We decode strictly, so
-that mojibake never reaches the graph, and refuse empty or binary files with an
-error that names the file and line.
+This is where anything on a disk meets the build, so it refuses what is not a
+document before reading it, with one :class:`InputError` each: a folder, a
+FIFO, a device or a socket is never opened for reading (a FIFO would hang the
+build, ``/dev/zero`` would fill memory); a file or sidecar is read in bounded
+chunks up to a size limit; a name that cannot be a document id (``.``, ``..``,
+too long to leave room for the names derived from it) is refused.
 
-This is the edge where anything on a disk meets the build, so it refuses what
-is not a document before reading it, with one :class:`InputError` each: a
-folder, a FIFO, a device or a socket is never opened for reading (a FIFO would
-hang the build, ``/dev/zero`` would fill memory); a file or sidecar is read in
-bounded chunks up to a size limit; a name that cannot be a document id (``.``,
-``..``, too long to leave room for the names derived from it) is refused.
-Lines are split on ``\n``, ``\r\n`` and ``\r`` only: U+2028, U+0085, VT, FF
-and the other characters :meth:`str.splitlines` also breaks on are text, kept
-verbatim, so line numbers agree with every editor.
+The bytes are then handed to the reader that fits them
+(:mod:`policykg.ingest.formats`: plain text, a portal page, a Word file, a PDF
+…), and the document gets what only the file system knows: its name, the hash
+of its bytes and its sidecar.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import os
@@ -27,16 +23,10 @@ import stat
 from pathlib import Path
 
 from policykg.errors import InputError
+from policykg.ingest.formats import read_document, with_file_facts
+from policykg.ingest.formats.text import decode_bytes, split_lines  # noqa: F401 (moved there; still importable here)
 from policykg.model import SourceText
 
-#: Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 #: The largest document read. Policy documents are kilobytes to a few megabytes; a larger
 #: file (a dump, a log, ``/dev/zero`` behind a link) would exhaust memory before being refused.
 MAX_SOURCE_BYTES = 64 << 20
@@ -52,25 +42,21 @@ _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (s
 
 
 def read_source(path: str | Path) -> SourceText:
-    """Decode ``path`` and split it into lines (line ends removed).
+    """Read ``path`` with the reader its bytes call for; a text is decoded and split into lines.
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "a.txt")
     >>> _ = open(p, "wb").write("附件\\r\\n任务清单\\r\\n".encode("gb18030"))
     >>> src = read_source(p)
-    >>> src.encoding, src.lines
-    ('gb18030', ('附件', '任务清单'))
+    >>> src.encoding, src.lines, src.format
+    ('gb18030', ('附件', '任务清单'), 'text')
     """
     path = Path(path)
     check_document_name(path)
     data = read_capped(path, MAX_SOURCE_BYTES)
-    text, encoding = decode_bytes(data, str(path))
-    lines = _split_lines(text)
-    if not any(line.strip() for line in lines):
-        raise InputError("file has no text (empty or only blank lines)", path=str(path), line=1,
-                         hint="pass a policy document in UTF-8 or GB18030")
-    return SourceText(path=str(path), name=readable_name(path.name), encoding=encoding,
-                      sha256=hashlib.sha256(data).hexdigest(), lines=tuple(lines), metadata=sidecar(path))
+    source = read_document(path, data)
+    return with_file_facts(source, name=readable_name(path.name), sha256=hashlib.sha256(data).hexdigest(),
+                           sidecar=sidecar(path))
 
 
 def readable_name(name: str) -> str:
@@ -169,58 +155,3 @@ def sidecar(path: Path) -> tuple[tuple[str, str], ...]:
         return tuple((k, _REMARK.sub("", data[k]).strip())
                      for k in SIDECAR_KEYS if isinstance(data.get(k), str) and data[k].strip())
     return ()
-
-
-def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
-    """Return ``(text, encoding)``; raise :class:`InputError` naming the line."""
-    if not data:
-        raise InputError("file is empty", path=path, line=1,
-                         hint="pass a policy document in UTF-8 or GB18030")
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return _strict(data, encoding, path), encoding
-    if b"\x00" in data:
-        raise InputError("file looks binary (NUL byte)", path=path, line=_line_of(data, data.index(b"\x00")),
-                         hint="pass a text file")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as utf8_error:
-        if utf8_error.reason == "unexpected end of data" and utf8_error.end == len(data):
-            raise InputError("UTF-8 text cut off inside a character at the end of the file (truncated?)",
-                             path=path, line=_line_of(data, utf8_error.start),
-                             hint="the file may be incomplete: copy it again") from utf8_error
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise InputError("not UTF-8 and not GB18030 text", path=path,
-                             line=_line_of(data, utf8_error.start),
-                             hint="re-save the file as UTF-8") from utf8_error
-        if not _looks_like_text(text):
-            raise InputError("file looks binary (control characters)", path=path,
-                             line=_line_of(data, utf8_error.start), hint="pass a text file")
-        return text, "gb18030"
-
-
-def _strict(data: bytes, encoding: str, path: str) -> str:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"invalid {encoding} byte", path=path, line=_line_of(data, exc.start)) from exc
-
-
-def _looks_like_text(text: str) -> bool:
-    """GB18030 decodes almost any byte soup; real text has few control characters."""
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\f")
-    return controls <= max(2, len(text) // 200)
-
-
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
-
-
-def _split_lines(text: str) -> list[str]:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
