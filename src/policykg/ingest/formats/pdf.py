@@ -1,0 +1,407 @@
+"""PDF with a text layer: the document as printed, read back into paragraphs and tables.
+
+A PDF holds characters placed on pages, ruling lines and page furniture; the
+``.txt`` of the same document holds a paragraph per line and its task table
+flattened cell by cell. This reader (pdfplumber, over pdfminer.six) gets from
+one to the other:
+
+* **lines** — each page's characters grouped into printed lines and read left to
+  right, with the space characters the file has and no others
+  (:mod:`.pdf_lines`);
+* **paragraphs** — printed lines joined back where the word processor wrapped
+  them: a line ends a paragraph only if the next line's first word would have
+  fitted on it, or the next line is indented, starts a list label, changes type
+  size or stands apart (:func:`.pdf_lines.starts_paragraph`); a paragraph goes on
+  over a page break the same way;
+* **page furniture** dropped — page numbers (「— 6 —」「第 6 页」) and running
+  headers and footers: patterns and margins are data
+  (``lexicon/printed_pages.toml``), a line must sit in the top or bottom band of
+  its page, and a line repeated there on many pages is furniture whatever it says;
+* **tables** from ruling lines, merged cells rebuilt from the cell boxes, one
+  table over all its pages with the repeated header dropped and a row cut by a
+  page break joined back (:mod:`.pdf_tables`); a one-column table (a 专栏 box)
+  and a framed single cell are boxes of text, read as paragraphs (style ``box``).
+
+Traps met on the way (pdfplumber 0.11, pdfminer.six):
+
+* ``extract_text``/``extract_words`` put a space wherever two characters stand
+  apart; a word processor sets Latin text apart from Chinese (``2023 年``), so the
+  text is built from ``page.chars`` and keeps only real space characters.
+* Bold drawn twice (a fake bold) doubles every character: ``dedupe_chars()``.
+* ``Table.rows`` gives ``None`` for a position a merged cell covers; the spans come
+  from the cell boxes (``Table.cells``), placed in the grid of all edges.
+* A single framed cell is not a table to ``find_tables`` (it keeps tables of two
+  cells or more); such boxes are taken from the finder's cells.
+* A font without a ToUnicode map gives ``(cid:12)`` for every character: that
+  text is not readable, as if there were none. A page with no characters at all
+  is a scan. Neither is an empty success: the reader says the file needs OCR.
+* Narrow cells (分管领导/联络员, 实施阶段) are full after three characters, so a
+  full line there is no sign of a wrap; which columns hold one item per printed
+  line is data too (``[cells] one_per_line``, by the column's role).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+from policykg.errors import InputError
+from policykg.ingest.formats.pdf_lines import Frame, Line, frame_of, join, lines_of, starts_paragraph
+from policykg.ingest.formats.pdf_tables import Piece, Table, cell_paragraphs, continues, header_rows, piece_of
+from policykg.ingest.formats.pdf_tables import join as join_pieces
+from policykg.ingest.formats.render import CellText, Rendering
+from policykg.model import Locator, SourceText
+from policykg.resources import lexicon_path
+
+#: Table finding from ruling lines only: text alignment invents tables in running text.
+TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+#: Share of characters without a Unicode mapping above which the text layer is unreadable.
+MAX_UNMAPPED = 0.5
+_CID = re.compile(r"^\(cid:\d+\)$")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """``lexicon/printed_pages.toml``: page-number patterns, the margin bands, one-per-line columns."""
+
+    page_numbers: tuple[re.Pattern, ...]
+    band: float
+    share: float
+    min_pages: int
+    tolerance: float
+    one_per_line: frozenset[str]
+
+
+@lru_cache(maxsize=None)
+def furniture() -> Furniture:
+    with lexicon_path("printed_pages.toml").open("rb") as fh:
+        data = tomllib.load(fh)
+    margins = data["margins"]
+    return Furniture(tuple(re.compile(p) for p in data["page_numbers"]["patterns"]), float(margins["band"]),
+                     float(margins["share"]), int(margins["min_pages"]), float(margins["tolerance"]),
+                     frozenset(data["cells"]["one_per_line"]))
+
+
+@dataclass
+class Box:
+    """A framed text (a one-column table's cell, a single framed cell): its own flow of lines."""
+
+    page: int
+    top: float
+    lines: list[Line]
+
+
+@dataclass
+class Page:
+    """What one page holds, before furniture is dropped: lines of running text, boxes, table pieces."""
+
+    number: int
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    boxes: list[Box] = field(default_factory=list)
+    pieces: list[Piece] = field(default_factory=list)
+    chars: int = 0
+    unmapped: int = 0
+
+
+def read(path: Path, data: bytes) -> SourceText:
+    """The registry's contract (:mod:`policykg.ingest.formats`): the PDF ``data`` as a document.
+
+    Raises :class:`InputError` for an encrypted or broken file, and for a file
+    with no readable text layer (a scan: it needs OCR).
+    """
+    pages, info = _pages(path, data)
+    _check_text_layer(path, pages)
+    notes = _drop_furniture(pages)
+    _set_frames(pages)
+    rendering = Rendering()
+    for item in _flow(pages):
+        if isinstance(item, list) and item and isinstance(item[0], Piece):
+            _render_table(rendering, _table(item))
+        else:
+            _render_paragraph(rendering, *item)
+    notes += tuple(f"page {p.number} has no text layer (a scanned page?): its text is missing"
+                   for p in pages if p.chars == 0)
+    return rendering.source(path, data, format="pdf", reader="pdf", encoding="pdf", metadata=info,
+                            notes=notes, pages=len(pages))
+
+
+def _pages(path: Path, data: bytes) -> tuple[list[Page], dict[str, str]]:
+    """Every page parsed (pdfminer reads lazily: parse errors surface here, named by page)."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfexceptions import PDFException
+    from pdfminer.psexceptions import PSException
+    from pdfplumber.utils.exceptions import PdfminerException
+    broken = (PdfminerException, PDFException, PSException, ValueError, KeyError, TypeError, IndexError,
+              AttributeError, AssertionError, EOFError, OverflowError, ZeroDivisionError)
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except (PdfminerException, PDFException, PSException) as exc:
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
+            raise InputError("the PDF is encrypted (password-protected); it cannot be read", path=str(path),
+                             hint="save an unprotected copy") from None
+        raise InputError(f"not a readable PDF ({_reason(cause)})", path=str(path),
+                         hint="the file may be damaged or incomplete: fetch it again") from None
+    except broken as exc:
+        raise InputError(f"not a readable PDF ({_reason(exc)})", path=str(path),
+                         hint="the file may be damaged or incomplete: fetch it again") from None
+    pages: list[Page] = []
+    with pdf:
+        info = _metadata(pdf)
+        number = 0
+        try:
+            for number, page in enumerate(pdf.pages, start=1):
+                pages.append(_page(page, number))
+        except broken as exc:
+            raise InputError(f"page {number or 1} of the PDF cannot be read ({_reason(exc)})", path=str(path),
+                             hint="the file may be damaged or incomplete: fetch it again") from None
+    if not pages:
+        raise InputError("the PDF has no pages", path=str(path), hint="is it the right file?")
+    return pages, info
+
+
+def _reason(exc: BaseException) -> str:
+    text = _SPACES.sub(" ", str(exc)).strip()
+    return f"{type(exc).__name__}: {text[:80]}" if text else type(exc).__name__
+
+
+def _metadata(pdf) -> dict[str, str]:
+    """The document information's title, when it is one (not a file name or a template's)."""
+    raw = pdf.metadata.get("Title") if isinstance(pdf.metadata, dict) else None
+    title = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if not isinstance(title, str):
+        return {}
+    title = re.sub(r"^Microsoft Word\s*-\s*", "", title.strip())
+    if not title or re.search(r"\.(docx?|wps|pdf|rtf)$", title, re.I) or not re.search(r"[\u4e00-\u9fff]", title):
+        return {}
+    return {"title": title}
+
+
+def _page(page, number: int) -> Page:
+    """One page: its table pieces, its boxes and the lines of running text outside them."""
+    page = page.dedupe_chars()
+    chars = [c for c in page.chars if c.get("text")]
+    result = Page(number, float(page.width), float(page.height), chars=len(chars),
+                  unmapped=sum(1 for c in chars if _CID.match(c["text"])))
+    finder = page.debug_tablefinder(TABLE_SETTINGS)
+    claimed: list[tuple[float, float, float, float]] = []
+    grouped = set()
+    for table in finder.tables:
+        boxes = [tuple(b) for b in table.cells]
+        grouped.update(boxes)
+        claimed.append(tuple(table.bbox))
+        columns = {round(b[0]) for b in boxes}
+        if len(columns) > 1:
+            result.pieces.append(piece_of(boxes, _within(chars, table.bbox), number))
+        else:
+            result.boxes.extend(_box(b, chars, number) for b in sorted(boxes, key=lambda b: b[1]))
+    for cell in finder.cells:
+        box = tuple(cell)
+        if box not in grouped and not any(_contains(outer, box) for outer in claimed) and _within(chars, box):
+            claimed.append(box)
+            result.boxes.append(_box(box, chars, number))
+    free = [c for c in chars if not any(_holds(box, c) for box in claimed)]
+    result.lines = lines_of(free, number)
+    result.boxes = [b for b in result.boxes if b.lines]
+    return result
+
+
+def _box(box: tuple[float, float, float, float], chars: list[dict], page: int) -> Box:
+    lines = lines_of(_within(chars, box), page)
+    pad = max(0.0, min((line.x0 - box[0] for line in lines), default=0.0))
+    frame = Frame(box[0] + pad, box[2] - pad)
+    return Box(page, box[1], [replace(line, frame=frame) for line in lines])
+
+
+def _holds(box: tuple[float, float, float, float], char: dict) -> bool:
+    cx, cy = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
+def _within(chars: list[dict], box: tuple[float, float, float, float]) -> list[dict]:
+    return [c for c in chars if _holds(box, c)]
+
+
+def _contains(outer: tuple[float, ...], inner: tuple[float, ...]) -> bool:
+    return outer[0] - 1 <= inner[0] and outer[1] - 1 <= inner[1] and inner[2] <= outer[2] + 1 and inner[3] <= outer[3] + 1
+
+
+def _check_text_layer(path: Path, pages: list[Page]) -> None:
+    """A scan (no characters) or a text layer of unmapped glyphs is not a document we can read."""
+    total = sum(p.chars for p in pages)
+    unmapped = sum(p.unmapped for p in pages)
+    if total == 0 or unmapped > MAX_UNMAPPED * total:
+        what = "no text layer" if total == 0 else "no readable text layer (its fonts map no characters to text)"
+        raise InputError(f"the PDF has {what}: it is a scanned or image-only document and needs OCR, "
+                         "which policykg does not do", path=str(path),
+                         hint="run OCR on it first (e.g. ocrmypdf) or find the text version")
+
+
+# ---------------------------------------------------------------- page furniture
+
+
+def _drop_furniture(pages: list[Page]) -> tuple[str, ...]:
+    """Drop page numbers and running headers/footers from the running text; say what went.
+
+    Only lines in the top or bottom band of their page are candidates: a number
+    line matching a page-number pattern goes; any other line goes when the same
+    text (digits aside) stands at the same height on many pages.
+    """
+    rules = furniture()
+    where: dict[tuple[str, str, int], set[int]] = {}
+    for page in pages:
+        for line in page.lines:
+            zone = _zone(line, page, rules.band)
+            if zone:
+                where.setdefault(_running_key(line, zone, rules.tolerance), set()).add(page.number)
+    repeated = max(rules.min_pages, rules.share * len(pages))
+    numbers, running = 0, Counter()
+    for page in pages:
+        kept = []
+        for line in page.lines:
+            zone = _zone(line, page, rules.band)
+            text = _SPACES.sub("", line.text)
+            if zone and any(p.match(text) or p.match(line.text.strip()) for p in rules.page_numbers):
+                numbers += 1
+            elif zone and len(where[_running_key(line, zone, rules.tolerance)]) >= repeated:
+                running[text] += 1
+            else:
+                kept.append(line)
+        page.lines = kept
+    notes = [f"page numbers dropped on {numbers} pages"] if numbers else []
+    notes += [f"running {'header/footer'} {text!r} dropped on {n} pages" for text, n in sorted(running.items())]
+    return tuple(notes)
+
+
+def _zone(line: Line, page: Page, band: float) -> str:
+    if line.bottom <= band * page.height:
+        return "top"
+    if line.top >= (1 - band) * page.height:
+        return "bottom"
+    return ""
+
+
+def _running_key(line: Line, zone: str, tolerance: float) -> tuple[str, str, int]:
+    """A running line's identity: its text with digits masked, its band, its height (bucketed)."""
+    height = line.top if zone == "top" else line.bottom
+    return (re.sub(r"\d+", "#", _SPACES.sub("", line.text)), zone, round(height / max(tolerance, 1.0)))
+
+
+# ---------------------------------------------------------------- reading order
+
+
+def _set_frames(pages: list[Page]) -> None:
+    """Running text is set in the text column of its kind of page (portrait and landscape differ)."""
+    groups: dict[tuple[int, int], list[Page]] = {}
+    for page in pages:
+        groups.setdefault((round(page.width), round(page.height)), []).append(page)
+    for group in groups.values():
+        frame = frame_of([line for page in group for line in page.lines], group[0].width)
+        for page in group:
+            page.lines = [replace(line, frame=frame) for line in page.lines]
+
+
+def _items(page: Page) -> list[tuple[float, object, Line | Box | Piece]]:
+    """A page's lines, boxes and table pieces, top to bottom, each with the flow it belongs to."""
+    items: list[tuple[float, object, Line | Box | Piece]] = [(line.top, ("body", page.number), line)
+                                                            for line in page.lines]
+    items += [(box.top, ("box", page.number, i), box) for i, box in enumerate(page.boxes)]
+    items += [(piece.box[1], ("table", page.number, i), piece) for i, piece in enumerate(page.pieces)]
+    return sorted(items, key=lambda item: item[0])
+
+
+def _flow(pages: list[Page]):
+    """The document in reading order: ``(lines, style)`` per paragraph and a list of
+    pieces per table. A paragraph and a table both go on over a page break when they
+    are the last thing on one page and the first on the next."""
+    out: list = []
+    para: list[Line] = []
+    style, flow = "paragraph", None
+    for page in pages:
+        first = True
+        for _, region, item in _items(page):
+            if isinstance(item, Piece):
+                if para:
+                    out.append((para, style))
+                    para = []
+                if first and out and isinstance(out[-1], list) and continues(out[-1][-1], item):
+                    out[-1].append(item)
+                else:
+                    out.append([item])
+                flow = region
+            else:
+                lines = item.lines if isinstance(item, Box) else [item]
+                kind = "box" if isinstance(item, Box) else "paragraph"
+                for line in lines:
+                    goes_on = para and (region == flow or first) and not starts_paragraph(para[-1], line)
+                    if goes_on:
+                        para.append(line)
+                    else:
+                        if para:
+                            out.append((para, style))
+                        para, style = [line], kind
+                    flow, first = region, False
+            first = False
+    if para:
+        out.append((para, style))
+    return out
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _table(pieces: list[Piece]) -> tuple[Table, set[int]]:
+    """The pieces of one table joined, and the columns whose printed lines are items
+    (found from the header's column roles)."""
+    from policykg.ingest.segment import column_roles
+    roles = {_SPACES.sub("", k): v for k, v in column_roles().items()}
+    header = header_rows(pieces, set(roles))
+    keep: set[int] = set()
+    if header:
+        one_per_line = furniture().one_per_line
+        keep = {c.column for c in pieces[0].cells
+                if c.row == 0 and roles.get(c.text) in one_per_line}
+    return join_pieces(pieces, header, keep), keep
+
+
+def _render_table(rendering: Rendering, joined: tuple[Table, set[int]]) -> None:
+    table, keep = joined
+    number = rendering.tables + 1
+    cells = []
+    for cell in table.cells:
+        paras = cell_paragraphs(cell, keep_lines=cell.row >= table.header_rows and cell.column in keep)
+        texts = tuple(join([line.text for line in para]) for para in paras) or ("",)
+        locators = tuple(_locator(para, table=number, row=cell.row, column=cell.column) for para in paras)
+        cells.append(CellText(row=cell.row, column=cell.column, lines=texts, rowspan=cell.rowspan,
+                              colspan=cell.colspan, locators=locators or (
+                                  Locator(kind="pdf", page=cell.page, table=number, row=cell.row,
+                                          column=cell.column, box=_rounded(cell.box)),)))
+    first = table.pieces[0]
+    rendering.table(cells, Locator(kind="pdf", page=first.page, box=_rounded(first.box)),
+                    header_rows=table.header_rows)
+
+
+def _render_paragraph(rendering: Rendering, lines: list[Line], style: str) -> None:
+    rendering.paragraph([join([line.text for line in lines])], _locator(lines), style=style)
+
+
+def _locator(lines: list[Line], **where) -> Locator:
+    """Where a paragraph starts: its page and the box of its lines on that page."""
+    page = lines[0].page
+    on_page = [line for line in lines if line.page == page]
+    box = (min(l.x0 for l in on_page), min(l.top for l in on_page),
+           max(l.x1 for l in on_page), max(l.bottom for l in on_page))
+    return Locator(kind="pdf", page=page, box=_rounded(box), **where)
+
+
+def _rounded(box: tuple[float, ...]) -> tuple[float, float, float, float]:
+    return tuple(round(float(v), 1) for v in box)
