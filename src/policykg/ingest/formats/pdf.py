@@ -43,9 +43,11 @@ Traps met on the way (pdfplumber 0.11, pdfminer.six):
 from __future__ import annotations
 
 import io
+import logging
 import re
 import tomllib
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -117,7 +119,8 @@ def read(path: Path, data: bytes) -> SourceText:
     Raises :class:`InputError` for an encrypted or broken file, and for a file
     with no readable text layer (a scan: it needs OCR).
     """
-    pages, info = _pages(path, data)
+    with _quiet("pdfminer"):
+        pages, info = _pages(path, data)
     _check_text_layer(path, pages)
     notes = _drop_furniture(pages)
     _set_frames(pages)
@@ -159,14 +162,30 @@ def _pages(path: Path, data: bytes) -> tuple[list[Page], dict[str, str]]:
         info = _metadata(pdf)
         number = 0
         try:
+            parsed = []
             for number, page in enumerate(pdf.pages, start=1):
-                pages.append(_page(page, number))
+                page = page.dedupe_chars()             # bold drawn twice: each character once
+                parsed.append((page, page.chars, page.edges))
         except broken as exc:
             raise InputError(f"page {number or 1} of the PDF cannot be read ({_reason(exc)})", path=str(path),
                              hint="the file may be damaged or incomplete: fetch it again") from None
+        pages = [_page(page, n) for n, (page, _, _) in enumerate(parsed, start=1)]
     if not pages:
         raise InputError("the PDF has no pages", path=str(path), hint="is it the right file?")
     return pages, info
+
+
+@contextmanager
+def _quiet(name: str):
+    """pdfminer logs what it tolerates in a file (a font without a bounding box …) as warnings;
+    they would add lines to a one-line message, and say nothing a reader of policykg can act on."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _reason(exc: BaseException) -> str:
@@ -187,8 +206,8 @@ def _metadata(pdf) -> dict[str, str]:
 
 
 def _page(page, number: int) -> Page:
-    """One page: its table pieces, its boxes and the lines of running text outside them."""
-    page = page.dedupe_chars()
+    """One page (parsed, its characters deduplicated): its table pieces, its boxes and the
+    lines of running text outside them."""
     chars = [c for c in page.chars if c.get("text")]
     result = Page(number, float(page.width), float(page.height), chars=len(chars),
                   unmapped=sum(1 for c in chars if _CID.match(c["text"])))
@@ -239,12 +258,14 @@ def _check_text_layer(path: Path, pages: list[Page]) -> None:
     """A scan (no characters) or a text layer of unmapped glyphs is not a document we can read."""
     total = sum(p.chars for p in pages)
     unmapped = sum(p.unmapped for p in pages)
-    if total == 0 or unmapped > MAX_UNMAPPED * total:
-        what = "no text layer" if total == 0 else "no readable text layer (its fonts map no characters to text)"
-        raise InputError(f"the PDF has {what}: it is a scanned or image-only document and needs OCR, "
+    if total == 0:
+        raise InputError("the PDF has no text layer (a scanned or image-only document): it needs OCR, "
                          "which policykg does not do", path=str(path),
-                         hint="run OCR on it first (e.g. ocrmypdf) or find the text version")
-
+                         hint="run OCR on it first, e.g. ocrmypdf, or find the text version")
+    if unmapped > MAX_UNMAPPED * total:
+        raise InputError("the PDF's text layer cannot be read (its fonts map the glyphs to no characters): "
+                         "it needs OCR, which policykg does not do", path=str(path),
+                         hint="run OCR on it first, e.g. ocrmypdf --force-ocr, or find the text version")
 
 # ---------------------------------------------------------------- page furniture
 
@@ -252,23 +273,23 @@ def _check_text_layer(path: Path, pages: list[Page]) -> None:
 def _drop_furniture(pages: list[Page]) -> tuple[str, ...]:
     """Drop page numbers and running headers/footers from the running text; say what went.
 
-    Only lines in the top or bottom band of their page are candidates: a number
-    line matching a page-number pattern goes; any other line goes when the same
-    text (digits aside) stands at the same height on many pages.
+    Only lines in the margins are candidates (:func:`_margin_lines`): a line matching a
+    page-number pattern goes; any other line goes when the same text (digits
+    aside) stands at the same height in the same margin on many pages.
     """
     rules = furniture()
+    zones = {id(line): zone for page in pages for line, zone in _margin_lines(page, rules.band)}
     where: dict[tuple[str, str, int], set[int]] = {}
     for page in pages:
         for line in page.lines:
-            zone = _zone(line, page, rules.band)
-            if zone:
-                where.setdefault(_running_key(line, zone, rules.tolerance), set()).add(page.number)
+            if id(line) in zones:
+                where.setdefault(_running_key(line, zones[id(line)], rules.tolerance), set()).add(page.number)
     repeated = max(rules.min_pages, rules.share * len(pages))
     numbers, running = 0, Counter()
     for page in pages:
         kept = []
         for line in page.lines:
-            zone = _zone(line, page, rules.band)
+            zone = zones.get(id(line))
             text = _SPACES.sub("", line.text)
             if zone and any(p.match(text) or p.match(line.text.strip()) for p in rules.page_numbers):
                 numbers += 1
@@ -278,16 +299,26 @@ def _drop_furniture(pages: list[Page]) -> tuple[str, ...]:
                 kept.append(line)
         page.lines = kept
     notes = [f"page numbers dropped on {numbers} pages"] if numbers else []
-    notes += [f"running {'header/footer'} {text!r} dropped on {n} pages" for text, n in sorted(running.items())]
+    notes += [f"running header/footer {text!r} dropped on {n} pages" for text, n in sorted(running.items())]
     return tuple(notes)
 
 
-def _zone(line: Line, page: Page, band: float) -> str:
-    if line.bottom <= band * page.height:
-        return "top"
-    if line.top >= (1 - band) * page.height:
-        return "bottom"
-    return ""
+def _margin_lines(page: Page, band: float) -> list[tuple[Line, str]]:
+    """The lines of ``page`` that sit in its top or bottom margin: inside the band, or the
+    first (last) thing on the page, standing apart from what follows (precedes) it."""
+    tops = sorted([line.top for line in page.lines] + [b.top for b in page.boxes] + [p.box[1] for p in page.pieces])
+    bottoms = sorted([line.bottom for line in page.lines] + [b.lines[-1].bottom for b in page.boxes]
+                     + [p.box[3] for p in page.pieces])
+    found = []
+    for line in page.lines:
+        height = line.bottom - line.top
+        above = [b for b in bottoms if b <= line.top + 0.5]
+        below = [t for t in tops if t >= line.bottom - 0.5]
+        if line.bottom <= band * page.height or (not above and (not below or below[0] - line.bottom >= height)):
+            found.append((line, "top"))
+        elif line.top >= (1 - band) * page.height or (not below and (not above or line.top - above[-1] >= height)):
+            found.append((line, "bottom"))
+    return found
 
 
 def _running_key(line: Line, zone: str, tolerance: float) -> tuple[str, str, int]:
