@@ -48,6 +48,13 @@ class InputError(PolicyKGError):
     code = "PKG100"
 
 
+class ToolMissingError(InputError):
+    """Reading this file needs a program that is not installed (LibreOffice for .doc/.wps/.rtf/.odt);
+    the message names the package to install."""
+
+    code = "PKG110"
+
+
 class StructureError(PolicyKGError):
     """The document reads, but its structure is broken (e.g. a table cut mid-row)."""
 

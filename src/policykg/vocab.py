@@ -87,6 +87,7 @@ class PKG(DefinedNamespace):
     layoutReader: URIRef
     leadUnit: URIRef
     leaderInCharge: URIRef
+    locator: URIRef
     liaison: URIRef
     linkScore: URIRef
     linkedTask: URIRef

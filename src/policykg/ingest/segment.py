@@ -33,7 +33,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from policykg.errors import StructureError
-from policykg.model import Block, Cell, Layout, LayoutNote, LineSpan, SourceText, Table, TableRow
+from policykg.ingest.grid import GridRead, read_grid
+from policykg.model import Block, Cell, Layout, LayoutNote, LineSpan, SourceText, Table, TableBlock, TableRow
 from policykg.resources import lexicon_path
 
 #: A physical line that starts a new cell: optional layout spaces, then a tab.
@@ -68,6 +69,7 @@ class Profile:
     anchor: str
     reader: str
     units: str
+    merged: str = "first_row"
 
     def fits(self, roles: tuple[str, ...]) -> bool:
         return all(any(r in roles for r in need.split("|")) for need in self.requires)
@@ -77,7 +79,8 @@ class Profile:
 def profiles() -> tuple[Profile, ...]:
     with lexicon_path("layouts.toml").open("rb") as fh:
         data = tomllib.load(fh)
-    return tuple(Profile(p["name"], tuple(p["requires"]), p["anchor"], p["reader"], p["units"])
+    return tuple(Profile(p["name"], tuple(p["requires"]), p["anchor"], p["reader"], p["units"],
+                         p.get("merged", "first_row"))
                  for p in data["profile"])
 
 
@@ -93,6 +96,8 @@ def profile_for(roles: tuple[str, ...]) -> Profile | None:
 def segment(source: SourceText) -> Layout:
     """Split ``source`` into blocks (text before, after and instead of tables) and tables."""
     roles = column_roles()
+    if source.blocks:
+        return _from_blocks(source, roles)
     header_at = _find_header(source, roles)
     if header_at is not None:
         return _cell_table(source, roles, *header_at)
@@ -100,6 +105,29 @@ def segment(source: SourceText) -> Layout:
     if row_header is not None:
         return _row_table(source, roles, row_header)
     return Layout(source=source, blocks=tuple(_blocks(source, 1, len(source.lines))), tables=())
+
+
+def _from_blocks(source: SourceText, roles: dict[str, str]) -> Layout:
+    """A reader's paragraphs and tables: each table whose header is a task table's becomes a
+    :class:`Table` from its grid (:mod:`.grid`); everything else is running text, read as a
+    text's lines are, so that a paragraph reads the same whatever the format."""
+    blocks: list[Block] = []
+    tables: list[Table] = []
+    run: list[int] = []                         # first and last line of the running text so far
+    for block in source.blocks:
+        found = read_grid(source, block, roles, profile_for, classify_block) \
+            if isinstance(block, TableBlock) else GridRead(None)
+        if found.table is None:
+            run = [run[0] if run else block.span.start, block.span.end]
+            continue
+        if run:
+            blocks += _blocks(source, run[0], run[1])
+            run = []
+        tables.append(found.table)
+        blocks += found.sections
+    if run:
+        blocks += _blocks(source, run[0], run[1])
+    return Layout(source=source, blocks=tuple(sorted(blocks, key=lambda b: b.span.start)), tables=tuple(tables))
 
 
 def _cell_table(source: SourceText, roles: dict[str, str], start: int, end: int) -> Layout:

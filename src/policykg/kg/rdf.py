@@ -124,6 +124,8 @@ class _Mapper:
             self.add(span_iri, PKG.startLine, Literal(span.start))
             self.add(span_iri, PKG.endLine, Literal(span.end))
             self.add(span_iri, PROV.hadPrimarySource, source)
+            if (place := self.x.source.place(span)) is not None:      # a plain text's line is its place
+                self.add(span_iri, PKG.locator, Literal(place))
 
     def source_file(self) -> None:
         src = self.x.source
