@@ -172,3 +172,77 @@ def test_pdf_reader_is_deterministic():
     path = FIXTURES / "pdf_table_pages.pdf"
     data = path.read_bytes()
     assert pdf.read(path, data) == pdf.read(path, data)
+
+
+def test_pdf_header_of_two_rows_repeated_and_a_section_row_atop_a_page():
+    source = read_source(FIXTURES / "pdf_table_sections.pdf")
+    table = next(b for b in source.blocks if isinstance(b, TableBlock))
+    assert (table.rows, table.columns, table.header_rows) == (8, 6, 2)     # 2 header rows, 2 sections, 4 rows
+    assert [line for line in source.lines if "牵头单位" in line] == ["\t牵头单位"]   # the repeat is gone
+    section = {(c.row, c.column): c for c in table.cells}[(5, 0)]
+    assert source.line(section.span.start) == "\t二、强化要素保障" and section.colspan == 6
+    assert source.locator(section.span.start).page == 2                   # atop page 2, a row of its own
+    assert source.line(section.span.start + 1) == "\t3"
+
+
+# ---------------------------------------------------------------- the row-cut rule on pieces made by hand
+
+WIDTHS = (20, 60, 100, 60, 40)                 # 序号 任务 措施 牵头单位 时限 (points; 10-point characters)
+
+
+def _piece(rows: list[list[str | None]], page: int):
+    """A table piece from rows of cell texts (``None``: covered by the cell to its left), each cell
+    ruled at the :data:`WIDTHS` of its columns and its text set in 10-point characters inside."""
+    from policykg.ingest.formats.pdf_tables import piece_of
+    edges = [sum(WIDTHS[:i]) for i in range(len(WIDTHS) + 1)]
+    boxes, chars = [], []
+    for r, texts in enumerate(rows):
+        top = 100.0 + 60 * r
+        for c, text in enumerate(texts):
+            if text is None:
+                continue
+            end = next((j for j in range(c + 1, len(texts)) if texts[j] is not None), len(texts))
+            boxes.append((edges[c], top, edges[end], top + 60))
+            chars += _chars(text, edges[c] + 2, edges[end] - 2, top + 2)
+    return piece_of(boxes, chars, page)
+
+
+def _chars(text: str, left: float, right: float, top: float) -> list[dict]:
+    chars, x, y = [], left, top
+    for item in text.split("\n"):
+        for ch in item:
+            if x + 10 > right + 0.01:
+                x, y = left, y + 12
+            chars.append({"text": ch, "x0": x, "x1": x + 10, "top": y, "bottom": y + 10, "size": 10.0})
+            x += 10
+        x, y = left, y + 12
+    return chars
+
+
+HEADER = ["序号", "任务", "措施", "牵头单位", "时限"]
+ROW = ["1", "任务甲", "1.措施一。", "市发改局", "2024年"]
+
+
+def _rows_after_join(second_page_first_row: list[str | None]) -> int:
+    from policykg.ingest.formats.pdf_tables import join
+    first = _piece([HEADER, ROW, ["2", "任务乙", "1.措施二措施二措施二", "市财政局", "2025年"]], 1)
+    second = _piece([HEADER, second_page_first_row, ["4", "任务丁", "1.措施四。", "市商务局", "2025年"]], 2)
+    return join([first, second], 1, set()).rows
+
+
+def test_pdf_rest_of_a_cut_row_is_joined():
+    # 措施二… goes on atop page 2, with neither number, unit nor deadline: the rest of row 2
+    assert _rows_after_join(["", "", "措施二继续。", "", ""]) == 4
+
+
+def test_pdf_a_numbered_row_atop_a_page_is_a_row():
+    assert _rows_after_join(["3", "任务丙", "1.措施三。", "市商务局", "2025年"]) == 5
+
+
+def test_pdf_an_unnumbered_complete_row_atop_a_page_is_a_row():
+    # the seed keeps rows without a number (an earlier printout's continuation rows): whole rows of their own
+    assert _rows_after_join(["", "任务乙", "2.措施二之二。", "市财政局", "2025年"]) == 5
+
+
+def test_pdf_a_section_row_atop_a_page_is_a_row():
+    assert _rows_after_join(["二、强化保障", None, None, None, None]) == 5

@@ -53,8 +53,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from policykg.errors import InputError
-from policykg.ingest.formats.pdf_lines import Frame, Line, frame_of, join, lines_of, starts_paragraph
-from policykg.ingest.formats.pdf_tables import Piece, Table, cell_paragraphs, continues, header_rows, piece_of
+from policykg.ingest.formats.pdf_lines import UNMAPPED, Frame, Line, frame_of, join, lines_of, starts_paragraph
+from policykg.ingest.formats.pdf_tables import (Piece, Table, cell_paragraphs, continues, header_rows, header_words,
+                                                piece_of)
 from policykg.ingest.formats.pdf_tables import join as join_pieces
 from policykg.ingest.formats.render import CellText, Rendering
 from policykg.model import Locator, SourceText
@@ -64,7 +65,9 @@ from policykg.resources import lexicon_path
 TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 #: Share of characters without a Unicode mapping above which the text layer is unreadable.
 MAX_UNMAPPED = 0.5
-_CID = re.compile(r"^\(cid:\d+\)$")
+#: Share of a page's characters set at an angle up to which they are dropped as a watermark
+#: (more, and the page itself is turned: they are its text).
+MAX_TURNED = 0.2
 _SPACES = re.compile(r"\s+")
 
 
@@ -111,6 +114,7 @@ class Page:
     pieces: list[Piece] = field(default_factory=list)
     chars: int = 0
     unmapped: int = 0
+    turned: int = 0
 
 
 def read(path: Path, data: bytes) -> SourceText:
@@ -130,8 +134,7 @@ def read(path: Path, data: bytes) -> SourceText:
             _render_table(rendering, _table(item))
         else:
             _render_paragraph(rendering, *item)
-    notes += tuple(f"page {p.number} has no text layer (a scanned page?): its text is missing"
-                   for p in pages if p.chars == 0)
+    notes += _page_notes(pages)
     return rendering.source(path, data, format="pdf", reader="pdf", encoding="pdf", metadata=info,
                             notes=notes, pages=len(pages))
 
@@ -175,6 +178,19 @@ def _pages(path: Path, data: bytes) -> tuple[list[Page], dict[str, str]]:
     return pages, info
 
 
+def _page_notes(pages: list[Page]) -> tuple[str, ...]:
+    """What the build should say about pages read incompletely."""
+    notes = [f"page {p.number} has no text layer (a scanned page?): its text is missing"
+             for p in pages if p.chars == 0]
+    unmapped = [p.number for p in pages if p.unmapped]
+    if unmapped:
+        notes.append(f"{sum(p.unmapped for p in pages)} characters without a Unicode mapping (shown as \ufffd) "
+                     f"on pages {', '.join(map(str, unmapped))}")
+    notes += [f"page {p.number}: {p.turned} characters set at an angle (a watermark?) left out"
+              for p in pages if p.turned and p.turned <= MAX_TURNED * p.chars]
+    return tuple(notes)
+
+
 @contextmanager
 def _quiet(name: str):
     """pdfminer logs what it tolerates in a file (a font without a bounding box …) as warnings;
@@ -209,8 +225,11 @@ def _page(page, number: int) -> Page:
     """One page (parsed, its characters deduplicated): its table pieces, its boxes and the
     lines of running text outside them."""
     chars = [c for c in page.chars if c.get("text")]
+    upright = [c for c in chars if not _turned(c)]
     result = Page(number, float(page.width), float(page.height), chars=len(chars),
-                  unmapped=sum(1 for c in chars if _CID.match(c["text"])))
+                  unmapped=sum(1 for c in chars if UNMAPPED.match(c["text"])), turned=len(chars) - len(upright))
+    if len(upright) >= (1 - MAX_TURNED) * len(chars):
+        chars = upright                          # a watermark across the page is not text in the lines
     finder = page.debug_tablefinder(TABLE_SETTINGS)
     claimed: list[tuple[float, float, float, float]] = []
     grouped = set()
@@ -232,6 +251,12 @@ def _page(page, number: int) -> Page:
     result.lines = lines_of(free, number)
     result.boxes = [b for b in result.boxes if b.lines]
     return result
+
+
+def _turned(char: dict) -> bool:
+    """A character set at an angle (a diagonal 「内部资料」 watermark), not along the line."""
+    a, b = (char.get("matrix") or (1, 0))[:2]
+    return abs(b) > 0.2 * max(abs(a), 1e-6)
 
 
 def _box(box: tuple[float, float, float, float], chars: list[dict], page: int) -> Box:
@@ -399,8 +424,7 @@ def _table(pieces: list[Piece]) -> tuple[Table, set[int]]:
     keep: set[int] = set()
     if header:
         one_per_line = furniture().one_per_line
-        keep = {c.column for c in pieces[0].cells
-                if c.row == 0 and roles.get(c.text) in one_per_line}
+        keep = {column for column, words in header_words(pieces, header) if roles.get(words) in one_per_line}
     return join_pieces(pieces, header, keep), keep
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from dataclasses import dataclass
 
 #: Characters that may not end a line: they go down with the character after them.
@@ -80,9 +81,25 @@ class Line:
         return (round(self.x0, 1), round(self.top, 1), round(self.x1, 1), round(self.bottom, 1))
 
 
+#: Kangxi radicals, CJK radicals and compatibility ideographs: fonts of some Chinese PDF
+#: producers map 一 to ⼀ (U+2F00) and the like; they read as the ideographs they stand for.
+_COMPATIBLE = re.compile("[\u2e80-\u2fdf\uf900-\ufaff]")
+#: What pdfminer gives for a glyph its font maps to no character.
+UNMAPPED = re.compile(r"^\(cid:\d+\)$")
+
+
 def _clean(text: str) -> str:
-    """A character's text as a line may hold it: a tab would start a table cell in the rendered lines."""
-    return " " if text in ("\t", "\xa0") else text
+    r"""A character's text as a line may hold it: a tab would start a table cell in the rendered
+    lines; ⼀ is 一; a glyph without a character is U+FFFD, not the text ``(cid:12)``.
+
+    >>> [_clean(t) for t in ("\t", "⼀", "甲")], _clean("(cid:12)") == "\N{REPLACEMENT CHARACTER}"
+    ([' ', '一', '甲'], True)
+    """
+    if text in ("\t", "\xa0"):
+        return " "
+    if UNMAPPED.match(text):
+        return "\ufffd"
+    return unicodedata.normalize("NFKC", text) if _COMPATIBLE.search(text) else text
 
 
 def lines_of(chars: list[dict], page: int) -> list[Line]:

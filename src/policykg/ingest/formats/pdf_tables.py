@@ -21,8 +21,9 @@ its own is the hard part. A table may well have rows without a serial number
 they are separate rows in the Word file and in the ``.txt``). So:
 
 1. a serial number in the first cell starts a row of its own (when the first
-   column is a serial column);
-2. a column filled in every row away from the page breaks (实施阶段, 责任单位 …)
+   column is a serial column), and so does a section row across the table;
+2. a column filled in every row away from the page breaks (实施阶段, 责任单位 …;
+   the serial column aside)
    that is empty on one side of the break and filled on the other shows a cut:
    a row of its own would have it, and the rest of a cut row does not repeat it;
 3. when every such column is filled on both sides, the row is cut only if most
@@ -141,9 +142,21 @@ def _padding(cells: list[Cell]) -> float:
 
 def continues(before: Piece, after: Piece) -> bool:
     """Whether ``after`` (first on its page) goes on with ``before`` (last on the page before):
-    the same columns at the same places."""
-    return (after.page == before.page + 1 and len(after.xs) == len(before.xs)
-            and all(abs(a - b) <= _SNAP for a, b in zip(after.xs, before.xs)))
+    the same outer edges, and the column edges of one among those of the other (a page of
+    rows that span columns shows fewer of them)."""
+    def among(xs: tuple[float, ...], ys: tuple[float, ...]) -> bool:
+        return all(any(abs(x - y) <= _SNAP for y in ys) for x in xs)
+    return (after.page == before.page + 1 and abs(after.xs[0] - before.xs[0]) <= _SNAP
+            and abs(after.xs[-1] - before.xs[-1]) <= _SNAP and (among(after.xs, before.xs) or among(before.xs, after.xs)))
+
+
+def _on_grid(piece: Piece, xs: list[float]) -> Piece:
+    """``piece`` with its columns counted on the column edges ``xs`` of the whole table."""
+    cells = []
+    for cell in piece.cells:
+        column = _at(xs, cell.box[0])
+        cells.append(replace(cell, column=column, colspan=max(1, _at(xs, cell.box[2]) - column)))
+    return replace(piece, xs=tuple(xs), cells=cells)
 
 
 def _row_text(piece: Piece, row: int) -> tuple[str, ...]:
@@ -151,21 +164,41 @@ def _row_text(piece: Piece, row: int) -> tuple[str, ...]:
     return tuple(anchored[(row, c)].text if (row, c) in anchored else "" for c in range(piece.columns))
 
 
+#: The most rows a header may have (a title row, then one or two rows of column words).
+MAX_HEADER_ROWS = 3
+
+
 def header_rows(pieces: list[Piece], known: set[str]) -> int:
-    """1 when the first row is a header: repeated atop the next page, or all known column words."""
-    first = _row_text(pieces[0], 0)
-    if not any(first) or pieces[0].rows < 2:
-        return 0
-    if len(pieces) > 1 and _row_text(pieces[1], 0) == first:
-        return 1
-    return int(all(text in known for text in first if text) and sum(1 for t in first if t) >= 2)
+    """How many top rows are the header: those repeated atop the next page, else the first
+    row when its cells are all column words (``known``)."""
+    first = pieces[0]
+    repeated = 0
+    if len(pieces) > 1:
+        while (repeated < min(MAX_HEADER_ROWS, first.rows - 1, pieces[1].rows)
+               and any(_row_text(first, repeated)) and _row_text(pieces[1], repeated) == _row_text(first, repeated)):
+            repeated += 1
+    if repeated:
+        return repeated
+    for row in range(min(MAX_HEADER_ROWS, first.rows - 1)):      # a title row may stand above it
+        texts = [t for t in _row_text(first, row) if t]
+        if len(texts) >= 2 and all(t in known for t in texts):
+            return row + 1
+    return 0
+
+
+def header_words(pieces: list[Piece], header: int) -> list[tuple[int, str]]:
+    """``(column, text)`` of each cell of the header rows, columns counted on the whole table's grid."""
+    xs = _edges([x for piece in pieces for x in piece.xs])
+    return [(c.column, c.text) for c in _on_grid(pieces[0], xs).cells if c.row < header]
 
 
 def join(pieces: list[Piece], header: int, keep: set[int]) -> Table:
     """The pieces of one table (page order) as one :class:`Table`: repeated headers dropped,
     rows cut by a page break joined. ``keep`` are the columns whose lines are items."""
-    heading = _row_text(pieces[0], 0) if header else None
-    starts = [header] + [1 if heading and _row_text(p, 0) == heading else 0 for p in pieces[1:]]
+    xs = _edges([x for piece in pieces for x in piece.xs])
+    pieces = [_on_grid(piece, xs) for piece in pieces]
+    heading = [_row_text(pieces[0], r) for r in range(header)]
+    starts = [header] + [_repeats(piece, heading) for piece in pieces[1:]]
     required, serial = _column_facts(pieces, starts)
     cells: list[Cell] = [replace(c, lines=list(c.lines)) for c in pieces[0].cells]
     offset = pieces[0].rows
@@ -184,9 +217,16 @@ def join(pieces: list[Piece], header: int, keep: set[int]) -> Table:
                 continue
             cells.append(replace(cell, row=cell.row + base, lines=list(cell.lines)))
         offset = max(c.row + c.rowspan for c in cells)
-    columns = max((c.column + c.colspan for c in cells), default=0)
-    return Table(pieces=pieces, rows=offset, columns=columns, cells=sorted(cells, key=lambda c: (c.row, c.column)),
-                 header_rows=header)
+    return Table(pieces=pieces, rows=offset, columns=len(xs) - 1,
+                 cells=sorted(cells, key=lambda c: (c.row, c.column)), header_rows=header)
+
+
+def _repeats(piece: Piece, heading: list[tuple[str, ...]]) -> int:
+    """How many of the header's rows ``piece`` repeats at its top (0 when it does not)."""
+    count = 0
+    while count < len(heading) and count < piece.rows and _row_text(piece, count) == heading[count]:
+        count += 1
+    return count if count == len(heading) else 0
 
 
 def _covering(cells: list[Cell], row: int) -> dict[int, Cell]:
@@ -199,7 +239,10 @@ def _column_facts(pieces: list[Piece], starts: list[int]) -> tuple[set[int], boo
     inner: list[tuple[str, ...]] = []
     every: list[tuple[str, ...]] = []
     for k, piece in enumerate(pieces):
+        anchored = piece.anchored()
         for row in range(starts[k], piece.rows):
+            if _spans_all([c for (r, _), c in anchored.items() if r == row], piece.columns):
+                continue                    # a section row says nothing of the columns
             text = _row_text(piece, row)
             every.append(text)
             at_break = (k > 0 and row == starts[k]) or (k < len(pieces) - 1 and row == piece.rows - 1)
@@ -209,7 +252,7 @@ def _column_facts(pieces: list[Piece], starts: list[int]) -> tuple[set[int], boo
     required = {c for c in range(len(rows[0])) if all(r[c] for r in rows)} if rows else set()
     firsts = [r[0] for r in every if r and r[0]]
     serial = len(firsts) >= 2 and sum(1 for t in firsts if _SERIAL.match(t)) >= 0.6 * len(firsts)
-    return required, serial
+    return (required - {0} if serial else required), serial      # the serial has its own rule
 
 
 def is_cut(before: Piece, after: Piece, start: int, required: set[int], keep: set[int], serial: bool) -> bool:
@@ -223,6 +266,8 @@ def is_cut(before: Piece, after: Piece, start: int, required: set[int], keep: se
     first = {c: new[(start, c)] for c in range(after.columns) if (start, c) in new}
     if serial and 0 in first and first[0].text:
         return False
+    if _spans_all(list(first.values()), after.columns) or _spans_all(list({id(c): c for c in old.values()}.values()), before.columns):
+        return False                        # a section row (「一、…」 across the table) is a row of its own
     for c in required:
         above = old[c].text if c in old and old[c].row == last else ""
         here = first[c].text if c in first else ""
@@ -232,6 +277,10 @@ def is_cut(before: Piece, after: Piece, start: int, required: set[int], keep: se
     going_on = [c for c in filled if c not in keep and c in old and old[c].lines
                 and not starts_paragraph(old[c].lines[-1], first[c].lines[0])]
     return bool(filled) and len(going_on) * 2 > len(filled)
+
+
+def _spans_all(cells: list[Cell], columns: int) -> bool:
+    return len(cells) == 1 and cells[0].colspan >= columns > 1
 
 
 def cell_paragraphs(cell: Cell, *, keep_lines: bool) -> list[list[Line]]:
