@@ -3,6 +3,8 @@
 #   chromium            — headless browser test of the graph pages
 #   fonts-wqy-microhei  — a CJK font, so Chinese renders in the pages and notebook plots
 #   raptor2-utils       — `rapper`, an independent Turtle parser to check graph/*.ttl
+#   libreoffice-writer-nogui — `soffice`, which turns .doc/.wps/.rtf/.odt into .docx for the office
+#                         reader (tests of the .doc fixture; also makes the PDF fixtures); optional at run time
 # Installs them when missing and we may (root, or password-less sudo); otherwise says
 # which tests will be skipped. Under CI those tests fail rather than skip.
 set -eu
@@ -10,9 +12,10 @@ missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v rapper >/dev/null 2>&1 || missing="$missing raptor2-utils"
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$missing fonts-wqy-microhei"
+command -v soffice >/dev/null 2>&1 || missing="$missing libreoffice-writer-nogui"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
-  echo "install_system_deps: missing$missing — install them (apt-get install$missing) or browser/rapper tests skip" >&2
+  echo "install_system_deps: missing$missing — install them (apt-get install$missing) or browser/rapper/LibreOffice tests skip" >&2
   exit 0
 fi
 echo "install_system_deps: installing$missing" >&2

@@ -86,7 +86,9 @@ class GridCell:
 
     A merged cell is *one* cell with ``rowspan``/``colspan`` > 1 (never its text
     repeated in every row it covers, as python-docx's ``row.cells`` gives it, nor a
-    hole, as pdfplumber's ``None`` is). ``span`` is ``None`` for an empty cell.
+    hole, as pdfplumber's ``None`` is). ``span`` is the cell's lines; an empty cell is
+    one blank line (``\t``, as :class:`~policykg.ingest.formats.render.Rendering` renders
+    it, and as a flattened ``.txt`` keeps it), or ``None`` where a reader renders no line.
     """
 
     row: int
@@ -155,78 +157,6 @@ class SourceText:
     def locator(self, number: int) -> Locator | None:
         """Where line ``number`` sits in the original; ``None`` for a plain text."""
         return self.locators[number - 1] if self.locators else None
-
-    def place(self, span: LineSpan) -> str | None:
-        """Where lines ``span`` sit in the original, said as a reader finds them
-        (``table 1, row 5, column 7``); ``None`` for a plain text, whose line is its place."""
-        if not self.locators:
-            return None
-        located = self.locators[span.start - 1:span.end]
-        place = describe_place(located)
-        if len(set(located)) == 1:          # inside one cell or paragraph: which of its lines
-            first, last = span.start, span.end
-            while first > 1 and self.locators[first - 2] == located[0]:
-                first -= 1
-            while last < len(self.locators) and self.locators[last] == located[0]:
-                last += 1
-            if last > first:
-                place += ", " + _range("line", [span.start - first + 1, span.end - first + 1])
-        return place
-
-
-def describe_place(locators) -> str:
-    """Several lines' locators as one readable place: runs in one table, paragraphs, pages merged.
-
-    >>> t = Locator("docx", table=1, row=4, column=6)
-    >>> describe_place([t, t]), describe_place([t, Locator("docx", table=1, row=5, column=6)])
-    ('table 1, row 5, column 7', 'table 1, rows 5–6, column 7')
-    >>> describe_place([Locator("docx", paragraph=3), Locator("docx", paragraph=4)])
-    'paragraphs 3–4'
-    >>> describe_place([Locator("html", element="p", source_line=45), Locator("html", element="p", source_line=47)])
-    'page source lines 45–47'
-    """
-    groups: list[list[Locator]] = []
-    for loc in locators:
-        if groups and _group_key(groups[-1][-1]) == _group_key(loc):
-            groups[-1].append(loc)
-        else:
-            groups.append([loc])
-    parts = [_describe_group(g) for g in groups]
-    parts = [p for i, p in enumerate(parts) if p and p not in parts[:i]]
-    return "; ".join(parts if len(parts) <= 3 else [parts[0], "…", parts[-1]])
-
-
-def _group_key(loc: Locator) -> tuple:
-    if loc.table is not None:
-        return ("table", loc.table)
-    if loc.paragraph is not None:
-        return ("paragraph",)
-    return (loc.kind, loc.element is not None)
-
-
-def _range(word: str, values: list[int]) -> str:
-    low, high = min(values), max(values)
-    return f"{word} {low}" if low == high else f"{word}s {low}–{high}"
-
-
-def _describe_group(group: list[Locator]) -> str:
-    pages = [loc.page for loc in group if loc.page is not None]
-    parts = [_range("page", pages)] if pages else []
-    first = group[0]
-    if first.table is not None:
-        parts.append(f"table {first.table}")
-        rows = [loc.row + 1 for loc in group if loc.row is not None]
-        columns = {loc.column for loc in group if loc.column is not None}
-        if rows:
-            parts.append(_range("row", rows))
-        if len(columns) == 1:
-            parts.append(f"column {columns.pop() + 1}")
-    elif first.paragraph is not None:
-        parts.append(_range("paragraph", [loc.paragraph for loc in group]))
-    elif first.source_line is not None:
-        lines = [loc.source_line for loc in group if loc.source_line is not None]
-        parts.append(str(first) if len(set(lines)) == 1 else "page source " + _range("line", lines))
-    return ", ".join(parts) or str(first)
 
 
 # ---------------------------------------------------------------- segment
@@ -300,12 +230,18 @@ class Table:
 
 @dataclass(frozen=True)
 class Layout:
-    """The document's structure: running-text blocks, then tables."""
+    """The document's structure: running-text blocks, then tables.
+
+    ``notes`` are lines the segmenter read as layout, not data: a section row
+    inside a table read from its grid (「一、优化营商环境」 across the table), a
+    header row typed again further down.
+    """
 
     source: SourceText
     blocks: tuple[Block, ...]
     tables: tuple[Table, ...]
     warnings: tuple[LayoutNote, ...] = ()
+    notes: tuple[LayoutNote, ...] = ()
 
 
 # ---------------------------------------------------------------- extract

@@ -15,8 +15,9 @@ one-column 专栏 boxes of a plan, a list of names — is running text.
   (「附件1 重点任务分工表」 spanning the table) is running text. A header over two
   rows (「责任单位」 spanning 「牵头单位」「配合单位」) takes the lower row's words.
 * A row that is one cell spanning the table (「一、优化营商环境」) is a section
-  heading inside the table: running text, not a record.
-* A row repeating the header (a table re-typed from print) is skipped.
+  heading inside the table: a layout line, not a record (nor a section of the
+  document's body, which a running-text 「一、…」 would become).
+* A row repeating the header (a table re-typed from print) is a layout line.
 * A merged cell (row span) is, by the profile's ``merged``: ``first_row`` — in
   its first row only, the rows below lacking that cell as the flattened text
   lacks it (a 总体任务 carried forward by the task reader); ``every_row`` — given
@@ -25,51 +26,71 @@ one-column 专栏 boxes of a plan, a list of names — is running text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from policykg.ingest.text import without_spaces
-from policykg.model import Block, Cell, GridCell, LineSpan, SourceText, Table, TableBlock, TableRow
+from policykg.model import Block, Cell, GridCell, LayoutNote, LineSpan, SourceText, Table, TableBlock, TableRow
 
 #: How many top rows may hold the header (a title row, then one or two header rows).
 HEADER_SEARCH = 4
+#: Columns whose cells name units: a paragraph break inside them separates names.
+UNIT_ROLES = ("units", "lead_units", "co_units")
+_SEPARATORS = ("、", "，", ",", "；", ";", "：", ":", "/", "（", "(")
+_ROLE_LABEL = re.compile(r"^(牵头|配合|责任|参与|参加|协办|主办|主责)(单位|部门)?[：:]")
+#: The last character of a unit's name: a paragraph that ends in one ends a name.
+_UNIT_END = re.compile(r"(局|委|办|厅|部|院|府|中心|公司|集团|会|室|处|所|站|队|行|署|社|馆|台|团|校|区|县|组)[)）]?$")
 
 
 @dataclass(frozen=True)
 class GridRead:
-    """A table block read: the task table (or ``None``: running text) and its section rows."""
+    """A table block read: the task table (or ``None``: running text), the title rows above its
+    header (running text), and the lines that are layout (section rows, a repeated header)."""
 
     table: Table | None
-    sections: tuple[Block, ...] = ()
+    titles: tuple[Block, ...] = ()
+    notes: tuple[LayoutNote, ...] = ()
 
 
 def read_grid(source: SourceText, block: TableBlock, roles: dict[str, str], profile_for,
-              classify) -> GridRead:
-    """``block`` as a :class:`Table` when its header is a task table's, else ``GridRead(None)``."""
+              classify, after: Table | None = None) -> GridRead:
+    """``block`` as a :class:`Table` when its header is a task table's, else ``GridRead(None)``.
+
+    ``after`` is the task table right before this block (no running text between): a
+    block with no header of its own and as many columns continues it (Word splits a
+    table at a page, a converter splits one per page); its rows are read under that header.
+    """
     anchors = {(c.row, c.column): c for c in block.cells}
     found = _header(source, block, roles, profile_for)
+    if found is None and after is not None and block.columns == len(after.header):
+        found = (0, 0, after.header, after.roles, profile_for(after.roles))
     if found is None:
         return GridRead(None)
     top, first_body, header, column_roles, profile = found
     header_lines = [n for c in block.cells if top <= c.row < first_body and c.span for n in c.span.lines()]
-    sections = [_section(source, c, classify) for c in block.cells if c.row < top and _text(source, c)]
+    titles = [_title(source, c, classify) for c in block.cells if c.row < top and _text(source, c)]
     owner = _owners(block)
     rows: list[TableRow] = []
+    notes: list[LayoutNote] = []
     for r in range(first_body, block.rows):
         row_cells = [anchors[(r, c)] for c in range(block.columns) if (r, c) in anchors]
         if _is_section_row(source, block, row_cells):
-            sections.append(_section(source, row_cells[0], classify))
+            notes += [LayoutNote(n, "section row inside the table") for n in row_cells[0].span.lines()]
             continue
-        cells = tuple(_cell_at(source, anchors, owner, r, c, profile.merged) for c in range(block.columns))
+        cells = tuple(_cell_at(source, anchors, owner, r, c, profile.merged, column_roles[c])
+                      for c in range(block.columns))
         texts = [without_spaces(x.text) if x is not None else "" for x in cells]
-        if not any(texts) or texts == [without_spaces(h) for h in header]:
-            continue                  # an empty row, or the header typed again on a new page
-        rows.append(TableRow(cells=cells))
-    table = Table(header=header, roles=column_roles, header_span=LineSpan(min(header_lines), max(header_lines)),
-                  rows=tuple(rows), profile=profile.name)
-    return GridRead(table, tuple(sections))
+        if texts == [without_spaces(h) for h in header]:
+            notes += [LayoutNote(n, "table header row repeated") for x in cells if x is not None for n, _ in x.lines]
+            continue
+        if any(texts):
+            rows.append(TableRow(cells=cells))
+    span = LineSpan(min(header_lines), max(header_lines)) if header_lines else after.header_span
+    table = Table(header=header, roles=column_roles, header_span=span, rows=tuple(rows), profile=profile.name)
+    return GridRead(table, tuple(titles), tuple(notes))
 
 
-def _section(source: SourceText, cell: GridCell, classify) -> Block:
+def _title(source: SourceText, cell: GridCell, classify) -> Block:
     text = "".join(source.line(n).strip() for n in cell.span.lines())
     return Block(kind=classify(text), text=text, span=cell.span)
 
@@ -114,7 +135,7 @@ def _owners(block: TableBlock) -> dict[tuple[int, int], GridCell]:
             for r in range(cell.row + 1, cell.row + cell.rowspan)}
 
 
-def _cell_at(source, anchors, owner, r: int, c: int, merged: str) -> Cell | None:
+def _cell_at(source, anchors, owner, r: int, c: int, merged: str, role: str) -> Cell | None:
     cell = anchors.get((r, c))
     if cell is None and merged == "every_row":
         cell = owner.get((r, c))
@@ -122,7 +143,29 @@ def _cell_at(source, anchors, owner, r: int, c: int, merged: str) -> Cell | None
         return None
     lines = [(n, source.line(n)) for n in cell.span.lines()]
     lines[0] = (lines[0][0], lines[0][1].removeprefix("\t"))
+    if role in UNIT_ROLES and source.format != "pdf":      # a PDF's lines inside a cell are wraps, not paragraphs
+        lines = [(n, text + _unit_separator(text, lines[i + 1][1] if i + 1 < len(lines) else ""))
+                 for i, (n, text) in enumerate(lines)]
     return Cell(lines=tuple(lines))
+
+
+def _unit_separator(line: str, following: str) -> str:
+    """What a paragraph break inside a units cell stands for: the 、 between two names
+    (「市发展改革委」 / 「市财政局」 as two paragraphs), the ； before a role label
+    (「牵头单位：…」 / 「配合单位：…」), nothing where the line breaks inside a name or
+    already ends in a separator.
+
+    >>> _unit_separator("市发展改革委", "市财政局"), _unit_separator("牵头单位：市发展改革委", "配合单位：市财政局")
+    ('、', '；')
+    >>> _unit_separator("市自然资源和规", "划局"), _unit_separator("市发展改革委、", "市财政局")
+    ('', '')
+    """
+    line, following = line.strip(), following.strip()
+    if not following or not line or line.endswith(_SEPARATORS) or following.startswith(_SEPARATORS + ("（", "(")):
+        return ""
+    if _ROLE_LABEL.match(following):
+        return "；"
+    return "、" if _UNIT_END.search(line) else ""
 
 
 def _is_section_row(source, block: TableBlock, row_cells: list[GridCell]) -> bool:

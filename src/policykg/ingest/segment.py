@@ -110,12 +110,16 @@ def segment(source: SourceText) -> Layout:
 def _from_blocks(source: SourceText, roles: dict[str, str]) -> Layout:
     """A reader's paragraphs and tables: each table whose header is a task table's becomes a
     :class:`Table` from its grid (:mod:`.grid`); everything else is running text, read as a
-    text's lines are, so that a paragraph reads the same whatever the format."""
+    text's lines are, so that a paragraph reads the same whatever the format. A task table
+    split in two (at a page, by a converter) — the second part right after the first, with
+    no header or the same one — is one table, as a table over several pages is one."""
     blocks: list[Block] = []
     tables: list[Table] = []
+    notes: list[LayoutNote] = []
     run: list[int] = []                         # first and last line of the running text so far
     for block in source.blocks:
-        found = read_grid(source, block, roles, profile_for, classify_block) \
+        after = tables[-1] if tables and not run else None
+        found = read_grid(source, block, roles, profile_for, classify_block, after=after) \
             if isinstance(block, TableBlock) else GridRead(None)
         if found.table is None:
             run = [run[0] if run else block.span.start, block.span.end]
@@ -123,11 +127,18 @@ def _from_blocks(source: SourceText, roles: dict[str, str]) -> Layout:
         if run:
             blocks += _blocks(source, run[0], run[1])
             run = []
-        tables.append(found.table)
-        blocks += found.sections
+        if after is not None and found.table.roles == after.roles and not found.titles:
+            if found.table.header_span != after.header_span:
+                notes += [LayoutNote(n, "table header row repeated") for n in found.table.header_span.lines()]
+            tables[-1] = replace(after, rows=after.rows + found.table.rows)
+        else:
+            tables.append(found.table)
+        blocks += found.titles
+        notes += found.notes
     if run:
         blocks += _blocks(source, run[0], run[1])
-    return Layout(source=source, blocks=tuple(sorted(blocks, key=lambda b: b.span.start)), tables=tuple(tables))
+    return Layout(source=source, blocks=tuple(sorted(blocks, key=lambda b: b.span.start)), tables=tuple(tables),
+                  notes=tuple(notes))
 
 
 def _cell_table(source: SourceText, roles: dict[str, str], start: int, end: int) -> Layout:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from rdflib import XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS, TIME
 
+from policykg.ingest.formats.place import place
 from policykg.kg.iri import Minter
 from policykg.ingest.lexicon import scheme_graph, topics
 from policykg.model import (
@@ -124,8 +125,8 @@ class _Mapper:
             self.add(span_iri, PKG.startLine, Literal(span.start))
             self.add(span_iri, PKG.endLine, Literal(span.end))
             self.add(span_iri, PROV.hadPrimarySource, source)
-            if (place := self.x.source.place(span)) is not None:      # a plain text's line is its place
-                self.add(span_iri, PKG.locator, Literal(place))
+            if (where := place(self.x.source, span)) is not None:      # a plain text's line is its place
+                self.add(span_iri, PKG.locator, Literal(where))
 
     def source_file(self) -> None:
         src = self.x.source

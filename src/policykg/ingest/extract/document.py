@@ -45,13 +45,15 @@ def extract(layout: Layout) -> Extraction:
                                   doc_year=doc_year, first_key=len(records) + 1, title=header.title)
         records += rows
         table_notes += notes
+    table_notes += layout.notes                  # a table's section rows, a repeated header row
     try:
         pillars = _merge_pillars(body["pillars"], table_pillars, path)
     except StructureError as exc:
         warnings.append(LayoutNote(exc.line or 1, exc.message))
         pillars = body["pillars"]
     if header.from_sidecar:
-        warnings.append(LayoutNote(1, f"not in the text, taken from the sidecar file: {', '.join(header.from_sidecar)}"))
+        where = "the sidecar file" if layout.source.format == "text" else f"the {layout.source.format} file's own metadata or its sidecar"
+        warnings.append(LayoutNote(1, f"not in the text, taken from {where}: {', '.join(header.from_sidecar)}"))
     if header.issued is None:
         warnings.append(LayoutNote(1, "no issue date found (YYYY年M月D日)"))
     if header.title_from_file:

@@ -35,7 +35,8 @@ from policykg.ingest.formats.render import Rendering
 from policykg.model import SourceText
 from policykg.resources import lexicon_path
 
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)"""
+                           rb"""|^\s*<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _GB = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "gb_2312", "cp936", "ms936", "windows-936", "gb18030", "euc-cn",
        "csgb2312", "chinese", "iso-ir-58"}
@@ -82,6 +83,8 @@ def decode_page(data: bytes, path: str) -> tuple[str, str]:
 
     >>> decode_page('<meta charset="gb2312"><p>镕</p>'.encode("gb18030"), "x.html")[1]
     'gb18030'
+    >>> decode_page('<?xml version="1.0" encoding="GBK"?><html><p>镕</p></html>'.encode("gbk"), "x.xhtml")[1]
+    'gb18030'
     """
     for bom, encoding in _BOM:
         if data.startswith(bom):
@@ -101,7 +104,7 @@ def _declared(data: bytes) -> str | None:
     match = _META_CHARSET.search(data[:8192])
     if match is None:
         return None
-    name = match.group(1).decode("ascii", "replace").lower()
+    name = (match.group(1) or match.group(2)).decode("ascii", "replace").lower()
     if name in _GB:
         return "gb18030"
     if name.startswith("big5"):

@@ -155,8 +155,10 @@ class Flow:
                 rowspan = _span(td.get("rowspan"), len(rows) - r)
                 colspan = _span(td.get("colspan"), MAX_SPAN)
                 taken.update((r + i, column + j) for i in range(rowspan) for j in range(colspan))
-                cells.append(CellText(row=r, column=column, lines=tuple(self.cell_lines(td)),
-                                      rowspan=rowspan, colspan=colspan))
+                lines = tuple(self.cell_lines(td))
+                here = Locator(kind="html", element=td.tag, source_line=td.sourceline)
+                cells.append(CellText(row=r, column=column, lines=lines, rowspan=rowspan, colspan=colspan,
+                                      locators=(here,) * len(lines)))
                 column += colspan
         return cells, header_rows
 

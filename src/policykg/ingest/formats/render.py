@@ -28,8 +28,10 @@ from policykg.model import GridCell, LineSpan, Locator, SourceText, TableBlock, 
 class CellText:
     """A table cell as a reader found it: where it is anchored, its span, its lines.
 
-    ``locators`` may give one locator per line (a PDF line's box); otherwise every
-    line of the cell is located by the table's locator with this row and column.
+    ``locators`` may give one locator per line (a PDF line's page and box, an HTML
+    cell's element and source line): their ``page``, ``box``, ``element`` and
+    ``source_line`` are kept, the table, row and column are set by :meth:`Rendering.table`.
+    Without them every line is located by the table's locator at this row and column.
     """
 
     row: int
@@ -107,7 +109,8 @@ class Rendering:
         while len(lines) > 1 and not lines[-1].strip():
             lines.pop()
         lines = lines or [""]
-        located = list(cell.locators) or [here] * len(lines)
+        located = [replace(here, element=loc.element, source_line=loc.source_line, page=loc.page, box=loc.box)
+                   for loc in cell.locators] or [here] * len(lines)
         start = self._emit("\t" + lines[0], located[0])
         for line, loc in zip(lines[1:], located[1:] + [located[-1]] * len(lines)):
             self._emit(line, loc)

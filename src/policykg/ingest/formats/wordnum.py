@@ -87,6 +87,10 @@ FORMATS = {
     "chineseCountingThousand": chinese_counting,
     "japaneseCounting": chinese_counting,
     "taiwaneseCounting": chinese_counting,
+    "taiwaneseCountingThousand": chinese_counting,     # LibreOffice writes chineseCounting so
+    "taiwaneseDigital": lambda n: "".join("〇一二三四五六七八九"[int(d)] for d in str(n)),
+    "ideographLegalTraditional": lambda n: chinese_counting(n).translate(
+        str.maketrans(_DIGITS + "十百", "零壹貳參肆伍陸柒捌玖拾佰")),
     "chineseLegalSimplified": lambda n: chinese_counting(n).translate(str.maketrans(_DIGITS + "十百", _LEGAL + "拾佰")),
     "ideographDigital": lambda n: "".join("〇一二三四五六七八九"[int(d)] for d in str(n)),
     "ideographTraditional": lambda n: "甲乙丙丁戊己庚辛壬癸"[(n - 1) % 10],
