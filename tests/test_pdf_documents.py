@@ -8,7 +8,10 @@ landscape task table over 39 pages, its header repeated on each, rows cut by pag
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -82,3 +85,16 @@ def test_pdf_anhui_lines_are_the_texts_lines():
     def norm(lines):
         return [_SPACES.sub("", line) for line in lines if line.strip()]
     assert norm(read_source(ANHUI_PDF).lines) == norm(ANHUI_TXT.read_text(encoding="utf-8").split("\n"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice (libreoffice-writer-nogui)")
+def test_pdf_seed_printed_here_reads_the_same_whatever_the_page_breaks(tmp_path, extraction):
+    """The seed's .docx printed on this machine: other fonts, so other page and row breaks (on the
+    machine that made the fixture: 38 pages, 30 rows cut by a page break). The same tasks come back."""
+    docx = FIXTURES / "000_4cdbba2a142b4d11.docx"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), str(docx)], check=True, capture_output=True, timeout=300,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    printed = extract(segment(read_source(tmp_path / "000_4cdbba2a142b4d11.pdf")))
+    assert [_task(t) for t in printed.tasks] == [_task(t) for t in extraction.tasks]

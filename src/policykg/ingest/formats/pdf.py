@@ -53,7 +53,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from policykg.errors import InputError
-from policykg.ingest.formats.pdf_lines import UNMAPPED, Frame, Line, frame_of, join, lines_of, starts_paragraph
+from policykg.ingest.formats.pdf_lines import (UNMAPPED, Frame, Line, frame_of, join, lines_of, starts_paragraph,
+                                               usual_gap)
 from policykg.ingest.formats.pdf_tables import (Piece, Table, cell_paragraphs, continues, header_rows, header_words,
                                                 piece_of)
 from policykg.ingest.formats.pdf_tables import join as join_pieces
@@ -262,7 +263,7 @@ def _turned(char: dict) -> bool:
 def _box(box: tuple[float, float, float, float], chars: list[dict], page: int) -> Box:
     lines = lines_of(_within(chars, box), page)
     pad = max(0.0, min((line.x0 - box[0] for line in lines), default=0.0))
-    frame = Frame(box[0] + pad, box[2] - pad)
+    frame = Frame(box[0] + pad, box[2] - pad, usual_gap(lines))
     return Box(page, box[1], [replace(line, frame=frame) for line in lines])
 
 

@@ -43,10 +43,13 @@ LIST_LABEL = re.compile(r"^\s*(?:[（(][一二三四五六七八九十百\d]{1,3
 
 @dataclass(frozen=True)
 class Frame:
-    """The horizontal extent a line was set in: the page's text column, or a cell's inside."""
+    """The horizontal extent a line was set in (the page's text column, or a cell's inside), and
+    the usual gap between two lines set there (line spacing is set per document: 28 points
+    for 16-point text in a 公文, sometimes for 10.5-point text too)."""
 
     left: float
     right: float
+    gap: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -128,25 +131,33 @@ def lines_of(chars: list[dict], page: int) -> list[Line]:
 
 
 def frame_of(lines: list[Line], width: float) -> Frame:
-    """The text column of a group of pages: its left edge (where most lines start) and its
-    right edge (where several lines end: justified lines run to it).
+    """The text column of a group of pages: its left edge (where most lines start), its right
+    edge (where several lines end: justified lines run to it) and its usual line gap.
 
     >>> rows = [Line.of(1, [{"text": "甲", "x0": 80.0, "x1": x, "top": t, "bottom": t + 16, "size": 16}])
-    ...         for t, x in ((0, 520.0), (20, 521.0), (40, 300.0), (60, 520.5))]
+    ...         for t, x in ((0, 520.0), (28, 521.0), (56, 300.0), (84, 520.5))]
     >>> frame_of(rows, 595.0)
-    Frame(left=80.0, right=521.0)
+    Frame(left=80.0, right=521.0, gap=12.0)
     """
     if not lines:
         return Frame(0.0, width)
     starts = [round(line.x0) for line in lines]
     left_at = statistics.mode(sorted(starts))
     left = min(line.x0 for line in lines if round(line.x0) == left_at)
+    gap = usual_gap(lines)
     ends = sorted((line.x1 for line in lines), reverse=True)
     need = 3 if len(ends) >= 8 else 2
     for end in ends:
         if sum(1 for e in ends if abs(e - end) <= 2.0) >= need:
-            return Frame(left, end)
-    return Frame(left, max(width - left, ends[0]))
+            return Frame(left, end, gap)
+    return Frame(left, max(width - left, ends[0]), gap)
+
+
+def usual_gap(lines: list[Line]) -> float:
+    """The median gap between a line and the next one below it on the same page."""
+    ordered = sorted(lines, key=lambda l: (l.page, l.top))
+    gaps = [b.top - a.bottom for a, b in zip(ordered, ordered[1:]) if a.page == b.page and b.top > a.bottom]
+    return float(statistics.median(gaps)) if gaps else 0.0
 
 
 def first_word(line: Line) -> float:
@@ -208,7 +219,7 @@ def starts_paragraph(prev: Line, line: Line) -> bool:
         return True
     if abs(prev.size - line.size) > 0.75:
         return True
-    if prev.page == line.page and line.top - prev.bottom > 1.2 * max(prev.size, line.size):
+    if prev.page == line.page and line.top - prev.bottom > max(1.2 * max(prev.size, line.size), 1.6 * frame.gap):
         return True
     if line.x0 - frame.left >= 0.8 * line.size and not _centred(line, frame):
         return True

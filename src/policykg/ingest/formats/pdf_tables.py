@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from statistics import median
 
-from policykg.ingest.formats.pdf_lines import Frame, Line, lines_of, paragraphs, starts_paragraph
+from policykg.ingest.formats.pdf_lines import Frame, Line, lines_of, paragraphs, starts_paragraph, usual_gap
 
 #: Edges closer than this (points) are one edge of the grid.
 _SNAP = 2.0
@@ -125,8 +126,9 @@ def piece_of(boxes: list[tuple[float, float, float, float]], chars: list[dict], 
                           colspan=max(1, _at(xs, box[2]) - column), box=box, page=page,
                           lines=lines_of(inside[i], page)))
     pad = _padding(cells)
+    gap = median([usual_gap(cell.lines) for cell in cells if len(cell.lines) > 1] or [0.0])
     for cell in cells:
-        frame = Frame(cell.box[0] + pad, cell.box[2] - pad)
+        frame = Frame(cell.box[0] + pad, cell.box[2] - pad, gap)
         cell.lines = [replace(line, frame=frame) for line in cell.lines]
     box = (xs[0], ys[0], xs[-1], ys[-1])
     return Piece(page=page, box=box, xs=tuple(xs), rows=len(ys) - 1,
