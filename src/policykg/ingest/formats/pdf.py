@@ -70,6 +70,9 @@ MAX_UNMAPPED = 0.5
 #: (more, and the page itself is turned: they are its text).
 MAX_TURNED = 0.2
 _SPACES = re.compile(r"\s+")
+#: A character in a private use area: a font's own code, not text (a few bullets are harmless; a
+#: text layer made of them is as unreadable as one without a Unicode map).
+_PRIVATE = re.compile("^[\ue000-\uf8ff]$")
 
 
 @dataclass(frozen=True)
@@ -185,8 +188,8 @@ def _page_notes(pages: list[Page]) -> tuple[str, ...]:
              for p in pages if p.chars == 0]
     unmapped = [p.number for p in pages if p.unmapped]
     if unmapped:
-        notes.append(f"{sum(p.unmapped for p in pages)} characters without a Unicode mapping (shown as \ufffd) "
-                     f"on pages {', '.join(map(str, unmapped))}")
+        notes.append(f"{sum(p.unmapped for p in pages)} characters without a Unicode mapping (a glyph code shown "
+                     f"as \ufffd, a private-use code kept) on pages {', '.join(map(str, unmapped))}")
     notes += [f"page {p.number}: {p.turned} characters set at an angle (a watermark?) left out"
               for p in pages if p.turned and p.turned <= MAX_TURNED * p.chars]
     return tuple(notes)
@@ -228,7 +231,8 @@ def _page(page, number: int) -> Page:
     chars = [c for c in page.chars if c.get("text")]
     upright = [c for c in chars if not _turned(c)]
     result = Page(number, float(page.width), float(page.height), chars=len(chars),
-                  unmapped=sum(1 for c in chars if UNMAPPED.match(c["text"])), turned=len(chars) - len(upright))
+                  unmapped=sum(1 for c in chars if UNMAPPED.match(c["text"]) or _PRIVATE.match(c["text"])),
+                  turned=len(chars) - len(upright))
     if len(upright) >= (1 - MAX_TURNED) * len(chars):
         chars = upright                          # a watermark across the page is not text in the lines
     finder = page.debug_tablefinder(TABLE_SETTINGS)
@@ -243,11 +247,15 @@ def _page(page, number: int) -> Page:
             result.pieces.append(piece_of(boxes, _within(chars, table.bbox), number))
         else:
             result.boxes.extend(_box(b, chars, number) for b in sorted(boxes, key=lambda b: b[1]))
+    tables = list(claimed)
     for cell in finder.cells:
         box = tuple(cell)
-        if box not in grouped and not any(_contains(outer, box) for outer in claimed) and _within(chars, box):
-            claimed.append(box)
-            result.boxes.append(_box(box, chars, number))
+        if box in grouped or any(_contains(outer, box) for outer in claimed) or not _within(chars, box):
+            continue
+        if any(_contains(box, table) for table in tables):
+            continue                            # a frame drawn around the page: decoration, not a box
+        claimed.append(box)
+        result.boxes.append(_box(box, chars, number))
     free = [c for c in chars if not any(_holds(box, c) for box in claimed)]
     result.lines = lines_of(free, number)
     result.boxes = [b for b in result.boxes if b.lines]
@@ -277,7 +285,8 @@ def _within(chars: list[dict], box: tuple[float, float, float, float]) -> list[d
 
 
 def _contains(outer: tuple[float, ...], inner: tuple[float, ...]) -> bool:
-    return outer[0] - 1 <= inner[0] and outer[1] - 1 <= inner[1] and inner[2] <= outer[2] + 1 and inner[3] <= outer[3] + 1
+    return (outer[0] - 1 <= inner[0] and outer[1] - 1 <= inner[1]
+            and inner[2] <= outer[2] + 1 and inner[3] <= outer[3] + 1)
 
 
 def _check_text_layer(path: Path, pages: list[Page]) -> None:

@@ -149,7 +149,8 @@ def continues(before: Piece, after: Piece) -> bool:
     def among(xs: tuple[float, ...], ys: tuple[float, ...]) -> bool:
         return all(any(abs(x - y) <= _SNAP for y in ys) for x in xs)
     return (after.page == before.page + 1 and abs(after.xs[0] - before.xs[0]) <= _SNAP
-            and abs(after.xs[-1] - before.xs[-1]) <= _SNAP and (among(after.xs, before.xs) or among(before.xs, after.xs)))
+            and abs(after.xs[-1] - before.xs[-1]) <= _SNAP
+            and (among(after.xs, before.xs) or among(before.xs, after.xs)))
 
 
 def _on_grid(piece: Piece, xs: list[float]) -> Piece:
@@ -268,7 +269,8 @@ def is_cut(before: Piece, after: Piece, start: int, required: set[int], keep: se
     first = {c: new[(start, c)] for c in range(after.columns) if (start, c) in new}
     if serial and 0 in first and first[0].text:
         return False
-    if _spans_all(list(first.values()), after.columns) or _spans_all(list({id(c): c for c in old.values()}.values()), before.columns):
+    above_cells = list({id(c): c for c in old.values()}.values())
+    if _spans_all(list(first.values()), after.columns) or _spans_all(above_cells, before.columns):
         return False                        # a section row (「一、…」 across the table) is a row of its own
     for c in required:
         above = old[c].text if c in old and old[c].row == last else ""
