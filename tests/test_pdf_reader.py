@@ -246,3 +246,16 @@ def test_pdf_an_unnumbered_complete_row_atop_a_page_is_a_row():
 
 def test_pdf_a_section_row_atop_a_page_is_a_row():
     assert _rows_after_join(["二、强化保障", None, None, None, None]) == 5
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_pdf_turned_pages_read_as_they_are_shown(tmp_path, rotation):
+    """A landscape table is often printed on portrait pages turned by ``/Rotate``: read upright."""
+    import pypdfium2
+    document = pypdfium2.PdfDocument(FIXTURES / "pdf_table_pages.pdf")
+    for page in document:
+        page.set_rotation(rotation)
+    turned = tmp_path / "turned.pdf"
+    document.save(turned)
+    document.close()
+    assert list(read_source(turned).lines) == TABLE_LINES

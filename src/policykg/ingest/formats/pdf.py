@@ -31,7 +31,12 @@ Traps met on the way (pdfplumber 0.11, pdfminer.six):
 * ``Table.rows`` gives ``None`` for a position a merged cell covers; the spans come
   from the cell boxes (``Table.cells``), placed in the grid of all edges.
 * A single framed cell is not a table to ``find_tables`` (it keeps tables of two
-  cells or more); such boxes are taken from the finder's cells.
+  cells or more); the finder's steps are run here (:func:`.pdf_tables.ruled_cells`)
+  so that the single cells are kept as boxes.
+* A page turned by ``/Rotate`` (a landscape table on portrait paper) comes back
+  from pdfplumber in its turned geometry, where a line of text runs down the page,
+  and pdfminer sizes a turned glyph by its width (a digit: 4.95 for 9 points): the
+  characters and ruling lines are put upright first (:func:`_unrotated`).
 * A font without a ToUnicode map gives ``(cid:12)`` for every character: that
   text is not readable, as if there were none. A page with no characters at all
   is a scan. Neither is an empty success: the reader says the file needs OCR.
@@ -56,14 +61,12 @@ from policykg.errors import InputError
 from policykg.ingest.formats.pdf_lines import (UNMAPPED, Frame, Line, frame_of, join, lines_of, starts_paragraph,
                                                usual_gap)
 from policykg.ingest.formats.pdf_tables import (Piece, Table, cell_paragraphs, continues, header_rows, header_words,
-                                                piece_of)
+                                                piece_of, ruled_cells)
 from policykg.ingest.formats.pdf_tables import join as join_pieces
 from policykg.ingest.formats.render import CellText, Rendering
 from policykg.model import Locator, SourceText
 from policykg.resources import lexicon_path
 
-#: Table finding from ruling lines only: text alignment invents tables in running text.
-TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 #: Share of characters without a Unicode mapping above which the text layer is unreadable.
 MAX_UNMAPPED = 0.5
 #: Share of a page's characters set at an angle up to which they are dropped as a watermark
@@ -172,11 +175,12 @@ def _pages(path: Path, data: bytes) -> tuple[list[Page], dict[str, str]]:
             parsed = []
             for number, page in enumerate(pdf.pages, start=1):
                 page = page.dedupe_chars()             # bold drawn twice: each character once
-                parsed.append((page, page.chars, page.edges))
+                parsed.append((float(page.width), float(page.height), int(page.rotation or 0), page.chars,
+                               page.edges))
         except broken as exc:
             raise InputError(f"page {number or 1} of the PDF cannot be read ({_reason(exc)})", path=str(path),
                              hint="the file may be damaged or incomplete: fetch it again") from None
-        pages = [_page(page, n) for n, (page, _, _) in enumerate(parsed, start=1)]
+        pages = [_page(n, *facts) for n, facts in enumerate(parsed, start=1)]
     if not pages:
         raise InputError("the PDF has no pages", path=str(path), hint="is it the right file?")
     return pages, info
@@ -225,32 +229,30 @@ def _metadata(pdf) -> dict[str, str]:
     return {"title": title}
 
 
-def _page(page, number: int) -> Page:
+def _page(number: int, width: float, height: float, rotation: int, chars: list[dict], edges: list[dict]) -> Page:
     """One page (parsed, its characters deduplicated): its table pieces, its boxes and the
     lines of running text outside them."""
-    chars = [c for c in page.chars if c.get("text")]
+    if rotation % 360:
+        (width, height), chars, edges = _unrotated(rotation % 360, width, height, chars, edges)
+    chars = [c for c in chars if c.get("text")]
     upright = [c for c in chars if not _turned(c)]
-    result = Page(number, float(page.width), float(page.height), chars=len(chars),
+    result = Page(number, width, height, chars=len(chars),
                   unmapped=sum(1 for c in chars if UNMAPPED.match(c["text"]) or _PRIVATE.match(c["text"])),
                   turned=len(chars) - len(upright))
     if len(upright) >= (1 - MAX_TURNED) * len(chars):
         chars = upright                          # a watermark across the page is not text in the lines
-    finder = page.debug_tablefinder(TABLE_SETTINGS)
+    groups, single = ruled_cells(edges)
     claimed: list[tuple[float, float, float, float]] = []
-    grouped = set()
-    for table in finder.tables:
-        boxes = [tuple(b) for b in table.cells]
-        grouped.update(boxes)
-        claimed.append(tuple(table.bbox))
-        columns = {round(b[0]) for b in boxes}
-        if len(columns) > 1:
-            result.pieces.append(piece_of(boxes, _within(chars, table.bbox), number))
+    for boxes in groups:
+        bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        claimed.append(bbox)
+        if len({round(b[0]) for b in boxes}) > 1:
+            result.pieces.append(piece_of(boxes, _within(chars, bbox), number))
         else:
             result.boxes.extend(_box(b, chars, number) for b in sorted(boxes, key=lambda b: b[1]))
     tables = list(claimed)
-    for cell in finder.cells:
-        box = tuple(cell)
-        if box in grouped or any(_contains(outer, box) for outer in claimed) or not _within(chars, box):
+    for box in single:
+        if any(_contains(outer, box) for outer in claimed) or not _within(chars, box):
             continue
         if any(_contains(box, table) for table in tables):
             continue                            # a frame drawn around the page: decoration, not a box
@@ -260,6 +262,28 @@ def _page(page, number: int) -> Page:
     result.lines = lines_of(free, number)
     result.boxes = [b for b in result.boxes if b.lines]
     return result
+
+
+def _unrotated(rotation: int, width: float, height: float, chars: list[dict], edges: list[dict]):
+    """A page shown turned (``/Rotate``: a landscape table printed on a portrait page) as it reads:
+    pdfplumber gives the turned geometry, where a line of text runs down the page."""
+    def place(obj: dict) -> dict:
+        x0, top, x1, bottom = obj["x0"], obj["top"], obj["x1"], obj["bottom"]
+        if rotation == 90:
+            x0, top, x1, bottom = top, width - x1, bottom, width - x0
+        elif rotation == 270:
+            x0, top, x1, bottom = height - bottom, x0, height - top, x1
+        else:
+            x0, top, x1, bottom = width - x1, height - bottom, width - x0, height - top
+        moved = {**obj, "x0": x0, "top": top, "x1": x1, "bottom": bottom, "width": x1 - x0, "height": bottom - top}
+        if "orientation" in obj and rotation != 180:
+            moved["orientation"] = "v" if obj["orientation"] == "h" else "h"
+        if "matrix" in obj:
+            moved["matrix"] = (1, 0, 0, 1, 0, 0)  # upright as it reads
+            moved["size"] = bottom - top          # pdfminer sizes a turned glyph by its width: 2 is 4.95
+        return moved
+    size = (height, width) if rotation in (90, 270) else (width, height)
+    return size, [place(c) for c in chars], [place(e) for e in edges]
 
 
 def _turned(char: dict) -> bool:

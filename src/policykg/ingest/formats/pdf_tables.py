@@ -95,6 +95,21 @@ class Table:
     header_rows: int
 
 
+def ruled_cells(edges: list[dict]) -> tuple[list[list[tuple[float, float, float, float]]], list[tuple]]:
+    """The cells the ruling lines ``edges`` (pdfplumber's ``page.edges``) enclose: grouped into
+    tables of two cells or more, and the single framed cells left over. pdfplumber's own
+    ``find_tables`` with the line strategies and its default tolerances, taken step by step
+    so that it runs on any geometry (a turned page's, put upright) and keeps single cells."""
+    from pdfplumber import table as finder
+    from pdfplumber.utils import filter_edges
+    merged = finder.merge_edges(filter_edges(edges, min_length=1), 3, 3, 3, 3)
+    points = finder.edges_to_intersections(filter_edges(merged, min_length=3), 3, 3)
+    cells = [tuple(c) for c in finder.intersections_to_cells(points)]
+    groups = [[tuple(c) for c in group] for group in finder.cells_to_tables(cells)]
+    grouped = {c for group in groups for c in group}
+    return groups, [c for c in cells if c not in grouped]
+
+
 def _edges(values: list[float]) -> list[float]:
     edges: list[float] = []
     for value in sorted(values):
