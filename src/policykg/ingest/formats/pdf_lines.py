@@ -17,10 +17,11 @@ both sides, so their slack is counted on both sides and their offset is not an
 indent.
 
 Characters are taken as drawn: a line's text is its characters left to right,
-with the space characters the file contains and no others. pdfplumber's own
-text extraction inserts a space wherever there is a gap, and a word processor
-leaves gaps between Chinese and Latin text (``2023 年``) that are not in the
-text — the ``.txt`` has ``2023年``.
+with the space characters the file contains, and one more only where two
+characters stand two characters' width apart (a tab stop, columns without
+rules). pdfplumber's own text extraction inserts a space wherever there is any
+gap, and a word processor leaves gaps between Chinese and Latin text
+(``2023 年``) that are not in the text — the ``.txt`` has ``2023年``.
 """
 
 from __future__ import annotations
@@ -75,9 +76,11 @@ class Line:
     def of(cls, page: int, chars: list[dict] | tuple[dict, ...]) -> Line:
         chars = tuple(chars)
         sizes = [c["size"] for c in chars if c["text"].strip()] or [0.0]
-        return cls(page, chars, "".join(_clean(c["text"]) for c in chars), min(c["x0"] for c in chars),
-                   min(c["top"] for c in chars), max(c["x1"] for c in chars), max(c["bottom"] for c in chars),
-                   statistics.median(sizes))
+        size = statistics.median(sizes)
+        text = "".join(_clean(c["text"]) if i == 0 or not _apart(chars[i - 1], c, size) else " " + _clean(c["text"])
+                       for i, c in enumerate(chars))
+        return cls(page, chars, text, min(c["x0"] for c in chars), min(c["top"] for c in chars),
+                   max(c["x1"] for c in chars), max(c["bottom"] for c in chars), size)
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -89,6 +92,13 @@ class Line:
 _COMPATIBLE = re.compile("[\u2e80-\u2fdf\uf900-\ufaff]")
 #: What pdfminer gives for a glyph its font maps to no character.
 UNMAPPED = re.compile(r"^\(cid:\d+\)$")
+
+
+def _apart(before: dict, char: dict, size: float) -> bool:
+    """Two characters set two characters' width apart or more with no space between them (a
+    tab stop, or columns without ruling lines): a space keeps their words apart. The gaps a
+    word processor leaves around Latin text, or stretching a justified line, are narrower."""
+    return char["x0"] - before["x1"] >= 2 * size and before["text"].strip() != "" and char["text"].strip() != ""
 
 
 def _clean(text: str) -> str:
