@@ -46,7 +46,8 @@ TABLE_LINES = [
     "各责任单位每季度末报送工作进展情况。",
 ]
 
-#: pdf_furniture.fodt: running header 某市人民政府办公室文件, footer 第 N 页; （一） goes on over the first page break.
+#: pdf_furniture.fodt: running header 某市人民政府办公室文件, footer 第 N 页; （一） and （三） go on over the page
+#: breaks; a 专栏 box (a one-column table) after （二）.
 FURNITURE_LINES = [
     "关于进一步做好稳就业工作的通知",
     "各县（市、区）人民政府，市政府各部门：",
@@ -57,6 +58,8 @@ FURNITURE_LINES = [
     "鼓励企业不裁员少裁员。（责任单位：市人力社保局、市财政局）",
     "（二）拓宽就业渠道。大力发展新就业形态，支持灵活就业，加强零工市场建设，为劳动者提供便捷高效的求职服务，"
     "推动更多劳动者实现就业。（责任单位：市人力社保局）",
+    "专栏1 稳岗扩岗工程",
+    "每年开发见习岗位一千个以上，对吸纳见习的单位按规定给予见习补贴，帮助高校毕业生积累工作经验，提升就业能力。",
     "（三）加强职业技能培训。围绕重点产业发展需要，开展大规模职业技能培训，提高劳动者就业能力，培训合格的按规定给予培训补贴。"
     "（责任单位：市人力社保局、市教育局）",
     "（四）做好困难群体就业援助。对就业困难人员实行实名制动态管理，通过公益性岗位托底安置，确保零就业家庭动态清零。"
@@ -114,7 +117,8 @@ def test_pdf_running_text_header_footer_and_a_paragraph_over_a_page_break():
     source = read_source(FIXTURES / "pdf_furniture.pdf")
     assert list(source.lines) == FURNITURE_LINES
     assert all(isinstance(b, TextBlock) for b in source.blocks) and len(source.blocks) == len(FURNITURE_LINES)
-    assert source.locator(1).page == 1 and source.locator(7).page == 2
+    assert [b.style for b in source.blocks if b.style != "paragraph"] == ["box", "box"]   # 专栏: title, content
+    assert source.locator(6).page == 1 and source.locator(10).page == 2     # where （一） and （三） start
     assert {n for n in source.notes if "dropped" in n} == {
         "page numbers dropped on 3 pages", "running header/footer '某市人民政府办公室文件' dropped on 3 pages"}
 

@@ -137,10 +137,10 @@ def read(path: Path, data: bytes) -> SourceText:
     _set_frames(pages)
     rendering = Rendering()
     for item in _flow(pages):
-        if isinstance(item, list) and item and isinstance(item[0], Piece):
-            _render_table(rendering, _table(item))
+        if isinstance(item, Paragraph):
+            _render_paragraph(rendering, item)
         else:
-            _render_paragraph(rendering, *item)
+            _render_table(rendering, _table(item))
     notes += _page_notes(pages)
     return rendering.source(path, data, format="pdf", reader="pdf", encoding="pdf", metadata=info,
                             notes=notes, pages=len(pages))
@@ -409,40 +409,41 @@ def _items(page: Page) -> list[tuple[float, object, Line | Box | Piece]]:
     return sorted(items, key=lambda item: item[0])
 
 
-def _flow(pages: list[Page]):
-    """The document in reading order: ``(lines, style)`` per paragraph and a list of
-    pieces per table. A paragraph and a table both go on over a page break when they
-    are the last thing on one page and the first on the next."""
-    out: list = []
-    para: list[Line] = []
-    style, flow = "paragraph", None
+@dataclass
+class Paragraph:
+    """Printed lines that are one paragraph (over a page break, maybe), and how it was set."""
+
+    lines: list[Line]
+    style: str = "paragraph"
+
+
+def _flow(pages: list[Page]) -> list[Paragraph | list[Piece]]:
+    """The document in reading order: paragraphs, and tables as the pieces of each. A
+    paragraph and a table both go on over a page break when they are the last thing on
+    one page and the first on the next."""
+    out: list[Paragraph | list[Piece]] = []
+    para: Paragraph | None = None
+    flow = None
     for page in pages:
         first = True
         for _, region, item in _items(page):
             if isinstance(item, Piece):
-                if para:
-                    out.append((para, style))
-                    para = []
-                if first and out and isinstance(out[-1], list) and continues(out[-1][-1], item):
+                if first and out and para is None and isinstance(out[-1], list) and continues(out[-1][-1], item):
                     out[-1].append(item)
                 else:
                     out.append([item])
-                flow = region
+                para = None
             else:
-                lines = item.lines if isinstance(item, Box) else [item]
-                kind = "box" if isinstance(item, Box) else "paragraph"
-                for line in lines:
-                    goes_on = para and (region == flow or first) and not starts_paragraph(para[-1], line)
-                    if goes_on:
-                        para.append(line)
+                style = "box" if isinstance(item, Box) else "paragraph"
+                same_flow = region == flow or first     # a new region starts a paragraph, bar a page break
+                for line in item.lines if isinstance(item, Box) else [item]:
+                    if para is not None and same_flow and not starts_paragraph(para.lines[-1], line):
+                        para.lines.append(line)
                     else:
-                        if para:
-                            out.append((para, style))
-                        para, style = [line], kind
-                    flow, first = region, False
-            first = False
-    if para:
-        out.append((para, style))
+                        para = Paragraph([line], style)
+                        out.append(para)
+                    same_flow = True
+            flow, first = region, False
     return out
 
 
@@ -479,8 +480,8 @@ def _render_table(rendering: Rendering, joined: tuple[Table, set[int]]) -> None:
                     header_rows=table.header_rows)
 
 
-def _render_paragraph(rendering: Rendering, lines: list[Line], style: str) -> None:
-    rendering.paragraph([join([line.text for line in lines])], _locator(lines), style=style)
+def _render_paragraph(rendering: Rendering, para: Paragraph) -> None:
+    rendering.paragraph([join([line.text for line in para.lines])], _locator(para.lines), style=para.style)
 
 
 def _locator(lines: list[Line], **where) -> Locator:
