@@ -263,3 +263,13 @@ def test_pdf_turned_pages_read_as_they_are_shown(tmp_path, rotation):
     document.save(turned)
     document.close()
     assert list(read_source(turned).lines) == TABLE_LINES
+
+
+@pytest.mark.parametrize("text, number", [
+    ("— 6 —", True), ("- 6 -", True), ("－12－", True), ("·6·", True), ("第 6 页", True), ("第6页 共20页", True),
+    ("共20页 第6页", True), ("6/20", True), ("6", True), ("Page 3 of 9", True),
+    ("2024年", False), ("一、总体要求", False), ("第六条", False), ("— 附件 —", False),
+])
+def test_pdf_page_number_patterns_of_the_lexicon(text, number):
+    patterns = pdf.furniture().page_numbers
+    assert any(p.match(text) or p.match(text.replace(" ", "")) for p in patterns) is number
