@@ -346,3 +346,53 @@ def test_segment_one_column_box_is_running_text():
     layout = segment(rendered([(0, 0, ["专栏1  工业互联网网络互联互通工程"]), (1, 0, ["优化网络基础设施。"])]))
     assert layout.tables == () and [b.text for b in layout.blocks][-2:] == ["专栏1  工业互联网网络互联互通工程",
                                                                             "优化网络基础设施。"]
+
+
+def fixture_maker():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_docx_one_cell_frame_is_read_as_the_body_inside_it(tmp_path):
+    """A 红头-style frame — one table cell around the notice and its task table — is layout, not data."""
+    make = fixture_maker()
+    framed = ("<w:tbl><w:tr><w:tc>" + "".join(make.p(t) for t in ("某市人民政府办公室", "关于印发某方案的通知",
+                                                                     "2024年3月1日", "附件：重点任务分工表"))
+              + make.TABLE + "<w:p/></w:tc></w:tr></w:tbl>")
+    parts = dict(make.DOCX_PARTS)
+    parts["word/document.xml"] = parts["word/document.xml"].replace(make.BODY, framed)
+    path = tmp_path / "framed.docx"
+    make.write_docx(path, parts)
+    src = read_source(path)
+    assert src.lines[:2] == ("某市人民政府办公室", "关于印发某方案的通知")
+    assert str(src.locator(1)) == "paragraph 1"
+    _, rows = table_records(path)
+    assert rows == DOCX_ROWS
+
+
+def test_docx_alt_chunk_web_page_is_read_as_the_body(tmp_path):
+    """Systems that make Word files from HTML embed the page (w:altChunk): its paragraphs and table are the body."""
+    make = fixture_maker()
+    parts = dict(make.DOCX_PARTS)
+    parts["word/document.xml"] = parts["word/document.xml"].replace(make.BODY, '<w:altChunk r:id="rIdA"/>')
+    parts["word/_rels/document.xml.rels"] = parts["word/_rels/document.xml.rels"].replace(
+        "</Relationships>", '<Relationship Id="rIdA" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                            'relationships/aFChunk" Target="chunk.html"/></Relationships>')
+    parts["word/chunk.html"] = ROWSPAN.read_text(encoding="utf-8")
+    path = tmp_path / "chunk.docx"
+    make.write_docx(path, parts)
+    _, rows = table_records(path)
+    assert rows == HTML_ROWS
+
+
+def test_docx_strict_ooxml_reads_as_transitional(tmp_path):
+    make = fixture_maker()
+    parts = dict(make.DOCX_PARTS)
+    parts["word/document.xml"] = parts["word/document.xml"].replace(
+        "http://schemas.openxmlformats.org/wordprocessingml/2006/main", "http://purl.oclc.org/ooxml/wordprocessingml/main")
+    path = tmp_path / "strict.docx"
+    make.write_docx(path, parts)
+    assert list(read_source(path).lines[:len(DOCX_LINES)]) == DOCX_LINES

@@ -10,12 +10,16 @@ issue #232); it also ignores automatic numbering. So the body is walked here:
   and drawings left out (they float outside the reading order); ``w:br`` and
   ``w:cr`` break a paragraph into lines, ``w:tab`` is a space;
 * Word's automatic numbers rendered before the text (:mod:`.wordnum`);
-* tables as grids: ``w:gridSpan`` is a column span, ``w:vMerge`` restart /
+* a table of one cell holding a body of its own (a frame around the text, or
+  around another table) is read as that body; other tables as grids: ``w:gridSpan`` is a column span, ``w:vMerge`` restart /
   continue one cell with a row span (the continuation cells' own text, which
   Word hides, is ignored), ``w:gridBefore`` skipped grid columns, the leading
   rows marked ``w:tblHeader`` the header; each paragraph of a cell is a line of
   that cell, a table nested in a cell gives its cells' lines to that cell;
 * headers and footers (page numbers 「— 6 —」) are separate parts and never read;
+* an ``altChunk`` (a web page embedded as the body, as some systems make Word
+  files) is read by the page reader; Strict OOXML's namespaces are read as
+  Transitional ones;
 * the core properties' ``dc:title`` is metadata, used only when the text has no
   title line.
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +51,11 @@ _SKIP = {W + "del", W + "moveFrom", W + "drawing", W + "pict", W + "object", W +
          W + "instrText", W + "delText", W + "fldData", W + "footnoteReference", W + "endnoteReference",
          W + "commentReference", W + "tcPr", W + "trPr", W + "tblPr", MC + "AlternateContent"}
 _STYLES = {"title": "title", "subtitle": "title", "heading": "heading"}
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+#: Word's "Strict Open XML" names the same elements in other namespaces.
+_STRICT = ((b"http://purl.oclc.org/ooxml/wordprocessingml/main", b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"),
+           (b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+            b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"))
 
 
 def read(path: Path, data: bytes) -> SourceText:
@@ -55,7 +65,7 @@ def read(path: Path, data: bytes) -> SourceText:
     body = parts.xml(parts.main).find(W + "body")
     if body is None:
         raise InputError(f"{parts.main} has no w:body: not a Word document", path=str(path))
-    walker = _Body(rendering, Numbering.parse(parts.optional("numbering"), parts.optional("styles")))
+    walker = _Body(rendering, Numbering.parse(parts.optional("numbering"), parts.optional("styles")), parts)
     walker.walk(body)
     notes = (f"{walker.numbered} automatic numbers rendered from numbering.xml",) if walker.numbered else ()
     return rendering.source(path, data, format="docx", reader="docx", encoding="utf-8",
@@ -94,8 +104,8 @@ class Package:
         name = self._target(self.rels, "/" + kind) or posixpath.join(posixpath.dirname(self.main), kind + ".xml")
         return self.xml(name) if name in self.names else None
 
-    def xml(self, name: str):
-        from lxml import etree
+    def raw(self, name: str) -> bytes:
+        """A part's bytes, unpacked with a size cap (a zip bomb stops there)."""
         info = self.zip.getinfo(name)
         if info.file_size > MAX_PART_BYTES:
             raise InputError(f"{name} is too large ({info.file_size >> 20} MiB uncompressed)", path=str(self.path))
@@ -107,11 +117,31 @@ class Package:
                              hint="open it in Word or WPS and save it again") from None
         if len(raw) > MAX_PART_BYTES:
             raise InputError(f"{name} is too large (over {MAX_PART_BYTES >> 20} MiB uncompressed)", path=str(self.path))
+        return raw
+
+    def xml(self, name: str):
+        """A part parsed without DTDs, entities or network; Strict OOXML read as Transitional."""
+        from lxml import etree
+        raw = self.raw(name)
+        for strict, transitional in _STRICT:
+            raw = raw.replace(strict, transitional)
         parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
         try:
             return etree.fromstring(raw, parser)
         except etree.XMLSyntaxError as exc:
             raise InputError(f"broken XML in {name} at line {exc.lineno}: {exc.msg}", path=str(self.path)) from None
+
+    def related(self, rel_id: str) -> str | None:
+        """The part a relationship of the main document points to (an altChunk's HTML)."""
+        if self.rels not in self.names:
+            return None
+        base = posixpath.dirname(self.main)
+        for rel in self.xml(self.rels).iter(_REL + "Relationship"):
+            if rel.get("Id") == rel_id and rel.get("TargetMode") != "External":
+                target = rel.get("Target", "")
+                name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+                return name if name in self.names else None
+        return None
 
     def core_title(self) -> str:
         name = self._target("_rels/.rels", "/core-properties") or "docProps/core.xml"
@@ -127,6 +157,7 @@ class _Body:
 
     rendering: Rendering
     numbering: Numbering
+    parts: "Package | None" = None
     paragraphs: int = 0
     numbered: int = 0
 
@@ -136,11 +167,31 @@ class _Body:
                 self.paragraphs += 1
                 lines = self.paragraph_lines(child)
                 self.rendering.paragraph(lines, Locator(kind="docx", paragraph=self.paragraphs), _style(child))
+            elif child.tag == W + "tbl" and _single_cell(child) is not None:
+                self.walk(_single_cell(child))        # a frame around the text (红头 templates): its content
             elif child.tag == W + "tbl":
                 cells, header_rows = self.table(child)
                 self.rendering.table(cells, Locator(kind="docx"), header_rows=header_rows)
             elif child.tag in (W + "sdt", W + "customXml", W + "sdtContent", W + "ins", W + "moveTo"):
                 self.walk(child.find(W + "sdtContent") if child.tag == W + "sdt" else child)
+            elif child.tag == W + "altChunk":
+                self.alt_chunk(child)
+
+    def alt_chunk(self, element) -> None:
+        """An ``altChunk``: a web page embedded in the .docx (systems that make Word files from
+        HTML put the whole body there); read by the page reader into the same lines."""
+        name = self.parts.related(element.get(_R + "id", "")) if self.parts is not None else None
+        if name is None:
+            return
+        from policykg.ingest.formats.html import decode_page, page_rules, parse_page
+        from policykg.ingest.formats.htmlflow import Flow
+        raw = self.parts.raw(name)
+        if not re.match(rb"\s*(?:\xef\xbb\xbf)?\s*<", raw):
+            return                                      # an RTF or plain-text chunk: not read (rare)
+        text, _ = decode_page(raw, f"{self.parts.path}:{name}")
+        page = parse_page(text, f"{self.parts.path}:{name}")
+        body = page.find("body")
+        Flow(self.rendering, page_rules()).render(body if body is not None else page)
 
     def paragraph_lines(self, p) -> list[str]:
         label = self.numbering.label(p.find(W + "pPr"))
@@ -187,6 +238,16 @@ class _Body:
                 nested, _ = self.table(child)
                 lines += [line for cell in nested for line in cell.lines if line.strip()]
         return lines or [""]
+
+
+def _single_cell(tbl):
+    """The one cell of a one-row, one-column table that holds paragraphs or tables of its own (a
+    layout frame, not data), else ``None``. A one-cell table of a line or two is kept as a table."""
+    cells = [tc for tr in _children(tbl, W + "tr") for tc in _children(tr, W + "tc")]
+    if len(cells) != 1:
+        return None
+    inner = list(_blocks_in(cells[0]))
+    return cells[0] if len(inner) > 3 or any(b.tag == W + "tbl" for b in inner) else None
 
 
 def _children(element, tag: str):
