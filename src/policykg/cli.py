@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 
-from policykg.errors import PolicyKGError, ValidationError
+from policykg.errors import PolicyKGError, ReaderGone, StdoutError, UsageError, ValidationError
 from policykg.query_argv import read_query_argv
 from policykg.resources import default_corpus, default_output_dir
 
@@ -170,12 +170,6 @@ def _note_protection(protection: str | None, query) -> None:
         return
     print(f"policykg: note: this query runs with the network in reach ({protection}); "
           "SERVICE is refused by the query guard", file=sys.stderr)
-
-
-class UsageError(PolicyKGError):
-    """Options that do not go together."""
-
-    code = "PKG001"
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -362,7 +356,7 @@ def _run(argv: list[str], own_process: bool = False) -> int:
     except ReaderGone:                           # `| head -1`: the reader has what it wanted
         _silence_stdout()
         return ReaderGone.exit_code
-    except OutputError as exc:
+    except StdoutError as exc:
         print(f"policykg: {exc}", file=sys.stderr)
         _silence_stdout()
         return exc.exit_code
@@ -385,19 +379,6 @@ def _dispatch(argv: list[str], own_process: bool = False) -> int:
     return HANDLERS[args.command](args)
 
 
-class OutputError(PolicyKGError):
-    """Standard output cannot take what the command writes: closed, a full disk, a reader gone."""
-
-    code = "PKG002"
-
-
-class ReaderGone(OutputError):
-    """The reader of a pipe closed it (``| head -1``): silent, exit 141 as if killed by SIGPIPE,
-    like other Unix tools, so ``set -o pipefail`` scripts still see it and nobody sees a message."""
-
-    exit_code = 128 + 13
-
-
 class TerminalStream:
     """``sys.stdout`` / ``sys.stderr`` while a command runs: every command's writes pass here.
 
@@ -411,7 +392,7 @@ class TerminalStream:
       is made of — line ends, TSV's tabs); redirected to a file or a pipe, the
       bytes are written exactly as the command made them;
     * a write or flush that **fails** — stdout closed (``>&-``), a full disk
-      (``> /dev/full``) — raises one :class:`OutputError` (a one-line message,
+      (``> /dev/full``) — raises one :class:`StdoutError` (a one-line message,
       exit 2) instead of a traceback; a reader gone (``| head -1``) ends the
       command silently with 141, as SIGPIPE ends other tools (:class:`ReaderGone`);
       on stderr (``quiet``) a failure is dropped: there is nowhere left to say it.
@@ -451,7 +432,7 @@ class TerminalStream:
         if self.stream is None:
             if self.quiet:
                 return None
-            raise OutputError("standard output is closed: there is nowhere to write the answer",
+            raise StdoutError("standard output is closed: there is nowhere to write the answer",
                               hint="redirect it to a file, e.g. > answer.csv")
         try:
             return action()
@@ -464,13 +445,13 @@ class TerminalStream:
         return getattr(self.stream, name)
 
 
-def _output_error(exc: Exception) -> OutputError:
+def _output_error(exc: Exception) -> StdoutError:
     import errno
     if isinstance(exc, BrokenPipeError):
         return ReaderGone("standard output was closed by its reader (broken pipe)")
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     hint = "free some space, or write elsewhere" if getattr(exc, "errno", None) == errno.ENOSPC else None
-    return OutputError(f"cannot write to standard output: {reason}", hint=hint)
+    return StdoutError(f"cannot write to standard output: {reason}", hint=hint)
 
 
 def _silence_stdout() -> None:

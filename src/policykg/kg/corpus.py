@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 
-from policykg.errors import InputError, PolicyKGError
+from policykg.errors import InputError, InternalError, PolicyKGError, WorkerDied
 from policykg.ingest.read import MAX_ID_BYTES, MAX_SOURCE_BYTES, read_capped, readable_name
 
 GRAPH_STEM = "policykg"
@@ -214,15 +214,6 @@ def build_document(path: str, dest: str | None = None, doc_files: str = "full", 
     if analysis:
         (folder / ANALYSIS_FILE).write_bytes(document_analysis(ntriples, entry))
     return Built(entry=entry, files={})
-
-
-class InternalError(PolicyKGError):
-    """The build met a fault of its own on one document (a bug): reported with that document."""
-
-    code = "PKG900"
-
-    def __init__(self, message: str, **kw) -> None:
-        super().__init__(f"internal error on this document: {message}", hint="please report it", **kw)
 
 
 def failed(entry: dict, error: PolicyKGError) -> dict:
@@ -641,12 +632,6 @@ def _run(paths: list[Path], jobs: int | None, progress: bool, dest: Path | None 
     finally:
         if bar is not None:
             bar.close()
-
-
-class WorkerDied(PolicyKGError):
-    """A worker process died mid-build (killed, out of memory): the corpus cannot be complete."""
-
-    code = "PKG901"
 
 
 def _start_worker(parent: int) -> None:

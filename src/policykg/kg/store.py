@@ -26,7 +26,7 @@ import stat
 
 import pyoxigraph as ox
 
-from policykg.errors import QueryError
+from policykg.errors import QueryError, QueryTimeout
 from policykg.resources import project_file
 
 __all__ = ["PREFIXES", "STORE_DIR", "short_name", "as_store", "execute", "memory_store", "one_preferred_label",
@@ -68,10 +68,6 @@ _FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".turtle
 #: Stores opened by :func:`open_graph`, oldest first: (path, inode, mtime, size) → store.
 _OPENED: dict = {}
 _OPENED_MAX = 8
-
-
-class QueryTimeout(QueryError):
-    """A query ran past its time limit (``policykg query --timeout``)."""
 
 
 # ---------------------------------------------------------------- files

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from policykg.errors import PolicyKGError
+from policykg.errors import PushError
 from policykg.kg.query import escape_controls
 
 CORPUS_NQ = "corpus.nq"
@@ -61,12 +61,6 @@ BACKOFF_MAX_S = 8.0
 _RETRY_STATUS = frozenset({429, *range(500, 600)})
 #: The characters of an HTTP header name (RFC 9110 ``token``).
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-
-class PushError(PolicyKGError):
-    """The corpus could not be sent (no corpus, server unreachable, an error status)."""
-
-    code = "PKG700"
 
 
 @dataclass(frozen=True)

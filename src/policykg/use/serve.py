@@ -171,7 +171,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from policykg.kg import nonet
-from policykg.errors import PolicyKGError, QueryError
+from policykg.errors import PolicyKGError, QueryError, ServeError
 from policykg.kg.publish import process_alive
 from policykg.kg.store import PREFIXES as DEFAULT_PREFIXES
 from policykg.kg.query import bind_parameters, parse_query_text, with_values
@@ -255,12 +255,6 @@ _PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-
-class ServeError(PolicyKGError):
-    """The endpoint cannot be started or kept running; the message says what to do."""
-
-    code = "PKG600"
 
 
 @dataclass
@@ -515,7 +509,6 @@ def readable_guard_error(message: str, prepared: Prepared) -> str:
         mine = prepared.user_line(int(m.group(1)))
         return f"line {mine}, column {m.group(2)}" if mine else "a line added for you"
     return _clip(_GUARD_WHERE.sub(fix, message), _MAX_ERROR_CHARS)
-
 
 
 # ------------------------------------------------------------- downloads
