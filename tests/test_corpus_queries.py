@@ -127,11 +127,6 @@ def test_docs_lists_every_document(capsys):
     assert [line.split(",")[0] for line in lines[1:]] == sorted(DOCS)
 
 
-def test_shared_graph_names_agree():
-    from policykg.kg import corpus, query
-    assert query.SHARED_GRAPH == corpus.SHARED_GRAPH
-
-
 # ---------------------------------------------------------------- the corpus questions
 
 

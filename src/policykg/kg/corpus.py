@@ -58,13 +58,10 @@ from pathlib import Path
 
 from policykg.errors import InputError, InternalError, PolicyKGError, WorkerDied
 from policykg.ingest.read import MAX_ID_BYTES, MAX_SOURCE_BYTES, read_capped, readable_name
+from policykg.vocab import ELI_NS as ELI, LINEAGE_GRAPH, SHARED_GRAPH
 
 GRAPH_STEM = "policykg"
 
-BASE = "https://w3id.org/policykg/id/"
-SHARED_GRAPH = BASE + "graph/shared"
-LINEAGE_GRAPH = BASE + "graph/lineage"
-ELI = "http://data.europa.eu/eli/ontology#"
 MANIFEST = "manifest.json"
 CORPUS_NQ = "corpus.nq"
 DOCS_DIR = "docs"
@@ -246,7 +243,7 @@ def _lean_files(result, ntriples: bytes) -> dict[str, bytes]:
 def _doc_iri(graph) -> str:
     from rdflib.namespace import RDF
 
-    from policykg.vocab import PKG
+    from policykg.kg.terms import PKG
     return str(next(iter(graph.subjects(RDF.type, PKG.PolicyDocument))))
 
 

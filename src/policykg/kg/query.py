@@ -39,17 +39,12 @@ from collections import namedtuple
 
 from policykg.errors import QueryError
 from policykg.resources import project_file
+from policykg.vocab import ANALYSIS_GRAPH, PKG_NS, SHARED_GRAPH
 
 # ``re``, ``unicodedata``, ``pathlib`` and ``csv`` are imported where they are needed, not here:
 # running a stored query into CSV or JSON needs none of them, and together they would
 # cost ``policykg query`` a fifth of its time (``python -X importtime`` shows it).
 
-#: The corpus's shared graph (ontology, unit types, topics); equal to ``policykg.kg.corpus.SHARED_GRAPH``
-#: (a test checks it) but spelt here so the query path does not import the corpus builder.
-SHARED_GRAPH = "https://w3id.org/policykg/id/graph/shared"
-#: The analysis results written back by the corpus build (``policykg.use.analysis_graph.ANALYSIS_GRAPH``).
-ANALYSIS_GRAPH = "https://w3id.org/policykg/id/graph/analysis"
-_PKG = "https://w3id.org/policykg/ontology#"
 _PARAM = r"^#\s*@param\s+(?P<name>\w+)\s+(?P<default>\S+)\s*(?:[—-]+\s*(?P<doc>.*))?$"
 #: Largest query text accepted (the endpoint's limit too): a bigger "query" is a wrong file.
 MAX_QUERY_BYTES = 1024 * 1024
@@ -203,7 +198,7 @@ class ScopedStore:
         return f"<ScopedStore doc={self.doc}>"
 
 
-_DOCUMENTS = f"""SELECT ?d ?id WHERE {{ ?d a <{_PKG}PolicyDocument> ; <{_PKG}shortId> ?id }} ORDER BY ?id"""
+_DOCUMENTS = f"""SELECT ?d ?id WHERE {{ ?d a <{PKG_NS}PolicyDocument> ; <{PKG_NS}shortId> ?id }} ORDER BY ?id"""
 
 
 def document_ids(graph) -> dict[str, str]:

@@ -28,6 +28,7 @@ import pyoxigraph as ox
 
 from policykg.errors import QueryError, QueryTimeout
 from policykg.resources import project_file
+from policykg.vocab import PREFIXES, XSD_DECIMAL, XSD_FLOATS, XSD_INTEGERS, XSD_NS
 
 __all__ = ["PREFIXES", "STORE_DIR", "short_name", "as_store", "execute", "memory_store", "one_preferred_label",
            "open_graph", "plain", "read_regular", "write_store"]
@@ -39,30 +40,6 @@ _STORE_MARK = "CURRENT"
 #: Largest file ``read_regular`` accepts: a query or graph beyond this is a mistake, not a document.
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_INTEGER_TYPES = {_XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
-                                     "positiveInteger", "nonPositiveInteger", "negativeInteger",
-                                     "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
-_FLOAT_TYPES = {_XSD + "double", _XSD + "float"}
-#: Prefixes of the graph and the ontology (as in ``graph/policykg.ttl``), for Turtle output and short names.
-PREFIXES = {
-    "dcterms": "http://purl.org/dc/terms/",
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "id": "https://w3id.org/policykg/id/",
-    "org": "http://www.w3.org/ns/org#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "pkg": "https://w3id.org/policykg/ontology#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "schema": "https://schema.org/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "time": "http://www.w3.org/2006/time#",
-    "topic": "https://w3id.org/policykg/id/topic/",
-    "ut": "https://w3id.org/policykg/id/unit-type/",
-    "xsd": _XSD,
-}
 _FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
             ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 #: Stores opened by :func:`open_graph`, oldest first: (path, inode, mtime, size) → store.
@@ -206,7 +183,7 @@ def _open(path: str) -> ox.Store:
     return store
 
 
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_SKOS = PREFIXES["skos"]
 #: (subject, label, language, number of named graphs stating it) for every subject of the default graph
 #: with more than one skos:prefLabel in one language.
 _PREFERRED_LABELS = f"""SELECT ?s ?l ?lang (COUNT(DISTINCT ?g) AS ?n) WHERE {{
@@ -357,9 +334,9 @@ def plain(term):
     (strings, language-tagged strings, dates, years) → its lexical form; IRIs →
     the IRI; blank nodes → their id.
 
-    >>> plain(ox.Literal("3.20", datatype=ox.NamedNode(_XSD + "decimal")))
+    >>> plain(ox.Literal("3.20", datatype=ox.NamedNode(XSD_DECIMAL)))
     3.2
-    >>> plain(ox.Literal("35", datatype=ox.NamedNode(_XSD + "decimal"))), plain(None)
+    >>> plain(ox.Literal("35", datatype=ox.NamedNode(XSD_DECIMAL))), plain(None)
     (35, '')
     """
     if term is None:
@@ -399,14 +376,14 @@ def short_name(iri: str) -> str:
 
 def _literal(value: str, datatype: str):
     try:
-        if datatype in _INTEGER_TYPES:
+        if datatype in XSD_INTEGERS:
             return int(value)
-        if datatype == _XSD + "decimal":
+        if datatype == XSD_DECIMAL:
             return _decimal(value)
-        if datatype in _FLOAT_TYPES:
+        if datatype in XSD_FLOATS:
             return float(value)
     except ValueError:
         return value
-    if datatype == _XSD + "boolean" and value in ("true", "false", "1", "0"):
+    if datatype == XSD_NS + "boolean" and value in ("true", "false", "1", "0"):
         return value in ("true", "1")
     return value

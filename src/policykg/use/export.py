@@ -34,20 +34,14 @@ from pathlib import Path
 
 from policykg.errors import PolicyKGError
 from policykg.kg.store import execute, plain
+from policykg.vocab import PKG_NS, sparql_prefixes
 
 __all__ = ["ROLE_LETTERS", "Matrix", "Record", "documents", "matrix", "records", "sheet_name", "write_csv",
            "write_xlsx"]
 
-_PREFIXES = """PREFIX pkg: <https://w3id.org/policykg/ontology#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX schema: <https://schema.org/>
-"""
-_PKG = "https://w3id.org/policykg/ontology#"
+_PREFIXES = sparql_prefixes(("pkg", "prov", "rdfs", "dcterms", "skos", "schema"))
 #: ``pkg:LeadRole`` → ``L`` …: the letters of a matrix cell.
-ROLE_LETTERS = {_PKG + "LeadRole": "L", _PKG + "CoRole": "C", _PKG + "JointRole": "J"}
+ROLE_LETTERS = {PKG_NS + "LeadRole": "L", PKG_NS + "CoRole": "C", PKG_NS + "JointRole": "J"}
 ROLE_NAMES = {"L": "lead", "C": "co", "J": "joint"}
 #: Display columns of a record's short text in the second header row.
 SHORT_TEXT_WIDTH = 28
