@@ -31,13 +31,13 @@ CORPUS_WIDE = {name for name, q in library().items() if q.scope}
 
 @pytest.fixture(scope="module")
 def corpus():
-    from policykg.kg.query import open_graph
+    from policykg.kg.store import open_graph
     return open_graph(str(GRAPH / "corpus.nq"))
 
 
 @pytest.fixture(scope="module")
 def seed_alone():
-    from policykg.kg.query import open_graph
+    from policykg.kg.store import open_graph
     return open_graph(str(SEED_TTL))
 
 
@@ -233,7 +233,7 @@ def lineage_corpus(tmp_path_factory):
     """Two documents: the 国务院 employment opinion, and the 济南 plan whose opening sentence is made to
     implement it by 《title》 and 文号 (为深入贯彻落实《…》（国发〔2018〕39号）和中央关于…)."""
     from policykg.kg.corpus import build_corpus
-    from policykg.kg.query import open_graph
+    from policykg.kg.store import open_graph
     src = tmp_path_factory.mktemp("lineage_src")
     (src / "a_guofa.txt").write_bytes((ROOT / "sources/dev/05_guofa_2018_39_employment.txt").read_bytes())
     text = (ROOT / "sources/dev/13_jinan_digital_pioneer_city_2021.txt").read_text(encoding="utf-8")
@@ -270,7 +270,7 @@ def test_no_lineage_in_the_bundled_corpus(corpus):
 
 def test_per_document_analytics_equal_the_single_document_build(corpus, seed_alone):
     from policykg.use import analyze
-    from policykg.kg.query import scoped
+    from policykg.kg.documents import scoped
     one = scoped(corpus, SEED)
     a_units = analyze.unit_projection(analyze.task_unit_graph(one))
     b_units = analyze.unit_projection(analyze.task_unit_graph(seed_alone))

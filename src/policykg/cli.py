@@ -127,20 +127,28 @@ def _refuse_if_strict(args, report: dict) -> None:
 
 
 def cmd_query(args) -> int:
+    """The query from the library (or a file, or ``-e``), checked and bound; the store, narrowed to ``--doc``;
+    the answer, written in ``--format``: each step once, in that order."""
     protection = _isolate(args)                   # before the store opens: no engine thread has a network
-    from policykg.kg.query import execute_query, find_query, format_answer, inline_query, open_graph
     if (args.query is None) == (args.expr is None):
         raise UsageError("give a query name or .rq file, or -e 'QUERY' (one of them)")
     if args.excel and args.format != "csv":
         raise UsageError("--excel goes with --format csv")
     if not args.timeout > 0:                      # also refuses nan
         raise UsageError("--timeout must be a positive number of seconds")
-    params = dict(_param(p) for p in args.param)
+    from policykg.kg.documents import scoped
+    from policykg.kg.query import find_query, inline_query, query_text
+    from policykg.kg.store import answer, open_graph
+    from policykg.use.answers import format_answer
     query = inline_query(args.expr) if args.expr is not None else find_query(args.query)
-    _note_protection(protection, query)
-    result = execute_query(open_graph(args.graph), query, params, timeout=args.timeout, doc=args.doc)
-    text = format_answer(result, args.format, excel=args.excel)
-    sys.stdout.write(text)
+    text = query_text(query, dict(_param(p) for p in args.param))
+    if protection is not None and not query.in_library:
+        _note_protection(protection)
+    store = open_graph(args.graph)
+    store = scoped(store, args.doc)
+    result = answer(store, text, timeout=args.timeout, source=query.path)
+    output = format_answer(result, args.format, excel=args.excel)
+    sys.stdout.write(output)
     sys.stdout.flush()
     return 0
 
@@ -158,15 +166,14 @@ def _isolate(args) -> str | None:
     return isolate()
 
 
-def _note_protection(protection: str | None, query) -> None:
+def _note_protection(protection: str) -> None:
     """One line on stderr when a query the user wrote runs where namespaces were refused.
 
-    Stored queries are part of the project (checked by the test suite), so they
-    run without the note; the risky case is ``-e`` text or a ``.rq`` file.
+    Only for ``-e`` text or a ``.rq`` file: stored queries are part of the project
+    (checked by the test suite against the guard), so they run without the note.
     """
     from policykg.kg.nonet import is_isolated
-    from policykg.kg.query import _in_library
-    if protection is None or is_isolated(protection) or _in_library(query):
+    if is_isolated(protection):
         return
     print(f"policykg: note: this query runs with the network in reach ({protection}); "
           "SERVICE is refused by the query guard", file=sys.stderr)
@@ -190,9 +197,11 @@ def cmd_queries(args) -> int:
 
 def cmd_docs(args) -> int:
     """The documents of the graph: id (what --doc takes), title, issuer, date, jurisdiction, level."""
-    from policykg.kg.query import execute_query, find_query, format_answer, open_graph
-    result = execute_query(open_graph(args.graph), find_query("documents"))
-    sys.stdout.write(format_answer(result, args.format))
+    from policykg.kg.documents import COLUMNS, documents
+    from policykg.kg.store import open_graph
+    from policykg.use.answers import format_result
+    rows = [doc.row() for doc in documents(open_graph(args.graph))]
+    sys.stdout.write(format_result(list(COLUMNS), rows, args.format))
     return 0
 
 
@@ -217,8 +226,9 @@ def cmd_serve(args) -> int:
 
 def cmd_analyze(args) -> int:
     from pathlib import Path
+    from policykg.kg.documents import scoped
+    from policykg.kg.store import open_graph
     from policykg.use.analyze import analysis_report, write_network_files
-    from policykg.kg.query import open_graph, scoped
     graph = scoped(open_graph(args.graph), args.doc)
     sys.stdout.write(analysis_report(graph, top=args.top))
     if args.out:
@@ -229,9 +239,9 @@ def cmd_analyze(args) -> int:
 
 def cmd_draw(args) -> int:
     from pathlib import Path
-    from policykg.use.pages import PAGE_FILES, write_pages
-    from policykg.kg.query import open_graph
     from policykg.kg.publish import publish
+    from policykg.kg.store import open_graph
+    from policykg.use.pages import PAGE_FILES, write_pages
     graph = open_graph(args.graph)
     for path in publish(Path(args.out), lambda stage: [p.name for p in write_pages(graph, stage)],
                         replaces=PAGE_FILES):
@@ -272,11 +282,11 @@ def _export_source(args, graph) -> int:
     from pathlib import Path
     import json
 
-    from policykg.use.export import documents, find_document
+    from policykg.kg.documents import documents, find_document
     from policykg.use.sourceview import write_source_view
     docs = documents(graph)
     if args.doc:
-        doc = find_document(graph, args.doc)
+        doc = find_document(graph, args.doc, docs)
     elif len(docs) == 1:
         doc = docs[0]
     else:
@@ -388,7 +398,7 @@ class TerminalStream:
     or line separators. So:
 
     * when the stream is a **terminal**, control characters are escaped with
-      :func:`policykg.kg.query.escape_controls` (``keep``: the ones the output itself
+      :func:`policykg.use.answers.escape_controls` (``keep``: the ones the output itself
       is made of — line ends, TSV's tabs); redirected to a file or a pipe, the
       bytes are written exactly as the command made them;
     * a write or flush that **fails** — stdout closed (``>&-``), a full disk
@@ -407,7 +417,7 @@ class TerminalStream:
 
     def write(self, text: str) -> int:
         if self.terminal:
-            from policykg.kg.query import escape_controls
+            from policykg.use.answers import escape_controls
             text = escape_controls(text, self.keep)
         return self._do(lambda: self._write(text)) or 0
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from policykg.kg.query import display_width as _columns   # terminal columns: CJK characters take two
+from policykg.use.answers import display_width as _columns   # terminal columns: CJK characters take two
 from policykg.query_argv import MAX_TIMEOUT, timeout_seconds
 from policykg.resources import default_output_dir
 

@@ -22,23 +22,22 @@ from __future__ import annotations
 
 import _thread
 import os
-import stat
+from collections import namedtuple
 
 import pyoxigraph as ox
 
 from policykg.errors import QueryError, QueryTimeout
+from policykg.kg.files import read_regular
 from policykg.resources import project_file
 from policykg.vocab import PREFIXES, XSD_DECIMAL, XSD_FLOATS, XSD_INTEGERS, XSD_NS
 
-__all__ = ["PREFIXES", "STORE_DIR", "short_name", "as_store", "execute", "memory_store", "one_preferred_label",
-           "open_graph", "plain", "read_regular", "write_store"]
+__all__ = ["STORE_DIR", "Result", "answer", "short_name", "as_store", "execute", "memory_store",
+           "one_preferred_label", "open_graph", "plain", "write_store"]
 
 #: Name of the store folder inside an output folder (``graph/store``).
 STORE_DIR = "store"
 #: A file RocksDB always writes into a store folder; its presence tells a store from any folder.
 _STORE_MARK = "CURRENT"
-#: Largest file ``read_regular`` accepts: a query or graph beyond this is a mistake, not a document.
-MAX_FILE_BYTES = 512 * 1024 * 1024
 
 _FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
             ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
@@ -48,34 +47,6 @@ _OPENED_MAX = 8
 
 
 # ---------------------------------------------------------------- files
-
-
-def read_regular(path: str | os.PathLike[str], what: str, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of a regular file, or a one-line :class:`QueryError`.
-
-    Opened non-blocking and checked with ``fstat`` on the open descriptor, so a
-    FIFO, socket or device named like a query or graph file is refused instead
-    of blocking the command, and the check cannot race with a rename.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except FileNotFoundError:
-        raise QueryError(f"no {what} at this path", path=str(path)) from None
-    except OSError as exc:
-        raise QueryError(f"cannot open the {what}: {exc.strerror}", path=str(path)) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise QueryError(f"the {what} is {kind}", path=str(path))
-        if info.st_size > limit:
-            raise QueryError(f"the {what} is larger than {limit // (1024 * 1024)} MiB", path=str(path))
-        with os.fdopen(os.dup(fd), "rb") as fh:
-            return fh.read(limit + 1)
-    except OSError as exc:
-        raise QueryError(f"cannot read the {what}: {exc.strerror}", path=str(path)) from None
-    finally:
-        os.close(fd)
 
 
 def is_store(path: str | os.PathLike[str]) -> bool:
@@ -241,7 +212,7 @@ _CONVERTED: dict = {}   # becomes a WeakKeyDictionary on first use (weakref is n
 
 
 def as_store(graph) -> ox.Store:
-    """``graph`` as a store: a pyoxigraph store as is; an rdflib graph copied into memory.
+    """``graph`` as a store: a pyoxigraph store (or a view of one) as is; an rdflib graph copied into memory.
 
     The copy (plus the ontology, like every store) serves callers that hold a
     just-built rdflib graph — the build's pages, tests of a fixture document —
@@ -250,6 +221,8 @@ def as_store(graph) -> ox.Store:
     if isinstance(graph, ox.Store):
         return graph
     if not hasattr(graph, "serialize"):
+        if hasattr(graph, "query"):           # a view of a store (policykg.kg.documents.ScopedStore): as it is
+            return graph
         raise TypeError(f"expected a pyoxigraph Store or an rdflib Graph, not {type(graph).__name__}")
     global _CONVERTED
     if not _CONVERTED:
@@ -299,6 +272,34 @@ def execute(store: ox.Store, text: str, timeout: float | None = None):
     if "error" in box:
         raise box["error"]
     return box["result"]
+
+
+_Result = namedtuple("Result", "kind columns rows boolean triples")
+
+
+def Result(kind: str, columns=None, rows=None, boolean=None, triples=None):
+    """What a query answered: ``kind`` is ``select`` (columns, rows), ``ask`` (boolean) or ``graph`` (triples)."""
+    return _Result(kind, columns or [], rows or [], boolean, triples or [])
+
+
+def answer(graph, text: str, timeout: float | None = None, source: str | None = None):
+    """The whole :func:`Result` of ``text`` on ``graph`` (a store, a view of one, an rdflib graph), SELECT values
+    as plain Python (:func:`plain`), so what is written of them does not depend on the engine.
+
+    ``source``: the file the text came from, named by the error when the engine refuses it.
+    """
+    try:
+        found = execute(as_store(graph), text, timeout=timeout)
+    except QueryError as exc:
+        if exc.path is None and source is not None:
+            exc.path = str(source)
+        raise
+    if found[0] == "ask":
+        return Result("ask", boolean=found[1])
+    if found[0] == "graph":
+        return Result("graph", triples=found[1])
+    _, columns, rows = found
+    return Result("select", columns=columns, rows=[[plain(v) for v in row] for row in rows])
 
 
 def _evaluate(store: ox.Store, text: str):

@@ -71,7 +71,7 @@ def document_network(scoped_store) -> tuple[Any, dict[str, str], str]:
 def analysis_quads(store, entries: list[dict], builder: str = "") -> bytes:
     """N-Quads of the analysis graph for every built document of ``entries``."""
     from policykg.use import analyze
-    from policykg.kg.query import scoped
+    from policykg.kg.documents import scoped
     graph = _iri(ANALYSIS_GRAPH)
     lines: list[str] = []
 

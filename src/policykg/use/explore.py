@@ -40,7 +40,8 @@ from matplotlib.patches import Patch
 import pyoxigraph as ox
 
 from policykg.kg.store import open_graph, short_name
-from policykg.kg.query import find_query, run_query, scoped
+from policykg.kg.documents import scoped
+from policykg.kg.query import find_query, run_query
 from policykg.resources import ontology_path, project_root
 
 __all__ = [
@@ -114,7 +115,7 @@ def load(graph_path: str | Path | None = None, doc: str | None = None):
     """The store of the built graph, with the ontology in it for class and property labels.
 
     ``doc`` (a document's short id, e.g. :data:`SEED`) narrows a corpus store to
-    that document (:func:`policykg.kg.query.scoped`): every function of this module
+    that document (:func:`policykg.kg.documents.scoped`): every function of this module
     taking ``graph`` then sees that document alone.
 
     Defaults to the project's ``graph/`` (not the current directory's:

@@ -24,7 +24,7 @@ A server is not trusted to behave:
 * **one-line errors** for everything malformed — the URL (a space, a control
   character, a bad port), ``--header`` (a line break would smuggle a header),
   ``--user``, a status line that is not HTTP — with the server's reason phrase and
-  body excerpt escaped (:func:`policykg.kg.query.escape_controls`): they come from
+  body excerpt escaped (:func:`policykg.use.answers.escape_controls`): they come from
   the server, and could carry terminal escape sequences.
 
 Any failure is a :class:`PushError` (exit code 2) naming the graph that failed, the
@@ -46,7 +46,7 @@ from functools import partial
 from pathlib import Path
 
 from policykg.errors import PushError
-from policykg.kg.query import escape_controls
+from policykg.use.answers import escape_controls
 
 CORPUS_NQ = "corpus.nq"
 NTRIPLES = "application/n-triples"
