@@ -217,7 +217,8 @@ def cmd_validate(args) -> int:
 def cmd_serve(args) -> int:
     from pathlib import Path
     from policykg.resources import ontology_path, queries_dir
-    from policykg.use.serve import ServerConfig, resolve_graph, serve_forever
+    from policykg.use.serve import ServerConfig, serve_forever
+    from policykg.use.serve.dataset import resolve_graph
     store, files = resolve_graph(Path(args.graph) if args.graph else default_output_dir(), ontology_path())
     serve_forever(ServerConfig(graph_files=files, store=store, queries_dir=queries_dir(),
                                host=args.host, port=args.port, timeout_s=args.timeout))
