@@ -241,10 +241,13 @@ def _serve(sub) -> None:
                                    "文件（载入临时存储） / "
                                    "an output folder (default graph/: its store), a store folder, "
                                    "or a .ttl/.nt/.nq/.trig file (loaded into a temporary store)")
-    s.add_argument("--host", default="127.0.0.1",
-                   help="监听地址（默认 127.0.0.1） / address to listen on (default 127.0.0.1)")
-    s.add_argument("--port", type=int, default=7878, help="端口（默认 7878） / port (default 7878)")
-    s.add_argument("--timeout", type=_seconds, default=10.0,
+    from policykg.use.serve import ServerConfig     # its defaults are the command's: one place for them
+    default = ServerConfig(graph_files=[])
+    s.add_argument("--host", default=default.host,
+                   help=f"监听地址（默认 {default.host}） / address to listen on (default {default.host})")
+    s.add_argument("--port", type=int, default=default.port,
+                   help=f"端口（默认 {default.port}） / port (default {default.port})")
+    s.add_argument("--timeout", type=_seconds, default=default.timeout_s,
                    help=f"查询超时秒数（至多 {MAX_TIMEOUT:g}） / seconds before a query is stopped "
                         f"(at most {MAX_TIMEOUT:g})")
 
