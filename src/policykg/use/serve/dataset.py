@@ -10,7 +10,7 @@ from under the running engine, and a restarted engine opens the same snapshot.
 RocksDB opened read-only writes nothing (checked: every file of the store keeps
 its bytes and mtime while the engine and pyoxigraph readers have it open at the
 same time). Graph files (``.ttl``, ``.nt``, ``.nq``, ``.trig``) are bulk-loaded
-into a temporary store (:func:`policykg.use.serve.engine.load_store`).
+into a temporary store (:func:`make_store`).
 
 Each document of a corpus is a **named graph** (``GRAPH <doc>``, ``FROM <doc>``,
 ``default-graph-uri``), and a query that names no dataset sees the **union** of
@@ -27,6 +27,7 @@ output layouts, kept in one small function.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -35,6 +36,9 @@ from policykg.errors import QueryError, ServeError
 from policykg.kg.documents import Document, documents
 from policykg.kg.store import STORE_DIR, is_store
 from policykg.use.serve.config import ServerConfig
+from policykg.use.serve.engine import load_store
+
+log = logging.getLogger(__name__)
 
 #: Graph files that carry their own named graphs (no ontology is added to them).
 _QUAD_SUFFIXES = (".nq", ".trig")
@@ -61,6 +65,15 @@ def resolve_graph(path: Path, ontology: Path | None = None) -> tuple[Path | None
         path = found
     extra = [ontology] if ontology is not None and path.suffix.lower() not in _QUAD_SUFFIXES else []
     return None, [path, *extra]
+
+
+def make_store(config: ServerConfig, binary: Path, target: Path) -> None:
+    """The store the engine serves, made at ``target``: the store folder snapshotted, or the graph files loaded."""
+    if config.store is not None:
+        how = snapshot_store(Path(config.store), target)
+        log.info("serving the store %s (%s into %s)", config.store, how, target)
+    else:
+        load_store(binary, [Path(p) for p in config.graph_files], target)
 
 
 def snapshot_store(source: Path, target: Path) -> str:

@@ -35,9 +35,9 @@ from policykg.kg import nonet
 from policykg.kg.documents import Document
 from policykg.kg.publish import process_alive
 from policykg.use.serve.config import ServerConfig
-from policykg.use.serve.dataset import needs_union, served_documents, snapshot_store
+from policykg.use.serve.dataset import make_store, needs_union, served_documents
 from policykg.use.serve.editor import Editor, load_examples
-from policykg.use.serve.engine import Engine, find_oxigraph, load_store
+from policykg.use.serve.engine import Engine, find_oxigraph
 from policykg.use.serve.front import Front
 from policykg.use.serve.limits import Budget
 from policykg.use.serve.origin import is_loopback_name
@@ -100,11 +100,7 @@ class SparqlServer:
         _sweep_stale_stores()
         self._tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-"))
         store = self._tmp / "store"
-        if config.store is not None:
-            how = snapshot_store(Path(config.store), store)
-            log.info("serving the store %s (%s into %s)", config.store, how, store)
-        else:
-            load_store(binary, [Path(p) for p in config.graph_files], store)
+        make_store(config, binary, store)
         self.documents, context = served_documents(store, needs_union(config))
         self._front.editor = Editor(examples, self.documents, context, config.graph_files, config.store)
         self._engine = Engine(binary, store, config.timeout_s, self._tmp / "oxigraph.log")
