@@ -130,6 +130,17 @@ def test_docs_lists_every_document(capsys):
 # ---------------------------------------------------------------- the corpus questions
 
 
+def test_documents_are_read_one_way(corpus, seed_alone):
+    """``policykg docs``, the exports, ``--doc`` and the endpoint's picker read :func:`documents`: it says of each
+    document what the library's question ``documents`` says, in the same order, for a corpus and for one document."""
+    from policykg.kg.documents import COLUMNS, documents, find_document
+    for graph in (corpus, seed_alone):
+        listed = documents(graph)
+        assert [dict(zip(COLUMNS, d.row())) for d in listed] == rows_of(graph, "documents")
+        assert all(d.iri and d.file_name.endswith(".txt") and d.source_id.startswith("sha256:") for d in listed)
+        assert find_document(graph, listed[-1].short_id) == listed[-1]
+
+
 def test_documents_are_the_manifests(corpus):
     rows = rows_of(corpus, "documents")
     assert {r["doc"]: (r["title"], r["issuer"], r["issued"], r["jurisdiction"], r["level"]) for r in rows} == {
