@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from policykg.errors import QueryError
-from policykg.kg.store import answer, as_store
+from policykg.kg.store import answer
 from policykg.vocab import ANALYSIS_GRAPH, SHARED_GRAPH, sparql_prefixes
 
 #: What ``policykg docs`` prints of each document (:meth:`Document.row`).
@@ -111,18 +111,22 @@ class ScopedStore:
 
 
 def scoped(graph, doc: str | None):
-    """``graph`` narrowed to document ``doc`` (its short id, e.g. ``000_4cdbba2a142b4d11``); ``None``: unchanged.
+    """``graph`` (a store, or a store already scoped) narrowed to document ``doc`` (its short id, e.g.
+    ``000_4cdbba2a142b4d11``); ``None``: unchanged.
 
     In a corpus store the document's named graph and the shared graph become the
     default graph; a one-document store (the graph in the default graph, no named
     graphs) holds that document alone and is returned as is. An unknown id is a
-    one-line :class:`QueryError` naming the known ones.
+    one-line :class:`QueryError` naming the known ones. An rdflib graph is made a
+    store first (:func:`policykg.kg.store.as_store`), as :func:`policykg.kg.query.execute_query` does.
     """
     if doc is None:
         return graph
     import pyoxigraph as ox
 
-    store = graph.store if isinstance(graph, ScopedStore) else as_store(graph)
+    store = graph.store if isinstance(graph, ScopedStore) else graph
+    if not isinstance(store, ox.Store):
+        raise TypeError(f"scoped() narrows a pyoxigraph Store, not {type(store).__name__}: make it one with as_store()")
     iri = ox.NamedNode(find_document(store, doc).iri)
     if not store.contains_named_graph(iri):
         return store

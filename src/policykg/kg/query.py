@@ -235,8 +235,8 @@ def execute_query(graph, query: StoredQuery, params: dict[str, str] | None = Non
     ``doc`` (a document's short id) scopes the query to that document (:func:`policykg.kg.documents.scoped`).
     """
     from policykg.kg.documents import scoped
-    from policykg.kg.store import answer
-    return answer(scoped(graph, doc), query_text(query, params), timeout, source=query.path)
+    from policykg.kg.store import answer, as_store
+    return answer(scoped(as_store(graph), doc), query_text(query, params), timeout, source=query.path)
 
 
 def run_query(graph, query: StoredQuery, params: dict[str, str] | None = None, timeout: float | None = None,
