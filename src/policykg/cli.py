@@ -140,10 +140,11 @@ def cmd_query(args) -> int:
     from policykg.kg.query import find_query, inline_query, query_text
     from policykg.kg.store import answer, open_graph
     from policykg.use.answers import format_answer
+    params = dict(_param(p) for p in args.param)
     query = inline_query(args.expr) if args.expr is not None else find_query(args.query)
-    text = query_text(query, dict(_param(p) for p in args.param))
     if protection is not None and not query.in_library:
         _note_protection(protection)
+    text = query_text(query, params)
     store = open_graph(args.graph)
     store = scoped(store, args.doc)
     result = answer(store, text, timeout=args.timeout, source=query.path)

@@ -236,7 +236,8 @@ def execute_query(graph, query: StoredQuery, params: dict[str, str] | None = Non
     """
     from policykg.kg.documents import scoped
     from policykg.kg.store import answer, as_store
-    return answer(scoped(as_store(graph), doc), query_text(query, params), timeout, source=query.path)
+    text = query_text(query, params)
+    return answer(scoped(as_store(graph), doc), text, timeout, source=query.path)
 
 
 def run_query(graph, query: StoredQuery, params: dict[str, str] | None = None, timeout: float | None = None,
