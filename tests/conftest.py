@@ -77,7 +77,7 @@ def tasks(extraction):
 
 @pytest.fixture(scope="session")
 def committed_graph():
-    from policykg.kg.query import open_graph
+    from policykg.kg.store import open_graph
     return open_graph(str(GRAPH_TTL))
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from policykg.use import analyze
-from policykg.kg.query import find_query, open_graph, run_query
+from policykg.kg.query import find_query, run_query
+from policykg.kg.store import open_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = "000_4cdbba2a142b4d11"
@@ -83,6 +84,6 @@ def test_every_built_document_has_one_analysis_run_with_algorithm_and_seed(corpu
 
 
 def test_doc_scope_keeps_one_documents_analysis(corpus):
-    from policykg.kg.query import scoped
+    from policykg.kg.documents import scoped
     scoped_rows = rows(scoped(corpus, SEED), "communities")
     assert scoped_rows and {r["doc"] for r in scoped_rows} == {SEED}

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from policykg.use.serve import ServerConfig, SparqlServer, resolve_graph
+from policykg.use.serve import ServerConfig, SparqlServer
+from policykg.use.serve.dataset import resolve_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "graph"

@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import PROV, RDF
 
-from policykg.vocab import PKG
+from policykg.kg.terms import PKG
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The seed document's folder in the built corpus (graph/docs/<id>/, laid out as a one-document build).

@@ -18,7 +18,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, XSD
 
 from policykg.kg.store import execute
-from policykg.vocab import PKG
+from policykg.kg.terms import PKG
 
 ROOT = Path(__file__).resolve().parents[1]
 NS = str(PKG._NS)

@@ -31,13 +31,13 @@ CORPUS_WIDE = {name for name, q in library().items() if q.scope}
 
 @pytest.fixture(scope="module")
 def corpus():
-    from policykg.kg.query import open_graph
+    from policykg.kg.store import open_graph
     return open_graph(str(GRAPH / "corpus.nq"))
 
 
 @pytest.fixture(scope="module")
 def seed_alone():
-    from policykg.kg.query import open_graph
+    from policykg.kg.store import open_graph
     return open_graph(str(SEED_TTL))
 
 
@@ -127,12 +127,18 @@ def test_docs_lists_every_document(capsys):
     assert [line.split(",")[0] for line in lines[1:]] == sorted(DOCS)
 
 
-def test_shared_graph_names_agree():
-    from policykg.kg import corpus, query
-    assert query.SHARED_GRAPH == corpus.SHARED_GRAPH
-
-
 # ---------------------------------------------------------------- the corpus questions
+
+
+def test_documents_are_read_one_way(corpus, seed_alone):
+    """``policykg docs``, the exports, ``--doc`` and the endpoint's picker read :func:`documents`: it says of each
+    document what the library's question ``documents`` says, in the same order, for a corpus and for one document."""
+    from policykg.kg.documents import COLUMNS, documents, find_document
+    for graph in (corpus, seed_alone):
+        listed = documents(graph)
+        assert [dict(zip(COLUMNS, d.row())) for d in listed] == rows_of(graph, "documents")
+        assert all(d.iri and d.file_name.endswith(".txt") and d.source_id.startswith("sha256:") for d in listed)
+        assert find_document(graph, listed[-1].short_id) == listed[-1]
 
 
 def test_documents_are_the_manifests(corpus):
@@ -238,7 +244,7 @@ def lineage_corpus(tmp_path_factory):
     """Two documents: the 国务院 employment opinion, and the 济南 plan whose opening sentence is made to
     implement it by 《title》 and 文号 (为深入贯彻落实《…》（国发〔2018〕39号）和中央关于…)."""
     from policykg.kg.corpus import build_corpus
-    from policykg.kg.query import open_graph
+    from policykg.kg.store import open_graph
     from policykg.use.analysis_graph import analysis_quads
     src = tmp_path_factory.mktemp("lineage_src")
     (src / "a_guofa.txt").write_bytes((ROOT / "sources/dev/05_guofa_2018_39_employment.txt").read_bytes())
@@ -276,7 +282,7 @@ def test_no_lineage_in_the_bundled_corpus(corpus):
 
 def test_per_document_analytics_equal_the_single_document_build(corpus, seed_alone):
     from policykg.use import analyze
-    from policykg.kg.query import scoped
+    from policykg.kg.documents import scoped
     one = scoped(corpus, SEED)
     a_units = analyze.unit_projection(analyze.task_unit_graph(one))
     b_units = analyze.unit_projection(analyze.task_unit_graph(seed_alone))

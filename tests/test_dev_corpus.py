@@ -116,7 +116,7 @@ def test_dev_garbled_years_never_become_dates():
 def test_dev_units_are_scoped_by_jurisdiction():
     """市工业和信息化局 of 济南 and of 青岛 are two bodies (scoped by jurisdiction, or by document where
     the text names none), and neither takes a 乐清 label."""
-    from policykg.vocab import PKG
+    from policykg.kg.terms import PKG
     from rdflib.namespace import SKOS
 
     def unit_iris(name):

@@ -139,7 +139,7 @@ name_chars = st.sampled_from(list(' "<>{}\\|^`%#()\t\n\u2028\x1b:;&=+?!~') + ["é
 def test_any_file_name_builds_with_a_readable_id_and_a_folder_of_its_own(tmp_path_factory, stems):
     """Old: one name with a space (or ", <, {, \\, |, ^, `, %, tab, newline) failed the whole corpus."""
     from policykg.kg.corpus import build_corpus
-    from policykg.kg.query import document_ids
+    from policykg.kg.documents import documents
     from policykg.use.analysis_graph import analysis_quads
     folder = tmp_path_factory.mktemp("names")
     sources = [ROOT / "sources" / "dev" / f"{name}.txt" for name in
@@ -149,7 +149,7 @@ def test_any_file_name_builds_with_a_readable_id_and_a_folder_of_its_own(tmp_pat
         shutil.copy(source, folder / "in" / f"{stem}.txt")
     result = build_corpus([folder / "in"], folder / "out", jobs=1, analysis=analysis_quads)
     assert {e["id"]: e["status"] for e in result.entries} == {stem: "built" for stem in stems}
-    assert set(document_ids(ox.Store.read_only(str(folder / "out" / "store")))) == set(stems)
+    assert {d.short_id for d in documents(ox.Store.read_only(str(folder / "out" / "store")))} == set(stems)
     docs = folder / "out" / "docs"
     assert len([p for p in docs.iterdir() if p.is_dir() and p.parent == docs]) == len(stems)
 

@@ -206,7 +206,7 @@ def serve_startup(argv: list[str]) -> tuple[str, str]:
 @needs_seccomp
 @pytest.mark.slow
 def test_nonet_serve_says_which_protection_is_in_force():
-    command = [sys.executable, "-m", "policykg.use.serve", str(GRAPH_TTL), "--port", "0"]
+    command = [sys.executable, "-m", "policykg.cli", "serve", "--graph", str(GRAPH_TTL), "--port", "0"]
     out, err = serve_startup(command)
     assert "Protection:      network namespace" in out or "Protection:      user + network namespace" in out, out
     assert "query engine protection: " in err and "second layer" in err

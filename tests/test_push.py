@@ -20,7 +20,7 @@ import pytest
 from policykg.cli import main
 from policykg.kg.corpus import build_corpus
 from policykg.use.analysis_graph import analysis_quads
-from policykg.use.serve import find_oxigraph
+from policykg.use.serve.engine import find_oxigraph
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ("05_guofa_2018_39_employment.txt", "13_jinan_digital_pioneer_city_2021.txt")

@@ -12,7 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policykg.cli_parser import parser
-from policykg.query_argv import FORMATS, read_query_argv
+from policykg.cli_options import QUERY_OPTIONS
+from policykg.query_argv import read_query_argv
+
+FORMATS = next(o.choices for o in QUERY_OPTIONS if o.dest == "format")
 
 TOKENS = ["--format", "--graph", "--doc", "--param", "--timeout", "--excel", "-e", "--expr", "--help", "-h",
           "--", "-x", "--form", "--format=csv", "--exc", "-ekey_tasks", "--unknown", "-1", "-0.5",
@@ -71,6 +74,33 @@ def test_the_plain_forms_are_read_without_argparse_and_as_argparse_reads_them(ar
 ])
 def test_anything_else_goes_to_argparse(argv):
     assert read_query_argv(argv) is None
+
+
+#: A value argparse and the plain reader both accept, for each kind of option that takes one.
+VALID = {"text": "x", "repeat": "topic=金融", "seconds": "5"}
+
+
+def test_the_option_table_drives_both_readers():
+    """Every option of ``QUERY_OPTIONS`` is argparse's too — flags, default, choices, help — and argparse has no
+    other; the plain reader starts from the same defaults and reads every option as argparse does."""
+    command = parser("query")._subparsers._group_actions[0].choices["query"]
+    actions = {a.dest: a for a in command._actions if a.dest != "help"}
+    assert list(actions) == [o.dest for o in QUERY_OPTIONS]
+    for option in QUERY_OPTIONS:
+        action = actions[option.dest]
+        assert tuple(action.option_strings) == (() if option.kind == "positional" else option.flags)
+        assert action.default == (list(option.default) if option.kind == "repeat" else option.default)
+        assert (action.choices, action.help, action.metavar) == (option.choices, option.help, option.metavar)
+    assert repr(vars(read_query_argv(["query"]))) == repr(argparse_reading(["query"]))
+    for option in QUERY_OPTIONS:
+        if option.kind == "positional":
+            continue
+        value = [] if option.kind == "flag" else [option.choices[-1] if option.choices else VALID[option.kind]]
+        for flag in option.flags:
+            argv = ["query", "key_tasks", flag, *value]
+            ours = read_query_argv(argv)
+            assert ours is not None and getattr(ours, option.dest) != argparse_reading(["query"])[option.dest]
+            assert repr(vars(ours)) == repr(argparse_reading(argv)), argv
 
 
 def test_format_choices_match_the_parser():

@@ -17,7 +17,7 @@ import pytest
 
 from policykg.kg.pipeline import build
 from policykg.kg.query import find_query, run_query
-from policykg.vocab import PKG
+from policykg.kg.terms import PKG
 
 FIXTURE = Path(__file__).with_name("fixtures") / "columns_layout.txt"
 

@@ -28,8 +28,9 @@ import pytest
 import rdflib
 from SPARQLWrapper import CSV, JSON, POST, TSV, TURTLE, SPARQLWrapper
 
-from policykg.use.serve import ServeError, ServerConfig, SparqlServer, mentions_service
-from policykg.kg.sparql_guard import QueryLimits
+from policykg.errors import FederatedQueryRefused, QueryRefused, ServeError
+from policykg.kg.sparql_guard import QueryLimits, check_query
+from policykg.use.serve import ServerConfig, SparqlServer
 
 TIMEOUT_S = 2.0
 READ_TIMEOUT_S = 1.5
@@ -63,11 +64,11 @@ def _write_graph(path: Path) -> int:
 def _write_queries(folder: Path) -> None:
     folder.mkdir()
     (folder / "policy_labels.rq").write_text(
-        "# 列出所有政策及其标题\n# List every policy with its title\n# columns: doc, label\n"
+        "# 问题：列出所有政策及其标题\n# Question: List every policy with its title\n# columns: doc, label\n"
         + PREFIXES + "SELECT ?doc ?label WHERE { ?doc a ex:Policy ; rdfs:label ?label } ORDER BY ?doc\n",
         encoding="utf-8")
     (folder / "subsidy_policies.rq").write_text(
-        "# 哪些政策与补贴有关？\n# Which policies are about subsidies?\n# parameters: none\n"
+        "# 问题：哪些政策与补贴有关？\n# Question: Which policies are about subsidies?\n# parameters: none\n"
         + PREFIXES + 'SELECT ?doc WHERE { ?doc rdfs:label ?l FILTER(CONTAINS(?l, "补贴")) }\n',
         encoding="utf-8")
     (folder / "labels_with_word.rq").write_text(
@@ -76,6 +77,27 @@ def _write_queries(folder: Path) -> None:
         + PREFIXES + 'SELECT ?doc WHERE {\n  ?doc rdfs:label ?l\n  BIND(COALESCE(?word, "补贴") AS ?w)\n'
         "  FILTER(CONTAINS(?l, ?w))\n} ORDER BY ?doc\n",
         encoding="utf-8")
+
+
+def test_editor_lists_exactly_the_library(tmp_path):
+    """The editor offers the queries ``policykg queries`` lists — the same reader: same names, same texts; a
+    sub-folder's ``.rq`` is in neither, and a file the library refuses (over 1 MiB) stops the server at start."""
+    from policykg.errors import QueryError
+    from policykg.kg.query import library
+    from policykg.resources import queries_dir
+    from policykg.use.serve.editor import load_examples
+    assert [(e.name, e.query) for e in load_examples(queries_dir())] == [(q.name, q.text) for q in library().values()]
+    folder = tmp_path / "queries"
+    _write_queries(folder)
+    (folder / "more").mkdir()
+    (folder / "more" / "extra.rq").write_text("# 问题：x\n# Question: x\nASK {}\n", encoding="utf-8")
+    names = ["labels_with_word", "policy_labels", "subsidy_policies"]
+    assert [e.name for e in load_examples(folder)] == list(library(folder)) == names
+    (folder / "huge.rq").write_text("# 问题：x\n# Question: x\n" + "#" * (1 << 20) + "\nASK {}\n", encoding="utf-8")
+    with pytest.raises(QueryError, match="larger than 1 MiB"):
+        library(folder)
+    with pytest.raises(ServeError, match="larger than 1 MiB"):
+        load_examples(folder)
 
 
 @pytest.fixture(scope="module")
@@ -346,7 +368,8 @@ def test_from_an_http_iri_names_a_graph_and_fetches_nothing(server, listener):
     "SELECT * { ?s ?p \"a\\\"b\" . SERVICE <http://x/> { } }",
 ])
 def test_service_detection_catches(query):
-    assert mentions_service(query)
+    with pytest.raises(FederatedQueryRefused):
+        check_query(query)
 
 
 @pytest.mark.parametrize("query", [
@@ -359,7 +382,10 @@ def test_service_detection_catches(query):
     "SELECT * WHERE { ?s ?p ex:a\\#SERVICE }",
 ])
 def test_service_detection_spares(query):
-    assert not mentions_service(query)
+    try:
+        check_query(query)
+    except QueryRefused as err:        # refused, if at all, for another reason than SERVICE
+        assert not isinstance(err, FederatedQueryRefused), err
 
 
 @pytest.mark.slow
@@ -446,7 +472,7 @@ def test_editor_page_lists_the_query_library(server):
     examples = {e["name"]: e for e in json.loads(body)}
     assert set(examples) == {"policy_labels", "subsidy_policies", "labels_with_word"}
     assert "FILTER(CONTAINS(?l, \"补贴\"))" in examples["subsidy_policies"]["query"]
-    assert examples["policy_labels"]["header"].startswith("列出所有政策及其标题\nList every policy")
+    assert examples["policy_labels"]["header"].startswith("问题：列出所有政策及其标题\nQuestion: List every policy")
 
 
 @pytest.mark.slow
@@ -740,12 +766,12 @@ def test_slow_clients_do_not_block_others(server):
 
 
 def test_listen_queue_is_sized_for_real_use():
-    from policykg.use.serve import _Front
-    assert _Front.request_queue_size >= 128
+    from policykg.use.serve.front import Front
+    assert Front.request_queue_size >= 128
 
 
 def test_editor_script_never_runs_from_the_link():
-    script = (Path(__file__).resolve().parents[1] / "src/policykg/use/static/editor.js").read_text(encoding="utf-8")
+    script = (Path(__file__).resolve().parents[1] / "src/policykg/use/serve/static/editor.js").read_text(encoding="utf-8")
     hash_block = script[script.index("new URLSearchParams(location.hash"):]
     assert "run()" not in hash_block
     assert not re.search(r"https?://", script)
@@ -782,7 +808,7 @@ def corpus_site(tmp_path_factory):
     write_corpus_store(root / "store", root / "corpus.nq")    # as a corpus build writes it: the merge as default
     reader = ox.Store.read_only(str(root / "store"))  # a reader holds the store while the server runs
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (root / "store").iterdir()}
-    from policykg.use.serve import resolve_graph
+    from policykg.use.serve.dataset import resolve_graph
     store_dir, files = resolve_graph(root)
     assert (store_dir, files) == (root / "store", [])
     config = ServerConfig(graph_files=files, store=store_dir, port=0, timeout_s=TIMEOUT_S,
@@ -839,7 +865,7 @@ def test_corpus_editor_lists_the_documents(corpus_site):
     page = body.decode("utf-8")
     assert 'id="scope-section">' in page and f'<option value="{ID}doc/jinan"' in page
     assert "jinan — 加快数字化发展推进方案（济南市 · 市）" in page
-    script = (Path(__file__).resolve().parents[1] / "src/policykg/use/static/editor.js").read_text(encoding="utf-8")
+    script = (Path(__file__).resolve().parents[1] / "src/policykg/use/serve/static/editor.js").read_text(encoding="utf-8")
     assert '"default-graph-uri"' in script and '"named-graph-uri"' in script
 
 
@@ -847,7 +873,7 @@ def test_corpus_editor_lists_the_documents(corpus_site):
 def test_an_nquads_file_is_served_with_its_named_graphs(corpus_site):
     config = ServerConfig(graph_files=[corpus_site["root"] / "corpus.nq"], port=0, timeout_s=TIMEOUT_S)
     with SparqlServer(config) as server:
-        assert [d.id for d in server.documents] == sorted(CORPUS_DOCS)
+        assert [d.short_id for d in server.documents] == sorted(CORPUS_DOCS)
         assert _n(server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == 1 + sum(_per_doc(k) for k in CORPUS_DOCS)
 
 
@@ -890,7 +916,7 @@ def test_default_prefixes_are_added_only_where_missing(server):
 
 
 def test_prefix_injection_reads_tokens_not_text():
-    from policykg.use.serve import undeclared_prefixes, with_default_prefixes
+    from policykg.use.serve.prepare import undeclared_prefixes, with_default_prefixes
     text, added = with_default_prefixes('SELECT * WHERE { ?s ?p "pkg:x" } # skos:y <http://a/dcterms:z>')
     assert added == 0 and text.startswith("SELECT")
     text, added = with_default_prefixes("PREFIX pkg: <urn:mine#>\nSELECT * { ?s pkg:p ?o ; skos:prefLabel ?l }")

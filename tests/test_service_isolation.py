@@ -41,7 +41,8 @@ import pytest
 from test_sparql_guard import EVIL, SERVICE_SPELLINGS
 
 from policykg.kg import nonet
-from policykg.use.serve import ServeError, ServerConfig, SparqlServer
+from policykg.errors import ServeError
+from policykg.use.serve import ServerConfig, SparqlServer
 from policykg.kg.sparql_guard import QueryRefused, check_query
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -411,8 +412,8 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_service_isolation_engine_dies_with_the_front(tmp_path):
     """``kill -9`` of ``policykg serve``: its launcher and the engine in the namespace go with it."""
-    front = subprocess.Popen([sys.executable, "-m", "policykg.use.serve", str(write_data(tmp_path)), "--port", "0"],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=ENV, cwd=ROOT)
+    command = [sys.executable, "-m", "policykg.cli", "serve", "--graph", str(write_data(tmp_path)), "--port", "0"]
+    front = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=ENV, cwd=ROOT)
     try:
         for line in front.stdout:
             if line.startswith("Press Ctrl-C"):

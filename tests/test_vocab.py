@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from policykg.vocab import PKG
+from policykg.kg.terms import PKG
 
 ROOT = Path(__file__).resolve().parents[1]
 NS = str(PKG._NS)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 
-from policykg.errors import PolicyKGError, ValidationError
+from policykg.errors import PolicyKGError, ReaderGone, StdoutError, UsageError, ValidationError
 from policykg.query_argv import read_query_argv
 from policykg.resources import default_corpus, default_output_dir
 
@@ -103,20 +103,29 @@ def _warn(report: dict) -> None:
 
 
 def cmd_query(args) -> int:
+    """The query from the library (or a file, or ``-e``), checked and bound; the store, narrowed to ``--doc``;
+    the answer, written in ``--format``: each step once, in that order."""
     protection = _isolate(args)                   # before the store opens: no engine thread has a network
-    from policykg.kg.query import execute_query, find_query, format_answer, inline_query, open_graph
     if (args.query is None) == (args.expr is None):
         raise UsageError("give a query name or .rq file, or -e 'QUERY' (one of them)")
     if args.excel and args.format != "csv":
         raise UsageError("--excel goes with --format csv")
     if not args.timeout > 0:                      # also refuses nan
         raise UsageError("--timeout must be a positive number of seconds")
+    from policykg.kg.documents import scoped
+    from policykg.kg.query import find_query, inline_query, query_text
+    from policykg.kg.store import answer, open_graph
+    from policykg.use.answers import format_answer
     params = dict(_param(p) for p in args.param)
     query = inline_query(args.expr) if args.expr is not None else find_query(args.query)
-    _note_protection(protection, query)
-    result = execute_query(open_graph(args.graph), query, params, timeout=args.timeout, doc=args.doc)
-    text = format_answer(result, args.format, excel=args.excel)
-    sys.stdout.write(text)
+    if protection is not None and not query.in_library:
+        _note_protection(protection)
+    text = query_text(query, params)
+    store = open_graph(args.graph)
+    store = scoped(store, args.doc)
+    result = answer(store, text, timeout=args.timeout, source=query.path)
+    output = format_answer(result, args.format, excel=args.excel)
+    sys.stdout.write(output)
     sys.stdout.flush()
     return 0
 
@@ -134,24 +143,17 @@ def _isolate(args) -> str | None:
     return isolate()
 
 
-def _note_protection(protection: str | None, query) -> None:
+def _note_protection(protection: str) -> None:
     """One line on stderr when a query the user wrote runs where namespaces were refused.
 
-    Stored queries are part of the project (checked by the test suite), so they
-    run without the note; the risky case is ``-e`` text or a ``.rq`` file.
+    Only for ``-e`` text or a ``.rq`` file: stored queries are part of the project
+    (checked by the test suite against the guard), so they run without the note.
     """
     from policykg.kg.nonet import is_isolated
-    from policykg.kg.query import _in_library
-    if protection is None or is_isolated(protection) or _in_library(query):
+    if is_isolated(protection):
         return
     print(f"policykg: note: this query runs with the network in reach ({protection}); "
           "SERVICE is refused by the query guard", file=sys.stderr)
-
-
-class UsageError(PolicyKGError):
-    """Options that do not go together."""
-
-    code = "PKG001"
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -172,9 +174,11 @@ def cmd_queries(args) -> int:
 
 def cmd_docs(args) -> int:
     """The documents of the graph: id (what --doc takes), title, issuer, date, jurisdiction, level."""
-    from policykg.kg.query import execute_query, find_query, format_answer, open_graph
-    result = execute_query(open_graph(args.graph), find_query("documents"))
-    sys.stdout.write(format_answer(result, args.format))
+    from policykg.kg.documents import COLUMNS, documents
+    from policykg.kg.store import open_graph
+    from policykg.use.answers import format_result
+    rows = [doc.row() for doc in documents(open_graph(args.graph))]
+    sys.stdout.write(format_result(list(COLUMNS), rows, args.format))
     return 0
 
 
@@ -190,7 +194,8 @@ def cmd_validate(args) -> int:
 def cmd_serve(args) -> int:
     from pathlib import Path
     from policykg.resources import ontology_path, queries_dir
-    from policykg.use.serve import ServerConfig, resolve_graph, serve_forever
+    from policykg.use.serve import ServerConfig, serve_forever
+    from policykg.use.serve.dataset import resolve_graph
     store, files = resolve_graph(Path(args.graph) if args.graph else default_output_dir(), ontology_path())
     serve_forever(ServerConfig(graph_files=files, store=store, queries_dir=queries_dir(),
                                host=args.host, port=args.port, timeout_s=args.timeout))
@@ -199,8 +204,9 @@ def cmd_serve(args) -> int:
 
 def cmd_analyze(args) -> int:
     from pathlib import Path
+    from policykg.kg.documents import scoped
+    from policykg.kg.store import open_graph
     from policykg.use.analyze import analysis_report, write_network_files
-    from policykg.kg.query import open_graph, scoped
     graph = scoped(open_graph(args.graph), args.doc)
     sys.stdout.write(analysis_report(graph, top=args.top))
     if args.out:
@@ -211,9 +217,9 @@ def cmd_analyze(args) -> int:
 
 def cmd_draw(args) -> int:
     from pathlib import Path
-    from policykg.use.pages import PAGE_FILES, write_pages
-    from policykg.kg.query import open_graph
     from policykg.kg.publish import publish
+    from policykg.kg.store import open_graph
+    from policykg.use.pages import PAGE_FILES, write_pages
     graph = open_graph(args.graph)
     for path in publish(Path(args.out), lambda stage: [p.name for p in write_pages(graph, stage)],
                         replaces=PAGE_FILES):
@@ -254,12 +260,12 @@ def _export_source(args, graph) -> int:
     from pathlib import Path
     import json
 
+    from policykg.kg.documents import documents, find_document
     from policykg.kg.layout import MANIFEST, REPORT, resolve
-    from policykg.use.export import documents, find_document
     from policykg.use.sourceview import write_source_view
     docs = documents(graph)
     if args.doc:
-        doc = find_document(graph, args.doc)
+        doc = find_document(graph, args.doc, docs)
     elif len(docs) == 1:
         doc = docs[0]
     else:
@@ -332,7 +338,7 @@ def _run(argv: list[str], own_process: bool = False) -> int:
     except ReaderGone:                           # `| head -1`: the reader has what it wanted
         _silence_stdout()
         return ReaderGone.exit_code
-    except OutputError as exc:
+    except StdoutError as exc:
         print(f"policykg: {exc}", file=sys.stderr)
         _silence_stdout()
         return exc.exit_code
@@ -355,19 +361,6 @@ def _dispatch(argv: list[str], own_process: bool = False) -> int:
     return HANDLERS[args.command](args)
 
 
-class OutputError(PolicyKGError):
-    """Standard output cannot take what the command writes: closed, a full disk, a reader gone."""
-
-    code = "PKG002"
-
-
-class ReaderGone(OutputError):
-    """The reader of a pipe closed it (``| head -1``): silent, exit 141 as if killed by SIGPIPE,
-    like other Unix tools, so ``set -o pipefail`` scripts still see it and nobody sees a message."""
-
-    exit_code = 128 + 13
-
-
 class TerminalStream:
     """``sys.stdout`` / ``sys.stderr`` while a command runs: every command's writes pass here.
 
@@ -377,11 +370,11 @@ class TerminalStream:
     or line separators. So:
 
     * when the stream is a **terminal**, control characters are escaped with
-      :func:`policykg.kg.query.escape_controls` (``keep``: the ones the output itself
+      :func:`policykg.use.answers.escape_controls` (``keep``: the ones the output itself
       is made of — line ends, TSV's tabs); redirected to a file or a pipe, the
       bytes are written exactly as the command made them;
     * a write or flush that **fails** — stdout closed (``>&-``), a full disk
-      (``> /dev/full``) — raises one :class:`OutputError` (a one-line message,
+      (``> /dev/full``) — raises one :class:`StdoutError` (a one-line message,
       exit 2) instead of a traceback; a reader gone (``| head -1``) ends the
       command silently with 141, as SIGPIPE ends other tools (:class:`ReaderGone`);
       on stderr (``quiet``) a failure is dropped: there is nowhere left to say it.
@@ -396,7 +389,7 @@ class TerminalStream:
 
     def write(self, text: str) -> int:
         if self.terminal:
-            from policykg.kg.query import escape_controls
+            from policykg.use.answers import escape_controls
             text = escape_controls(text, self.keep)
         return self._do(lambda: self._write(text)) or 0
 
@@ -421,7 +414,7 @@ class TerminalStream:
         if self.stream is None:
             if self.quiet:
                 return None
-            raise OutputError("standard output is closed: there is nowhere to write the answer",
+            raise StdoutError("standard output is closed: there is nowhere to write the answer",
                               hint="redirect it to a file, e.g. > answer.csv")
         try:
             return action()
@@ -434,13 +427,13 @@ class TerminalStream:
         return getattr(self.stream, name)
 
 
-def _output_error(exc: Exception) -> OutputError:
+def _output_error(exc: Exception) -> StdoutError:
     import errno
     if isinstance(exc, BrokenPipeError):
         return ReaderGone("standard output was closed by its reader (broken pipe)")
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     hint = "free some space, or write elsewhere" if getattr(exc, "errno", None) == errno.ENOSPC else None
-    return OutputError(f"cannot write to standard output: {reason}", hint=hint)
+    return StdoutError(f"cannot write to standard output: {reason}", hint=hint)
 
 
 def _silence_stdout() -> None:

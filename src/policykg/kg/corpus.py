@@ -54,7 +54,8 @@ from policykg.kg.corpus_store import SHARED_GRAPH, merged_default_graph, write_c
 from policykg.kg.document_build import DOC_FILES, Analyse, Job
 from policykg.kg.layout import (BUILD_OUTPUTS, CORPUS_NQ, DOCS_DIR, DOCUMENT_FILES, MANIFEST, ONE_DOCUMENT_FILES,
                                 PARTS_DIR, REPORT, STORE_DIR, doc_folder)
-from policykg.kg.lineage import LINEAGE_GRAPH, lineage
+from policykg.kg.lineage import lineage
+from policykg.vocab import LINEAGE_GRAPH
 from policykg.kg.manifest import builder_fingerprint, discover, manifest_bytes, mark_duplicates, old_manifest, plan
 from policykg.kg.workers import run_workers
 

@@ -14,9 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from policykg.kg.layout import ANALYSIS_FILE, CORPUS_NQ, DOCS_DIR, PARTS_DIR, TURTLE, doc_folder
-from policykg.kg.lineage import BASE, lineage_graph
-
-SHARED_GRAPH = BASE + "graph/shared"
+from policykg.kg.lineage import lineage_graph
+from policykg.vocab import SHARED_GRAPH
 
 
 def named_graph(turtle: bytes, doc: str, fmt: str = "ttl") -> bytes:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from policykg.errors import PolicyKGError
+from policykg.errors import InternalError, PolicyKGError
 from policykg.model import TaskList
 from policykg.kg.corpus_store import named_graph
 from policykg.kg.layout import ANALYSIS_FILE, DOCS_DIR, DOCUMENT_FILES, GRAPH_STEM, PARTS_DIR, REPORT, TURTLE, \
@@ -55,15 +55,6 @@ class Built:
 
     entry: dict
     files: dict[str, bytes]
-
-
-class InternalError(PolicyKGError):
-    """The build met a fault of its own on one document (a bug): reported with that document."""
-
-    code = "PKG900"
-
-    def __init__(self, message: str, **kw) -> None:
-        super().__init__(f"internal error on this document: {message}", hint="please report it", **kw)
 
 
 def build_document(path: str, job: Job = Job()) -> Built:

@@ -21,7 +21,7 @@ from rdflib import URIRef
 
 from policykg.model import DocumentHeader, LineSpan
 from policykg.ingest.normalize import document_jurisdiction
-from policykg.vocab import ID
+from policykg.kg.terms import ID
 
 #: What an IRI path segment holds as it is (RFC 3987 ``ipchar`` without ``%``): ASCII letters,
 #: digits, ``-._~``, the sub-delimiters, ``:`` and ``@``, and the ``ucschar`` ranges (CJK among them).

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-BASE = "https://w3id.org/policykg/id/"
-LINEAGE_GRAPH = BASE + "graph/lineage"
-ELI = "http://data.europa.eu/eli/ontology#"
+from policykg.vocab import ELI_NS as ELI, LINEAGE_GRAPH
+
 _FLAT = re.compile(r"[\s《》〈〉“”\"'（）()·—–-]")
 
 

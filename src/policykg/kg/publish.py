@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from policykg.errors import PolicyKGError
+from policykg.errors import OutputError
 from policykg.kg.layout import BUILD_OUTPUTS, GRAPH_STEM
 
 
@@ -134,12 +134,6 @@ def write_outputs(files: dict[str, bytes], out_dir: Path) -> list[Path]:
             (stage / name).write_bytes(data)
         return list(files)
     return publish(out_dir, fill, replaces=list(files))
-
-
-class OutputError(PolicyKGError):
-    """The output folder cannot be written (read-only, a file in its place, …)."""
-
-    code = "PKG600"
 
 
 def publish(out_dir: str | os.PathLike[str], fill: Callable[[Path], Iterable[str]],

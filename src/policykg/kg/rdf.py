@@ -27,15 +27,16 @@ from policykg.model import (
 )
 from policykg.ingest.normalize import canonical_unit, document_jurisdiction, jurisdiction_chain
 from policykg.resources import ontology_path
-from policykg.vocab import ELI, PKG
+from policykg.kg.terms import ELI, PKG
+from policykg.vocab import PREFIXES as _ALL_PREFIXES
 
 GOVERNMENT_TYPES = {"government-department", "party-department", "party-coordination-office",
                     "judicial-organ", "vertical-agency", "development-zone-committee"}
 ROLES = {"lead": (PKG.LeadRole, PKG.leadUnit), "co": (PKG.CoRole, PKG.coUnit),
          "joint": (PKG.JointRole, PKG.jointUnit)}
-PREFIXES = {"pkg": str(PKG._NS), "id": "https://w3id.org/policykg/id/", "skos": str(SKOS),
-            "dcterms": str(DCTERMS), "prov": str(PROV), "org": str(ORG), "time": str(TIME),
-            "schema": str(SDO), "foaf": str(FOAF), "eli": str(ELI._NS), "xsd": str(XSD)}
+#: The prefixes a document's graph is written with (a choice among :data:`policykg.vocab.PREFIXES`, in this order).
+PREFIXES = {p: _ALL_PREFIXES[p]
+            for p in ("pkg", "id", "skos", "dcterms", "prov", "org", "time", "schema", "foaf", "eli", "xsd")}
 
 
 def txt(text: str) -> Literal:

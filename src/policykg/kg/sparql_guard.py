@@ -82,7 +82,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policykg.errors import QueryError
+from policykg.errors import FederatedQueryRefused, QueryRefused, QuerySyntaxError, QueryTooLarge, UpdateRefused
 
 __all__ = ["QueryLimits", "QueryRefused", "check_query", "decode_escapes", "tokenize", "Token"]
 
@@ -107,41 +107,6 @@ class QueryLimits:
     max_expression_terms: int = 1_000
     max_group_items: int = 500
     max_collection_items: int = 256
-
-
-class QueryRefused(QueryError):
-    """The query is refused before any engine sees it; ``reason`` says which rule."""
-
-    code = "PKG510"
-    reason = "refused"
-
-
-class FederatedQueryRefused(QueryRefused):
-    """``SERVICE`` would make the engine call another host."""
-
-    code = "PKG511"
-    reason = "service"
-
-
-class UpdateRefused(QueryRefused):
-    """An update (``LOAD``, ``INSERT`` …) where only queries are allowed."""
-
-    code = "PKG512"
-    reason = "update"
-
-
-class QueryTooLarge(QueryRefused):
-    """A size limit of :class:`QueryLimits` is exceeded."""
-
-    code = "PKG513"
-    reason = "limit"
-
-
-class QuerySyntaxError(QueryRefused):
-    """The text cannot be split into SPARQL tokens (unterminated string, stray character)."""
-
-    code = "PKG514"
-    reason = "syntax"
 
 
 # ------------------------------------------------------------------ escapes

@@ -11,7 +11,7 @@ queries read). A ``--graph`` that names a ``.ttl`` or ``.nt`` file is loaded
 into an in-memory store with the ontology, so the same queries run on it.
 
 This module imports only pyoxigraph and the few standard modules the
-interpreter has loaded anyway (``os``, ``stat``, ``_thread``): it is on the query
+interpreter has loaded anyway (``os``, ``collections``, ``_thread``): it is on the query
 path, where rdflib, jieba and pySHACL would cost a second of start-up, and even
 ``re``, ``pathlib`` or ``threading`` cost ``policykg query`` a tenth of its time.
 Paths are strings (``os.path``); a :class:`pathlib.Path` is accepted wherever a
@@ -22,44 +22,19 @@ from __future__ import annotations
 
 import _thread
 import os
-import stat
+from collections import namedtuple
 
 import pyoxigraph as ox
 
-from policykg.errors import QueryError
+from policykg.errors import QueryError, QueryTimeout
+from policykg.kg.files import read_regular
 from policykg.kg.layout import STORE_DIR, is_store, resolve
 from policykg.resources import project_file
+from policykg.vocab import PREFIXES, XSD_DECIMAL, XSD_FLOATS, XSD_INTEGERS, XSD_NS
 
-__all__ = ["PREFIXES", "STORE_DIR", "short_name", "as_store", "execute", "is_store", "memory_store",
+__all__ = ["STORE_DIR", "Result", "answer", "short_name", "as_store", "execute", "is_store", "memory_store",
            "one_preferred_label", "open_graph", "open_store", "plain", "read_regular", "write_store"]
 
-#: Largest file ``read_regular`` accepts: a query or graph beyond this is a mistake, not a document.
-MAX_FILE_BYTES = 512 * 1024 * 1024
-
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_INTEGER_TYPES = {_XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
-                                     "positiveInteger", "nonPositiveInteger", "negativeInteger",
-                                     "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
-_FLOAT_TYPES = {_XSD + "double", _XSD + "float"}
-#: Prefixes of the graph and the ontology (as in ``graph/policykg.ttl``), for Turtle output and short names.
-PREFIXES = {
-    "dcterms": "http://purl.org/dc/terms/",
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "id": "https://w3id.org/policykg/id/",
-    "org": "http://www.w3.org/ns/org#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "pkg": "https://w3id.org/policykg/ontology#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "schema": "https://schema.org/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "time": "http://www.w3.org/2006/time#",
-    "topic": "https://w3id.org/policykg/id/topic/",
-    "ut": "https://w3id.org/policykg/id/unit-type/",
-    "xsd": _XSD,
-}
 _FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
             ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 #: Stores opened by :func:`open_store`, oldest first: (path, inode, mtime, size) → store.
@@ -67,39 +42,9 @@ _OPENED: dict = {}
 _OPENED_MAX = 8
 
 
-class QueryTimeout(QueryError):
-    """A query ran past its time limit (``policykg query --timeout``)."""
-
-
 # ---------------------------------------------------------------- files
 
 
-def read_regular(path: str | os.PathLike[str], what: str, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of a regular file, or a one-line :class:`QueryError`.
-
-    Opened non-blocking and checked with ``fstat`` on the open descriptor, so a
-    FIFO, socket or device named like a query or graph file is refused instead
-    of blocking the command, and the check cannot race with a rename.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except FileNotFoundError:
-        raise QueryError(f"no {what} at this path", path=str(path)) from None
-    except OSError as exc:
-        raise QueryError(f"cannot open the {what}: {exc.strerror}", path=str(path)) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise QueryError(f"the {what} is {kind}", path=str(path))
-        if info.st_size > limit:
-            raise QueryError(f"the {what} is larger than {limit // (1024 * 1024)} MiB", path=str(path))
-        with os.fdopen(os.dup(fd), "rb") as fh:
-            return fh.read(limit + 1)
-    except OSError as exc:
-        raise QueryError(f"cannot read the {what}: {exc.strerror}", path=str(path)) from None
-    finally:
-        os.close(fd)
 
 
 def _ontology() -> bytes:
@@ -203,7 +148,7 @@ def _open(path: str) -> ox.Store:
     return store
 
 
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_SKOS = PREFIXES["skos"]
 #: (subject, label, language, number of named graphs stating it) for every subject of the default graph
 #: with more than one skos:prefLabel in one language.
 _PREFERRED_LABELS = f"""SELECT ?s ?l ?lang (COUNT(DISTINCT ?g) AS ?n) WHERE {{
@@ -261,7 +206,7 @@ _CONVERTED: dict = {}   # becomes a WeakKeyDictionary on first use (weakref is n
 
 
 def as_store(graph) -> ox.Store:
-    """``graph`` as a store: a pyoxigraph store as is; an rdflib graph copied into memory.
+    """``graph`` as a store: a pyoxigraph store (or a view of one) as is; an rdflib graph copied into memory.
 
     The copy (plus the ontology, like every store) serves callers that hold a
     just-built rdflib graph — the build's pages, tests of a fixture document —
@@ -270,6 +215,8 @@ def as_store(graph) -> ox.Store:
     if isinstance(graph, ox.Store):
         return graph
     if not hasattr(graph, "serialize"):
+        if hasattr(graph, "query"):           # a view of a store (policykg.kg.documents.ScopedStore): as it is
+            return graph
         raise TypeError(f"expected a pyoxigraph Store or an rdflib Graph, not {type(graph).__name__}")
     global _CONVERTED
     if not _CONVERTED:
@@ -321,6 +268,34 @@ def execute(store: ox.Store, text: str, timeout: float | None = None):
     return box["result"]
 
 
+_Result = namedtuple("Result", "kind columns rows boolean triples")
+
+
+def Result(kind: str, columns=None, rows=None, boolean=None, triples=None):
+    """What a query answered: ``kind`` is ``select`` (columns, rows), ``ask`` (boolean) or ``graph`` (triples)."""
+    return _Result(kind, columns or [], rows or [], boolean, triples or [])
+
+
+def answer(graph, text: str, timeout: float | None = None, source: str | None = None):
+    """The whole :func:`Result` of ``text`` on ``graph`` (a store, a view of one, an rdflib graph), SELECT values
+    as plain Python (:func:`plain`), so what is written of them does not depend on the engine.
+
+    ``source``: the file the text came from, named by the error when the engine refuses it.
+    """
+    try:
+        found = execute(as_store(graph), text, timeout=timeout)
+    except QueryError as exc:
+        if exc.path is None and source is not None:
+            exc.path = str(source)
+        raise
+    if found[0] == "ask":
+        return Result("ask", boolean=found[1])
+    if found[0] == "graph":
+        return Result("graph", triples=found[1])
+    _, columns, rows = found
+    return Result("select", columns=columns, rows=[[plain(v) for v in row] for row in rows])
+
+
 def _evaluate(store: ox.Store, text: str):
     try:
         # A corpus keeps each document in its own named graph and their merge in the
@@ -354,9 +329,9 @@ def plain(term):
     (strings, language-tagged strings, dates, years) → its lexical form; IRIs →
     the IRI; blank nodes → their id.
 
-    >>> plain(ox.Literal("3.20", datatype=ox.NamedNode(_XSD + "decimal")))
+    >>> plain(ox.Literal("3.20", datatype=ox.NamedNode(XSD_DECIMAL)))
     3.2
-    >>> plain(ox.Literal("35", datatype=ox.NamedNode(_XSD + "decimal"))), plain(None)
+    >>> plain(ox.Literal("35", datatype=ox.NamedNode(XSD_DECIMAL))), plain(None)
     (35, '')
     """
     if term is None:
@@ -396,14 +371,14 @@ def short_name(iri: str) -> str:
 
 def _literal(value: str, datatype: str):
     try:
-        if datatype in _INTEGER_TYPES:
+        if datatype in XSD_INTEGERS:
             return int(value)
-        if datatype == _XSD + "decimal":
+        if datatype == XSD_DECIMAL:
             return _decimal(value)
-        if datatype in _FLOAT_TYPES:
+        if datatype in XSD_FLOATS:
             return float(value)
     except ValueError:
         return value
-    if datatype == _XSD + "boolean" and value in ("true", "false", "1", "0"):
+    if datatype == XSD_NS + "boolean" and value in ("true", "false", "1", "0"):
         return value in ("true", "1")
     return value

@@ -15,7 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
 
-from policykg.errors import PolicyKGError
+from policykg.errors import WorkerDied
 from policykg.kg.document_build import Built, Job, build_document
 
 
@@ -49,12 +49,6 @@ def run_workers(paths: list[Path], jobs: int | None, progress: bool, job: Job) -
     finally:
         if bar is not None:
             bar.close()
-
-
-class WorkerDied(PolicyKGError):
-    """A worker process died mid-build (killed, out of memory): the corpus cannot be complete."""
-
-    code = "PKG901"
 
 
 def _start_worker(parent: int) -> None:

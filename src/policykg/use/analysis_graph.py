@@ -24,12 +24,10 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
-from policykg.vocab import PKG
+from policykg.kg.terms import PKG
+from policykg.vocab import ANALYSIS_GRAPH, ID_NS, XSD_NS
 
-BASE = "https://w3id.org/policykg/id/"
-ANALYSIS_GRAPH = BASE + "graph/analysis"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 _DATE = "http://purl.org/dc/terms/date"
 _PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 
@@ -40,12 +38,12 @@ def _iri(value: str) -> str:
 
 def _literal(value: Any) -> str:
     if isinstance(value, bool):
-        return f'"{str(value).lower()}"^^<{_XSD}boolean>'
+        return f'"{str(value).lower()}"^^<{XSD_NS}boolean>'
     if isinstance(value, int):
-        return f'"{value}"^^<{_XSD}integer>'
+        return f'"{value}"^^<{XSD_NS}integer>'
     if isinstance(value, float):
         text = format(round(value, 6), "f").rstrip("0")
-        return f'"{text + "0" if text.endswith(".") else text}"^^<{_XSD}decimal>'
+        return f'"{text + "0" if text.endswith(".") else text}"^^<{XSD_NS}decimal>'
     escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
 
@@ -73,7 +71,7 @@ def document_network(scoped_store) -> tuple[Any, dict[str, str], str]:
 def analysis_quads(store, entries: list[dict], builder: str = "") -> bytes:
     """N-Quads of the analysis graph for every built document of ``entries``."""
     from policykg.use import analyze
-    from policykg.kg.query import scoped
+    from policykg.kg.documents import scoped
     graph = _iri(ANALYSIS_GRAPH)
     lines: list[str] = []
 
@@ -86,7 +84,7 @@ def analysis_quads(store, entries: list[dict], builder: str = "") -> bytes:
         network, iris, basis = document_network(scoped(store, entry["id"]))
         if network.number_of_nodes() == 0:
             continue
-        base = f"{BASE}analysis/{segment(entry['id'])}"      # any file name: percent-encoded as IRIs need
+        base = f"{ID_NS}analysis/{segment(entry['id'])}"      # any file name: percent-encoded as IRIs need
         run = _iri(base)
         add(run, _iri(_RDF_TYPE), _iri(str(PKG.NetworkAnalysis)))
         add(run, _iri(str(PKG.inDocument)), _iri(entry["iri"]))
@@ -97,7 +95,7 @@ def analysis_quads(store, entries: list[dict], builder: str = "") -> bytes:
         if builder:
             add(run, _iri(str(PKG.builder)), _literal(builder))
         if date:
-            add(run, _iri(_DATE), f'"{date}"^^<{_XSD}date>')
+            add(run, _iri(_DATE), f'"{date}"^^<{XSD_NS}date>')
         parts = analyze.communities(network)
         community_of: dict[str, str] = {}
         for number, members in enumerate(parts, start=1):

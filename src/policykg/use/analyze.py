@@ -11,7 +11,7 @@ by pair), so the network and the query library never disagree.
 
 On a corpus (a store holding several documents) the report is per document
 (``policykg analyze --doc ID``: the graph narrowed to that document by
-:func:`policykg.kg.query.scoped`, so it equals the analysis of the document built
+:func:`policykg.kg.documents.scoped`, so it equals the analysis of the document built
 alone) or corpus-wide (:func:`corpus_report`): units linked by the
 responsibility records they share in any document, each unit one node per
 organisation of one jurisdiction — 市发改局 of 乐清 and of 济南 stay two nodes,
@@ -38,7 +38,8 @@ from typing import Any
 
 import networkx as nx
 
-from policykg.kg.query import display_width, find_query, run_query, to_table
+from policykg.kg.query import find_query, run_query
+from policykg.use.answers import display_width, to_table
 from policykg.kg.publish import write_text_atomic
 
 __all__ = [
@@ -265,10 +266,10 @@ COLUMNS = ["rank", "unit", "lead", "co", "partners", "shared", "betweenness", "e
 
 def document_count(rdf_graph: Any) -> int:
     """How many documents the graph (or scoped store) holds."""
-    from policykg.kg.query import ScopedStore, document_ids
+    from policykg.kg.documents import ScopedStore, documents
     if isinstance(rdf_graph, ScopedStore):
         return 1
-    return len(document_ids(rdf_graph))
+    return len(documents(rdf_graph))
 
 
 def analysis_report(rdf_graph: Any, top: int = 10) -> str:
@@ -277,7 +278,7 @@ def analysis_report(rdf_graph: Any, top: int = 10) -> str:
     A graph of one document (or a store scoped to one) gets the key task–unit
     analysis; a corpus of several documents gets :func:`corpus_report`, never
     a merge of the documents' task lists. Tables use
-    :func:`policykg.kg.query.to_table`, which aligns Chinese text by display width,
+    :func:`policykg.use.answers.to_table`, which aligns Chinese text by display width,
     so the report reads like the output of ``policykg query``.
     """
     if document_count(rdf_graph) > 1:

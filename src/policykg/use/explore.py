@@ -40,8 +40,10 @@ from matplotlib.patches import Patch
 import pyoxigraph as ox
 
 from policykg.kg.store import open_graph, short_name
-from policykg.kg.query import find_query, run_query, scoped
+from policykg.kg.documents import scoped
+from policykg.kg.query import find_query, run_query
 from policykg.resources import ontology_path, project_root, seed_id
+from policykg.vocab import PKG_NS, sparql_prefixes
 
 __all__ = [
     "CJK_FONTS", "SEED", "documents", "jurisdictions", "lineage", "plot_records_per_document",
@@ -52,7 +54,6 @@ __all__ = [
     "targets_per_lead_unit", "task_spans", "use_chinese_font",
 ]
 
-PKG = "https://w3id.org/policykg/ontology#"
 
 
 def __getattr__(name: str) -> str:
@@ -100,7 +101,7 @@ def load(graph_path: str | Path | None = None, doc: str | None = None):
     """The store of the built graph, with the ontology in it for class and property labels.
 
     ``doc`` (a document's short id, e.g. :data:`SEED`) narrows a corpus store to
-    that document (:func:`policykg.kg.query.scoped`): every function of this module
+    that document (:func:`policykg.kg.documents.scoped`): every function of this module
     taking ``graph`` then sees that document alone.
 
     Defaults to the project's ``graph/`` (not the current directory's:
@@ -135,14 +136,11 @@ def _select(graph: Any, text: str) -> list[dict[str, Any]]:
     return [dict(zip(columns, row)) for row in rows]
 
 
-_TERMS = """
-PREFIX owl:  <http://www.w3.org/2002/07/owl#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+_TERMS = sparql_prefixes(("owl", "rdfs", "skos", "pkg")) + """
 SELECT ?term ?kind ?label_zh ?label_en ?definition_zh ?definition_en WHERE {
   VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty }
   ?term a ?kind .
-  FILTER(isIRI(?term) && STRSTARTS(STR(?term), "https://w3id.org/policykg/ontology#"))
+  FILTER(isIRI(?term) && STRSTARTS(STR(?term), STR(pkg:)))
   OPTIONAL { SELECT ?term (MIN(STR(?l)) AS ?label_zh) WHERE { ?term rdfs:label ?l FILTER(LANG(?l) = "zh") } GROUP BY ?term }
   OPTIONAL { SELECT ?term (MIN(STR(?l)) AS ?label_en) WHERE { ?term rdfs:label ?l FILTER(LANG(?l) = "en") } GROUP BY ?term }
   OPTIONAL { SELECT ?term (MIN(STR(?d)) AS ?definition_zh) WHERE { ?term skos:definition ?d FILTER(LANG(?d) = "zh") } GROUP BY ?term }
@@ -163,7 +161,7 @@ def ontology_terms(path: str | Path | None = None) -> pd.DataFrame:
     order = {kind: i for i, kind in enumerate(_KIND.values())}
     rows = []
     for r in _select(onto, _TERMS):
-        rows.append({"kind": _KIND[r["kind"].rsplit("#", 1)[1]], "term": "pkg:" + r["term"][len(PKG):],
+        rows.append({"kind": _KIND[r["kind"].rsplit("#", 1)[1]], "term": "pkg:" + r["term"][len(PKG_NS):],
                      **{k: r[k] for k in ("label_zh", "label_en", "definition_zh", "definition_en")}})
     rows.sort(key=lambda r: (order[r["kind"]], r["term"]))
     return pd.DataFrame(rows, columns=["kind", "term", "label_zh", "label_en", "definition_zh", "definition_en"])
@@ -218,9 +216,7 @@ def class_counts(graph: ox.Store) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["class", "label_zh", "label_en", "instances"])
 
 
-_SPANS = """
-PREFIX pkg:  <https://w3id.org/policykg/ontology#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
+_SPANS = sparql_prefixes(("pkg", "prov")) + """
 SELECT ?file ?start ?end WHERE {
   ?task a pkg:KeyTask ; pkg:taskNumber ?no ; prov:wasDerivedFrom ?s .
   ?s pkg:startLine ?start ; pkg:endLine ?end ; prov:hadPrimarySource/pkg:fileName ?file .

@@ -33,21 +33,15 @@ from collections import namedtuple
 from pathlib import Path
 
 from policykg.errors import PolicyKGError
+from policykg.kg.documents import Document, documents, find_document
 from policykg.kg.store import execute, plain
+from policykg.vocab import PKG_NS, sparql_prefixes
 
-__all__ = ["ROLE_LETTERS", "Matrix", "Record", "documents", "matrix", "records", "sheet_name", "write_csv",
-           "write_xlsx"]
+__all__ = ["ROLE_LETTERS", "Matrix", "Record", "matrix", "records", "sheet_name", "write_csv", "write_xlsx"]
 
-_PREFIXES = """PREFIX pkg: <https://w3id.org/policykg/ontology#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX schema: <https://schema.org/>
-"""
-_PKG = "https://w3id.org/policykg/ontology#"
+_PREFIXES = sparql_prefixes(("pkg", "prov", "rdfs", "dcterms", "skos", "schema"))
 #: ``pkg:LeadRole`` → ``L`` …: the letters of a matrix cell.
-ROLE_LETTERS = {_PKG + "LeadRole": "L", _PKG + "CoRole": "C", _PKG + "JointRole": "J"}
+ROLE_LETTERS = {PKG_NS + "LeadRole": "L", PKG_NS + "CoRole": "C", PKG_NS + "JointRole": "J"}
 ROLE_NAMES = {"L": "lead", "C": "co", "J": "joint"}
 #: Display columns of a record's short text in the second header row.
 SHORT_TEXT_WIDTH = 28
@@ -56,8 +50,6 @@ _LOCAL = re.compile(r"^.*/doc/[^/]+/")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _NUMBER = re.compile(r"(\d+)")
 
-#: One document of the store: IRI, short id, title, source file name, source SHA-256 (``sha256:…``).
-Document = namedtuple("Document", "iri short_id title file_name source_id")
 #: A responsibility as written: role letter, position, name as written, unit IRI, unit label, jurisdiction.
 Responsibility = namedtuple("Responsibility", "role position written unit label jurisdiction")
 #: A quantity of a record (or of a key task's targets): surface as written, value, unit as written, line.
@@ -81,7 +73,7 @@ class Record(namedtuple("Record", "iri id doc text notation spans responsibiliti
         return [r.written for r in sorted(self.responsibilities, key=lambda r: r.position) if r.role == letter]
 
     def short_text(self, width: int = SHORT_TEXT_WIDTH) -> str:
-        from policykg.kg.query import clip_text
+        from policykg.use.answers import clip_text
         text = self.text
         if self.notation and not text.startswith(self.notation):
             text = self.notation + text
@@ -116,33 +108,6 @@ def _values(var: str, iris: list[str] | None) -> str:
     if not iris:
         return ""
     return f"VALUES ?{var} {{ {' '.join(f'<{i}>' for i in iris)} }}"
-
-
-def documents(store) -> list[Document]:
-    """Every document of the store (``pkg:PolicyDocument``), ordered by short id."""
-    rows = _select(store, """
-SELECT ?d (SAMPLE(STR(?sid)) AS ?s) (SAMPLE(STR(?ti)) AS ?t) (SAMPLE(STR(?fn)) AS ?f) (SAMPLE(STR(?h)) AS ?hash)
-WHERE {
-  ?d a pkg:PolicyDocument .
-  OPTIONAL { ?d pkg:shortId ?sid }
-  OPTIONAL { ?d dcterms:title ?ti }
-  OPTIONAL { ?d prov:hadPrimarySource ?src . OPTIONAL { ?src pkg:fileName ?fn } OPTIONAL { ?src dcterms:identifier ?h } }
-} GROUP BY ?d""")
-    docs = []
-    for iri, sid, title, fname, source_id in rows:
-        short = sid or (Path(fname).stem if fname else record_id(iri).rsplit("/", 1)[-1] or iri)
-        docs.append(Document(iri, short, title, fname, source_id))
-    return sorted(docs, key=lambda d: (_natural(d.short_id), d.iri))
-
-
-def find_document(store, short_id: str) -> Document:
-    """The document whose short id (file name without extension) is ``short_id``."""
-    docs = documents(store)
-    for doc in docs:
-        if doc.short_id == short_id:
-            return doc
-    known = ", ".join(d.short_id for d in docs[:12]) or "none"
-    raise PolicyKGError(f"no document {short_id!r} in the graph", hint=f"documents: {known}")
 
 
 def records(store, docs: list[str] | None = None) -> dict[str, list[Record]]:
@@ -245,8 +210,9 @@ def table(m: Matrix) -> list[list]:
 
 
 def matrices(store, doc: str | None = None) -> list[Matrix]:
-    """The matrix of document ``doc`` (short id), or of every document of the store."""
-    docs = [find_document(store, doc)] if doc else documents(store)
+    """The matrix of document ``doc`` (short id), or of every document of the store, in natural order of
+    their ids (``2_…`` before ``10_…``: the sheets of a workbook read as a person lists them)."""
+    docs = [find_document(store, doc)] if doc else sorted(documents(store), key=lambda d: (_natural(d.short_id), d.iri))
     by_doc = records(store, [d.iri for d in docs])
     return [matrix(d, by_doc.get(d.iri, [])) for d in docs]
 

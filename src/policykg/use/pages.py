@@ -26,7 +26,8 @@ from typing import Any
 import networkx as nx
 
 from policykg.use import analyze
-from policykg.kg.query import clip_text, find_query, run_query
+from policykg.kg.query import find_query, run_query
+from policykg.use.answers import clip_text
 
 __all__ = ["CORPUS_PAGE_FILES", "PAGE_FILES", "corpus_unit_network", "full_graph", "unit_network",
            "write_corpus_pages", "write_pages"]

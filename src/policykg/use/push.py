@@ -24,7 +24,7 @@ A server is not trusted to behave:
 * **one-line errors** for everything malformed — the URL (a space, a control
   character, a bad port), ``--header`` (a line break would smuggle a header),
   ``--user``, a status line that is not HTTP — with the server's reason phrase and
-  body excerpt escaped (:func:`policykg.kg.query.escape_controls`): they come from
+  body excerpt escaped (:func:`policykg.use.answers.escape_controls`): they come from
   the server, and could carry terminal escape sequences.
 
 Any failure is a :class:`PushError` (exit code 2) naming the graph that failed, the
@@ -45,9 +45,9 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from policykg.errors import PolicyKGError
+from policykg.errors import PushError
 from policykg.kg.layout import resolve
-from policykg.kg.query import escape_controls
+from policykg.use.answers import escape_controls
 
 NTRIPLES = "application/n-triples"
 #: The most of a server's answer read: its status and a few words are all a PUT needs.
@@ -61,12 +61,6 @@ BACKOFF_MAX_S = 8.0
 _RETRY_STATUS = frozenset({429, *range(500, 600)})
 #: The characters of an HTTP header name (RFC 9110 ``token``).
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-
-class PushError(PolicyKGError):
-    """The corpus could not be sent (no corpus, server unreachable, an error status)."""
-
-    code = "PKG700"
 
 
 @dataclass(frozen=True)

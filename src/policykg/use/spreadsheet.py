@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 
-from policykg.errors import PolicyKGError
+from policykg.errors import TooManyColumns, TooManyRows
 
 __all__ = ["XLSX_MAX_ROWS", "TooManyRows", "check_rows", "excel_csv_text", "xlsx_cell", "xlsx_text"]
 
@@ -47,12 +47,6 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _LOOKS_ESCAPED = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
 #: The first characters that make Excel read a CSV cell as a formula (OWASP CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class TooManyRows(PolicyKGError):
-    """An answer has more rows than a spreadsheet holds."""
-
-    code = "PKG520"
 
 
 def xlsx_text(text: str) -> str:
@@ -94,13 +88,6 @@ __all__ += ["XLSX_MAX_COLUMNS", "TooManyColumns", "check_columns", "xlsx_header_
 
 #: Columns in one worksheet (Excel 2007 and later: A … XFD).
 XLSX_MAX_COLUMNS = 16_384
-
-
-class TooManyColumns(TooManyRows):
-    """A table has more columns than a spreadsheet holds (a :class:`TooManyRows`: the same answer, a sheet's
-    limit, for whoever catches that)."""
-
-    code = "PKG521"
 
 
 def check_columns(count: int, what: str = "the answer") -> None:

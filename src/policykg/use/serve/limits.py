@@ -1,10 +1,10 @@
-"""What the endpoint's front holds, and for whom: answers, connections, origins.
+"""What the endpoint's front holds, and for whom: answers and their memory, connections and their clients.
 
 Why
 ---
-``policykg serve`` buffers each answer (to turn a late one into a 504), gives
-each connection a thread, and answers whoever can reach its port. An attack
-run on it showed what that costs (issue 14):
+``policykg serve`` buffers each answer (to turn a late one into a 504) and
+gives each connection a thread. An attack run on it showed what that costs
+(issue 14):
 
 * 16 large answers read slowly took the front to 3.9 GB: an answer was
   counted against nothing once its worker slot was free. :class:`Budget`
@@ -16,11 +16,9 @@ run on it showed what that costs (issue 14):
   local client is 127.0.0.1. :class:`Connections` caps what a client *does*
   (requests in progress per address) and treats idle connections as the
   spare room they are: a new connection closes an idle one to get in.
-* Any web page could POST a form to the endpoint (a "simple" request, no
-  preflight). :func:`cross_site` tells the front which requests came from
-  another site, by the headers browsers set and pages cannot forge.
 
-Nothing here does HTTP: the front asks and answers.
+Nothing here does HTTP: the front asks and answers. A limit that says no raises
+:class:`~policykg.use.serve.config.Reply` (503, 507) with its one line.
 """
 
 from __future__ import annotations
@@ -29,9 +27,7 @@ import collections
 import ctypes
 import functools
 import io
-import ipaddress
 import itertools
-import re
 import select
 import socket
 import threading
@@ -40,24 +36,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from policykg.use.serve.config import Reply
+
 #: How long an answer that cannot make room waits for memory before it gets 503.
 BUDGET_WAIT_S = 0.5
 #: How often the oldest arriving answer looks again whether the answers it cut have let go.
 _RECHECK_S = 0.1
 #: A connection that has sent nothing, or half a request, for this long is idle beyond doubt.
 IDLE_GRACE_S = 2.0
-_BLOCK = 1 << 16
+#: The unit an answer is read from the engine, held and written to the client in (64 KiB).
+BLOCK = 1 << 16
 #: An answer that held this much gives the freed memory back to the system when it closes.
 _TRIM_AFTER = 8 << 20
-
-
-class Refused(Exception):
-    """A limit says no: ``status`` and a one-line ``message`` for the client."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 # ------------------------------------------------------------- the memory budget
@@ -108,7 +98,7 @@ class Budget:
             patience = time.monotonic() + BUDGET_WAIT_S
             while True:
                 if answer.cut:
-                    raise Refused(503, "the server is holding as many answers as its memory allows; retry")
+                    raise Reply(503, "the server is holding as many answers as its memory allows; retry")
                 if self.used + size <= self.limit:
                     break
                 oldest = next(iter(self._arriving), None) == answer.ticket
@@ -116,7 +106,7 @@ class Budget:
                     self._cut_youngest(answer.ticket)
                 left = (deadline if oldest else min(deadline, patience)) - time.monotonic()
                 if left <= 0:
-                    raise Refused(503, "the server is holding as many answers as its memory allows; retry")
+                    raise Reply(503, "the server is holding as many answers as its memory allows; retry")
                 self._cond.wait(min(left, _RECHECK_S))
             self.used += size
             self.peak = max(self.peak, self.used)
@@ -176,7 +166,7 @@ class Answer:
     def add(self, chunk: bytes, deadline: float) -> None:
         """One more chunk of the engine's answer: 507 past ``limit``, 503 when the budget says so."""
         if self.size + len(chunk) > self.limit:
-            raise Refused(507, f"the answer is larger than {self.limit} bytes; add LIMIT or select fewer columns")
+            raise Reply(507, f"the answer is larger than {self.limit} bytes; add LIMIT or select fewer columns")
         self.put(chunk, deadline)
 
     def put(self, chunk: bytes, deadline: float) -> None:
@@ -208,7 +198,7 @@ class Answer:
     def source(self) -> io.BufferedReader:
         """The chunks as a stream a converter reads; each chunk read becomes spare room for :meth:`put`."""
         chunks, self._chunks, self.size = self._chunks, collections.deque(), 0
-        return io.BufferedReader(_Chunks(chunks, self), _BLOCK)
+        return io.BufferedReader(_Chunks(chunks, self), BLOCK)
 
     def settle(self) -> None:
         """Give back the spare room a conversion did not use."""
@@ -227,7 +217,7 @@ class Answer:
     def blocks(self) -> Iterator[bytes]:
         """The body, block by block; each block's room is given back once the caller has sent it."""
         if self.file is not None:
-            while block := self.file.read(_BLOCK):
+            while block := self.file.read(BLOCK):
                 yield block
             return
         while self._chunks:
@@ -449,86 +439,3 @@ def _bytes_waiting(sock: socket.socket) -> bool:
     poller = select.poll()
     poller.register(sock, select.POLLIN)
     return bool(poller.poll(0))
-
-
-# ------------------------------------------------------------- same origin
-
-
-#: ``Sec-Fetch-Site`` values of requests a page of this server (or the user, typing a URL) made.
-_OWN_FETCH = frozenset({"same-origin", "none"})
-_ORIGIN = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)(?::([0-9]{1,5}))?")
-_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)(?::([0-9]{1,5}))?")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def cross_site(origins: list[str], fetch_sites: list[str], hosts: list[str]) -> str | None:
-    """Why a request came from another site (the 403's one line), or None when it did not.
-
-    A browser names the page that made a request in ``Origin`` (any POST, and
-    cross-origin GETs) and says how it relates to the target in
-    ``Sec-Fetch-Site``; a page cannot set either. So a request is refused when
-    ``Sec-Fetch-Site`` is there and is not ``same-origin`` or ``none`` (typed by
-    the user), or when ``Origin`` is there and is not this server's origin —
-    ``http://`` and the ``Host`` the request was sent to, port included (a page
-    at ``localhost:8000`` is another origin than ``127.0.0.1:7878``, and
-    ``localhost`` another than ``127.0.0.1``). ``Origin: null`` (a sandboxed
-    frame, a ``data:`` page, a page that sends no referrer) is refused: it could
-    be any site. Command-line clients send neither header and pass.
-
-    >>> cross_site([], [], ["127.0.0.1:7878"]) is None
-    True
-    >>> cross_site(["http://127.0.0.1:7878"], ["same-origin"], ["127.0.0.1:7878"]) is None
-    True
-    >>> cross_site(["http://[::1]"], [], ["[0:0::1]:80"]) is None
-    True
-    >>> cross_site(["http://localhost:7878"], [], ["127.0.0.1:7878"])
-    "cross-site request refused: Origin 'http://localhost:7878' is not this server (http://127.0.0.1:7878); use the editor at / or a command-line client"
-    >>> cross_site(["null"], ["same-origin"], ["127.0.0.1:7878"])[:44]
-    "cross-site request refused: Origin 'null' is"
-    >>> cross_site([], ["cross-site"], ["127.0.0.1:7878"])[:59]
-    "cross-site request refused: Sec-Fetch-Site is 'cross-site';"
-    """
-    refused = "cross-site request refused: "
-    if fetch_sites and (len(fetch_sites) > 1 or fetch_sites[0].strip().lower() not in _OWN_FETCH):
-        return (f"{refused}Sec-Fetch-Site is {_shown(','.join(fetch_sites))}; "
-                "use the editor at / or a command-line client")
-    if not origins:
-        return None
-    own = _host_origin(hosts[0]) if len(hosts) == 1 else None
-    if len(origins) == 1 and own is not None and _origin(origins[0]) == own:
-        return None
-    named = f"http://{hosts[0].strip()}" if own is not None else "the Host it was sent to"
-    return (f"{refused}Origin {_shown(','.join(origins))} is not this server ({named}); "
-            "use the editor at / or a command-line client")
-
-
-def _origin(value: str) -> tuple[str, str, int] | None:
-    found = _ORIGIN.fullmatch(value.strip())
-    if not found:
-        return None
-    scheme = found.group(1).lower()
-    port = int(found.group(3)) if found.group(3) else _DEFAULT_PORTS.get(scheme, -1)
-    return scheme, _host_key(found.group(2)), port
-
-
-def _host_origin(value: str) -> tuple[str, str, int] | None:
-    """The origin a page of this server has when it was loaded through ``Host: value`` (plain HTTP)."""
-    found = _HOST.fullmatch(value.strip())
-    if not found:
-        return None
-    return "http", _host_key(found.group(1)), int(found.group(2)) if found.group(2) else 80
-
-
-def _host_key(host: str) -> str:
-    """A host as origins compare it: lower case; an IP address in its one canonical form."""
-    host = host.strip("[]").lower()
-    try:
-        return ipaddress.ip_address(host).compressed
-    except ValueError:
-        return host
-
-
-def _shown(value: str) -> str:
-    """A header value inside a one-line message: printable ASCII, clipped."""
-    clean = re.sub(r"[^\x20-\x7e]", "?", value)
-    return repr(clean if len(clean) <= 60 else clean[:59] + "…")
