@@ -140,7 +140,7 @@ def test_docx_header_from_its_text():
 
 def test_docx_record_spans_carry_their_place_in_the_graph(tmp_path):
     from policykg.kg.pipeline import build
-    from policykg.vocab import PKG
+    from policykg.kg.terms import PKG
     result = build(DOCX)
     places = {str(o) for o in result.graph.objects(None, PKG.locator)}
     assert "paragraph 10" in places                                  # 1﹒推进一网通办 …
@@ -445,7 +445,7 @@ def test_segment_merged_units_and_leaders_belong_to_every_task_they_cover():
               CellText(1, 7, ("张三", "李四"), rowspan=2)]
     r = Rendering()
     r.table(cells, Locator("docx"))
-    tasks = extract(segment(r.source(Path("t.docx"), b"-", format="docx", reader="docx", encoding="utf-8"))).tasks
+    tasks = extract(segment(r.source(Path("t.docx"), b"-", format="docx", reader="docx", encoding="utf-8"))).task_list.tasks
     assert [(t.number, t.pillar, t.pillar_written, t.assignment.lead, t.assignment.co, t.leadership.leader)
             for t in tasks] == [(1, 1, True, ("市发改局",), ("市财政局",), "张三"),
                                 (2, 1, False, ("市发改局",), ("市财政局",), "张三")]

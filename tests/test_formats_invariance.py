@@ -45,7 +45,7 @@ def test_formats_seed_docx_answers_key_tasks_exactly_as_the_txt(seed_docx, built
 def test_formats_seed_docx_other_contracts_as_the_txt(seed_docx, built):
     for name in ("responsibilities", "narrative_measures", "goals", "targets", "documents"):
         assert rows(seed_docx.graph, name) == rows(built.graph, name), name
-    from policykg.vocab import PKG
+    from policykg.kg.terms import PKG
     counts, text_counts = dict(seed_docx.report["counts"]), dict(built.report["counts"])
     locators = len(set(seed_docx.graph.triples((None, PKG.locator, None))))
     assert counts.pop("triples") == text_counts.pop("triples") + locators    # only the places are new
@@ -55,7 +55,7 @@ def test_formats_seed_docx_other_contracts_as_the_txt(seed_docx, built):
 def test_formats_seed_docx_spans_say_where_in_the_word_table(seed_docx):
     """Task 3 is rows 5 and 6 of the Word table (row 1 is the header; the task crossed a page)."""
     from rdflib.namespace import PROV, RDF
-    from policykg.vocab import PKG
+    from policykg.kg.terms import PKG
     g = seed_docx.graph
     (task3,) = [t for t in g.subjects(RDF.type, PKG.KeyTask) if g.value(t, PKG.taskNumber).toPython() == 3]
     places = {str(g.value(span, PKG.locator)) for span in g.objects(task3, PROV.wasDerivedFrom)}

@@ -40,7 +40,8 @@ def seed_pdf_build(tmp_path_factory):
 
 
 def test_pdf_seed_answers_key_tasks_exactly_as_the_text(seed_pdf_build):
-    from policykg.kg.query import find_query, open_graph, run_query
+    from policykg.kg.query import find_query, run_query
+    from policykg.kg.store import open_graph
     _, out = seed_pdf_build
     columns, rows = run_query(open_graph(str(out / "policykg.ttl")), find_query("key_tasks"))
     got = [tuple(dict(zip(columns, r))[c] or "" for c in COLUMNS) for r in rows]
@@ -56,8 +57,8 @@ def _task(task) -> tuple:
 def test_pdf_seed_every_item_of_every_task_as_the_text(seed_pdf_build, extraction):
     result, _ = seed_pdf_build
     pdf = result.linked.extraction
-    assert [_task(t) for t in pdf.tasks] == [_task(t) for t in extraction.tasks]
-    assert [_SPACES.sub("", n.text) for n in pdf.narrative] == [_SPACES.sub("", n.text) for n in extraction.narrative]
+    assert [_task(t) for t in pdf.task_list.tasks] == [_task(t) for t in extraction.task_list.tasks]
+    assert [_SPACES.sub("", n.text) for n in pdf.task_list.narrative] == [_SPACES.sub("", n.text) for n in extraction.task_list.narrative]
     assert pdf.header.title == extraction.header.title and pdf.header.issued == extraction.header.issued
     assert pdf.source.pages == 46 and pdf.source.format == "pdf"
 
@@ -97,4 +98,4 @@ def test_pdf_seed_printed_here_reads_the_same_whatever_the_page_breaks(tmp_path,
                     "pdf", "--outdir", str(tmp_path), str(docx)], check=True, capture_output=True, timeout=300,
                    env={**os.environ, "HOME": str(tmp_path)})
     printed = extract(segment(read_source(tmp_path / "000_4cdbba2a142b4d11.pdf")))
-    assert [_task(t) for t in printed.tasks] == [_task(t) for t in extraction.tasks]
+    assert [_task(t) for t in printed.task_list.tasks] == [_task(t) for t in extraction.task_list.tasks]

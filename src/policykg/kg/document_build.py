@@ -138,7 +138,7 @@ def _lean_files(result, ntriples: bytes) -> dict[str, bytes]:
 def _doc_iri(graph) -> str:
     from rdflib.namespace import RDF
 
-    from policykg.vocab import PKG
+    from policykg.kg.terms import PKG
     return str(next(iter(graph.subjects(RDF.type, PKG.PolicyDocument))))
 
 
