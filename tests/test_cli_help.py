@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from policykg.cli_parser import COMMANDS, parser
+from policykg.cli.parser import COMMANDS, parser
 
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile("[\u4e00-\u9fff]")

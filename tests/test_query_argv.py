@@ -1,6 +1,6 @@
 """The argparse-free reader of ``policykg query`` agrees with argparse whenever it answers (issue 7).
 
-The reference is the real parser of :mod:`policykg.cli_parser`; command lines
+The reference is the real parser of :mod:`policykg.cli.parser`; command lines
 are drawn from the options, their values and the tokens that trip parsers up
 (``--``, ``-x``, ``--format=csv``, abbreviations, negative numbers, empty strings).
 """
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policykg.cli_parser import parser
-from policykg.cli_options import QUERY_OPTIONS
-from policykg.query_argv import read_query_argv
+from policykg.cli.parser import parser
+from policykg.cli.options import QUERY_OPTIONS
+from policykg.cli.argv import read_query_argv
 
 FORMATS = next(o.choices for o in QUERY_OPTIONS if o.dest == "format")
 

@@ -5,7 +5,7 @@ the triples of CONSTRUCT and DESCRIBE as Turtle or N-Triples, sorted so the
 output is deterministic. Values arrive as plain Python
 (:func:`policykg.kg.store.plain`), so the outputs do not depend on the engine.
 :data:`ALL_FORMATS` is the one list of formats: the command line offers exactly
-these (:mod:`policykg.cli_options`).
+these (:mod:`policykg.cli.options`).
 
 Everything a terminal shows passes :func:`escape_controls` (a value from a
 document may carry escape sequences); tables count CJK characters as two columns

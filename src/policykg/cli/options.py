@@ -1,8 +1,8 @@
 """``policykg query``'s options, declared once, as data — and the ``--timeout`` every command takes.
 
-Two readers use the table. :mod:`policykg.query_argv` reads the plain query
+Two readers use the table. :mod:`policykg.cli.argv` reads the plain query
 command lines without argparse (argparse costs the command a tenth of its
-time); :mod:`policykg.cli_parser` builds the argparse sub-command from it, for
+time); :mod:`policykg.cli.parser` builds the argparse sub-command from it, for
 ``--help`` and for every line the plain reader leaves. So an option, a format or
 a default is written here once, and ``tests/test_query_argv.py`` checks that
 the two readers agree on whatever the plain reader accepts.

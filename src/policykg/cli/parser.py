@@ -3,7 +3,7 @@
 Kept apart from :mod:`policykg.cli` because argparse (with the ``re``,
 ``gettext`` and ``shutil`` it loads, and its first-use regular expressions)
 costs ``policykg query`` about a tenth of its time. ``policykg query`` in its
-plain forms is read by :mod:`policykg.query_argv` instead; everything else, and
+plain forms is read by :mod:`policykg.cli.argv` instead; everything else, and
 ``--help`` or a mistake on any command, comes here.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 
 from policykg.use.answers import ROW_FORMATS, display_width as _columns   # display_width: CJK takes two
-from policykg.cli_options import MAX_TIMEOUT, QUERY_OPTIONS, timeout_seconds
+from policykg.cli.options import MAX_TIMEOUT, QUERY_OPTIONS, timeout_seconds
 from policykg.resources import default_output_dir
 
 #: The first line of ``policykg --help``.
@@ -94,7 +94,7 @@ class BilingualRawDescriptionHelpFormatter(BilingualHelpFormatter):
 
 
 def _seconds(text: str) -> float:
-    """The type of every ``--timeout``: :func:`policykg.cli_options.timeout_seconds` (which the argparse-free
+    """The type of every ``--timeout``: :func:`policykg.cli.options.timeout_seconds` (which the argparse-free
     reader of ``policykg query`` uses too, so both refuse ``inf``, ``nan`` and values over the ceiling)."""
     try:
         return timeout_seconds(text)
@@ -125,7 +125,7 @@ class OneLineErrorParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-#: How each kind of :data:`policykg.cli_options.QUERY_OPTIONS` entry is declared to argparse.
+#: How each kind of :data:`policykg.cli.options.QUERY_OPTIONS` entry is declared to argparse.
 _KINDS = {"positional": {"nargs": "?"}, "text": {}, "choice": {}, "flag": {"action": "store_true"},
           "repeat": {"action": "append"}, "seconds": {"type": _seconds}}
 
@@ -176,7 +176,7 @@ def _build(sub) -> None:
 
 
 def _query(sub) -> None:
-    """``policykg query``: its options are :data:`policykg.cli_options.QUERY_OPTIONS` (the plain reader's too)."""
+    """``policykg query``: its options are :data:`policykg.cli.options.QUERY_OPTIONS` (the plain reader's too)."""
     q = sub.add_parser(
         "query",
         help="执行 SPARQL 查询：库中查询名、任一 .rq 文件或 -e 文本 / "

@@ -7,19 +7,19 @@ than the query it runs on a small graph. The query command is the one an
 analyst runs in loops and scripts, so its plain command lines are read here.
 
 The options are not restated here: both this reader and argparse read them
-from :data:`policykg.cli_options.QUERY_OPTIONS`. This reader accepts only what
+from :data:`policykg.cli.options.QUERY_OPTIONS`. This reader accepts only what
 it is sure of: exact option names, each with a separate value that does not
 start with ``-``, at most one positional query, and values argparse would
 accept (a known ``--format``, a number for ``--timeout``). For anything else —
 ``--help``, ``--format=csv``, an abbreviated option, a mistake — it returns
 ``None`` and the caller hands the command line to argparse
-(:mod:`policykg.cli_parser`), which reads it or prints its one-line error. The test suite checks that whenever this reader answers,
+(:mod:`policykg.cli.parser`), which reads it or prints its one-line error. The test suite checks that whenever this reader answers,
 argparse answers the same.
 """
 
 from __future__ import annotations
 
-from policykg.cli_options import QUERY_OPTIONS, timeout_seconds
+from policykg.cli.options import QUERY_OPTIONS, timeout_seconds
 
 #: Each option's flags (``-e``, ``--expr`` …) → the option.
 _BY_FLAG = {flag: option for option in QUERY_OPTIONS if option.kind != "positional" for flag in option.flags}
