@@ -19,7 +19,8 @@ from policykg.errors import PolicyKGError
 
 def every_error_class() -> list[type[PolicyKGError]]:
     for module in pkgutil.walk_packages(policykg.__path__, "policykg."):
-        importlib.import_module(module.name)
+        if not module.name.endswith(".__main__"):         # running it would run the command line
+            importlib.import_module(module.name)
     found, todo = [], [PolicyKGError]
     while todo:
         cls = todo.pop()

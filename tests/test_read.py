@@ -58,7 +58,7 @@ def test_read_refuses_bad_input_naming_file_and_line(tmp_path, data, line, words
 
 
 def test_read_missing_file_is_an_input_error(tmp_path):
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match="no file at this path"):
         read_source(tmp_path / "nope.txt")
 
 

@@ -19,10 +19,10 @@ import hashlib
 import json
 import os
 import re
-import stat
 from pathlib import Path
 
 from policykg.errors import InputError
+from policykg.files import read_regular
 from policykg.ingest.formats import read_document, with_file_facts
 from policykg.ingest.formats.text import decode_bytes, split_lines  # noqa: F401 (moved there; still importable here)
 from policykg.model import SourceText
@@ -36,9 +36,6 @@ MAX_SIDECAR_BYTES = 16 << 20
 #: names derived from it (``NAME.meta.json``, ``NAME.source.html``) must fit the file system's
 #: 255-byte limit, and ``docs/<id>/`` must stay a name a person can read.
 MAX_ID_BYTES = 200
-_CHUNK = 1 << 20
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
 def read_source(path: str | Path) -> SourceText:
@@ -86,37 +83,8 @@ def check_document_name(path: Path) -> None:
 
 
 def read_capped(path: Path, limit: int, what: str = "file") -> bytes:
-    """The bytes of the regular file ``path``, read in bounded chunks; at most ``limit`` of them.
-
-    Anything else is refused before it is opened for reading (``os.stat`` first), and opened
-    with ``O_NONBLOCK`` and checked again, so a file swapped for a FIFO in between cannot hang us.
-    """
-    try:
-        _check_regular(os.stat(path).st_mode, path, what)
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror or exc}", path=str(path)) from None
-    try:
-        info = os.fstat(fd)
-        _check_regular(info.st_mode, path, what)
-        chunks, total = [], 0
-        while total <= limit and info.st_size <= limit and (chunk := os.read(fd, _CHUNK)):
-            total += len(chunk)          # the size can grow while we read: counted, not trusted
-            chunks.append(chunk)
-        if total > limit or info.st_size > limit:
-            raise InputError(f"{what} too large (over {limit >> 20} MiB)", path=str(path), hint="is it the right file?")
-        return b"".join(chunks)
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror or exc}", path=str(path)) from None
-    finally:
-        os.close(fd)
-
-
-def _check_regular(mode: int, path: Path, what: str) -> None:
-    if not stat.S_ISREG(mode):
-        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-        raise InputError(f"cannot read {what}: it is {kind}, not a regular file", path=str(path),
-                         hint="pass a text file")
+    """The bytes of the regular file ``path``, at most ``limit``: :func:`policykg.files.read_regular`."""
+    return read_regular(path, what, limit)
 
 
 SIDECAR_KEYS = ("title", "issuer", "date", "doc_number")

@@ -39,7 +39,7 @@ import os
 from collections import namedtuple
 
 from policykg.errors import QueryError
-from policykg.kg.files import read_regular
+from policykg.files import read_regular
 from policykg.resources import project_file
 
 # ``re``, ``unicodedata``, ``pathlib`` and ``csv`` are imported where they are needed, not here:
@@ -94,7 +94,7 @@ def _match(pattern: str, text: str):
 
 def read_query_file(path: str | os.PathLike[str]) -> str:
     """A query file's text: a regular file (a FIFO would block), at most 1 MiB, UTF-8 (with or without BOM)."""
-    data = read_regular(path, "query file", limit=MAX_QUERY_BYTES)
+    data = read_regular(path, "query file", MAX_QUERY_BYTES, QueryError)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -27,7 +27,7 @@ from collections import namedtuple
 import pyoxigraph as ox
 
 from policykg.errors import QueryError, QueryTimeout
-from policykg.kg.files import read_regular
+from policykg.files import read_regular
 from policykg.kg.layout import STORE_DIR, is_store, resolve
 from policykg.resources import project_file
 from policykg.vocab import PREFIXES, XSD_DECIMAL, XSD_FLOATS, XSD_INTEGERS, XSD_NS
@@ -35,6 +35,8 @@ from policykg.vocab import PREFIXES, XSD_DECIMAL, XSD_FLOATS, XSD_INTEGERS, XSD_
 __all__ = ["STORE_DIR", "Result", "answer", "short_name", "as_store", "execute", "is_store", "memory_store",
            "one_preferred_label", "open_graph", "open_store", "plain", "read_regular", "write_store"]
 
+#: Largest graph file read into memory: a graph beyond this is a mistake (build a store instead).
+MAX_GRAPH_BYTES = 512 * 1024 * 1024
 _FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
             ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 #: Stores opened by :func:`open_store`, oldest first: (path, inode, mtime, size) → store.
@@ -131,7 +133,7 @@ def _open(path: str) -> ox.Store:
             return ox.Store.read_only(path)
         except OSError as exc:
             raise QueryError(f"cannot open the store: {_one_line(str(exc))}", path=path) from None
-    data = read_regular(path, "graph file")
+    data = read_regular(path, "graph file", MAX_GRAPH_BYTES, QueryError)
     store = ox.Store()
     fmt = _FORMATS.get(os.path.splitext(path)[1].lower(), ox.RdfFormat.TURTLE)
     try:

@@ -30,6 +30,9 @@ from pathlib import Path
 from policykg.errors import InputError, ToolMissingError
 from policykg.model import SourceText
 
+#: The largest file a conversion may give back: as much as a document read from disk (``ingest/read.py``).
+MAX_CONVERTED_BYTES = 64 << 20
+
 DEBIAN_PACKAGE = "libreoffice-writer-nogui"
 #: Seconds a conversion may take: a long report converts in a few seconds; a hang is a damaged file.
 TIMEOUT = 180
@@ -66,7 +69,7 @@ def read(path: Path, data: bytes) -> SourceText:
 
 def convert(program: str, path: Path, data: bytes, kind: str) -> bytes:
     """``data`` converted to .docx bytes by LibreOffice in a private folder and profile."""
-    from policykg.ingest.read import MAX_SOURCE_BYTES, read_capped
+    from policykg.files import read_regular
     suffix = path.suffix.lower() if path.suffix.lower() in _SAFE_SUFFIXES else f".{kind}"
     with tempfile.TemporaryDirectory(prefix="policykg-office-") as tmp:
         folder = Path(tmp)
@@ -81,7 +84,7 @@ def convert(program: str, path: Path, data: bytes, kind: str) -> bytes:
             last = (output.strip().splitlines() or ["no output"])[-1][:160]
             raise InputError(f"LibreOffice could not convert this .{kind} file ({last})", path=str(path),
                              hint="is it damaged or password-protected? open and re-save it as .docx")
-        return read_capped(result, MAX_SOURCE_BYTES, "converted file")
+        return read_regular(result, "converted file", MAX_CONVERTED_BYTES)
 
 
 def _run(command: list[str], folder: Path, path: Path) -> str:
