@@ -199,7 +199,7 @@ FORMATS = ROOT / "tests" / "fixtures" / "formats"
 
 @pytest.fixture(scope="module")
 def formats_corpus(tmp_path_factory):
-    """A corpus of three formats: a text, a portal page, a small PDF (the page with printed furniture)."""
+    """A corpus of three formats: a text, a portal page, a PDF of 3 pages (第 1 页 … 第 3 页)."""
     folder = tmp_path_factory.mktemp("formats") / "in"
     folder.mkdir()
     write(folder, "a_state.txt", STATE)
@@ -216,14 +216,14 @@ def test_corpus_manifest_says_how_each_document_was_read(formats_corpus):
     docs = {d["id"]: d for d in manifest["documents"]}
     assert {i: (d["status"], d["format"], d["reader"], d["pages"]) for i, d in docs.items()} == {
         "a_state": ("built", "text", "text", None), "b_jinan": ("built", "html", "html", None),
-        "c_printed": ("built", "pdf", "pdf", 2)}
+        "c_printed": ("built", "pdf", "pdf", 3)}
     assert docs["a_state"]["reader_notes"] == [] and isinstance(docs["b_jinan"]["warnings"], list)
     assert any("page number" in note for note in docs["c_printed"]["reader_notes"])
     report = json.loads((out / "docs" / "c_printed" / "report.json").read_text(encoding="utf-8"))
-    assert (report["source"]["format"], report["source"]["pages"]) == ("pdf", 2)
+    assert (report["source"]["format"], report["source"]["pages"]) == ("pdf", 3)
     from policykg.kg.corpus import corpus_summary
     lines = corpus_summary(result, out)
-    assert any(line.startswith("  c_printed (pdf, 2 pages): ") for line in lines)
+    assert any(line.startswith("  c_printed (pdf, 3 pages): ") for line in lines)
     assert any(line.startswith("  b_jinan (html): ") for line in lines)
     assert any(line.startswith("  a_state: ") for line in lines)
 

@@ -116,6 +116,32 @@ def test_formats_every_shared_file_builds_with_the_header_of_its_txt(published):
     assert view == header_view(as_text) and all(view.values()), view
 
 
+#: ``../shared/corpus/formats`` beside the checkout, or beside the folder of worktrees (absent on CI).
+SHARED_DIR = next((d / "shared" / "corpus" / "formats" for d in (ROOT.parent, ROOT.parent.parent)
+                   if (d / "shared" / "corpus" / "formats").is_dir()), None)
+
+
+def test_formats_shared_folder_holds_the_five_files_we_bundle():
+    if SHARED_DIR is None:
+        pytest.skip("../shared/corpus/formats is not beside this checkout (CI): the bundled copies are tested")
+    published = sorted(p.name for p in SHARED_DIR.iterdir() if p.suffix.lower() in {".docx", ".pdf", ".html"})
+    assert published == sorted(SHARED)
+    for name in published:                                   # the bundled copy is the shared file, byte for byte
+        assert (SHARED_DIR / name).read_bytes() == (FIXTURES / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("published", sorted(SHARED))
+def test_formats_shared_file_itself_builds_with_the_header_of_its_txt(published):
+    """The Done-when on the files themselves, where ../shared is present (skipped on CI, where the test
+    above holds the bundled copies to the same)."""
+    if SHARED_DIR is None:
+        pytest.skip("../shared/corpus/formats is not beside this checkout (CI): the bundled copies are tested")
+    as_published, as_text = build(SHARED_DIR / published), built_file(SHARED[published])
+    assert as_published.validation.conforms
+    view = header_view(as_published)
+    assert view == header_view(as_text) and all(view.values()), view
+
+
 @pytest.mark.parametrize("bundled,records,deadlines", [("02_anhui_industrial_internet_2021.pdf", 49, 0),
                                                        ("13_jinan_digital_pioneer_city_2021.html", 22, DEADLINES_13)])
 def test_formats_bundled_published_documents_say_what_their_txt_says(bundled, records, deadlines):
