@@ -3,7 +3,8 @@
 
 ``python bench/corpus_generator.py N OUT_FOLDER [--seed S]`` writes ``OUT_FOLDER/gen_00000.txt`` …
 Each document starts from one of the bundled texts (the seed ``sources/000_…`` and the eight of
-``sources/dev/``) and changes, deterministically from ``--seed`` and its number:
+``sources/dev/``; 02 and 13, bundled as a PDF and a portal page, from their ``.txt`` in
+``tests/fixtures/formats/``) and changes, deterministically from ``--seed`` and its number:
 
 * **jurisdiction** — the issuer's and every place name of the template's own area (and of its
   parent areas) become those of another area of the same level from ``lexicon/jurisdictions.tsv``
@@ -35,6 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "sources"
+#: Texts the bundled corpus holds in a published format (sources/dev/ has 02 as .pdf, 13 as .html):
+#: their .txt, which the templates rewrite, is kept beside the published files of the tests.
+TEXTS = ROOT / "tests" / "fixtures" / "formats"
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ TEMPLATES = (
     Template("000_4cdbba2a142b4d11.txt", "乐清市", "县", "乐清市人民政府办公室", "2023-11-23", None, None, notes=False),
     Template("dev/01_baotou_digital_gov_assessment_2022.txt", "包头市", "市", "包头市人民政府办公室", "2022-04-14",
              "包府办发〔2022〕43号", None),
-    Template("dev/02_anhui_industrial_internet_2021.txt", "安徽省", "省", "安徽省人民政府办公厅", "2021-09-02",
+    Template("02_anhui_industrial_internet_2021.txt", "安徽省", "省", "安徽省人民政府办公厅", "2021-09-02",
              "皖政办秘〔2021〕82号", None),
     Template("dev/03_anhui_rcep_opening_2022.txt", "安徽省", "省", "安徽省推进“三地一区”建设领导小组改革开放新高地执行小组办公室",
              "2022-03-23", "皖开放办〔2022〕6号", None),
@@ -62,7 +66,7 @@ TEMPLATES = (
              heading="国务院关于做好当前和今后一个时期\n促进就业工作的若干意见"),
     Template("dev/11_shandong_service_digital_2021.txt", "山东省", "省", "山东省发展和改革委员会", "2021-09-28", None,
              "山东省服务业数字化转型行动方案（2021—2023）"),
-    Template("dev/13_jinan_digital_pioneer_city_2021.txt", "济南市", "市", "济南市人民政府", "2021-09-15", None,
+    Template("13_jinan_digital_pioneer_city_2021.txt", "济南市", "市", "济南市人民政府", "2021-09-15", None,
              "济南市加快数字化高质量发展打造数字先锋城市推进方案"),
     Template("dev/18_shandong_ngit_guiding_opinions_2023.txt", "山东省", "省", "山东省人民政府", "2023-12-26", None,
              "山东省人民政府关于加快实施“十大工程”推动新一代信息技术产业高质量发展的指导意见"),
@@ -409,7 +413,8 @@ def generate(count: int, out: str | Path, seed: int = 8) -> list[Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     areas = jurisdictions()
-    texts = {t.file: (SOURCES / t.file).read_text(encoding="utf-8") for t in TEMPLATES}
+    texts = {t.file: (SOURCES / t.file if (SOURCES / t.file).is_file() else TEXTS / t.file).read_text(encoding="utf-8")
+             for t in TEMPLATES}
     made: list[Made] = []
     titles: set[str] = set()
     paths = []

@@ -29,10 +29,7 @@ VOCABULARY_TEXT = {RDFS.label, RDFS.comment, SKOS.prefLabel, SKOS.altLabel, SKOS
 KINDS = {"plain string": XSD.string, "xsd:integer": XSD.integer, "xsd:decimal": XSD.decimal,
          "xsd:boolean": XSD.boolean, "xsd:date": XSD.date, "xsd:gYear": XSD.gYear}
 #: Declared properties that may have no rows on the bundled corpus, with the reason.
-NO_ROWS: dict[str, str] = {
-    "locator": "only a document read from a published format (web page, Word, PDF) says where a span sits in "
-               "it; the bundled corpus is plain text until sources/ holds published files (issue 16, item 7)",
-}
+NO_ROWS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

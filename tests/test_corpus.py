@@ -180,6 +180,79 @@ def test_corpus_discover_files_and_folders(sources, tmp_path):
     assert found == ["a_state.txt", "b_province.txt", "c_jinan.txt", "d_qingdao.txt", "z_extra.txt"]
 
 
+def test_corpus_discover_takes_every_supported_format(tmp_path):
+    """A folder search takes every extension a reader owns, in any case, and nothing else: not the
+    sidecars, the gold files, notes or scripts beside the documents."""
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    names = ["a.txt", "b.html", "c.htm", "d.shtml", "e.docx", "f.PDF", "g.doc", "h.wps", "i.rtf", "j.odt",
+             "sub/k.pdf", "a.src.json", "a.gold.json", "README.md", "make.py", "x.fodt", "noext"]
+    for name in names:
+        (folder / name).write_bytes(b"x")
+    found = [p.relative_to(folder).as_posix() for p in discover([folder])]
+    assert found == ["a.txt", "b.html", "c.htm", "d.shtml", "e.docx", "f.PDF", "g.doc", "h.wps", "i.rtf", "j.odt",
+                     "sub/k.pdf"]
+
+
+FORMATS = ROOT / "tests" / "fixtures" / "formats"
+
+
+@pytest.fixture(scope="module")
+def formats_corpus(tmp_path_factory):
+    """A corpus of three formats: a text, a portal page, a PDF of 3 pages (第 1 页 … 第 3 页)."""
+    folder = tmp_path_factory.mktemp("formats") / "in"
+    folder.mkdir()
+    write(folder, "a_state.txt", STATE)
+    shutil.copy(FORMATS / "13_jinan_digital_pioneer_city_2021.html", folder / "b_jinan.html")
+    shutil.copy(FORMATS / "pdf_furniture.pdf", folder / "c_printed.pdf")
+    out = folder.parent / "out"
+    result = build_corpus([folder], out, jobs=1, analysis=False)
+    return result, out
+
+
+def test_corpus_manifest_says_how_each_document_was_read(formats_corpus):
+    result, out = formats_corpus
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    docs = {d["id"]: d for d in manifest["documents"]}
+    assert {i: (d["status"], d["format"], d["reader"], d["pages"]) for i, d in docs.items()} == {
+        "a_state": ("built", "text", "text", None), "b_jinan": ("built", "html", "html", None),
+        "c_printed": ("built", "pdf", "pdf", 3)}
+    assert docs["a_state"]["reader_notes"] == [] and isinstance(docs["b_jinan"]["warnings"], list)
+    assert any("page number" in note for note in docs["c_printed"]["reader_notes"])
+    report = json.loads((out / "docs" / "c_printed" / "report.json").read_text(encoding="utf-8"))
+    assert (report["source"]["format"], report["source"]["pages"]) == ("pdf", 3)
+    from policykg.kg.corpus import corpus_summary
+    lines = corpus_summary(result, out)
+    assert any(line.startswith("  c_printed (pdf, 3 pages): ") for line in lines)
+    assert any(line.startswith("  b_jinan (html): ") for line in lines)
+    assert any(line.startswith("  a_state: ") for line in lines)
+
+
+def test_docs_shows_the_format(formats_corpus, capsys):
+    from policykg.cli import main
+    _, out = formats_corpus
+    assert main(["docs", "--format", "csv", "--graph", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "doc,title,issuer,issued,jurisdiction,level,format"
+    assert [(line.split(",")[0], line.split(",")[-1]) for line in lines[1:]] == [
+        ("a_state", "text"), ("b_jinan", "html"), ("c_printed", "pdf")]
+
+
+def test_one_document_in_two_formats_is_refused_once(tmp_path):
+    """A document's id is its file stem: 02.pdf and 02.txt are one id twice. The first by path is built,
+    the second refused with one line that names the other file and says what to do."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(FORMATS / "13_jinan_digital_pioneer_city_2021.html", folder / "jinan.html")
+    shutil.copy(FORMATS / "13_jinan_digital_pioneer_city_2021.txt", folder / "jinan.txt")
+    result = build_corpus([folder], tmp_path / "out", jobs=1, analysis=False)
+    (built, refused) = result.entries
+    assert (built["file"].endswith("jinan.html"), built["status"], built["format"]) == (True, "built", "html")
+    assert refused["status"] == "failed" and refused["file"].endswith("jinan.txt")
+    assert "another document has the id 'jinan'" in refused["error"] and "jinan.html" in refused["error"]
+    assert "two formats" in refused["error"] and "\n" not in refused["error"]
+
+
 def test_bundled_corpus_is_committed_and_fresh():
     """graph/ holds the bundled corpus: 9 documents, 9 named graphs, a manifest whose hashes are the sources'."""
     import hashlib

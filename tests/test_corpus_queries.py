@@ -137,7 +137,8 @@ def test_documents_are_read_one_way(corpus, seed_alone):
     for graph in (corpus, seed_alone):
         listed = documents(graph)
         assert [dict(zip(COLUMNS, d.row())) for d in listed] == rows_of(graph, "documents")
-        assert all(d.iri and d.file_name.endswith(".txt") and d.source_id.startswith("sha256:") for d in listed)
+        assert all(d.iri and d.file_name.startswith(d.short_id + ".") and d.source_id.startswith("sha256:")
+                   for d in listed)
         assert find_document(graph, listed[-1].short_id) == listed[-1]
 
 
@@ -248,7 +249,7 @@ def lineage_corpus(tmp_path_factory):
     from policykg.use.analysis_graph import analysis_quads
     src = tmp_path_factory.mktemp("lineage_src")
     (src / "a_guofa.txt").write_bytes((ROOT / "sources/dev/05_guofa_2018_39_employment.txt").read_bytes())
-    text = (ROOT / "sources/dev/13_jinan_digital_pioneer_city_2021.txt").read_text(encoding="utf-8")
+    text = (ROOT / "tests/fixtures/formats/13_jinan_digital_pioneer_city_2021.txt").read_text(encoding="utf-8")
     opening = "为深入贯彻落实中央关于加快数字化发展的部署要求，"
     assert opening in text
     text = text.replace(opening, f"为深入贯彻落实《{CITED_TITLE}》（国发〔2018〕39号）和中央关于加快数字化发展的部署要求，", 1)

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "formats"
 SEED_PDF = FIXTURES / "000_4cdbba2a142b4d11.pdf"
 ANHUI_PDF = FIXTURES / "02_anhui_industrial_internet_2021.pdf"
-ANHUI_TXT = ROOT / "sources" / "dev" / "02_anhui_industrial_internet_2021.txt"
+ANHUI_TXT = FIXTURES / "02_anhui_industrial_internet_2021.txt"     # sources/dev/ holds the .pdf
 COLUMNS = ["no", "title", "pillar", "lead_units", "co_units", "leader", "liaison", "phase", "n_targets",
            "n_measures"]
 _SPACES = re.compile(r"[\s\u3000]+")

@@ -23,7 +23,7 @@ from policykg.use.analysis_graph import analysis_quads
 from policykg.use.serve.engine import find_oxigraph
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ("05_guofa_2018_39_employment.txt", "13_jinan_digital_pioneer_city_2021.txt")
+DOCS = ("05_guofa_2018_39_employment.txt", "13_jinan_digital_pioneer_city_2021.html")   # a text and a portal page
 COUNT = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 

@@ -66,7 +66,8 @@ class _Lines(HTMLParser):
         self.ids: set[str] = set()
         self.scripts = 0
         self._line = 0
-        self._in_tx = 0
+        self._row: tuple[int, ...] | None = None          # a table row's lines, until a line of it starts
+        self._in_tx = 0                                    # the depth of spans inside a line's .tx
         self._mark: list | None = None
 
     def handle_starttag(self, tag, attrs):
@@ -77,12 +78,16 @@ class _Lines(HTMLParser):
             self.scripts += 1
         cls = (a.get("class") or "").split()
         if tag == "div" and "ln" in cls:
-            self._line = int(a["data-line"])
+            self._line, self._row = int(a["data-line"]), None
             self.text[self._line] = ""
+        elif tag == "tr" and "data-lines" in a:            # a drawn table's row: its bands are in its gutter
+            self._row = tuple(int(n) for n in a["data-lines"].split())
         elif tag == "span" and "band" in cls and "data-rec" in a:
-            self.bands.setdefault(a["data-rec"], set()).add(self._line)
+            self.bands.setdefault(a["data-rec"], set()).update(self._row if self._row is not None else {self._line})
         elif tag == "span" and "tx" in cls:
             self._in_tx = 1
+        elif tag == "span" and self._in_tx:                 # a span inside the text (a table cell's tab)
+            self._in_tx += 1
         elif tag == "mark" and self._in_tx:
             self._mark = [self._line, cls[0][2:], a.get("data-r", ""), ""]
 
@@ -91,7 +96,7 @@ class _Lines(HTMLParser):
             self.marks.append(tuple(self._mark))
             self._mark = None
         elif tag == "span" and self._in_tx and self._mark is None:
-            self._in_tx = 0
+            self._in_tx -= 1
 
     def handle_data(self, data):
         if self._in_tx:
@@ -135,18 +140,24 @@ def views(tmp_path_factory):
 # ---------------------------------------------------------------- the HTML
 
 
+def _source_lines(doc: str) -> list[str]:
+    source = json.loads((GRAPH / "manifest.json").read_text(encoding="utf-8"))
+    file = next(Path(e["file"]) for e in source["documents"] if e["id"] == doc)
+    return (file if file.is_absolute() else ROOT / file).read_text(encoding="utf-8").splitlines()
+
+
 @pytest.mark.parametrize("doc", [SEED, GUOFA])
 def test_every_line_verbatim_and_every_record_span(views, corpus_store, doc):
     html = views[doc].read_text(encoding="utf-8")
     page = _parse(html)
-    source = json.loads((GRAPH / "manifest.json").read_text(encoding="utf-8"))
-    file = next(Path(e["file"]) for e in source["documents"] if e["id"] == doc)
-    lines = (file if file.is_absolute() else ROOT / file).read_text(encoding="utf-8").splitlines()
+    lines = _source_lines(doc)
     assert sorted(page.text) == list(range(1, len(lines) + 1))
     assert [page.text[n] for n in range(1, len(lines) + 1)] == lines
     assert {f"L{n}" for n in range(1, len(lines) + 1)} <= page.ids
     expected = _expected_spans(corpus_store, doc)
-    assert expected and page.bands == expected
+    assert expected and set(page.bands) == set(expected)
+    for rid, shown in page.bands.items():       # a table row's band spans the row: a blank line in it besides
+        assert shown >= expected[rid] and all(not lines[n - 1].strip() for n in shown - expected[rid]), rid
     assert set(expected) <= page.ids                   # #task/3, #record/12 … anchors
     assert 'http-equiv="Content-Security-Policy"' in html and "default-src 'none'" in html
     assert not re.search(r'(src|href)="(https?:)?//|url\(|@import|@font-face', html)
@@ -168,8 +179,9 @@ def test_layout_and_unmapped_lines_carry_their_reason(views):
     html = views[SEED].read_text(encoding="utf-8")
     report = json.loads((GRAPH / "docs" / SEED / "report.json").read_text(encoding="utf-8"))
     reason, lines = next(iter(report["layout_lines"].items()))
-    assert f'class="ln is-layout' in html and f"版式：{reason}" in html
-    assert f'id="L{lines[0]}"' in html
+    assert f"版式：{reason}" in html                     # beside the line, or a table cell's badge's title
+    for n in lines:                                   # a line, or a line in a cell of a drawn table
+        assert re.search(rf'<div class="ln( cl)?[^"]* is-layout[^"]*" id="L{n}"', html), n
 
 
 @pytest.fixture(scope="module")
@@ -238,8 +250,9 @@ HIGHLIGHTED = """(() => {
   for (const band of document.querySelectorAll('.band[data-rec]')) {
     const rect = band.getBoundingClientRect();
     if (!rect.width || !rect.height) continue;            // drawn, not just present
-    const id = band.dataset.rec;
-    (out[id] = out[id] || []).push(+band.closest('.ln').dataset.line);
+    const id = band.dataset.rec, line = band.closest('.ln');     // a line's band, or a table row's
+    const lines = line ? [+line.dataset.line] : band.closest('tr').dataset.lines.split(' ').map(Number);
+    (out[id] = out[id] || []).push(...lines);
   }
   return out;
 })()"""
@@ -257,7 +270,11 @@ def test_highlighted_spans_equal_the_records_spans(chrome, views, corpus_store, 
     page.navigate(views[doc].as_uri())
     page.wait_for("window.policykgSource && window.policykgSource.ready")
     shown = {rid: set(lines) for rid, lines in page.evaluate(HIGHLIGHTED).items()}
-    assert shown == _expected_spans(corpus_store, doc)
+    expected = _expected_spans(corpus_store, doc)
+    text = _source_lines(doc)
+    assert set(shown) == set(expected)
+    for rid, lines in shown.items():            # a table row's band spans the row: a blank line in it besides
+        assert lines >= expected[rid] and all(not text[n - 1].strip() for n in lines - expected[rid]), rid
     _offline(page)
     assert not [e for e in page.events if e["method"] in ("Runtime.exceptionThrown", "Page.javascriptDialogOpening")]
 

@@ -163,12 +163,13 @@ def cmd_queries(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    """The documents of the graph: id (what --doc takes), title, issuer, date, jurisdiction, level."""
-    from policykg.kg.documents import COLUMNS, documents
+    """The documents of the graph: id (what --doc takes), title, issuer, date, jurisdiction, level, and the
+    format each was read as (text, html, docx, pdf …)."""
+    from policykg.kg.documents import LISTED, documents
     from policykg.kg.store import open_graph
     from policykg.use.answers import format_result
-    rows = [doc.row() for doc in documents(open_graph(args.graph))]
-    sys.stdout.write(format_result(list(COLUMNS), rows, args.format))
+    rows = [doc.listed() for doc in documents(open_graph(args.graph))]
+    sys.stdout.write(format_result(list(LISTED), rows, args.format))
     return 0
 
 

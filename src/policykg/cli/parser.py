@@ -156,8 +156,9 @@ def _build(sub) -> None:
                     "its policykg.ttl/.nt/.jsonld and report.json also at the top of --out.\n"
                     "Without SOURCE: the bundled corpus (sources/).")
     b.add_argument("source", nargs="*", metavar="SOURCE",
-                   help="政策文件（.txt：UTF-8、带 BOM 的 UTF-8 或 GB18030）或其文件夹 / "
-                        "a policy document (.txt: UTF-8, UTF-8 with BOM or GB18030) or a folder of them")
+                   help="政策文件（.txt、网页 .html/.htm/.shtml、.docx、.pdf；装有 LibreOffice 时 .doc/.wps/.rtf/.odt）"
+                        "或其文件夹 / a policy document (.txt, a web page .html/.htm/.shtml, .docx, .pdf; "
+                        ".doc/.wps/.rtf/.odt with LibreOffice) or a folder of them")
     b.add_argument("--out", default=str(default_output_dir()),
                    help="输出文件夹（默认 graph/），整体替换 / output folder (default graph/), replaced whole")
     b.add_argument("--jobs", type=int, default=None,
@@ -206,8 +207,8 @@ def _docs(sub) -> None:
     """``policykg docs``: the documents of a graph."""
     ds = sub.add_parser(
         "docs",
-        help="列出图中的文件（id、标题、发文机关、日期、辖区、层级） / "
-             "list the documents of the graph (id, title, issuer, date, jurisdiction, level)",
+        help="列出图中的文件（id、标题、发文机关、日期、辖区、层级、格式） / "
+             "list the documents of the graph (id, title, issuer, date, jurisdiction, level, format)",
         description="列出图中的政策文件；id 即 --doc 所用的值 / "
                     "List the documents of the graph; the id is what --doc takes.")
     ds.add_argument("--graph", help="存储文件夹、输出文件夹或图文件（默认 graph/） / "

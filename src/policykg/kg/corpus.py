@@ -168,6 +168,15 @@ def place_on_top(stage: Path, entry: dict, with_pages: bool) -> list[str]:
     return placed
 
 
+def _read_as(entry: dict) -> str:
+    """`` (pdf, 29 pages)`` for a document not read as plain text: the summary shows formats at work;
+    a text says nothing (most corpora are texts, and their lines stay as they were)."""
+    fmt = entry.get("format") or "text"
+    if fmt == "text":
+        return ""
+    return f" ({fmt}, {entry['pages']} pages)" if entry.get("pages") else f" ({fmt})"
+
+
 def corpus_summary(result: CorpusResult, out: Path) -> list[str]:
     """What the corpus build did, in a few lines (the manifest has the rest)."""
     built = [e for e in result.entries if e["status"] == "built"]
@@ -179,8 +188,9 @@ def corpus_summary(result: CorpusResult, out: Path) -> list[str]:
     for e in result.entries:
         if e["status"] == "built":
             c = e["counts"]
-            lines.append(f"  {e['id']}: {e['title'][:40]} ({e.get('jurisdiction') or '?'}, {e.get('issued') or '?'}) "
-                         f"records {c['responsibility_records']}, units {c['units']}, triples {c['triples']}")
+            lines.append(f"  {e['id']}{_read_as(e)}: {e['title'][:40]} ({e.get('jurisdiction') or '?'}, "
+                         f"{e.get('issued') or '?'}) records {c['responsibility_records']}, units {c['units']}, "
+                         f"triples {c['triples']}")
         elif e["status"] == "duplicate":
             lines.append(f"  {e['id']}: DUPLICATE of {e['duplicate_of']} (same issuer, title and date)")
         else:

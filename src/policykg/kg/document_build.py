@@ -87,13 +87,25 @@ def build_document(path: str, job: Job = Job()) -> Built:
 
 
 def describe(result) -> dict:
-    """What the manifest says of a built document: its IRI, header, jurisdiction, counts, warnings, citations."""
+    """What the manifest says of a built document: its IRI, how it was read, header, jurisdiction,
+    counts, warnings, citations.
+
+    How it was read — ``format`` (what the bytes are: ``text``, ``html``, ``docx``, ``pdf``,
+    ``doc`` …, not what the name claims), ``reader``, ``pages`` (a PDF's, else ``None``) and
+    ``reader_notes`` (what reading noticed: page numbers dropped, numbers rendered from Word's
+    lists, a page without a text layer) — is what an analyst checks first when a document
+    built from a portal page or a PDF says less than expected. ``warnings`` stay what the
+    build understood only in part (what ``--strict`` refuses): a dropped page number is no
+    reason to refuse a document.
+    """
     from policykg.ingest.normalize import document_jurisdiction, jurisdiction_info
 
     header = result.linked.extraction.header
+    source = result.linked.extraction.source
     place = document_jurisdiction(header)
     return dict(
-        status="built", iri=_doc_iri(result.graph), title=header.title, issuer=header.issuer,
+        status="built", iri=_doc_iri(result.graph), format=source.format, reader=source.reader,
+        pages=source.pages, reader_notes=list(source.notes), title=header.title, issuer=header.issuer,
         issued=header.issued.isoformat() if header.issued else None, doc_number=header.doc_number,
         jurisdiction=place, level=jurisdiction_info(place).level if place else None,
         counts={k: result.report["counts"][k] for k in ("responsibility_records", "records", "key_tasks",

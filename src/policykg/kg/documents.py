@@ -21,13 +21,17 @@ from policykg.errors import QueryError
 from policykg.kg.store import answer
 from policykg.vocab import ANALYSIS_GRAPH, SHARED_GRAPH, sparql_prefixes
 
-#: What ``policykg docs`` prints of each document (:meth:`Document.row`).
+#: What the library's question ``documents`` answers of each document (:meth:`Document.row`).
 COLUMNS = ("doc", "title", "issuer", "issued", "jurisdiction", "level")
+#: What ``policykg docs`` prints: those, and the format the file was read as (:meth:`Document.listed`) —
+#: which says how a document reached the corpus, not what it says, so the question leaves it out
+#: (a document reads the same whatever its format).
+LISTED = COLUMNS + ("format",)
 
 # Every aspect in a sub-select of its own, so that two titles or two issuers never multiply the rows;
 # MIN keeps the choice deterministic where a merged graph says a thing twice.
 _DOCUMENTS = sparql_prefixes(("pkg", "dcterms", "skos", "prov")) + """
-SELECT ?d ?sid ?title ?issuer ?issued ?jurisdiction ?level ?file ?source WHERE {
+SELECT ?d ?sid ?title ?issuer ?issued ?jurisdiction ?level ?file ?source ?format WHERE {
   { SELECT DISTINCT ?d WHERE { ?d a pkg:PolicyDocument } }
   OPTIONAL { SELECT ?d (MIN(STR(?s)) AS ?sid) WHERE { ?d a pkg:PolicyDocument ; pkg:shortId ?s } GROUP BY ?d }
   OPTIONAL { SELECT ?d (MIN(STR(?t)) AS ?title) (MIN(COALESCE(STR(?i), "")) AS ?issued) WHERE {
@@ -38,25 +42,31 @@ SELECT ?d ?sid ?title ?issuer ?issued ?jurisdiction ?level ?file ?source WHERE {
   OPTIONAL { SELECT ?d (MIN(COALESCE(STR(?jl), "")) AS ?jurisdiction) (MIN(COALESCE(STR(?lv), "")) AS ?level) WHERE {
       ?d a pkg:PolicyDocument ; dcterms:spatial ?j . ?j skos:prefLabel ?jl . OPTIONAL { ?j pkg:administrativeLevel ?lv } }
     GROUP BY ?d }
-  OPTIONAL { SELECT ?d (MIN(STR(?fn)) AS ?file) (MIN(STR(?h)) AS ?source) WHERE {
+  OPTIONAL { SELECT ?d (MIN(STR(?fn)) AS ?file) (MIN(STR(?h)) AS ?source) (MIN(STR(?ff)) AS ?format) WHERE {
       ?d a pkg:PolicyDocument ; prov:hadPrimarySource ?src .
-      OPTIONAL { ?src pkg:fileName ?fn } OPTIONAL { ?src dcterms:identifier ?h } } GROUP BY ?d }
+      OPTIONAL { ?src pkg:fileName ?fn } OPTIONAL { ?src dcterms:identifier ?h } OPTIONAL { ?src pkg:fileFormat ?ff } }
+    GROUP BY ?d }
 }"""
 
 
 # A named tuple, not a dataclass: ``policykg query --doc`` reads the list, and ``dataclasses``
 # imports ``inspect``, which alone costs that command a third of a bare ``import pyoxigraph``.
-class Document(namedtuple("Document", "iri short_id title issuer issued jurisdiction level file_name source_id")):
+class Document(namedtuple("Document", "iri short_id title issuer issued jurisdiction level file_name source_id "
+                                       "format")):
     """One document of a store: its IRI (also the name of its graph in a corpus), short id (what ``--doc``
     takes: the file name without ``.txt``), title, issuer, date of issue (``YYYY-MM-DD`` or ""), jurisdiction
-    and its level (国家, 省, 市, 县), the source file's name and its SHA-256 (``sha256:…``); "" where the graph
-    says nothing."""
+    and its level (国家, 省, 市, 县), the source file's name, its SHA-256 (``sha256:…``) and the format it was
+    read as (``text``, ``html``, ``docx``, ``pdf`` …); "" where the graph says nothing."""
 
     __slots__ = ()
 
     def row(self) -> list[str]:
-        """The document as ``policykg docs`` prints it (:data:`COLUMNS`)."""
+        """The document as the library's question ``documents`` answers it (:data:`COLUMNS`)."""
         return [self.short_id, self.title, self.issuer, self.issued, self.jurisdiction, self.level]
+
+    def listed(self) -> list[str]:
+        """The document as ``policykg docs`` prints it (:data:`LISTED`)."""
+        return self.row() + [self.format]
 
 
 def documents(graph) -> list[Document]:
@@ -66,9 +76,9 @@ def documents(graph) -> list[Document]:
     its source file's name, else by the last segment of its IRI.
     """
     found = []
-    for iri, sid, title, issuer, issued, place, level, file_name, source in answer(graph, _DOCUMENTS).rows:
+    for iri, sid, title, issuer, issued, place, level, file_name, source, fmt in answer(graph, _DOCUMENTS).rows:
         short = sid or (file_name.rsplit(".", 1)[0] if file_name else "") or iri.rstrip("/").rsplit("/", 1)[-1]
-        found.append(Document(iri, short, title, issuer, issued, place, level, file_name, source))
+        found.append(Document(iri, short, title, issuer, issued, place, level, file_name, source, fmt))
     return sorted(found, key=lambda d: (d.short_id, d.iri))
 
 

@@ -17,15 +17,24 @@ from functools import lru_cache
 from pathlib import Path
 
 from policykg.errors import InputError, PolicyKGError
+from policykg.ingest.formats import READERS
 from policykg.ingest.read import MAX_SOURCE_BYTES, read_capped, readable_name
 from policykg.kg.layout import ANALYSIS_FILE, DOCS_DIR, MANIFEST, doc_folder
 
-#: The files a folder search takes for documents (a file named on the command line is taken as it is).
-SOURCE_SUFFIXES = (".txt",)
+#: The files a folder search takes for documents: every extension a reader owns
+#: (:data:`policykg.ingest.formats.READERS`: .txt, .html/.htm/.shtml, .docx, .pdf, .doc/.wps/.rtf/.odt …),
+#: in any case (``.PDF``). The reader is still chosen by the bytes; the extension only says
+#: "this is meant as a document", so sidecars (``.src.json``), notes and scripts beside the
+#: documents are left alone. A file named on the command line is taken as it is.
+SOURCE_SUFFIXES = tuple(ext for reader in READERS for ext in reader.extensions)
 
 
 def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """The documents named by ``paths``: files as given, folders searched for ``*.txt``.
+    """The documents named by ``paths``: files as given, folders searched for every supported format.
+
+    Sorted by path within a folder, so one document in two formats (``02.pdf`` and
+    ``02.txt``, one id) meets :func:`plan` in the same order on every machine: the first
+    is built, the second refused for its taken id.
 
     >>> [p.name for p in discover(["sources"])][:1]
     ['000_4cdbba2a142b4d11.txt']
@@ -35,7 +44,7 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         path = Path(raw)
         if os.path.isdir(path):
             # every entry named like a document: a FIFO or a folder so named is listed as failed
-            found += sorted(p for p in path.rglob("*") if p.suffix in SOURCE_SUFFIXES)
+            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in SOURCE_SUFFIXES)
         elif os.path.lexists(path):
             found.append(path)
         else:
@@ -163,8 +172,8 @@ def plan(sources: list[Path], out: Path, old: dict[str, dict], files: tuple[str,
         doc_id = document_id(path)
         if doc_id in first:
             error = InputError(f"another document has the id {doc_id!r} ({display_path(first[doc_id])})",
-                               path=display_path(path), hint="ids are file names without the extension: "
-                                                             "rename one of them")
+                               path=display_path(path), hint="ids are file names without the extension, so one "
+                               "document in two formats (.txt and .pdf) is one id twice: keep one file, or rename one")
             decided.refused[str(path)] = failed({"id": doc_id, "file": display_path(path), "sha256": None}, error)
             continue
         first[doc_id] = path

@@ -137,6 +137,7 @@ class _Mapper:
         node = self.iri.source_file(src.sha256)
         self.add(node, RDF.type, PKG.SourceFile)
         self.add(node, PKG.fileName, Literal(src.name))
+        self.add(node, PKG.fileFormat, Literal(src.format))
         self.add(node, PKG.encoding, Literal(src.encoding))
         self.add(node, DCTERMS.identifier, Literal(f"sha256:{src.sha256}"))
 

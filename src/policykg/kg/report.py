@@ -21,7 +21,8 @@ def build_report(linked: LinkedDocument, graph: Graph, validation, *, version: s
     return {
         "policykg_version": version,
         "source": {"file": x.source.name, "sha256": x.source.sha256, "encoding": x.source.encoding,
-                   "lines": len(x.source.lines),
+                   "format": x.source.format, "reader": x.source.reader, "pages": x.source.pages,
+                   "reader_notes": list(x.source.notes), "lines": len(x.source.lines),
                    "non_blank_lines": sum(1 for line in x.source.lines if line.strip())},
         "document": {"title": x.header.title, "issuer": x.header.issuer, "issued": x.header.issued.isoformat() if x.header.issued else None,
                      "doc_number": x.header.doc_number},

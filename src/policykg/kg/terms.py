@@ -68,6 +68,7 @@ class PKG(DefinedNamespace):
     encoding: URIRef
     endLine: URIRef
     endYear: URIRef
+    fileFormat: URIRef
     fileName: URIRef
     fullName: URIRef
     hasGoal: URIRef

@@ -34,6 +34,7 @@
         return s[0] === s[1] ? "L" + s[0] : "L" + s[0] + "–" + s[1];
       }).join(", ");
       box.appendChild(head);
+      field(box, "原文位置 where", [r.where]);
       field(box, "内容", [r.text]);
       field(box, "牵头 lead", r.lead);
       field(box, "配合 co", r.co);
@@ -59,9 +60,11 @@
     var band = t.closest && t.closest(".band[data-rec]");
     var mark = t.closest && t.closest("mark[data-r]");
     var line = t.closest && t.closest(".ln");
+    var row = t.closest && t.closest("tr[data-r]");      /* a table row: the records read from any of its lines */
     if (band) { list = ids(band.getAttribute("data-rec")); }
     else if (mark) { list = ids(mark.getAttribute("data-r")); }
     else if (line) { list = ids(line.getAttribute("data-r")); }
+    if (!list.length && row) { list = ids(row.getAttribute("data-r")); }
     if (list.length) { showTip(list, ev.clientX, ev.clientY); } else { tip.hidden = true; }
   });
   lines.addEventListener("mouseleave", function () { tip.hidden = true; });
@@ -90,6 +93,12 @@
       Array.prototype.forEach.call(document.querySelectorAll(".band[data-rec]"), function (b) {
         if (b.getAttribute("data-rec") === id) { b.classList.add("cur"); }
       });
+      Array.prototype.forEach.call(document.querySelectorAll("tr[data-r]"), function (tr) {
+        if (tr.getAttribute("data-r").split(" ").indexOf(id) >= 0) {
+          tr.classList.add("cur");
+          first = first || tr;          /* every line of the record hidden (a merged position): its row */
+        }
+      });
       Array.prototype.forEach.call(document.querySelectorAll("#sv-index li[data-rec]"), function (li) {
         if (li.getAttribute("data-rec") === id) {
           li.classList.add("cur");
@@ -102,8 +111,21 @@
       first.classList.add("cur");
       status.current = id;
     }
-    if (first) { first.scrollIntoView({ block: "center" }); }
+    if (first) {
+      var row = first.closest ? first.closest("table.grid tr") : null;
+      if (row) { row.scrollIntoView({ block: "start" }); }      /* a table row: from its top, under the column names */
+      else { first.scrollIntoView({ block: "center" }); }
+    }
   }
+
+  /* Each table's column names stay in view (sticky); a row scrolled to must start below them. */
+  Array.prototype.forEach.call(document.querySelectorAll("table.grid"), function (table) {
+    var head = 0;
+    Array.prototype.forEach.call(table.rows, function (tr) {
+      if (tr.querySelector("th")) { head += tr.offsetHeight; }
+    });
+    table.style.setProperty("--head", (head + 6) + "px");
+  });
 
   window.addEventListener("hashchange", select);
   select();
