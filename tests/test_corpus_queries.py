@@ -123,8 +123,13 @@ def test_docs_lists_every_document(capsys):
     from policykg.cli import main
     assert main(["docs", "--format", "csv", "--graph", str(GRAPH / "corpus.nq")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "doc,title,issuer,issued,jurisdiction,level"
+    assert lines[0] == "doc,title,issuer,issued,jurisdiction,level,format"
     assert [line.split(",")[0] for line in lines[1:]] == sorted(DOCS)
+    formats = {line.split(",")[0]: line.rsplit(",", 1)[1] for line in lines[1:]}
+    # sources/dev holds document 02 as its PDF and 13 as its portal page; the rest are texts
+    assert formats.pop("02_anhui_industrial_internet_2021") == "pdf"
+    assert formats.pop("13_jinan_digital_pioneer_city_2021") == "html"
+    assert set(formats.values()) == {"text"}
 
 
 # ---------------------------------------------------------------- the corpus questions
