@@ -104,17 +104,17 @@ def cmd_query(args) -> int:
     if not args.timeout > 0:                      # also refuses nan
         raise UsageError("--timeout must be a positive number of seconds")
     from policykg.kg.documents import scoped
-    from policykg.kg.query import find_query, inline_query, query_text
-    from policykg.kg.store import answer, open_graph
+    from policykg.kg.query import answer_prepared, find_query, inline_query, prepared_query
+    from policykg.kg.store import open_graph
     from policykg.use.answers import format_answer
     params = dict(_param(p) for p in args.param)
     query = inline_query(args.expr) if args.expr is not None else find_query(args.query)
     if protection is not None and not query.in_library:
         _note_protection(protection)
-    text = query_text(query, params)
+    prepared = prepared_query(query, params)      # the editor's default prefixes; the guard on the final text
     store = open_graph(args.graph)
     store = scoped(store, args.doc)
-    result = answer(store, text, timeout=args.timeout, source=query.path)
+    result = answer_prepared(store, prepared, timeout=args.timeout, source=query.path)
     output = format_answer(result, args.format, excel=args.excel)
     sys.stdout.write(output)
     sys.stdout.flush()

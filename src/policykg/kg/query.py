@@ -63,6 +63,28 @@ StoredQuery = namedtuple("StoredQuery", "name path text question_zh question_en 
                          defaults=((), "", False))
 
 
+class Prepared(namedtuple("Prepared", "text head values_at values", defaults=(0, 0, 0))):
+    """The text that runs, and how its lines map back to the text the user wrote.
+
+    ``head`` lines (default ``PREFIX``es) come first; ``values_at`` is the line
+    of the user's text after which ``values`` lines (``VALUES`` of bound
+    parameters) were inserted.
+    """
+
+    __slots__ = ()
+
+    def user_line(self, line: int) -> int | None:
+        """The user's line number for ``line`` of :attr:`text`; None for an added line."""
+        line -= self.head
+        if line < 1:
+            return None
+        if self.values and line > self.values_at:
+            if line <= self.values_at + self.values:
+                return None
+            line -= self.values
+        return line
+
+
 def parse_query_text(text: str, name: str, path: str | None = None, require_questions: bool = False) -> StoredQuery:
     """A query and what its ``#`` header lines say (all optional unless ``require_questions``)."""
     zh = en = columns = scope = ""
@@ -201,16 +223,21 @@ def _mask(text: str) -> str:
 def check_query_text(query: StoredQuery) -> None:
     """Refuse what must never run: ``SERVICE``, and whatever :mod:`policykg.kg.sparql_guard` refuses.
 
-    The guard checks every query a user brings (a file, ``-e`` text); the
-    library's own files are part of the project, checked by the test suite
-    against the same guard, so naming one does not pay the guard's start-up.
+    The guard checks every query a user brings (a file, ``-e`` text) on the text
+    that runs (:func:`prepared_query`); the library's own files are part of the
+    project, checked by the test suite against the same guard, so naming one does
+    not pay the guard's start-up.
     """
     if not query.in_library:
         from policykg.kg.sparql_guard import check_query
         check_query(query.text)
-    if _mentions_service(query.text):
+    _refuse_service(query.text, query.path)
+
+
+def _refuse_service(text: str, path) -> None:
+    if _mentions_service(text):
         raise QueryError("SERVICE clauses are refused: queries run on the local graph only",
-                         path=str(query.path) if query.path else None)
+                         path=str(path) if path else None)
 
 
 def _mentions_service(text: str) -> bool:
@@ -222,9 +249,55 @@ def _mentions_service(text: str) -> bool:
 
 
 def query_text(query: StoredQuery, params: dict[str, str] | None = None) -> str:
-    """The text to run: ``query`` checked (:func:`check_query_text`), its parameters bound (given, else default)."""
-    check_query_text(query)
-    return with_values(query.text, bind_parameters(query, params or {}))
+    """The text to run (:func:`prepared_query`)."""
+    return prepared_query(query, params).text
+
+
+def prepared_query(query: StoredQuery, params: dict[str, str] | None = None) -> Prepared:
+    """The text to run, checked, its parameters bound (given, else default), and how its lines map back.
+
+    A library query runs as written (its file declares its prefixes; the test
+    suite checks it against the guard). A query the user brings (``-e``, a
+    ``.rq`` file) gets what the endpoint's editor gives it
+    (:mod:`policykg.kg.sparql_text`): the default prefixes it uses without
+    declaring them, and the guard on the final text.
+    """
+    bindings = bind_parameters(query, params or {})
+    if query.in_library:
+        _refuse_service(query.text, query.path)
+        return Prepared(with_values(query.text, bindings))
+    from policykg.errors import QueryRefused
+    from policykg.kg.sparql_text import guard_message, prepare_text
+    try:
+        prepared = prepare_text(query.text, bindings)
+        try:
+            check_query_text(query._replace(text=prepared.text))   # the guard on the final text
+        except QueryRefused as err:
+            err.message = guard_message(err.message, prepared)
+            raise
+    except QueryError as err:
+        if err.path is None and query.path:
+            err.path = str(query.path)
+        raise
+    return prepared
+
+
+def answer_prepared(graph, prepared: Prepared, timeout: float | None = None, source: str | None = None):
+    """:func:`policykg.kg.store.answer` of the prepared text; the engine's parse error made short
+    (:func:`policykg.kg.sparql_text.engine_error`: line, column, the line, a caret)."""
+    from policykg.kg.store import answer
+    try:
+        return answer(graph, prepared.text, timeout, source=source)
+    except QueryError as err:
+        engine = getattr(err, "engine", None)
+        if engine is None:
+            raise
+        from policykg.kg.sparql_text import engine_error
+        short = engine_error(engine, prepared)
+        if short is None:
+            raise
+        short.path = err.path
+        raise short from None
 
 
 def execute_query(graph, query: StoredQuery, params: dict[str, str] | None = None,
@@ -235,9 +308,9 @@ def execute_query(graph, query: StoredQuery, params: dict[str, str] | None = Non
     ``doc`` (a document's short id) scopes the query to that document (:func:`policykg.kg.documents.scoped`).
     """
     from policykg.kg.documents import scoped
-    from policykg.kg.store import answer, as_store
-    text = query_text(query, params)
-    return answer(scoped(as_store(graph), doc), text, timeout, source=query.path)
+    from policykg.kg.store import as_store
+    prepared = prepared_query(query, params)
+    return answer_prepared(scoped(as_store(graph), doc), prepared, timeout, source=query.path)
 
 
 def run_query(graph, query: StoredQuery, params: dict[str, str] | None = None, timeout: float | None = None,
