@@ -118,6 +118,9 @@ def cmd_query(args) -> int:
     output = format_answer(result, args.format, excel=args.excel)
     sys.stdout.write(output)
     sys.stdout.flush()
+    if args.format == "table" and result.kind == "select" and not result.rows and query.in_library:
+        from policykg.kg.why_empty import empty_reason   # an empty table says why (exit 0)
+        print(f"policykg: 0 rows: {empty_reason(store, query, params, args.doc)}", file=sys.stderr)
     return 0
 
 

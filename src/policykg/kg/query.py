@@ -177,22 +177,37 @@ def inline_query(text: str) -> StoredQuery:
     return parse_query_text(text, "-e")
 
 
-def bind_parameters(query: StoredQuery, values: dict[str, str]) -> dict[str, str]:
-    """Every declared parameter's value: the given one, else its default; unknown names refused."""
+#: Parameters that name a unit: bound to every way of writing it the lexicon knows
+#: (:func:`policykg.ingest.normalize.unit_name_forms`: 省发改委 is also 省发展改革委, 省发展和改革委员会 …).
+UNIT_PARAMETERS = frozenset({"unit"})
+
+
+def bind_parameters(query: StoredQuery, values: dict[str, str]) -> dict[str, str | tuple[str, ...]]:
+    """Every declared parameter's value: the given one, else its default; unknown names refused.
+
+    A parameter of :data:`UNIT_PARAMETERS` is bound to the tuple of the unit's
+    names, the value as given first; a query with one reads ``SELECT DISTINCT``
+    (one row per value otherwise).
+    """
     known = {p.name: p for p in query.parameters}
     unknown = set(values) - set(known)
     if unknown:
         raise QueryError(f"query {query.name!r} has no parameter {', '.join(sorted(unknown))}",
                          hint=f"its parameters: {', '.join(known) or 'none'}")
-    return {name: str(values.get(name, p.default)) for name, p in known.items()}
+    bound: dict[str, str | tuple[str, ...]] = {name: str(values.get(name, p.default)) for name, p in known.items()}
+    for name in UNIT_PARAMETERS & set(bound):
+        from policykg.ingest.normalize import unit_name_forms
+        bound[name] = unit_name_forms(str(bound[name])) or (str(bound[name]),)
+    return bound
 
 
-def with_values(text: str, bindings: dict[str, str]) -> str:
+def with_values(text: str, bindings: dict[str, str | tuple[str, ...]]) -> str:
     """``text`` with ``VALUES ?name { "value" }`` at the top of its outer ``WHERE`` group.
 
     Strings, IRIs and comments are masked before looking for ``WHERE {``, so
     neither a ``PREFIX`` IRI nor a comment can be mistaken for it. Values are
-    plain string literals, as the query headers document them.
+    plain string literals, as the query headers document them; a tuple is one
+    row per value (``VALUES ?unit { "省发改委" "省发展改革委" }``).
     """
     if not bindings:
         return text
@@ -200,8 +215,22 @@ def with_values(text: str, bindings: dict[str, str]) -> str:
     match = re.search(r"\bWHERE\s*\{", _mask(text), re.I) or re.search(r"\{", _mask(text))
     if match is None:
         raise QueryError("cannot bind parameters: the query has no WHERE group")
-    block = "".join(f"\n  VALUES ?{name} {{ {_string_literal(value)} }}" for name, value in bindings.items())
+    block = "".join(f"\n  VALUES ?{name} {{ {' '.join(map(_string_literal, _values(value)))} }}"
+                    for name, value in bindings.items())
     return text[: match.end()] + block + text[match.end():]
+
+
+def bound_text(text: str, bindings: dict[str, str | tuple[str, ...]]) -> Prepared:
+    """``text`` with ``bindings`` bound (:func:`with_values`; none: as it is), and where the lines went."""
+    if not bindings:
+        return Prepared(text)
+    bound = with_values(text, bindings)
+    cut = next((i for i, (a, b) in enumerate(zip(text, bound)) if a != b), len(text))
+    return Prepared(bound, values_at=text.count("\n", 0, cut) + 1, values=len(bindings))
+
+
+def _values(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else value
 
 
 def _string_literal(value: str) -> str:
@@ -267,9 +296,9 @@ def prepared_query(query: StoredQuery, params: dict[str, str] | None = None) -> 
         _refuse_service(query.text, query.path)
         return Prepared(with_values(query.text, bindings))
     from policykg.errors import QueryRefused
-    from policykg.kg.sparql_text import guard_message, prepare_text
+    from policykg.kg.sparql_text import guard_message, with_prefixes
     try:
-        prepared = prepare_text(query.text, bindings)
+        prepared = with_prefixes(bound_text(query.text, bindings))
         try:
             check_query_text(query._replace(text=prepared.text))   # the guard on the final text
         except QueryRefused as err:

@@ -19,8 +19,10 @@ way. So the steps are declared here once and both callers use them:
    expected one of …`` (Oxigraph's character classes left out), then the line
    and a caret under the column.
 
-Both add lines, so :class:`~policykg.kg.query.Prepared` maps line numbers back to
-the text the user wrote.
+Both add lines, so a :class:`~policykg.kg.query.Prepared` (made by
+:func:`policykg.kg.query.bound_text`, which this module does not import: the
+query path imports it only for a user's text) maps line numbers back to the
+text the user wrote.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from __future__ import annotations
 import re
 
 from policykg.errors import QueryParseError, QueryRefused
-from policykg.kg.query import Prepared, with_values
 from policykg.kg.sparql_guard import tokenize
 from policykg.vocab import PREFIXES
 
@@ -80,17 +81,12 @@ def with_default_prefixes(query: str) -> tuple[str, int]:
     return f"{line}\n{query}", 1
 
 
-def prepare_text(text: str, bindings: dict[str, str]) -> Prepared:
-    """``text`` with ``bindings`` bound (none: left as it is) and the default prefixes it needs.
+def with_prefixes(prepared: Prepared) -> Prepared:
+    """``prepared`` (parameters bound: :func:`policykg.kg.query.bound_text`) with the default prefixes it needs.
 
     A prefix neither declared nor a default one: :class:`QueryParseError` naming
     the user's line and column, with the line and a caret.
     """
-    prepared = Prepared(text)
-    if bindings:
-        bound = with_values(text, bindings)
-        cut = next((i for i, (a, b) in enumerate(zip(text, bound)) if a != b), len(text))
-        prepared = Prepared(bound, values_at=text.count("\n", 0, cut) + 1, values=len(bindings))
     final, head = with_default_prefixes(prepared.text)
     prepared = prepared._replace(text=final, head=head)
     unknown = [(p, off) for p, off in undeclared_prefixes(final) if p not in PREFIXES]

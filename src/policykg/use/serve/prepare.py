@@ -34,9 +34,9 @@ import hashlib
 import urllib.parse
 
 from policykg.errors import QueryError, QueryParseError, QueryRefused, UpdateRefused
-from policykg.kg.query import MAX_QUERY_BYTES, Prepared, bind_parameters, parse_query_text
+from policykg.kg.query import MAX_QUERY_BYTES, Prepared, bind_parameters, bound_text, parse_query_text
 from policykg.kg.sparql_guard import check_query, tokenize
-from policykg.kg.sparql_text import (MAX_ERROR_CHARS, engine_error, error_text, guard_message, prepare_text,
+from policykg.kg.sparql_text import (MAX_ERROR_CHARS, engine_error, error_text, guard_message, with_prefixes,
                                      undeclared_prefixes, with_default_prefixes)
 from policykg.use.serve.config import Reply, ServerConfig, clip
 
@@ -54,7 +54,7 @@ def prepare_query(query: str, params: list[str]) -> Prepared:
     Parameters are the query's ``# @param`` header lines; each is bound by a
     ``VALUES`` block at the top of the outer ``WHERE`` (:func:`policykg.kg.query.with_values`),
     declared ones not given keep their default. The rest is the command line's
-    own step (:func:`policykg.kg.sparql_text.prepare_text`). An unknown name, a
+    own steps (:func:`policykg.kg.query.bound_text`, :func:`policykg.kg.sparql_text.with_prefixes`). An unknown name, a
     prefix that is neither declared nor a default one: a 400 naming line and column.
     """
     bindings: dict[str, str] = {}
@@ -70,7 +70,7 @@ def prepare_query(query: str, params: list[str]) -> Prepared:
         except QueryError as err:
             raise Reply(400, f"{err.message}" + (f" ({err.hint})" if getattr(err, "hint", None) else "")) from err
     try:
-        return prepare_text(query, bindings)
+        return with_prefixes(bound_text(query, bindings))
     except QueryParseError as err:
         raise Reply(400, error_text(err)) from err
     except QueryError as err:
