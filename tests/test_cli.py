@@ -133,3 +133,25 @@ def test_cli_unknown_layout_builds_what_it_understood_and_warns(tmp_path, out_di
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["document"]["issued"] == "2024-02-01" and report["counts"]["responsibility_records"] == 0
     assert main(["build", str(path), "--out", str(out_dir), "--strict"]) == 2
+
+
+def test_cli_build_force_and_the_summary_of_what_was_rebuilt_and_why(tmp_path, capsys):
+    """Issue 17: ``policykg build --force [ID…]``; the summary names what was rebuilt and why."""
+    folder = tmp_path / "src"
+    folder.mkdir()
+    for name, unit in (("a", "市发改委"), ("b", "市财政局")):
+        (folder / f"{name}.txt").write_text(f"济南市人民政府关于印发{name}方案的通知\n一、重点任务\n"
+                                            f"1.建设城市大脑。推进数据汇聚（责任单位：{unit}）。\n济南市人民政府\n"
+                                            "2022年9月1日\n", encoding="utf-8")
+    out = str(tmp_path / "out")
+    assert main(["build", str(folder), "--out", out, "--no-analysis"]) == 0
+    assert "  rebuilt: new 2 (a, b)" in capsys.readouterr().out.splitlines()
+    assert main(["build", str(folder), "--out", out, "--no-analysis"]) == 0
+    assert "(0 rebuilt, 2 unchanged)" in capsys.readouterr().out
+    assert main(["build", str(folder), "--out", out, "--no-analysis", "--force", "b"]) == 0
+    assert "  rebuilt: forced 1 (b)" in capsys.readouterr().out.splitlines()
+    assert main(["build", str(folder), "--out", out, "--no-analysis", "--force"]) == 0
+    assert "  rebuilt: forced 2 (a, b)" in capsys.readouterr().out.splitlines()
+    assert main(["build", "--out", out, "--force", str(folder)]) == 2      # a folder after --force is no id
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--force names no document" in err

@@ -155,6 +155,73 @@ def test_corpus_rebuild_reuses_unchanged_replaces_changed_removes_deleted(source
     assert [d["id"] for d in manifest["documents"]] == ["b_province", "c_jinan", "d_qingdao"]
 
 
+#: A document as an export gives it: no header, no date, no issuer (issue 17's analyst added one).
+HEADLESS = """一、重点任务
+1.建设数字乡村。推进数据下乡（责任单位：县农业农村局）。
+"""
+SIDECAR = {"title": "沂南县数字乡村建设方案", "issuer": "沂南县人民政府办公室", "date": "2023-05-06"}
+
+
+def by_id(result) -> dict[str, dict]:
+    return {e["id"]: e for e in result.entries}
+
+
+def test_corpus_rebuild_keys_on_the_sidecar_too(sources, tmp_path):
+    """Issue 17: a document built without its metadata kept jurisdiction and date '?' after its sidecar
+    was added (``0 rebuilt``): reuse keyed on the text and the builder only."""
+    out = tmp_path / "graph"
+    write(sources, "e_yinan.txt", HEADLESS)
+    first = build_corpus([sources], out, jobs=1)
+    assert (by_id(first)["e_yinan"]["jurisdiction"], by_id(first)["e_yinan"]["issued"]) == (None, None)
+    write(sources, "e_yinan.src.json", json.dumps(SIDECAR, ensure_ascii=False))
+    again = build_corpus([sources], out, jobs=1)
+    assert (again.rebuilt, again.reused, again.reasons) == (1, 4, {"e_yinan": "changed sidecar"})
+    assert (by_id(again)["e_yinan"]["jurisdiction"], by_id(again)["e_yinan"]["issued"]) == ("沂南县", "2023-05-06")
+    write(sources, "e_yinan.src.json", json.dumps(dict(SIDECAR, date="2023-05-08"), ensure_ascii=False))
+    changed = build_corpus([sources], out, jobs=1)
+    assert changed.reasons == {"e_yinan": "changed sidecar"} and by_id(changed)["e_yinan"]["issued"] == "2023-05-08"
+    (sources / "e_yinan.src.json").unlink()
+    assert build_corpus([sources], out, jobs=1).reasons == {"e_yinan": "changed sidecar"}
+
+
+def test_corpus_a_new_document_with_its_sidecar_builds_with_its_metadata(sources, tmp_path):
+    """The done-when check: a build, then a document and its sidecar dropped in, rebuilt without --force."""
+    out = tmp_path / "graph"
+    build_corpus([sources], out, jobs=1)
+    write(sources, "e_yinan.txt", HEADLESS)
+    write(sources, "e_yinan.src.json", json.dumps(SIDECAR, ensure_ascii=False))
+    result = build_corpus([sources], out, jobs=1)
+    assert (result.rebuilt, result.reused, result.reasons) == (1, 4, {"e_yinan": "new"})
+    assert (by_id(result)["e_yinan"]["jurisdiction"], by_id(result)["e_yinan"]["issued"]) == ("沂南县", "2023-05-06")
+    from policykg.kg.corpus import corpus_summary
+    summary = corpus_summary(result, out)
+    assert "(1 rebuilt, 4 unchanged)" in summary[0] and summary[1] == "  rebuilt: new 1 (e_yinan)"
+    assert any("e_yinan: 沂南县数字乡村建设方案 (沂南县, 2023-05-06)" in line for line in summary)
+
+
+def test_corpus_force_rebuilds_the_named_documents_or_all(sources, tmp_path):
+    out = tmp_path / "graph"
+    build_corpus([sources], out, jobs=1)
+    named = build_corpus([sources], out, jobs=1, force=["c_jinan"])
+    assert (named.rebuilt, named.reused, named.reasons) == (1, 3, {"c_jinan": "forced"})
+    every = build_corpus([sources], out, jobs=1, force=True)
+    assert every.rebuilt == 4 and set(every.reasons.values()) == {"forced"}
+    from policykg.errors import UsageError
+    with pytest.raises(UsageError, match="no document of this build: sources"):
+        build_corpus([sources], out, jobs=1, force=["sources"])
+
+
+def test_corpus_rebuild_says_new_builder_and_changed_text(sources, tmp_path):
+    out = tmp_path / "graph"
+    build_corpus([sources], out, jobs=1)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    (out / "manifest.json").write_text(json.dumps(dict(manifest, builder="0" * 16)), encoding="utf-8")
+    write(sources, "d_qingdao.txt", QINGDAO.replace("推进算力建设", "推进智算建设"))
+    assert set(build_corpus([sources], out, jobs=1).reasons.values()) == {"new builder"}
+    write(sources, "d_qingdao.txt", QINGDAO)
+    assert build_corpus([sources], out, jobs=1).reasons == {"d_qingdao": "changed text"}
+
+
 def test_corpus_build_is_deterministic(sources, tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     build_corpus([sources], one, jobs=2, analysis=analysis_quads)

@@ -193,6 +193,43 @@ def test_unit_duties_keeps_two_provinces_apart(corpus):
     assert len(names) == 2                             # one unit per province, never merged
 
 
+def test_unit_ranking_counts_each_jurisdictions_units_over_the_corpus(corpus):
+    """Issue 17, item 7: no stored question ranked units across the corpus (failed before: no such query)."""
+    rows = rows_of(corpus, "unit_ranking")
+    assert list(rows[0]) == ["jurisdiction", "rank", "unit", "lead", "co", "joint", "total", "n_docs"]
+    got = {(r["jurisdiction"], r["unit"]): r for r in rows}
+    # 乐清市 has one document: its records are the 32 key tasks (lead units *-marked or alone, the others
+    # co-operate) and the 16 narrative measures (a lone unit leads; two or more with no lead share jointly)
+    expected: dict[str, Counter] = defaultdict(Counter)
+    for row in KEY_TASKS:
+        for unit in filter(None, row[3].split("、")):
+            expected[unit].update(lead=1, total=1)
+        for unit in filter(None, row[4].split("、")):
+            expected[unit].update(co=1, total=1)
+    for _, units, _ in NARRATIVE:
+        names = units.split("、")
+        for unit in names:
+            expected[unit].update(lead=1 if len(names) == 1 else 0, joint=1 if len(names) > 1 else 0, total=1)
+    # a collective reference (units.tsv: 各行政执法监管单位) is no body of a place: its jurisdiction is empty
+    collective = {line.split("\t")[1] for line in (ROOT / "lexicon" / "units.tsv").read_text(encoding="utf-8")
+                  .splitlines() if "\tcollective-reference\t" in line}
+    place = {unit: "" if unit in collective else "乐清市" for unit in expected}
+    seed = {unit: (r["lead"], r["co"], r["joint"], r["total"], r["n_docs"])
+            for (j, unit), r in got.items() if (j == "乐清市" or unit in collective) and unit in expected}
+    assert seed == {u: (c["lead"], c["co"], c["joint"], c["total"], 1) for u, c in expected.items()}
+    totals = [c["total"] for u, c in expected.items() if place[u] == "乐清市"]
+    for unit, c in expected.items():
+        if place[unit] == "乐清市":
+            assert got[("乐清市", unit)]["rank"] == 1 + sum(t > c["total"] for t in totals), unit
+    # test_unit_duties_keeps_two_provinces_apart: 省发展改革委 of 安徽 is on 5 + 4 notes (1 lead, 2 co, 6 joint),
+    # 山东's on 16 + 20
+    assert tuple(got[("安徽省", "省发展改革委")][k] for k in ("lead", "co", "joint", "total", "n_docs")) == (1, 2, 6, 9, 2)
+    assert (got[("山东省", "山东省发展和改革委员会")]["total"], got[("山东省", "山东省发展和改革委员会")]["n_docs"]) == (36, 2)
+    # per jurisdiction, most records first
+    order = [(r["jurisdiction"], -r["total"]) for r in rows]
+    assert order == sorted(order)
+
+
 def test_corpus_shared_responsibilities_of_the_seed_are_its_records_pairs(corpus):
     """乐清市 has one document: its pairs are those of its 32 key tasks and 16 narrative measures."""
     expected = Counter()

@@ -139,3 +139,40 @@ def test_dev_units_are_scoped_by_jurisdiction():
 
     jinan, qingdao = unit_iris("13_jinan_digital_pioneer_city_2021"), unit_iris("22_qingdao_ocean_ai_models_2024")
     assert len(jinan) == 1 and len(qingdao) == 1 and jinan != qingdao
+
+
+# ---------------------------------------------------------------- goals of a 主要目标 section (issue 17)
+
+
+def _source(name: str) -> Path:
+    """The document's file, whatever its format (its sidecar and gold are not it)."""
+    return next(p for p in sorted(DEV.glob(f"{name}.*")) if not p.name.endswith((".json", ".md")))
+
+
+@lru_cache(maxsize=None)
+def goals_of(name: str):
+    from policykg.kg.pipeline import build
+    return build(_source(name)).linked.extraction.goals
+
+
+def test_jinan_goals_are_read_from_its_main_goals_section():
+    """（二）主要目标。到2025年，… and its three ——… paragraphs, each due in the year it names, with quantities."""
+    goals = goals_of("13_jinan_digital_pioneer_city_2021")
+    assert [(g.year, g.text[:6]) for g in goals] == [(2025, "到2025年"), (2023, "——数字产业"), (2023, "——产业数字"),
+                                                    (2023, "——城市数字")]
+    assert [(str(q.value), q.unit, q.comparator, q.year) for q in goals[3].quantities] == [
+        ("4", "万个", ">=", 2023), ("20", "%", "~", 2023), ("100", "个", ">=", 2023)]   # 建成4万个以上5G基站 …
+    assert [(str(q.value), q.unit) for q in goals[1].quantities] == [
+        ("5500", "亿元"), ("4000", "亿元"), ("1500", "亿元"), ("30", "家")]
+
+
+def test_bullets_under_a_development_goal_are_due_in_its_year():
+    """安徽's （二）发展目标: 到2023年，… then --… bullets that name no year, due in 2023 with their quantities."""
+    goals = goals_of("02_anhui_industrial_internet_2021")
+    assert [g.year for g in goals] == [2023] * 7 and goals[1].text.startswith("--新型基础设施")
+    assert [(str(q.value), q.unit, q.year) for q in goals[2].quantities] == [
+        ("3", "家", 2023), ("20", "家", 2023), ("100", "家", 2023)]
+
+
+def test_a_signature_date_is_not_a_goal():
+    assert goals_of("05_guofa_2018_39_employment") == ()

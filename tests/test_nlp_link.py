@@ -29,8 +29,9 @@ def test_nlp_topics_of_a_finance_measure():
 
 
 GOLD_FILE = Path(__file__).resolve().parent / "gold" / "narrative_links.json"
-#: Precision and recall of the asserted links against the gold (before the sentence-coverage rule: 0.84, 0.84).
-MIN_PRECISION, MIN_RECALL = 0.95, 0.9
+#: Precision and recall of the asserted links against the gold, at least (issue 17: 0.95 both; with the
+#: restated-clause rule 0.96 and 1.00; sentences alone 0.96 and 0.92; the whole measure's words 0.84, 0.84).
+MIN_PRECISION, MIN_RECALL = 0.95, 0.95
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +103,20 @@ def test_link_weak_candidates_are_not_asserted(built):
 def test_link_every_narrative_measure_has_a_task(built):
     assert {link.narrative for link in built.linked.links if link.asserted} == {
         (m.pillar, m.ordinal) for m in built.linked.extraction.task_list.narrative}
+
+
+@pytest.mark.parametrize("task", [12, 14])
+def test_link_a_clause_restated_by_one_item_is_asserted(built, task):
+    """3-1 is one sentence of four actions (issue 17: two links missed). 全面推行招标文件示范文本应用 is
+    task 12's 做好省、市招标文件示范文本推广应用; 探索推进服务类项目“评定分离” is task 14's target."""
+    assert task in asserted(built)[(3, 1)]
+
+
+@pytest.mark.parametrize("narrative,task", [((3, 2), 16), ((5, 1), 24), ((5, 5), 31)])
+def test_link_a_short_clause_of_general_words_restates_nothing(built, narrative, task):
+    """The lesser of the two shares: 积极构建全国统一大市场 (3-2) is inside task 16's long measure, and
+    助力打造一流营商环境 (5-1) shares 营商环境 with task 24's item, but neither item says the clause."""
+    assert task not in asserted(built)[narrative]
 
 
 def test_link_sentences_leave_the_units_note_out():

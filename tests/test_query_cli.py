@@ -195,9 +195,18 @@ def test_fifo_as_graph_does_not_block(tmp_path, capsys):
     one_line_error(code, err)
 
 
-def test_syntax_error_is_one_line(capsys):
-    code, _, err = run(capsys, "query", "-e", "SELECT * WHERE { ?s ?p }", "--graph", GRAPH_TTL)
-    one_line_error(code, err)
+def test_syntax_error_is_line_column_the_line_and_a_caret(capsys):
+    """As short as the editor's (issue 17, item 2): one line naming line and column, then the line and a
+    caret; not Oxigraph's screen of Unicode ranges (failed before: one line holding ['\\u{00B7}' …])."""
+    query = "SELECT * WHERE { ?s ?p ?o } LIMIT x"
+    code, _, err = run(capsys, "query", "-e", query, "--graph", GRAPH_TTL)
+    column = query.index("x") + 1                       # LIMIT takes a number
+    assert code == 2 and "Traceback" not in err
+    first, shown, caret = err.rstrip("\n").split("\n")
+    assert first.startswith(f"policykg: [PKG502] line 1, column {column}: syntax error: expected"), err
+    assert "\\u{" not in err and "..=" not in err
+    assert shown == "1 | " + query
+    assert caret == " " * (len("1 | ") + column - 1) + "^"
 
 
 def test_service_is_refused(capsys):
@@ -280,3 +289,56 @@ def test_build_then_query_a_ttl_as_an_outside_scorer_does(tmp_path, source_path)
     assert len(rows) == 32 and rows[0]["no"] == 1
     from_store = cli("query", "key_tasks", "--graph", out, "--format", "json")
     assert from_store.stdout == answer.stdout
+
+
+# ---------------------------------------------------------------- the editor's conveniences (issue 17, item 2)
+
+
+def test_default_prefixes_on_the_command_line(tmp_path, capsys):
+    """``pkg:`` undeclared runs in -e text and in a .rq file, as in the editor (failed before: exit 2)."""
+    code, out, err = run(capsys, "query", "-e", "SELECT (COUNT(?t) AS ?n) WHERE { ?t a pkg:KeyTask }",
+                         "--graph", GRAPH_TTL, "--format", "csv")
+    assert (code, out) == (0, "n\n32\n"), err             # the seed's 32 key tasks (as CONSTRUCT above)
+    path = tmp_path / "mine.rq"
+    path.write_text("# @param n 3 — which task\nSELECT ?label WHERE {\n  ?t a pkg:KeyTask ; pkg:taskNumber ?k ;"
+                    " rdfs:label ?label .\n  FILTER(STR(?k) = ?n)\n}\n", encoding="utf-8")
+    code, out, err = run(capsys, "query", path, "--graph", GRAPH_TTL, "--format", "csv", "--param", "n=12")
+    assert code == 0 and len(out.splitlines()) == 2, (out, err)
+    own = "PREFIX pkg: <urn:not-pkg#>\nSELECT (COUNT(?t) AS ?n) WHERE { ?t a pkg:KeyTask }"
+    code, out, _ = run(capsys, "query", "-e", own, "--graph", GRAPH_TTL, "--format", "csv")
+    assert (code, out) == (0, "n\n0\n")                   # a prefix the query declares is never replaced
+
+
+def test_errors_name_the_users_lines_after_prefixes_and_parameters(tmp_path, capsys):
+    """A line added for pkg: and one for the parameter's VALUES do not shift the line an error names."""
+    path = tmp_path / "bad.rq"
+    lines = ["# @param n 3 — which task", "SELECT ?t WHERE {", "  ?t a pkg:KeyTask ; pkg:taskNumber ?k .", "}",
+             "LIMIT x"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "query", path, "--graph", GRAPH_TTL)
+    first, shown, _ = err.rstrip("\n").split("\n")
+    assert code == 2 and first.startswith(f"policykg: {path}: [PKG502] line 5, column 7: syntax error"), err
+    assert shown == "5 | LIMIT x"
+    query = "SELECT * WHERE {\n  ?s nope:p ?o\n}"
+    code, _, err = run(capsys, "query", "-e", query, "--graph", GRAPH_TTL)
+    assert code == 2 and err.startswith("policykg: [PKG502] line 2, column 6: the prefix 'nope:' is not declared")
+
+
+def test_the_guard_checks_the_final_text_in_the_users_lines(capsys):
+    code, _, err = run(capsys, "query", "-e", "SELECT * WHERE { ?s rdfs:label ?o \n SERVICE <http://127.0.0.1:9/> { } }",
+                       "--graph", GRAPH_TTL)
+    one_line_error(code, err)
+    assert "[PKG511]" in err and "line 2, column 2" in err
+
+
+def test_the_editor_and_the_command_line_share_one_declaration(capsys):
+    """One module prepares both (prefixes, errors); the same bad text reads the same in both."""
+    from policykg.kg import sparql_text
+    from policykg.use.serve import prepare
+    from policykg.use.serve.config import Reply
+    assert prepare.with_default_prefixes is sparql_text.with_default_prefixes
+    query = "SELECT ?t WHERE {\n  ?t a pkg:KeyTask ;\n     nope:x ?y }"
+    with pytest.raises(Reply) as editor:
+        prepare.prepare_query(query, [])
+    _, _, err = run(capsys, "query", "-e", query, "--graph", GRAPH_TTL)
+    assert err == "policykg: [PKG502] " + editor.value.message + "\n"

@@ -573,6 +573,15 @@ NARRATIVE_MAIN_TASKS = {
 }
 
 
+def test_narrative_to_tasks_lists_the_asserted_links_unless_all_are_asked_for(run):
+    """Issue 17: an analyst had to filter carried_out=True by hand; all=true keeps every candidate."""
+    asserted, every = run("narrative_to_tasks"), run("narrative_to_tasks", all="true")
+    assert asserted and all(r["carried_out"] is True for r in asserted)
+    assert {tuple(r.values()) for r in asserted} < {tuple(r.values()) for r in every}
+    assert any(r["carried_out"] is False for r in every)
+    assert asserted == [r for r in every if r["carried_out"] is True]
+
+
 def test_narrative_to_tasks(run):
     rows = run("narrative_to_tasks")
     assert list(rows[0]) == ["doc", "pillar_no", "measure_no", "units", "task_no", "task_title", "score",

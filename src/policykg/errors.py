@@ -116,6 +116,17 @@ class QueryTimeout(QueryError):
     code = "PKG501"
 
 
+class QueryParseError(QueryError):
+    """A user's query does not parse: ``line L, column C: what`` in the user's lines; ``excerpt`` is that
+    line and a caret under the column (two lines the command line prints after the message)."""
+
+    code = "PKG502"
+
+    def __init__(self, message: str, *, excerpt: str = "", **kw) -> None:
+        self.excerpt = excerpt
+        super().__init__(message, **kw)
+
+
 class QueryRefused(QueryError):
     """The query is refused before any engine sees it (:mod:`policykg.kg.sparql_guard`); ``reason`` says
     which rule."""

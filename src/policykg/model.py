@@ -387,7 +387,8 @@ class NarrativeMeasure:
 
 @dataclass(frozen=True)
 class Goal:
-    """An overall goal of 一、总体要求, due in one year."""
+    """An overall goal of the document (a paragraph of its 主要目标 section, or one of 一、总体要求 opening
+    with a year), due in one year where it says which."""
 
     ordinal: int
     year: int | None

@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str], own_process: bool = False) -> int:
-    """The command's exit code; every error it raises is one line on stderr."""
+    """The command's exit code; every error it raises is one line on stderr (a query that does not parse:
+    that line, then the query's line and a caret under the column, as the editor shows it)."""
     try:
         code = _dispatch(argv, own_process)
         sys.stdout.flush()                       # a full disk shows here, not in the interpreter's last flush
@@ -68,6 +69,8 @@ def _run(argv: list[str], own_process: bool = False) -> int:
         return exc.exit_code
     except PolicyKGError as exc:
         print(f"policykg: {exc}", file=sys.stderr)
+        if getattr(exc, "excerpt", ""):          # a query that does not parse: its line and a caret
+            print(exc.excerpt, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

@@ -38,7 +38,8 @@ def cmd_build(args) -> int:
     with output_lock(out):                    # refuses an --out that cannot be one, before the build
         result = build_corpus(sources, out, jobs=args.jobs, progress=not alone and sys.stderr.isatty(),
                               analysis=None if args.no_analysis else analysis_quads, pages=pages,
-                              alone=alone, strict=args.strict)
+                              alone=alone, strict=args.strict,
+                              force=False if args.force is None else (args.force or True))
     return _document_summary(out, result) if alone else _corpus_summary(args, out, result)
 
 
@@ -103,20 +104,23 @@ def cmd_query(args) -> int:
     if not args.timeout > 0:                      # also refuses nan
         raise UsageError("--timeout must be a positive number of seconds")
     from policykg.kg.documents import scoped
-    from policykg.kg.query import find_query, inline_query, query_text
-    from policykg.kg.store import answer, open_graph
+    from policykg.kg.query import answer_prepared, find_query, inline_query, prepared_query
+    from policykg.kg.store import open_graph
     from policykg.use.answers import format_answer
     params = dict(_param(p) for p in args.param)
     query = inline_query(args.expr) if args.expr is not None else find_query(args.query)
     if protection is not None and not query.in_library:
         _note_protection(protection)
-    text = query_text(query, params)
+    prepared = prepared_query(query, params)      # the editor's default prefixes; the guard on the final text
     store = open_graph(args.graph)
     store = scoped(store, args.doc)
-    result = answer(store, text, timeout=args.timeout, source=query.path)
+    result = answer_prepared(store, prepared, timeout=args.timeout, source=query.path)
     output = format_answer(result, args.format, excel=args.excel)
     sys.stdout.write(output)
     sys.stdout.flush()
+    if args.format == "table" and result.kind == "select" and not result.rows and query.in_library:
+        from policykg.kg.why_empty import empty_reason   # an empty table says why (exit 0)
+        print(f"policykg: 0 rows: {empty_reason(store, query, params, args.doc)}", file=sys.stderr)
     return 0
 
 

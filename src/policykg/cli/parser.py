@@ -152,7 +152,8 @@ def _build(sub) -> None:
         description="构建知识图谱 / Build the knowledge graph.\n\n"
                     "One layout for one document or many (docs/output-layout.md): one named\n"
                     "graph per document, manifest.json, corpus.nq, docs/<id>/, one store;\n"
-                    "unchanged documents are reused by hash. One file: a corpus of one, with\n"
+                    "a document is reused when its bytes, its sidecar and the builder are\n"
+                    "unchanged (--force rebuilds it anyway). One file: a corpus of one, with\n"
                     "its policykg.ttl/.nt/.jsonld and report.json also at the top of --out.\n"
                     "Without SOURCE: the bundled corpus (sources/).")
     b.add_argument("source", nargs="*", metavar="SOURCE",
@@ -169,6 +170,10 @@ def _build(sub) -> None:
                         "skip writing communities and centralities into the graph (id/graph/analysis)")
     b.add_argument("--pages", action="store_true",
                    help="同时生成交互式 HTML 页面 / also draw the interactive HTML pages")
+    b.add_argument("--force", nargs="*", metavar="ID", default=None,
+                   help="重新构建所列文件（其 id，即不含扩展名的文件名），不列则全部重建；来源请写在 --force 之前 / "
+                        "build these documents again (their ids: file names without the extension), or all of "
+                        "them without an ID, whatever changed; give the sources before --force")
     b.add_argument("--strict", action="store_true",
                    help="严格模式：有未识别的行或任何警告即失败（退出码 2，不写出）；默认部分识别的文件"
                         "仍会构建，并给出一行警告 / "

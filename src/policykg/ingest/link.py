@@ -15,15 +15,28 @@ the task list says *who and how* (（三）保障合理用地需求 …). The ru
    sentence's *coverage* by a task is the weight of the words they share divided
    by the weight of the sentence's words that occur in any task at all (words
    that no task uses cannot be matched, so they do not count against a task).
-4. **Score.** A task's score for the measure (``pkg:linkScore``, 0 to 1) is its
-   best coverage of any one sentence of the measure, among the tasks of the same
-   pillar. A measure of several sentences can so be carried out by several
-   tasks (REITs, the second sentence of 2-1, is task 10's; the first, task 7's).
-5. **Asserted** (``pkg:carriedOutBy``): every candidate whose score is at least
+4. **Restated clauses.** A sentence may list several actions, one per clause
+   (split at ，): 3-1 of the seed is one sentence of four — 常态化实施…专项整治，
+   实行…“五色清单”…，全面推行招标文件示范文本应用，探索推进服务类项目“评定分离” —
+   carried out by three tasks (13, 12, 14). A task that does one of them covers
+   little of the whole sentence, but one of its items (its title, a target, a
+   measure) *restates* the clause: the clause's words are mostly the item's and
+   the item's mostly the clause's. The *restatement* of a clause by an item is the
+   lesser of the two shares (the weight of the words they share over the clause's
+   words, and over the item's). Taking the lesser keeps a short clause of general
+   words (助力打造一流营商环境) from matching a long item that merely contains them,
+   and an item that says much more than the clause from counting as saying it.
+5. **Score.** A task's score for the measure (``pkg:linkScore``, 0 to 1) is the
+   best, over the measure's sentences and their clauses, of its coverage of a
+   sentence and its best item's restatement of a clause, among the tasks of the
+   same pillar. A measure of several sentences or actions can so be carried out
+   by several tasks (REITs, the second sentence of 2-1, is task 10's; the first,
+   task 7's; the 示范文本 clause of 3-1 is task 12's).
+6. **Asserted** (``pkg:carriedOutBy``): every candidate whose score is at least
    :data:`ASSERT_SCORE`, and the best candidate of each measure whatever its
    score — so a higher-scored candidate is never left unasserted while a lower
    one is asserted. Ties are broken by the task number.
-6. **Candidates** (``pkg:hasTaskLink``, kept for an analyst to judge): the
+7. **Candidates** (``pkg:hasTaskLink``, kept for an analyst to judge): the
    asserted links and the next best, :data:`MAX_LINKS` per measure at least,
    each scoring at least :data:`MIN_SCORE`.
 
@@ -31,6 +44,12 @@ Shared responsible units are *not* part of the score: a unit such as 市发改�
 is on half the tasks, and counting it asserted links that share no words
 (5-2 → tasks 26, 27 through 市市场监管局). The units of a linked task are in
 ``narrative_unit_roles``. Pure function: tokens in, links out.
+
+Against the gold (25 links of 16 measures) the asserted links have precision
+0.96 and recall 1.00 (sentences alone, before rule 4: 0.96 and 0.92; words
+of the whole measure, before rule 3: 0.84 and 0.84). The one link the gold
+does not list is 3-2 → task 13, whose measure item 营造公平市场竞争环境 restates
+the last clause but one of 3-2 word for word.
 """
 
 from __future__ import annotations
@@ -52,6 +71,7 @@ MAX_LINKS = 3
 #: Shared terms kept per link, heaviest first (a word inside a longer shared word is left out).
 MAX_TERMS = 8
 _SENTENCE_END = re.compile(r"(?<=[。；])")
+_CLAUSE_END = re.compile(r"(?<=[，,])")
 _UNITS_NOTE = re.compile(r"（责任单位[:：][^（）]*）")
 
 
@@ -70,36 +90,40 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(_UNITS_NOTE.sub("", text)) if s.strip()]
 
 
+def clauses(sentence: str) -> list[str]:
+    """The clauses of a sentence, split at ，: one action each in a list of actions.
+
+    >>> clauses("全面推行示范文本应用，探索推进“评定分离”。")
+    ['全面推行示范文本应用，', '探索推进“评定分离”。']
+    """
+    return [c for c in _CLAUSE_END.split(sentence) if c.strip()]
+
+
+def item_texts(task: KeyTask) -> list[str]:
+    """A task's title, targets and measures: what a clause of a measure may restate."""
+    return [task.title] + [i.text for i in task.targets] + [i.text for i in task.measures]
+
+
 def task_tokens(task: KeyTask) -> set[str]:
     """Content words of a task: its title and every item, each cut on its own.
 
     Cutting items one by one (not their concatenation) keeps words from being
     glued across item boundaries.
     """
-    texts = [task.title] + [i.text for i in task.targets] + [i.text for i in task.measures]
-    return {token for text in texts for token in words(text)}
+    return {token for text in item_texts(task) for token in words(text)}
 
 
 def link_measures(narrative: tuple[NarrativeMeasure, ...], tasks: tuple[KeyTask, ...]) -> tuple[MeasureLink, ...]:
     """Links ranked by score; every narrative measure gets at least its best task (see the module's rule)."""
-    by_task = {t.number: task_tokens(t) for t in tasks}
+    items = {t.number: [words(text) for text in item_texts(t)] for t in tasks}
+    by_task = {number: frozenset().union(*its) for number, its in items.items()}
     df = Counter(tok for toks in by_task.values() for tok in toks)
     n = len(tasks)
     idf = {tok: math.log((n + 1) / (count + 0.5)) for tok, count in df.items()}
     links: list[MeasureLink] = []
     for measure in narrative:
         same_pillar = [t.number for t in tasks if t.pillar == measure.pillar]
-        best_of: dict[int, tuple[float, frozenset[str]]] = {}
-        for sentence in sentences(measure.text):
-            matchable = {w for w in words(sentence) if w in idf}
-            weight = sum(idf[w] for w in matchable)
-            if not weight:
-                continue
-            for number in same_pillar:
-                shared = matchable & by_task[number]
-                coverage = sum(idf[w] for w in shared) / weight
-                if coverage > best_of.get(number, (-1.0, frozenset()))[0]:
-                    best_of[number] = (coverage, frozenset(shared))
+        best_of = _evidence(measure, same_pillar, by_task, items, idf)
         scored = sorted(((round(cov, 3), number, shared) for number, (cov, shared) in best_of.items()),
                         key=lambda s: (-s[0], s[1]))
         if not scored:
@@ -113,6 +137,34 @@ def link_measures(narrative: tuple[NarrativeMeasure, ...], tasks: tuple[KeyTask,
             terms = tuple(sorted(whole, key=lambda w: (-idf[w], w)))[:MAX_TERMS]
             links.append(MeasureLink((measure.pillar, measure.ordinal), number, score, terms, asserted))
     return tuple(links)
+
+
+def _evidence(measure: NarrativeMeasure, numbers: list[int], by_task: dict[int, frozenset[str]],
+              items: dict[int, list[frozenset[str]]], idf: dict[str, float]) -> dict[int, tuple[float, frozenset[str]]]:
+    """Each task's best evidence for ``measure`` (rules 3 to 5): a score and the words it rests on."""
+    best: dict[int, tuple[float, frozenset[str]]] = {}
+
+    def weight(found) -> float:
+        return sum(idf[w] for w in found)
+
+    def keep(number: int, score: float, shared: frozenset[str]) -> None:
+        if score > best.get(number, (-1.0, frozenset()))[0]:
+            best[number] = (score, shared)
+
+    for sentence in sentences(measure.text):
+        matchable = frozenset(w for w in words(sentence) if w in idf)
+        if not matchable:
+            continue
+        for number in numbers:                       # rule 3: the task's coverage of the sentence
+            shared = matchable & by_task[number]
+            keep(number, weight(shared) / weight(matchable), shared)
+        for clause in clauses(sentence):             # rule 4: an item that restates a clause
+            said = frozenset(w for w in words(clause) if w in idf)
+            for number in numbers:
+                for item in items[number]:
+                    if shared := said & item:
+                        keep(number, weight(shared) / max(weight(said), weight(item)), shared)
+    return best
 
 
 def topic_keys(extraction) -> dict[str, tuple[str, ...]]:

@@ -142,6 +142,49 @@ def unit_identity(name: str, jurisdiction: str | None) -> tuple[str, str | None]
     return key, (jurisdiction[:-1] + key if own else None)
 
 
+def unit_name_forms(name: str) -> tuple[str, ...]:
+    """Every way of writing the unit ``name`` stands for that the lexicon knows, ``name`` first.
+
+    What a query's ``unit`` parameter matches (:func:`policykg.kg.query.bind_parameters`):
+    the level (省, 市委 …) or the jurisdiction written before the body kept, the
+    body's abbreviations and full forms from ``unit_abbreviations.tsv`` (发改委 =
+    发展改革委 = 发展和改革委员会; an optional 和 is no difference), and the other
+    spellings of a ``units.tsv`` entry it names. A bare level matches that level
+    everywhere: 省发改委 is the 发展改革委 of every province.
+
+    >>> unit_name_forms("省发改委")
+    ('省发改委', '省发展和改革委', '省发展和改革委员会', '省发展改革委')
+    >>> unit_name_forms("山东省发展改革委员会")[-1]
+    '山东省发改委'
+    """
+    name = without_spaces(name).removeprefix("中共")
+    place = next((j for j in sorted(known_jurisdictions(), key=len, reverse=True)
+                  if j != NATIONAL and name.startswith(j) and len(name) > len(j)), "")
+    body = name[len(place):]
+    level = "" if place else next((p for p in _LEVEL_PREFIX if body.startswith(p)), "")
+    rest = body[len(level):]
+    head, group = rest, {""}
+    flat = rest.replace("和", "")
+    for short, full in _abbreviations():
+        ends = next((x for x in (short, full) if flat.endswith(x.replace("和", ""))), None)
+        if ends is not None:
+            head = flat[: len(flat) - len(ends.replace("和", ""))]
+            group = {full} | {s for s, f in _abbreviations() if f == full}
+            break
+    forms = {place + level + head + tail for tail in group} if group != {""} else set()
+    for entry in _lexicon_entries(name):
+        forms.update(f for f in (entry.name, entry.full_name, *entry.aliases) if f)
+    forms.discard(name)
+    return (name, *sorted(forms))
+
+
+def _lexicon_entries(name: str) -> list:
+    """The ``units.tsv`` entries one of whose spellings is ``name``."""
+    from policykg.ingest.lexicon import unit_entries
+    found = unit_entries().get(name)
+    return [found] if found is not None else []
+
+
 def document_jurisdiction(header: DocumentHeader) -> str | None:
     return jurisdiction_of(header.issuer, header.title)
 

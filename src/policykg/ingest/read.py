@@ -102,6 +102,29 @@ def sidecar(path: Path) -> tuple[tuple[str, str], ...]:
     nested deeper than Python can parse — is an :class:`InputError` naming it:
     building on without it would silently drop metadata the collection meant to give.
     """
+    candidate = sidecar_path(path)
+    if candidate is None:
+        return ()
+    raw = read_capped(candidate, MAX_SIDECAR_BYTES, "sidecar")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:
+        return ()
+    except RecursionError:
+        raise InputError("sidecar nested too deeply to read", path=str(candidate),
+                         hint="a sidecar is a flat JSON object: title, issuer, date, doc_number") from None
+    if not isinstance(data, dict):
+        return ()
+    return tuple((k, _REMARK.sub("", data[k]).strip())
+                 for k in SIDECAR_KEYS if isinstance(data.get(k), str) and data[k].strip())
+
+
+def sidecar_path(path: Path) -> Path | None:
+    """The sidecar :func:`sidecar` reads for ``path`` (``NAME.meta.json`` before ``NAME.src.json``), or None.
+
+    One function for the reader and for the build's reuse (:func:`policykg.kg.manifest.plan`), which keys
+    a document on its sidecar's bytes too: a sidecar added later must rebuild the document it describes.
+    """
     for suffix in (".meta.json", ".src.json"):
         candidate = path.with_name(path.stem + suffix)
         try:
@@ -110,16 +133,5 @@ def sidecar(path: Path) -> tuple[tuple[str, str], ...]:
             continue
         except OSError as exc:
             raise InputError(f"cannot read the sidecar: {exc.strerror or exc}", path=str(candidate)) from None
-        raw = read_capped(candidate, MAX_SIDECAR_BYTES, "sidecar")
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except ValueError:
-            return ()
-        except RecursionError:
-            raise InputError("sidecar nested too deeply to read", path=str(candidate),
-                             hint="a sidecar is a flat JSON object: title, issuer, date, doc_number") from None
-        if not isinstance(data, dict):
-            return ()
-        return tuple((k, _REMARK.sub("", data[k]).strip())
-                     for k in SIDECAR_KEYS if isinstance(data.get(k), str) and data[k].strip())
-    return ()
+        return candidate
+    return None

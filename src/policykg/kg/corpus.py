@@ -19,9 +19,10 @@
   (:mod:`policykg.kg.document_build`) and the Oxigraph store, whose default graph is
   the merge of the named graphs; a one-document build (``alone``) also places the
   document's files at the top of the folder;
-* a rebuild reuses every document whose bytes did not change (by SHA-256),
-  rebuilds a changed one, and drops one whose file is gone. The folder is
-  staged and swapped in whole (:func:`policykg.kg.publish.publish`).
+* a rebuild reuses every document whose bytes, sidecar and builder did not change
+  (by SHA-256 and the builder's fingerprint), rebuilds any other — or every one named by
+  ``force`` — saying why (:func:`policykg.kg.manifest.plan`), and drops one whose file
+  is gone. The folder is staged and swapped in whole (:func:`policykg.kg.publish.publish`).
 
 A document that cannot be read (empty, binary, undecodable, a FIFO or a
 folder named like one, a name that cannot be an id, an id another file already
@@ -46,7 +47,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from policykg.errors import StructureError
@@ -56,7 +57,8 @@ from policykg.kg.layout import (BUILD_OUTPUTS, CORPUS_NQ, DOCS_DIR, DOCUMENT_FIL
                                 PARTS_DIR, REPORT, STORE_DIR, doc_folder)
 from policykg.kg.lineage import lineage
 from policykg.vocab import LINEAGE_GRAPH
-from policykg.kg.manifest import builder_fingerprint, discover, manifest_bytes, mark_duplicates, old_manifest, plan
+from policykg.kg.manifest import (REASONS, builder_fingerprint, discover, last_build, manifest_bytes, mark_duplicates,
+                                  plan)
 from policykg.kg.workers import run_workers
 
 #: Names other modules and the tests have always imported from here (each defined where its job is).
@@ -77,12 +79,14 @@ class CorpusResult:
     links: list[tuple[str, str, str]]
     #: the names written at the top of the output folder
     outputs: tuple[str, ...] = ()
+    #: id → why each rebuilt document was built (:data:`policykg.kg.manifest.REASONS`)
+    reasons: dict[str, str] = field(default_factory=dict)
 
 
 def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str], *,
                  jobs: int | None = None, progress: bool = False, analysis: Analyse | None = None,
                  pages: Pages | None = None, doc_files: str = "full", alone: bool = False,
-                 strict: bool = False) -> CorpusResult:
+                 strict: bool = False, force: bool | Iterable[str] = False) -> CorpusResult:
     """Build every document of ``paths`` into the output folder ``out_dir`` (see the module docstring).
 
     ``analysis(store, entries, builder)`` gives each document's analysis graph as N-Quads; it
@@ -91,6 +95,7 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
     ``"lean"`` (:data:`policykg.kg.document_build.DOC_FILES`). ``alone``: ``paths`` name one
     document, built as ``policykg build FILE`` builds it — its error raised, its files also
     at the top of the folder, and with ``strict`` refused when understood only in part.
+    ``force``: True to build every document again, or the ids of those to build again.
 
     The workers write each document's files into the staged folder themselves, and
     ``corpus.nq`` is assembled part by part on disk, so the parent never holds the corpus
@@ -106,8 +111,8 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
         if alone and len(sources) != 1:
             raise ValueError(f"alone: one document, not {len(sources)}")
         fingerprint = builder_fingerprint()
-        old = old_manifest(out, fingerprint)
-        todo = plan(sources, out, old, DOC_FILES[doc_files], analysis is not None)
+        last = last_build(out)
+        todo = plan(sources, out, last, DOC_FILES[doc_files], analysis is not None, fingerprint, force)
         job = Job(doc_files=doc_files, analyse=analysis, alone=alone)
         built: dict[str, dict] = {}
         entries: list[dict] = []
@@ -136,9 +141,9 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
             return names
 
         written = publish(out, fill, replaces=BUILD_OUTPUTS)
-    removed = len(set(old) - {e["id"] for e in entries})
+    removed = len(set(last[1]) - {e["id"] for e in entries})
     return CorpusResult(entries=entries, rebuilt=len(built), reused=len(todo.reused), removed=removed,
-                        links=links, outputs=tuple(p.name for p in written))
+                        links=links, outputs=tuple(p.name for p in written), reasons=todo.reasons)
 
 
 def refuse_partial(entry: dict, stage: Path, source: Path) -> None:
@@ -185,6 +190,8 @@ def corpus_summary(result: CorpusResult, out: Path) -> list[str]:
              f"({result.rebuilt} rebuilt, {result.reused} unchanged), "
              f"{len(result.entries) - len(built) - duplicates} failed, {duplicates} duplicate, "
              f"{result.removed} removed; {len(result.links)} lineage links"]
+    if result.reasons:
+        lines.append(f"  rebuilt: {rebuilt_why(result.reasons)}")
     for e in result.entries:
         if e["status"] == "built":
             c = e["counts"]
@@ -197,3 +204,21 @@ def corpus_summary(result: CorpusResult, out: Path) -> list[str]:
             lines.append(f"  {e['id']}: FAILED {e.get('error', '')[:100]}")
     lines.append(f"  wrote {out / CORPUS_NQ}, {out / MANIFEST}, {out / DOCS_DIR}/, {out / STORE_DIR}/")
     return lines
+
+
+def rebuilt_why(reasons: dict[str, str], shown: int = 4) -> str:
+    """What was rebuilt and why, by reason: ``changed sidecar 1 (13_jinan), new 1 (99_x)``; at most
+    ``shown`` ids per reason (a thousand documents of a new builder are one short line).
+
+    >>> rebuilt_why({"a": "new", "b": "changed sidecar", "c": "new"})
+    'new 2 (a, c); changed sidecar 1 (b)'
+    """
+    by_reason: dict[str, list[str]] = {}
+    for doc_id, reason in reasons.items():
+        by_reason.setdefault(reason, []).append(doc_id)
+    parts = []
+    for reason in sorted(by_reason, key=REASONS.index):
+        ids = by_reason[reason]
+        more = f", … {len(ids) - shown} more" if len(ids) > shown else ""
+        parts.append(f"{reason} {len(ids)} ({', '.join(ids[:shown])}{more})")
+    return "; ".join(parts)

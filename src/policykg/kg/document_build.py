@@ -19,7 +19,7 @@ from policykg.model import TaskList
 from policykg.kg.corpus_store import named_graph
 from policykg.kg.layout import ANALYSIS_FILE, DOCS_DIR, DOCUMENT_FILES, GRAPH_STEM, PARTS_DIR, REPORT, TURTLE, \
     doc_folder
-from policykg.kg.manifest import builder_fingerprint, display_path, document_id, failed, sha256_of
+from policykg.kg.manifest import builder_fingerprint, display_path, document_id, failed, sha256_of, sidecar_sha256_of
 
 #: What the build writes into ``docs/<folder>/``. ``full``: the files of the one layout, byte
 #: for byte (rdflib's Turtle, N-Triples and JSON-LD, report.json). ``lean``: ``policykg.ttl``
@@ -69,6 +69,7 @@ def build_document(path: str, job: Job = Job()) -> Built:
     entry = {"id": document_id(source), "file": display_path(source), "sha256": None}
     try:
         entry["sha256"] = sha256_of(source)
+        entry["sidecar_sha256"] = sidecar_sha256_of(source)       # what the next build's reuse compares
         result = build(source)
     except PolicyKGError as exc:
         if job.alone:

@@ -1,9 +1,12 @@
 """Which documents a build has, which it builds, which it reuses: sources, ids and the manifest.
 
 A build is incremental: ``manifest.json`` lists every document of the last build (its
-id, file, SHA-256, status, counts …) and the fingerprint of the builder that made it.
-A document whose bytes and builder are both unchanged, and whose files are still in
-``docs/<folder>/``, is reused as it is; any other is built again (:func:`plan`).
+id, file, SHA-256, its sidecar's SHA-256, status, counts …) and the fingerprint of the
+builder that made it. A document is reused as it is only when everything that shapes its
+graph is unchanged — its bytes, its sidecar's bytes (``NAME.src.json``/``NAME.meta.json``:
+title, issuer, date, hence its jurisdiction and IRI) and the builder — and its files are
+still in ``docs/<folder>/``; any other is built again, and :func:`plan` says why
+(:data:`REASONS`). ``policykg build --force [ID…]`` rebuilds the named documents, or all.
 """
 
 from __future__ import annotations
@@ -12,13 +15,13 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from policykg.errors import InputError, PolicyKGError
+from policykg.errors import InputError, PolicyKGError, UsageError
 from policykg.ingest.formats import READERS
-from policykg.ingest.read import MAX_SOURCE_BYTES, read_capped, readable_name
+from policykg.ingest.read import MAX_SIDECAR_BYTES, MAX_SOURCE_BYTES, read_capped, readable_name, sidecar_path
 from policykg.kg.layout import ANALYSIS_FILE, DOCS_DIR, MANIFEST, doc_folder
 
 #: The files a folder search takes for documents: every extension a reader owns
@@ -74,6 +77,13 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(read_capped(path, MAX_SOURCE_BYTES)).hexdigest()
 
 
+def sidecar_sha256_of(path: Path) -> str | None:
+    """The SHA-256 of the sidecar the document's build reads (None without one): a sidecar added,
+    changed or removed changes the document's header, so its graph."""
+    found = sidecar_path(path)
+    return None if found is None else hashlib.sha256(read_capped(found, MAX_SIDECAR_BYTES, "sidecar")).hexdigest()
+
+
 def failed(entry: dict, error: PolicyKGError) -> dict:
     """``entry`` marked failed with ``error``, one line of at most 300 characters."""
     entry.update(status="failed", error=readable_name(str(error))[:300])
@@ -97,19 +107,23 @@ def builder_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def old_manifest(out: Path, fingerprint: str) -> dict[str, dict]:
-    """The previous build's entries, when it was made by this same builder (code and data)."""
+def last_build(out: Path) -> tuple[str | None, dict[str, dict]]:
+    """The previous build's builder fingerprint and its entries by id (None and {} when there is none).
+
+    Its entries are returned whatever builder made them, so that :func:`plan` can say a
+    document is rebuilt for a new builder rather than as a new document.
+    """
     try:
         data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    if data.get("builder") != fingerprint:
-        return {}
+        return None, {}
+    if not isinstance(data, dict):
+        return None, {}
     found: dict[str, dict] = {}
     for entry in data.get("documents", []):
         if isinstance(entry, dict) and "id" in entry and (entry["id"] not in found or entry.get("status") == "built"):
             found[entry["id"]] = entry          # a file refused for its taken id does not hide the one built
-    return found
+    return data.get("builder"), found
 
 
 def manifest_bytes(entries: list[dict], fingerprint: str = "") -> bytes:
@@ -144,6 +158,11 @@ def mark_duplicates(entries: list[dict]) -> list[dict]:
     return marked
 
 
+#: Why a document is built again, in the order they are checked (the build summary names them).
+REASONS = ("forced", "new", "new builder", "failed before", "changed text", "changed sidecar", "files missing",
+           "unreadable")
+
+
 @dataclass(frozen=True)
 class Plan:
     """What a build does with each source: build it, reuse its last build, or refuse it at once."""
@@ -153,6 +172,8 @@ class Plan:
     reused: dict[str, dict]
     #: path → failed entry, for a file whose id an earlier file already has
     refused: dict[str, dict]
+    #: id → why the document in ``todo`` is built (one of :data:`REASONS`)
+    reasons: dict[str, str] = field(default_factory=dict)
 
     def entry(self, path: Path, built: dict[str, dict]) -> dict:
         """The manifest entry of ``path``: refused, reused, or as its worker built it (``built``: id → entry)."""
@@ -160,13 +181,17 @@ class Plan:
         return self.refused.get(str(path)) or self.reused.get(doc_id) or built[doc_id]
 
 
-def plan(sources: list[Path], out: Path, old: dict[str, dict], files: tuple[str, ...], analysis: bool) -> Plan:
-    """Sort ``sources`` into documents to build, to reuse and to refuse (a taken id: named by file).
+def plan(sources: list[Path], out: Path, last: tuple[str | None, dict[str, dict]], files: tuple[str, ...],
+         analysis: bool, builder: str = "", force: bool | Iterable[str] = False) -> Plan:
+    """Sort ``sources`` into documents to build (each with its reason), to reuse and to refuse (a taken id).
 
-    ``files`` are the names a reused document's folder must still hold, ``analysis`` whether
-    its ``analysis.nq`` must be there too.
+    ``last`` is :func:`last_build`'s answer, ``builder`` this build's fingerprint; ``files`` are
+    the names a reused document's folder must still hold, ``analysis`` whether its
+    ``analysis.nq`` must be there too; ``force`` is True (every document) or the ids to build
+    again whatever changed — an id no source has is a :class:`UsageError`.
     """
     decided = Plan(todo=[], reused={}, refused={})
+    forced = force if isinstance(force, bool) else frozenset(force)
     first: dict[str, Path] = {}
     for path in sources:
         doc_id = document_id(path)
@@ -177,21 +202,40 @@ def plan(sources: list[Path], out: Path, old: dict[str, dict], files: tuple[str,
             decided.refused[str(path)] = failed({"id": doc_id, "file": display_path(path), "sha256": None}, error)
             continue
         first[doc_id] = path
-        previous = old.get(doc_id)
-        if previous and _reusable(previous, path, out / DOCS_DIR / doc_folder(doc_id), files, analysis):
-            decided.reused[doc_id] = dict(previous, file=display_path(path))
+        reason = "forced" if forced is True or (forced and doc_id in forced) else \
+            _changed(last, builder, path, out / DOCS_DIR / doc_folder(doc_id), files, analysis)
+        if reason is None:
+            decided.reused[doc_id] = dict(last[1][doc_id], file=display_path(path))
         else:
             decided.todo.append(path)
+            decided.reasons[doc_id] = reason
+    if forced and forced is not True and (unknown := sorted(forced - set(first))):
+        raise UsageError(f"--force names no document of this build: {', '.join(unknown)}",
+                         hint=f"ids are file names without the extension, e.g. {next(iter(first), 'NAME')}; "
+                              "give the sources before --force")
     return decided
 
 
-def _reusable(previous: dict, path: Path, folder: Path, files: tuple[str, ...], analysis: bool) -> bool:
-    """Did the last build build this document from these same bytes, and are its files still there?"""
+def _changed(last: tuple[str | None, dict[str, dict]], builder: str, path: Path, folder: Path,
+             files: tuple[str, ...], analysis: bool) -> str | None:
+    """Why the last build of this document cannot be reused (one of :data:`REASONS`), or None when it can:
+    the same builder built it from these same bytes and this same sidecar, and its files are still there."""
+    last_builder, entries = last
+    previous = entries.get(document_id(path))
+    if previous is None:
+        return "new"
+    if last_builder != builder:
+        return "new builder"
     if previous.get("status") != "built":
-        return False
+        return "failed before"
     try:
-        digest = sha256_of(path)
+        digest, sidecar_digest = sha256_of(path), sidecar_sha256_of(path)
     except InputError:                  # unreadable now: its worker says why
-        return False
-    return previous.get("sha256") == digest and all((folder / name).is_file() for name in files) \
-        and (not analysis or (folder / ANALYSIS_FILE).is_file())
+        return "unreadable"
+    if previous.get("sha256") != digest:
+        return "changed text"
+    if previous.get("sidecar_sha256") != sidecar_digest:
+        return "changed sidecar"
+    if not all((folder / name).is_file() for name in files) or (analysis and not (folder / ANALYSIS_FILE).is_file()):
+        return "files missing"
+    return None

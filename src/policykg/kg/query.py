@@ -63,6 +63,28 @@ StoredQuery = namedtuple("StoredQuery", "name path text question_zh question_en 
                          defaults=((), "", False))
 
 
+class Prepared(namedtuple("Prepared", "text head values_at values", defaults=(0, 0, 0))):
+    """The text that runs, and how its lines map back to the text the user wrote.
+
+    ``head`` lines (default ``PREFIX``es) come first; ``values_at`` is the line
+    of the user's text after which ``values`` lines (``VALUES`` of bound
+    parameters) were inserted.
+    """
+
+    __slots__ = ()
+
+    def user_line(self, line: int) -> int | None:
+        """The user's line number for ``line`` of :attr:`text`; None for an added line."""
+        line -= self.head
+        if line < 1:
+            return None
+        if self.values and line > self.values_at:
+            if line <= self.values_at + self.values:
+                return None
+            line -= self.values
+        return line
+
+
 def parse_query_text(text: str, name: str, path: str | None = None, require_questions: bool = False) -> StoredQuery:
     """A query and what its ``#`` header lines say (all optional unless ``require_questions``)."""
     zh = en = columns = scope = ""
@@ -155,22 +177,37 @@ def inline_query(text: str) -> StoredQuery:
     return parse_query_text(text, "-e")
 
 
-def bind_parameters(query: StoredQuery, values: dict[str, str]) -> dict[str, str]:
-    """Every declared parameter's value: the given one, else its default; unknown names refused."""
+#: Parameters that name a unit: bound to every way of writing it the lexicon knows
+#: (:func:`policykg.ingest.normalize.unit_name_forms`: 省发改委 is also 省发展改革委, 省发展和改革委员会 …).
+UNIT_PARAMETERS = frozenset({"unit"})
+
+
+def bind_parameters(query: StoredQuery, values: dict[str, str]) -> dict[str, str | tuple[str, ...]]:
+    """Every declared parameter's value: the given one, else its default; unknown names refused.
+
+    A parameter of :data:`UNIT_PARAMETERS` is bound to the tuple of the unit's
+    names, the value as given first; a query with one reads ``SELECT DISTINCT``
+    (one row per value otherwise).
+    """
     known = {p.name: p for p in query.parameters}
     unknown = set(values) - set(known)
     if unknown:
         raise QueryError(f"query {query.name!r} has no parameter {', '.join(sorted(unknown))}",
                          hint=f"its parameters: {', '.join(known) or 'none'}")
-    return {name: str(values.get(name, p.default)) for name, p in known.items()}
+    bound: dict[str, str | tuple[str, ...]] = {name: str(values.get(name, p.default)) for name, p in known.items()}
+    for name in UNIT_PARAMETERS & set(bound):
+        from policykg.ingest.normalize import unit_name_forms
+        bound[name] = unit_name_forms(str(bound[name])) or (str(bound[name]),)
+    return bound
 
 
-def with_values(text: str, bindings: dict[str, str]) -> str:
+def with_values(text: str, bindings: dict[str, str | tuple[str, ...]]) -> str:
     """``text`` with ``VALUES ?name { "value" }`` at the top of its outer ``WHERE`` group.
 
     Strings, IRIs and comments are masked before looking for ``WHERE {``, so
     neither a ``PREFIX`` IRI nor a comment can be mistaken for it. Values are
-    plain string literals, as the query headers document them.
+    plain string literals, as the query headers document them; a tuple is one
+    row per value (``VALUES ?unit { "省发改委" "省发展改革委" }``).
     """
     if not bindings:
         return text
@@ -178,8 +215,22 @@ def with_values(text: str, bindings: dict[str, str]) -> str:
     match = re.search(r"\bWHERE\s*\{", _mask(text), re.I) or re.search(r"\{", _mask(text))
     if match is None:
         raise QueryError("cannot bind parameters: the query has no WHERE group")
-    block = "".join(f"\n  VALUES ?{name} {{ {_string_literal(value)} }}" for name, value in bindings.items())
+    block = "".join(f"\n  VALUES ?{name} {{ {' '.join(map(_string_literal, _values(value)))} }}"
+                    for name, value in bindings.items())
     return text[: match.end()] + block + text[match.end():]
+
+
+def bound_text(text: str, bindings: dict[str, str | tuple[str, ...]]) -> Prepared:
+    """``text`` with ``bindings`` bound (:func:`with_values`; none: as it is), and where the lines went."""
+    if not bindings:
+        return Prepared(text)
+    bound = with_values(text, bindings)
+    cut = next((i for i, (a, b) in enumerate(zip(text, bound)) if a != b), len(text))
+    return Prepared(bound, values_at=text.count("\n", 0, cut) + 1, values=len(bindings))
+
+
+def _values(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else value
 
 
 def _string_literal(value: str) -> str:
@@ -201,16 +252,21 @@ def _mask(text: str) -> str:
 def check_query_text(query: StoredQuery) -> None:
     """Refuse what must never run: ``SERVICE``, and whatever :mod:`policykg.kg.sparql_guard` refuses.
 
-    The guard checks every query a user brings (a file, ``-e`` text); the
-    library's own files are part of the project, checked by the test suite
-    against the same guard, so naming one does not pay the guard's start-up.
+    The guard checks every query a user brings (a file, ``-e`` text) on the text
+    that runs (:func:`prepared_query`); the library's own files are part of the
+    project, checked by the test suite against the same guard, so naming one does
+    not pay the guard's start-up.
     """
     if not query.in_library:
         from policykg.kg.sparql_guard import check_query
         check_query(query.text)
-    if _mentions_service(query.text):
+    _refuse_service(query.text, query.path)
+
+
+def _refuse_service(text: str, path) -> None:
+    if _mentions_service(text):
         raise QueryError("SERVICE clauses are refused: queries run on the local graph only",
-                         path=str(query.path) if query.path else None)
+                         path=str(path) if path else None)
 
 
 def _mentions_service(text: str) -> bool:
@@ -222,9 +278,55 @@ def _mentions_service(text: str) -> bool:
 
 
 def query_text(query: StoredQuery, params: dict[str, str] | None = None) -> str:
-    """The text to run: ``query`` checked (:func:`check_query_text`), its parameters bound (given, else default)."""
-    check_query_text(query)
-    return with_values(query.text, bind_parameters(query, params or {}))
+    """The text to run (:func:`prepared_query`)."""
+    return prepared_query(query, params).text
+
+
+def prepared_query(query: StoredQuery, params: dict[str, str] | None = None) -> Prepared:
+    """The text to run, checked, its parameters bound (given, else default), and how its lines map back.
+
+    A library query runs as written (its file declares its prefixes; the test
+    suite checks it against the guard). A query the user brings (``-e``, a
+    ``.rq`` file) gets what the endpoint's editor gives it
+    (:mod:`policykg.kg.sparql_text`): the default prefixes it uses without
+    declaring them, and the guard on the final text.
+    """
+    bindings = bind_parameters(query, params or {})
+    if query.in_library:
+        _refuse_service(query.text, query.path)
+        return Prepared(with_values(query.text, bindings))
+    from policykg.errors import QueryRefused
+    from policykg.kg.sparql_text import guard_message, with_prefixes
+    try:
+        prepared = with_prefixes(bound_text(query.text, bindings))
+        try:
+            check_query_text(query._replace(text=prepared.text))   # the guard on the final text
+        except QueryRefused as err:
+            err.message = guard_message(err.message, prepared)
+            raise
+    except QueryError as err:
+        if err.path is None and query.path:
+            err.path = str(query.path)
+        raise
+    return prepared
+
+
+def answer_prepared(graph, prepared: Prepared, timeout: float | None = None, source: str | None = None):
+    """:func:`policykg.kg.store.answer` of the prepared text; the engine's parse error made short
+    (:func:`policykg.kg.sparql_text.engine_error`: line, column, the line, a caret)."""
+    from policykg.kg.store import answer
+    try:
+        return answer(graph, prepared.text, timeout, source=source)
+    except QueryError as err:
+        engine = getattr(err, "engine", None)
+        if engine is None:
+            raise
+        from policykg.kg.sparql_text import engine_error
+        short = engine_error(engine, prepared)
+        if short is None:
+            raise
+        short.path = err.path
+        raise short from None
 
 
 def execute_query(graph, query: StoredQuery, params: dict[str, str] | None = None,
@@ -235,9 +337,9 @@ def execute_query(graph, query: StoredQuery, params: dict[str, str] | None = Non
     ``doc`` (a document's short id) scopes the query to that document (:func:`policykg.kg.documents.scoped`).
     """
     from policykg.kg.documents import scoped
-    from policykg.kg.store import answer, as_store
-    text = query_text(query, params)
-    return answer(scoped(as_store(graph), doc), text, timeout, source=query.path)
+    from policykg.kg.store import as_store
+    prepared = prepared_query(query, params)
+    return answer_prepared(scoped(as_store(graph), doc), prepared, timeout, source=query.path)
 
 
 def run_query(graph, query: StoredQuery, params: dict[str, str] | None = None, timeout: float | None = None,

@@ -312,7 +312,9 @@ def _evaluate(store: ox.Store, text: str):
         rows = [[solution[i] for i in range(len(columns))] for solution in result]
         return ("select", columns, rows)
     except SyntaxError as exc:
-        raise QueryError(f"the query does not parse: {_one_line(str(exc))}") from None
+        error = QueryError(f"the query does not parse: {_one_line(str(exc))}")
+        error.engine = str(exc)       # the whole message, for policykg.kg.sparql_text.engine_error
+        raise error from None
     except (OSError, RuntimeError, ValueError, TypeError) as exc:
         raise QueryError(f"the query failed: {_one_line(str(exc))}") from None
 
