@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,11 @@ from policykg.use.network_layout import (
 )
 from policykg.use.page_assets import FONT_STACK, asset, check_inlinable, json_for_script, network_assets, template
 
-__all__ = ["LEVEL_COLOURS", "OTHER_COLOUR", "REGION_COLOURS", "render_corpus_page", "write_corpus_page"]
+__all__ = ["CORPUS_PAGE_FILES", "LEVEL_COLOURS", "OTHER_COLOUR", "REGION_COLOURS", "corpus_unit_network",
+           "render_corpus_page", "write_corpus_page", "write_corpus_pages"]
+
+#: Every file :func:`write_corpus_pages` writes into a corpus folder.
+CORPUS_PAGE_FILES = ("units.html",)
 
 #: Colours of jurisdictions on the corpus page, most units first (Okabe–Ito and Tableau, distinct enough).
 REGION_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#8c6d31", "#6b6ecf",
@@ -75,7 +80,7 @@ def render_corpus_page(g: nx.Graph, *, title: str, subtitle: str = "",
         documents=docs, places=[{"name": p or "（未知）", "index": i, "level": level_of[p], "count": counts[p]}
                                 for i, p in enumerate(places)],
         region_rows=region_rows, level_rows=_level_rows(g), data_json=json_for_script(data, sort_keys=True),
-        vis_js=assets["vis_js"], vis_css=assets["vis_css"], page_css=assets["page_css"],
+        vis_js=assets["vis_js"], vis_css=assets["vis_css"], page_css=assets["page_css"], common_js=assets["common_js"],
         corpus_js=check_inlinable(asset("corpus.js"), "script", "corpus.js"),
     )
 
@@ -178,3 +183,104 @@ def _options(big: bool) -> dict[str, Any]:
                                              "hover": "#111111"},
                   "selectionWidth": 1.5, "hoverWidth": 0.5},
     }
+
+
+# ---------------------------------------------------------------- the corpus network
+
+
+#: The corpus page's own queries (data beside the page templates, not in the library of ``queries/``).
+_CORPUS_QUERIES = Path(__file__).with_name("templates") / "queries"
+_ROLE_ZH = {"LeadRole": "牵头", "CoRole": "配合", "JointRole": "共同负责"}
+
+
+def corpus_unit_network(store: Any, entries: list[dict[str, Any]]) -> nx.Graph:
+    """The co-responsibility network of a corpus: units of every jurisdiction.
+
+    Nodes are units (IRIs, scoped by jurisdiction), labelled ``name（jurisdiction）``,
+    with ``jurisdiction``, ``level``, ``docs`` (ids of the documents naming them),
+    ``records`` and a hover text. Two units are linked when they are assigned
+    to the same responsibility record; ``weight`` is the number of such records
+    (in any role), ``docs`` the documents those records belong to. Only units
+    assigned to some record are nodes. Documents are told apart by their named
+    graph, so nothing is merged across documents but the units themselves.
+    """
+    from policykg.kg.store import execute, plain
+    doc_id = {e["iri"]: e["id"] for e in entries if e.get("status") == "built" and e.get("iri")}
+
+    def rows(text: str) -> list[dict[str, Any]]:
+        _, columns, found = execute(store, text)
+        return [{c: (plain(v) if v is not None else None) for c, v in zip(columns, row)} for row in found]
+
+    units = {r["unit"]: r for r in rows((_CORPUS_QUERIES / "corpus_units.rq").read_text(encoding="utf-8"))}
+    members: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for r in rows((_CORPUS_QUERIES / "corpus_unit_assignments.rq").read_text(encoding="utf-8")):
+        role = str(r["role"] or "").rsplit("#", 1)[-1]
+        members[(r["doc"], r["record"])][r["unit"]].add(role)
+    g = nx.Graph(name="corpus_unit_network")
+    stats: dict[str, dict[str, Any]] = defaultdict(lambda: {"docs": set(), "records": 0, "roles": defaultdict(int)})
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    for (doc, _record), assigned in sorted(members.items()):
+        did = doc_id.get(doc, doc.rsplit("/", 1)[-1])
+        for unit, roles in assigned.items():
+            stats[unit]["docs"].add(did)
+            stats[unit]["records"] += 1
+            for role in roles:
+                stats[unit]["roles"][role] += 1
+        names = sorted(assigned)
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                pair = pairs.setdefault((a, b), {"weight": 0, "docs": defaultdict(int)})
+                pair["weight"] += 1
+                pair["docs"][did] += 1
+    order = {e["id"]: i for i, e in enumerate(entries)}
+
+    def label(unit: str) -> str:
+        info = units.get(unit, {})
+        name = str(info.get("name") or unit.rsplit("/", 1)[-1])
+        return f"{name}（{info['place']}）" if info.get("place") else name
+
+    for unit in sorted(stats):
+        info, st = units.get(unit, {}), stats[unit]
+        docs = sorted(st["docs"], key=lambda d: (order.get(d, len(order)), d))
+        lines = [label(unit)]
+        if info.get("full") and info["full"] != info.get("name"):
+            lines.append(f"全称：{info['full']}")
+        lines.append(f"区域：{info.get('place') or '—'}（{info.get('level') or '—'}）")
+        roles = "，".join(f"{_ROLE_ZH.get(r, r or '未注明')} {n}" for r, n in sorted(st["roles"].items()))
+        lines.append(f"责任记录 {st['records']} 条（{roles}）")
+        lines.append(f"文件 {len(docs)} 个：")
+        lines += [f"  {d}" for d in docs]
+        g.add_node(unit, label=label(unit), kind="unit", jurisdiction=str(info.get("place") or ""),
+                   level=str(info.get("level") or ""), docs=docs, records=st["records"], title="\n".join(lines))
+    for (a, b), pair in sorted(pairs.items()):
+        docs = sorted(pair["docs"], key=lambda d: (order.get(d, len(order)), d))
+        la, lb = sorted((g.nodes[a]["label"], g.nodes[b]["label"]))
+        title = "\n".join([f"{la} — {lb}：同在 {pair['weight']} 条责任记录"]
+                          + [f"  {d}：{pair['docs'][d]} 条" for d in docs])
+        g.add_edge(a, b, weight=pair["weight"], kind="shared", docs=docs, title=title)
+    return g
+
+
+def write_corpus_pages(stage: Path, entries: list[dict[str, Any]]) -> list[str]:
+    """Write the corpus pages into the staged corpus folder ``stage`` (it holds ``store/``).
+
+    Today one page, ``units.html``: the unit network across documents and
+    jurisdictions (:func:`corpus_unit_network`, drawn by
+    :func:`policykg.use.corpus_page.write_corpus_page`). Returns the names written.
+    """
+    import pyoxigraph as ox
+
+    stage = Path(stage)
+    store = ox.Store.read_only(str(stage / "store"))
+    try:
+        g = corpus_unit_network(store, entries)
+    finally:
+        del store
+    built = [e for e in entries if e.get("status") == "built"]
+    places = sorted({str(e.get("jurisdiction")) for e in built if e.get("jurisdiction")})
+    write_corpus_page(
+        g, stage / "units.html", title="语料库 · 单位协作网络",
+        subtitle=f"{len(built)} 个文件、{len(places)} 个区域的责任单位；连线 = 同在一条责任记录（粗细 = 条数）",
+        documents=[{"id": e["id"], "title": e.get("title") or e["id"], "jurisdiction": e.get("jurisdiction") or "",
+                    "level": e.get("level") or ""} for e in built])
+    return list(CORPUS_PAGE_FILES)
