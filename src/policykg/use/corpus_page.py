@@ -10,15 +10,18 @@ and level. Document text travels as escaped JSON (:mod:`.page_assets`).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections import defaultdict
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
+from policykg.ingest.normalize import NATIONAL, known_jurisdictions
 from policykg.kg.publish import write_text_atomic
 from policykg.use.network_layout import (
     LABEL_MAX_PX,
@@ -31,17 +34,28 @@ from policykg.use.network_layout import (
 )
 from policykg.use.page_assets import FONT_STACK, asset, check_inlinable, json_for_script, network_assets, template
 
-__all__ = ["CORPUS_PAGE_FILES", "LEVEL_COLOURS", "OTHER_COLOUR", "REGION_COLOURS", "corpus_unit_network",
-           "render_corpus_page", "write_corpus_page", "write_corpus_pages"]
+__all__ = ["CORPUS_PAGE_FILES", "LEVEL_COLOURS", "NATIONAL_COLOUR", "OTHER_COLOUR", "REGION_COLOURS", "UNKNOWN_LEVEL",
+           "corpus_unit_network", "region_colour", "render_corpus_page", "write_corpus_page",
+           "write_corpus_pages"]
 
 #: Every file :func:`write_corpus_pages` writes into a corpus folder.
 CORPUS_PAGE_FILES = ("units.html",)
 
-#: Colours of jurisdictions on the corpus page, most units first (Okabe–Ito and Tableau, distinct enough).
-REGION_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#8c6d31", "#6b6ecf",
-                  "#b5cf6b", "#e7969c")
-#: The colour of the jurisdictions beyond the palette (listed in the legend as one row).
+#: Colours of jurisdictions: Kelly's colours of maximum contrast (less white, black and grey), in his order,
+#: in which each colour differs most from the one before — neighbouring rows of the lexicon (the cities of
+#: one province) get colours far apart. A jurisdiction's colour is a function of its name (:func:`region_colour`).
+REGION_COLOURS = ("#f3c300", "#875692", "#f38400", "#a1caf1", "#be0032", "#c2b280", "#008856", "#e68fac",
+                  "#0067a5", "#f99379", "#604e97", "#f6a600", "#b3446c", "#dcd300", "#882d17", "#8db600",
+                  "#654522", "#e25822", "#2b3d26")
+#: The colour of the whole country (全国), kin of every jurisdiction, so it is none of theirs: Kelly's black.
+NATIONAL_COLOUR = "#222222"
+#: The colour of units of no known jurisdiction (and of a level not in :data:`LEVEL_COLOURS`).
 OTHER_COLOUR = "#a0a0a0"
+#: How many units, by weighted degree, are named at every zoom: of the whole network (placed first,
+#: :func:`.network_layout.label_tiers_by_room`), and of what a filter leaves (corpus.js).
+TOP_LABELLED = 5
+#: The level filter's value for units of no known level (「（未知）」): not "", which means every level.
+UNKNOWN_LEVEL = "?"
 #: Colours of administrative levels, top to bottom.
 LEVEL_COLOURS = {"国家": "#c0392b", "省": "#e69f00", "市": "#0072b2", "县": "#009e73", "": "#a0a0a0"}
 
@@ -73,7 +87,8 @@ def render_corpus_page(g: nx.Graph, *, title: str, subtitle: str = "",
     ids = {n: f"n{i}" for i, n in enumerate(g.nodes)}  # short, and no IRI (a URL) in the page
     data = {"nodes": _nodes(g, ids, doc_index, places, region_colour),
             "edges": _edges(g, ids, doc_index), "options": _options(g.number_of_edges() > 1500),
-            "places": places, "documents": docs, "regionRows": region_rows}
+            "places": places, "documents": docs, "regionRows": region_rows, "topLabelled": TOP_LABELLED,
+            "unknownLevel": UNKNOWN_LEVEL}
     assets = network_assets()
     return template("corpus.html.j2").render(
         title=title, subtitle=subtitle, node_count=g.number_of_nodes(), edge_count=g.number_of_edges(),
@@ -102,9 +117,60 @@ def _document_index(g: nx.Graph, documents) -> tuple[list[str], dict[str, int]]:
     return doc_ids, doc_index
 
 
+@lru_cache(maxsize=1)
+def _lexicon_slots() -> dict[str, int]:
+    """A palette slot for every jurisdiction of ``lexicon/jurisdictions.tsv``, fixed by the lexicon alone.
+
+    Rows are taken in the lexicon's order; each gets the least used slot (lowest first) that no kin
+    already holds — its parent, children, siblings, grandparent and grandchildren — so a province and
+    its cities, or two cities of one province, never share a colour. A row's slot depends only on the
+    rows above it: rows appended to the lexicon change no colour, and no corpus changes any."""
+    known = known_jurisdictions()
+    parent = {n: j.parent for n, j in known.items()}
+    children: dict[str, set[str]] = defaultdict(set)
+    for n, up in parent.items():
+        if up:
+            children[up].add(n)
+
+    def kin(n: str) -> set[str]:
+        up = parent.get(n)
+        near = set(children[n]) | {c for k in children[n] for c in children[k]}
+        if up:
+            near |= {up} | children[up]
+            near |= {parent[up]} if parent.get(up) else set()
+        return near - {n}
+
+    slots: dict[str, int] = {}
+    used = [0] * len(REGION_COLOURS)
+    for n in known:
+        if n == NATIONAL:
+            continue
+        held = {slots[k] for k in kin(n) if k in slots}
+        free = [i for i in range(len(REGION_COLOURS)) if i not in held] or list(range(len(REGION_COLOURS)))
+        slot = min(free, key=lambda i: (used[i], i))
+        slots[n] = slot
+        used[slot] += 1
+    return slots
+
+
+def region_colour(name: str) -> str:
+    """A jurisdiction's colour, a function of its name alone: its slot in the lexicon
+    (:func:`_lexicon_slots`), :data:`NATIONAL_COLOUR` for 全国, or for a name not in the lexicon a hash of the name into the palette;
+    grey for none. Never its rank in a corpus: with colours by rank (most units first) 济南 turned
+    from orange to brown when a document was added."""
+    if not name:
+        return OTHER_COLOUR
+    if name == NATIONAL:
+        return NATIONAL_COLOUR
+    slot = _lexicon_slots().get(name)
+    if slot is None:
+        slot = int(hashlib.sha256(name.encode("utf-8")).hexdigest()[:8], 16) % len(REGION_COLOURS)
+    return REGION_COLOURS[slot]
+
+
 def _regions(g: nx.Graph):
-    """Jurisdictions by number of units, their colours, and the legend rows (the palette's
-    last colour standing for every jurisdiction beyond it)."""
+    """Jurisdictions by number of units (the filter's and the legend's order), their colours
+    (:func:`region_colour`, not by that order) and the legend rows, one per jurisdiction."""
     counts: dict[str, int] = {}
     level_of: dict[str, str] = {}
     for _, attrs in g.nodes(data=True):
@@ -112,14 +178,9 @@ def _regions(g: nx.Graph):
         counts[place] = counts.get(place, 0) + 1
         level_of.setdefault(place, str(attrs.get("level") or ""))
     places = sorted(counts, key=lambda p: (-counts[p], p))
-    coloured = places if len(places) <= len(REGION_COLOURS) else places[:len(REGION_COLOURS) - 1]
-    region_colour = {p: REGION_COLOURS[i] for i, p in enumerate(coloured)}
-    region_rows = [{"name": p or "（未知）", "colour": region_colour[p], "count": counts[p]} for p in coloured]
-    rest = [p for p in places if p not in region_colour]
-    if rest:
-        region_rows.append({"name": f"其他 {len(rest)} 个区域", "colour": OTHER_COLOUR,
-                            "count": sum(counts[p] for p in rest)})
-    return places, counts, level_of, region_colour, region_rows
+    colours = {p: region_colour(p) for p in places}
+    region_rows = [{"name": p or "（未知）", "colour": colours[p], "count": counts[p]} for p in places]
+    return places, counts, level_of, colours, region_rows
 
 
 def _level_rows(g: nx.Graph) -> list[dict[str, Any]]:
@@ -128,17 +189,18 @@ def _level_rows(g: nx.Graph) -> list[dict[str, Any]]:
     for _, attrs in g.nodes(data=True):
         lv = str(attrs.get("level") or "")
         level_counts[lv] = level_counts.get(lv, 0) + 1
-    rows = [{"name": lv or "（未知）", "value": lv, "colour": LEVEL_COLOURS.get(lv, OTHER_COLOUR),
+    rows = [{"name": lv or "（未知）", "value": lv or UNKNOWN_LEVEL, "colour": LEVEL_COLOURS.get(lv, OTHER_COLOUR),
              "count": level_counts[lv]} for lv in LEVEL_COLOURS if lv in level_counts]
     return rows + [{"name": lv, "value": lv, "colour": OTHER_COLOUR, "count": level_counts[lv]}
                    for lv in sorted(level_counts) if lv not in LEVEL_COLOURS]
 
 
 def _nodes(g: nx.Graph, ids, doc_index, places, region_colour) -> list[dict[str, Any]]:
-    pos = packed_layout(g)
-    labels = {n: str(a.get("label") or n) for n, a in g.nodes(data=True)}
     sizes = {n: min(40.0, 6.0 + 3.0 * math.sqrt(g.degree(n, weight="weight"))) for n in g.nodes}
-    tiers = label_tiers_by_room(g, pos, labels, sizes=sizes, max_px=LABEL_MAX_PX)
+    pos = packed_layout(g, sizes=sizes)
+    labels = {n: str(a.get("label") or n) for n, a in g.nodes(data=True)}
+    busiest = sorted(g.nodes, key=lambda n: (-g.degree(n, weight="weight"), -g.degree(n), str(n)))[:TOP_LABELLED]
+    tiers = label_tiers_by_room(g, pos, labels, sizes=sizes, max_px=LABEL_MAX_PX, first=busiest)
     place_index = {p: i for i, p in enumerate(places)}
     nodes = []
     for n, attrs in g.nodes(data=True):
@@ -147,7 +209,7 @@ def _nodes(g: nx.Graph, ids, doc_index, places, region_colour) -> list[dict[str,
         label = str(attrs.get("label") or n)
         nodes.append({
             "id": ids[n], "label": label, "x": pos[n][0], "y": pos[n][1],
-            "size": round(min(40.0, 6.0 + 3.0 * math.sqrt(g.degree(n, weight="weight"))), 1),
+            "size": round(sizes[n], 1), "wd": g.degree(n, weight="weight"),
             "t": tiers[n],
             "cr": region_colour.get(place, OTHER_COLOUR), "cl": LEVEL_COLOURS.get(lv, OTHER_COLOUR),
             "j": place_index[place], "lv": lv,

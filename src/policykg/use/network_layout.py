@@ -182,10 +182,18 @@ def force_layout(nodes: list[Any], edges: list[tuple[int, int, float]], *, seed:
     return pos - pos.mean(axis=0)
 
 
-def packed_layout(g: nx.Graph, *, spacing: float = 70.0, seed: int = 42) -> dict[Any, tuple[int, int]]:
+#: Components up to this many nodes have their discs pushed apart (:func:`packed_layout`); the pass is quadratic.
+_SPREAD_MAX_NODES = 800
+
+
+def packed_layout(g: nx.Graph, *, spacing: float = 70.0, seed: int = 42,
+                  sizes: Mapping[Any, float] | None = None) -> dict[Any, tuple[int, int]]:
     """Whole-pixel positions for a large graph: each connected component laid out on its own
     (:func:`force_layout`), then packed in rows, largest first, so small islands sit beside
-    the main network instead of being flung to its rim. Deterministic."""
+    the main network instead of being flung to its rim. Deterministic. With ``sizes`` (drawn
+    radii), the discs of a component of up to :data:`_SPREAD_MAX_NODES` nodes are then pushed
+    apart with room for a label between them (:func:`_remove_overlaps`): hubs laid out on top of
+    each other leave no place for their names."""
     if g.number_of_nodes() == 0:
         return {}
     order = {n: i for i, n in enumerate(sorted(g.nodes, key=str))}
@@ -200,6 +208,9 @@ def packed_layout(g: nx.Graph, *, spacing: float = 70.0, seed: int = 42) -> dict
         edges = sorted((min(index[u], index[v]), max(index[u], index[v]), edge_weight(a))
                        for u, v, a in g.subgraph(part).edges(data=True))
         xy = force_layout(part, edges, seed=seed) * spacing
+        if sizes is not None and 1 < len(part) <= _SPREAD_MAX_NODES:
+            room = np.array([2.0 * sizes[n] + 28.0 for n in part])
+            xy = _remove_overlaps(xy, room, room)
         xy -= xy.min(axis=0)
         boxes.append((part, xy, xy.max(axis=0) + spacing))
     total = sum(float(b[2][0] * b[2][1]) for b in boxes)
