@@ -108,6 +108,7 @@
 
   var measure = document.createElement("canvas").getContext("2d");
   var GRID = 64; // screen pixels per cell of the grids below
+  var LABEL_STEPS = 3; // how far (in steps of 3/4 of a line) a label may move off to find room
 
   function cells(b, scale) {
     var keys = [];
@@ -121,9 +122,10 @@
 
   /* Which labels to draw at this zoom, and where, measured on screen: the pinned first, then by
      weighted degree among the nodes whose tier the zoom has reached; each below its node, else
-     above it, and only where it covers no label already placed and no shown node at least as
-     large as its own (a label over a hub would hide the very node a reader looks for). A pinned
-     label that finds no such room is still drawn where it covers no larger node, else below. */
+     above it, else a little further off, and only where it covers no label already placed and no
+     shown node at least as large as its own (a label over a hub would hide the very node a reader
+     looks for). A pinned label that finds no such room is still drawn where it covers no larger
+     node, else below. */
   function placeLabels() {
     if (fitScale === null) { return; }
     updateFont();
@@ -154,18 +156,29 @@
       if (want[n.id] !== undefined) { return; }
       var half = measure.measureText(n.label).width / 2 + 2 / scale;
       var below = [n.x - half, n.y + n.size + 2 / scale, n.x + half, n.y + n.size + 4 + 1.5 * fs];
+      var up = -(2 * n.size + 6 + 1.5 * fs);
       var above = [n.x - half, n.y - n.size - 6 - 1.5 * fs, n.x + half, n.y - n.size - 2 / scale];
-      var shift = { below: 0, above: -(2 * n.size + 6 + 1.5 * fs) };
+      // below, above, then a little further off each way (a label is never moved sideways)
+      var candidates = [[0, below], [up, above]];
+      for (var step = 1; step <= LABEL_STEPS; step++) {
+        var d = step * 0.75 * fs;
+        candidates.push([d, [below[0], below[1] + d, below[2], below[3] + d]]);
+        candidates.push([up - d, [above[0], above[1] - d, above[2], above[3] - d]]);
+      }
       var choice = null;
-      [["below", below], ["above", above]].some(function (c) {
+      candidates.some(function (c) {
         if (!coversLarger(n, c[1]) && !coversLabel(c[1])) { choice = c; }
         return choice !== null;
       });
       if (choice === null && isPinned[n.id]) {
-        choice = !coversLarger(n, below) ? ["below", below] : !coversLarger(n, above) ? ["above", above] : ["below", below];
+        candidates.some(function (c) {
+          if (!coversLarger(n, c[1])) { choice = c; }
+          return choice !== null;
+        });
+        choice = choice || candidates[0];
       }
       if (choice === null) { return; }
-      want[n.id] = shift[choice[0]];
+      want[n.id] = choice[0];
       cells(choice[1], scale).forEach(function (k) { (boxes[k] = boxes[k] || []).push(choice[1]); });
     });
     var changes = [];
