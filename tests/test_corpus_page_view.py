@@ -85,6 +85,20 @@ def test_a_province_and_its_cities_have_colours_of_their_own():
     assert colours[""] == OTHER_COLOUR and OTHER_COLOUR not in {colours["山东省"], colours["济南市"]}
 
 
+def test_jurisdictions_sharing_a_colour_still_differ_in_shape_by_level():
+    """More jurisdictions than colours: two of different provinces may share one (山东省 and 乐清市 do);
+    a province is drawn as a disc, a city as a square, a county as a triangle — and so in the legend."""
+    g = _network({"山东省": ("省", 2), "乐清市": ("县", 2), "包头市": ("市", 2), "全国": ("国家", 1)})
+    html = render_corpus_page(g, title="t", documents=[{"id": "d0", "title": "d0"}])
+    data = _data(html)
+    shapes = {data["places"][n["j"]]: n["sh"] for n in data["nodes"]}
+    assert shapes == {"山东省": "dot", "乐清市": "triangle", "包头市": "square", "全国": "diamond"}
+    legend = re.search(r'id="pkg-legend-region">(.*?)</ul>', html, re.S).group(1)
+    assert {(row["name"], row["shape"]) for row in data["regionRows"]} == set(shapes.items())
+    for place, shape in shapes.items():
+        assert re.search(rf'pkg-dot pkg-{shape}"[^>]*></span><span>{place}</span>', legend), place
+
+
 # ---------------------------------------------------------------- in Chromium
 
 

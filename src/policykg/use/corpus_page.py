@@ -34,7 +34,7 @@ from policykg.use.network_layout import (
 )
 from policykg.use.page_assets import FONT_STACK, asset, check_inlinable, json_for_script, network_assets, template
 
-__all__ = ["CORPUS_PAGE_FILES", "LEVEL_COLOURS", "NATIONAL_COLOUR", "OTHER_COLOUR", "REGION_COLOURS", "UNKNOWN_LEVEL",
+__all__ = ["CORPUS_PAGE_FILES", "LEVEL_COLOURS", "LEVEL_SHAPES", "NATIONAL_COLOUR", "OTHER_COLOUR", "REGION_COLOURS", "UNKNOWN_LEVEL",
            "corpus_unit_network", "region_colour", "render_corpus_page", "write_corpus_page",
            "write_corpus_pages"]
 
@@ -58,6 +58,9 @@ TOP_LABELLED = 5
 UNKNOWN_LEVEL = "?"
 #: Colours of administrative levels, top to bottom.
 LEVEL_COLOURS = {"国家": "#c0392b", "省": "#e69f00", "市": "#0072b2", "县": "#009e73", "": "#a0a0a0"}
+#: Shapes of administrative levels (vis shapes), in either colouring: with more jurisdictions than
+#: colours two may share a colour, and a province and a city (or county) that do still differ in shape.
+LEVEL_SHAPES = {"国家": "diamond", "省": "dot", "市": "square", "县": "triangle"}
 
 
 def render_corpus_page(g: nx.Graph, *, title: str, subtitle: str = "",
@@ -69,8 +72,11 @@ def render_corpus_page(g: nx.Graph, *, title: str, subtitle: str = "",
     Positions are precomputed (:func:`packed_layout`), physics is off, labels
     show by weighted degree as one zooms in, edges hide while dragging and
     zooming, and the page filters by document, jurisdiction and level (each
-    filter zooms to fit what stays). Colour by jurisdiction or by level, with a
-    legend row for every colour in use. Pure: same graph, same bytes.
+    filter centres what stays and fits it to the view). Colour by jurisdiction
+    (:func:`region_colour`, fixed by the name) or by level, with a legend row
+    for every jurisdiction and level. The page places labels on screen so that
+    none covers a larger node, and always names the :data:`TOP_LABELLED`
+    busiest units of what is shown. Pure: same graph, same bytes.
     """
     if g.is_multigraph() or g.is_directed():
         raise TypeError("render_corpus_page takes a simple undirected Graph")
@@ -155,9 +161,10 @@ def _lexicon_slots() -> dict[str, int]:
 
 def region_colour(name: str) -> str:
     """A jurisdiction's colour, a function of its name alone: its slot in the lexicon
-    (:func:`_lexicon_slots`), :data:`NATIONAL_COLOUR` for 全国, or for a name not in the lexicon a hash of the name into the palette;
-    grey for none. Never its rank in a corpus: with colours by rank (most units first) 济南 turned
-    from orange to brown when a document was added."""
+    (:func:`_lexicon_slots`), :data:`NATIONAL_COLOUR` for 全国, for a name not in the lexicon a hash
+    of the name into the palette, grey for none. Never its rank in a corpus: with colours by rank
+    (most units first) 济南 turned from orange to brown when a document was added. With more
+    jurisdictions than colours, two of different provinces may share one (the legend names both)."""
     if not name:
         return OTHER_COLOUR
     if name == NATIONAL:
@@ -179,7 +186,8 @@ def _regions(g: nx.Graph):
         level_of.setdefault(place, str(attrs.get("level") or ""))
     places = sorted(counts, key=lambda p: (-counts[p], p))
     colours = {p: region_colour(p) for p in places}
-    region_rows = [{"name": p or "（未知）", "colour": colours[p], "count": counts[p]} for p in places]
+    region_rows = [{"name": p or "（未知）", "colour": colours[p], "count": counts[p],
+                    "shape": LEVEL_SHAPES.get(level_of[p], "dot")} for p in places]
     return places, counts, level_of, colours, region_rows
 
 
@@ -190,8 +198,8 @@ def _level_rows(g: nx.Graph) -> list[dict[str, Any]]:
         lv = str(attrs.get("level") or "")
         level_counts[lv] = level_counts.get(lv, 0) + 1
     rows = [{"name": lv or "（未知）", "value": lv or UNKNOWN_LEVEL, "colour": LEVEL_COLOURS.get(lv, OTHER_COLOUR),
-             "count": level_counts[lv]} for lv in LEVEL_COLOURS if lv in level_counts]
-    return rows + [{"name": lv, "value": lv, "colour": OTHER_COLOUR, "count": level_counts[lv]}
+             "count": level_counts[lv], "shape": LEVEL_SHAPES.get(lv, "dot")} for lv in LEVEL_COLOURS if lv in level_counts]
+    return rows + [{"name": lv, "value": lv, "colour": OTHER_COLOUR, "count": level_counts[lv], "shape": "dot"}
                    for lv in sorted(level_counts) if lv not in LEVEL_COLOURS]
 
 
@@ -212,7 +220,7 @@ def _nodes(g: nx.Graph, ids, doc_index, places, region_colour) -> list[dict[str,
             "size": round(sizes[n], 1), "wd": g.degree(n, weight="weight"),
             "t": tiers[n],
             "cr": region_colour.get(place, OTHER_COLOUR), "cl": LEVEL_COLOURS.get(lv, OTHER_COLOUR),
-            "j": place_index[place], "lv": lv,
+            "j": place_index[place], "lv": lv, "sh": LEVEL_SHAPES.get(lv, "dot"),
             "docs": sorted(doc_index[str(d)] for d in attrs.get("docs", ())),
             "tooltip": str(attrs.get("title") or label), "degree": g.degree(n),
         })

@@ -38,7 +38,7 @@
   var placed = {};    // id → vertical shift of its drawn label (0 below the node, < 0 above it)
 
   function visNode(n) {
-    return { id: n.id, label: "", x: n.x, y: n.y, size: n.size,
+    return { id: n.id, label: "", x: n.x, y: n.y, size: n.size, shape: n.sh,
              color: colourOf(n), title: policykg.textTip(n.tooltip) };
   }
 
