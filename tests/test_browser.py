@@ -129,9 +129,11 @@ def test_xss_text_stays_text(page):
     })""")
     assert shown == {"result": helper.XSS_LABEL, "details": helper.XSS_TITLE}
 
-    # The single match is focused, i.e. centred: hover there for its tooltip.
-    box = page.evaluate("(() => { const r = document.getElementById('pkg-network').getBoundingClientRect();"
-                        " return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()")
+    # The single match is selected and shown among its neighbours: hover it for its tooltip.
+    box = page.evaluate("(() => { const net = window.policykgNetwork, id = net.getSelectedNodes()[0];"
+                        " const r = document.getElementById('pkg-network').getBoundingClientRect();"
+                        " const p = net.canvasToDOM(net.getPosition(id));"
+                        " return {x: r.left + p.x, y: r.top + p.y}; })()")
     page.mouse_move(box["x"] - 3, box["y"] - 3)
     page.mouse_move(box["x"], box["y"])
     tip = page.wait_for("(() => { const t = document.querySelector('div.vis-tooltip');"

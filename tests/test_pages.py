@@ -34,9 +34,9 @@ def units(committed_graph):
 
 
 def _objects(rdf, predicate):
-    """(task, object) pairs of ``predicate`` over the key tasks."""
-    tasks = set(rdf.subjects(RDF.type, PKG.KeyTask))
-    return {(s, o) for s, o in rdf.subject_objects(predicate) if s in tasks}
+    """(record, object) pairs of ``predicate`` over the responsibility records (key tasks and narrative measures)."""
+    records = set(rdf.subjects(RDF.type, PKG.ResponsibilityRecord))
+    return {(s, o) for s, o in rdf.subject_objects(predicate) if s in records}
 
 
 # ---------------------------------------------------------------- whole graph
@@ -45,14 +45,16 @@ def _objects(rdf, predicate):
 def test_full_graph_counts_match_the_rdf_graph(whole, committed_rdflib):
     rdf = committed_rdflib
     tasks = set(rdf.subjects(RDF.type, PKG.KeyTask))
-    rel = {p: _objects(rdf, p) for p in (PKG.hasPillar, PKG.leadUnit, PKG.coUnit, PKG.leaderInCharge,
-                                         PKG.liaison, PKG.phase, DCTERMS.subject)}
+    records = set(rdf.subjects(RDF.type, PKG.ResponsibilityRecord)) - tasks    # the narrative measures
+    rel = {p: _objects(rdf, p) for p in (PKG.hasPillar, PKG.leadUnit, PKG.coUnit, PKG.jointUnit, PKG.leaderInCharge,
+                                         PKG.liaison, PKG.phase, DCTERMS.subject, PKG.carriedOutBy)}
     distinct = {p: {o for _, o in pairs} for p, pairs in rel.items()}
     kinds = Counter(k for _, k in whole.nodes(data="kind"))
     assert kinds == {
         "pillar": len(distinct[PKG.hasPillar]),
         "task": len(tasks),
-        "unit": len(distinct[PKG.leadUnit] | distinct[PKG.coUnit]),
+        "record": len(records),
+        "unit": len(distinct[PKG.leadUnit] | distinct[PKG.coUnit] | distinct[PKG.jointUnit]),
         "person": len(distinct[PKG.leaderInCharge] | distinct[PKG.liaison]),
         "phase": len(distinct[PKG.phase]),
         "topic": len(distinct[DCTERMS.subject]),
@@ -60,8 +62,10 @@ def test_full_graph_counts_match_the_rdf_graph(whole, committed_rdflib):
     edge_kinds = Counter(k for *_, k in whole.edges(data="kind"))
     assert edge_kinds == {
         "pillar": len(rel[PKG.hasPillar]), "lead": len(rel[PKG.leadUnit]), "co": len(rel[PKG.coUnit]),
+        "joint": len(rel[PKG.jointUnit]), "carries": len(rel[PKG.carriedOutBy]),
         "leader": len(rel[PKG.leaderInCharge]), "liaison": len(rel[PKG.liaison]),
-        "phase": len(rel[PKG.phase]), "topic": len(rel[DCTERMS.subject]),
+        "phase": len(rel[PKG.phase]),
+        "topic": sum(1 for s, _ in rel[DCTERMS.subject] if s in tasks),   # the page links topics to key tasks only
     }
 
 
@@ -72,10 +76,15 @@ def test_full_graph_counts_read_from_the_document(whole):
     assert (kinds["pillar"], kinds["task"], kinds["unit"], kinds["person"], kinds["phase"]) == (5, 32, 42, 53, 3)
     assert sorted(whole.nodes[n]["label"] for n in whole if n.startswith("phase:")) == [
         "2023-2025年", "2023-2027年", "长期实施"]
-    # every task has one pillar, one phase, one leader, one liaison: 4 × 32, plus 139 unit entries
+    # every task has one pillar, one phase, one leader, one liaison: 4 × 32, plus 139 unit entries;
+    # and the 16 narrative measures of 主要举措, each under its pillar: 11 name one unit (it leads),
+    # 5 name two (jointly: 10 entries)
+    assert kinds["record"] == 16
     counts = Counter(k for *_, k in whole.edges(data="kind"))
-    assert counts["pillar"] == counts["phase"] == counts["leader"] == counts["liaison"] == counts["lead"] == 32
-    assert counts["lead"] + counts["co"] == 139
+    assert counts["phase"] == counts["leader"] == counts["liaison"] == 32
+    assert counts["pillar"] == 32 + 16
+    assert counts["lead"] == 32 + 11 and counts["joint"] == 10
+    assert counts["lead"] + counts["co"] == 139 + 11
 
 
 def test_full_graph_hand_checked_neighbourhoods(whole):

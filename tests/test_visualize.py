@@ -90,7 +90,7 @@ def test_cjk_font_stack(html):
 def test_xss_label_survives_only_as_escaped_json(html, graph):
     assert helper.XSS_LABEL not in html
     assert "<img" not in _markup_only(html)
-    assert html.count("</script>") == 3  # data, vis, page script: nothing broke out
+    assert html.count("</script>") == 4  # data, vis, common and page script: nothing broke out
     block = DATA_RE.search(html).group(1)
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in block
     assert not re.search(r"[<>&]", block)

@@ -57,15 +57,17 @@ def _unit_iris(scoped_store) -> dict[str, str]:
 
 
 def document_network(scoped_store) -> tuple[Any, dict[str, str], str]:
-    """The unit network of one document, node id → unit IRI, and what it is built from."""
-    from policykg.use import analyze
-    tasks = analyze.task_unit_graph(scoped_store)
-    if any(kind == "task" for _, kind in tasks.nodes(data="kind")):
-        labels = _unit_iris(scoped_store)
-        units = analyze.unit_projection(tasks)
-        return units, {n: labels[d["label"]] for n, d in units.nodes(data=True) if d["label"] in labels}, "key tasks"
-    units = analyze.corpus_unit_projection(analyze.record_unit_graph(scoped_store))
-    return units, {n: n.removeprefix("unit:") for n in units.nodes}, "responsibility records"
+    """The unit network of one document, node id → unit IRI, and what it is built from.
+
+    The network is :func:`policykg.use.networks.responsibility_graph` projected on
+    the units — the one the pages, the GraphML files and ``policykg analyze --doc``
+    draw and report — so the graph and they never disagree.
+    """
+    from policykg.use import networks
+    units = networks.unit_projection(networks.responsibility_graph(scoped_store))
+    labels = _unit_iris(scoped_store) if units.graph["basis"] == networks.BASIS_TASKS else {}
+    iris = {n: d.get("iri") or labels.get(d["label"]) for n, d in units.nodes(data=True)}
+    return units, {n: iri for n, iri in iris.items() if iri}, units.graph["basis"]
 
 
 def analysis_quads(store, entries: list[dict], builder: str = "") -> bytes:

@@ -1,13 +1,15 @@
-"""Network analytics of who works with whom: the task–unit graph and its unit projection.
+"""Network analytics of who works with whom: centralities, communities, the report and the files.
 
-A 任务清单 is a responsibility matrix. Read as a bipartite graph (key tasks on
-one side, units on the other, an edge per lead or co-operating assignment) it
-answers questions a table hides: which units sit at the centre of the policy,
+A document's responsibility records (:mod:`policykg.use.networks`: its key tasks
+where it has a task list, else its text records, table rows and narrative
+measures) read as a bipartite graph — records on one side, units on the other —
+answer questions a table hides: which units sit at the centre of the policy,
 which act as brokers between otherwise separate groups, and which units form
 working clusters that will have to coordinate. The unit projection links two
-units by the number of key tasks they share; its edge weights are exactly the
-counts of the stored query ``shared_responsibilities`` (a test checks it pair
-by pair), so the network and the query library never disagree.
+units by the number of records they share; its edge weights are exactly the
+counts of the stored query ``shared_responsibilities`` (key tasks) or
+``corpus_shared_responsibilities`` (records) on the document — tests check it
+pair by pair — so the network and the query library never disagree.
 
 On a corpus (a store holding several documents) the report is per document
 (``policykg analyze --doc ID``: the graph narrowed to that document by
@@ -27,7 +29,6 @@ and return plain values; only :func:`write_network_files` touches the disk.
 from __future__ import annotations
 
 import io
-import itertools
 import math
 import os
 import re
@@ -38,15 +39,26 @@ from typing import Any
 
 import networkx as nx
 
-from policykg.kg.query import find_query, run_query
-from policykg.use.answers import display_width, to_table
 from policykg.kg.publish import write_text_atomic
+from policykg.use.answers import display_width, to_table
+from policykg.use.networks import (
+    BASIS_TASKS,
+    _kind_nodes,
+    corpus_unit_projection,
+    record_unit_graph,
+    responsibility_graph,
+    task_node,
+    task_unit_graph,
+    unit_node,
+    unit_projection,
+)
 
 __all__ = [
     "analysis_report",
     "corpus_report",
     "document_count",
     "record_unit_graph",
+    "responsibility_graph",
     "centralities",
     "communities",
     "modularity",
@@ -65,92 +77,6 @@ EIGEN_MAX_ITER = 10_000
 #: Decimal places kept for float attributes in the exported files, so their bytes
 #: do not depend on the last bits of floating-point arithmetic.
 FLOAT_DIGITS = 6
-
-
-def task_node(number: int) -> str:
-    """Node id of key task ``number`` (``task:7``): readable in Gephi and stable across builds."""
-    return f"task:{number}"
-
-
-def unit_node(label: str) -> str:
-    """Node id of a unit (``unit:市发改局``): the label as the document writes it."""
-    return f"unit:{label}"
-
-
-def _rows(rdf_graph: Any, name: str) -> list[dict[str, Any]]:
-    """Rows of a stored query as dicts, so callers name columns instead of counting them."""
-    columns, rows = run_query(rdf_graph, find_query(name))
-    return [dict(zip(columns, row)) for row in rows]
-
-
-# ---------------------------------------------------------------- graphs
-
-
-def task_unit_graph(rdf_graph: Any) -> nx.Graph:
-    """The bipartite task–unit graph of the task list.
-
-    Task nodes (``task:1`` …) carry ``label`` (the title), ``kind="task"``,
-    ``number``, ``pillar``, ``pillar_number`` and ``phase``; unit nodes
-    (``unit:<label>``) carry ``label``, ``kind="unit"``, ``unit_type`` and
-    ``full_name``. Both carry networkx's ``bipartite`` flag (0 tasks, 1
-    units). Each edge has ``role`` ("lead" or "co"), the same value as
-    ``kind``, and ``weight`` 1. Only lead and co-units count, as in
-    ``shared_responsibilities``: the table marks every unit as one or the other.
-    """
-    rows = _rows(rdf_graph, "net_task_units")
-    rows.sort(key=lambda r: (r["no"], _position(r["position"]), r["unit"], r["role"]))
-    g = nx.Graph(name="task_units")
-    tasks = {r["no"]: r for r in rows}
-    for no in sorted(tasks):
-        r = tasks[no]
-        g.add_node(task_node(no), label=r["title"], kind="task", bipartite=0, number=int(no),
-                   pillar=r["pillar"], pillar_number=int(r["pillar_no"]), phase=r["phase"])
-    units = {r["unit"]: r for r in rows}
-    for label in sorted(units):
-        r = units[label]
-        g.add_node(unit_node(label), label=label, kind="unit", bipartite=1,
-                   unit_type=r["unit_type"] or "", full_name=r["full_name"] or "")
-    leads = {(r["no"], r["unit"]) for r in rows if r["role"] == "lead"}
-    for r in rows:
-        t, u = task_node(r["no"]), unit_node(r["unit"])
-        if g.has_edge(t, u):  # a unit listed twice in one cell keeps its first place
-            continue
-        role = "lead" if (r["no"], r["unit"]) in leads else r["role"]  # and leads if marked so once
-        g.add_edge(t, u, role=role, kind=role, weight=1)
-    return g
-
-
-def _position(value: Any) -> float:
-    """Sort key of a written position; a unit without one goes last."""
-    return float(value) if isinstance(value, (int, float)) else float("inf")
-
-
-def _kind_nodes(g: nx.Graph, kind: str) -> list[str]:
-    return sorted(n for n, k in g.nodes(data="kind") if k == kind)
-
-
-def unit_projection(bipartite: nx.Graph) -> nx.Graph:
-    """Units linked by the key tasks they share (``weight`` = number of shared tasks).
-
-    Counting shared tasks, not summing per-task weights, keeps the weights equal
-    to the stored query ``shared_responsibilities``. Each edge also lists the
-    shared task numbers (``tasks``, a sorted tuple) so pages can name them.
-    Unit nodes keep their attributes and gain ``n_lead``, ``n_co`` and
-    ``n_tasks``: what each unit carries on its own.
-    """
-    g = nx.Graph(name="unit_network")
-    for u in _kind_nodes(bipartite, "unit"):
-        roles = [bipartite.edges[u, t]["role"] for t in bipartite.neighbors(u)]
-        g.add_node(u, **bipartite.nodes[u], n_lead=roles.count("lead"), n_co=roles.count("co"),
-                   n_tasks=len(roles))
-    shared: dict[tuple[str, str], list[int]] = {}
-    for t in sorted(_kind_nodes(bipartite, "task"), key=lambda n: bipartite.nodes[n]["number"]):
-        units = sorted(n for n in bipartite.neighbors(t) if bipartite.nodes[n].get("kind") == "unit")
-        for a, b in itertools.combinations(units, 2):
-            shared.setdefault((a, b), []).append(bipartite.nodes[t]["number"])
-    for (a, b), numbers in sorted(shared.items()):
-        g.add_edge(a, b, weight=len(numbers), kind="shared", tasks=tuple(numbers))
-    return g
 
 
 # ---------------------------------------------------------------- measures
@@ -258,10 +184,11 @@ def strongest_pairs(unit_graph: nx.Graph, top: int | None = None) -> list[tuple[
 # ---------------------------------------------------------------- report
 
 
-#: Columns of the ranking tables: lead/co — key tasks the unit leads / co-operates on;
-#: partners — units it shares a task with (degree); shared — sum of shared tasks over
-#: its partners (weighted degree); betweenness and eigenvector — see :func:`centralities`.
+#: Columns of the ranking tables: lead/co(/joint) — records (key tasks) the unit leads, co-operates on
+#: or shares jointly; partners — units it shares a record with (degree); shared — sum of shared records
+#: over its partners (weighted degree); betweenness and eigenvector — see :func:`centralities`.
 COLUMNS = ["rank", "unit", "lead", "co", "partners", "shared", "betweenness", "eigenvector"]
+RECORD_COLUMNS = ["rank", "unit", "lead", "co", "joint", "partners", "shared", "betweenness", "eigenvector"]
 
 
 def document_count(rdf_graph: Any) -> int:
@@ -275,56 +202,58 @@ def document_count(rdf_graph: Any) -> int:
 def analysis_report(rdf_graph: Any, top: int = 10) -> str:
     """A plain-text report of the unit network for the terminal.
 
-    A graph of one document (or a store scoped to one) gets the key task–unit
-    analysis; a corpus of several documents gets :func:`corpus_report`, never
-    a merge of the documents' task lists. Tables use
-    :func:`policykg.use.answers.to_table`, which aligns Chinese text by display width,
-    so the report reads like the output of ``policykg query``.
+    A graph of one document (or a store scoped to one) gets the analysis of its
+    responsibility network (:func:`policykg.use.networks.responsibility_graph`:
+    key tasks where it has a task list, else its other records — so a document
+    without a task list is never reported as 「重点工作 0 项」); a corpus of several
+    documents gets :func:`corpus_report`, never a merge of the documents' lists.
+    Tables use :func:`policykg.use.answers.to_table`, which aligns Chinese text by
+    display width, so the report reads like the output of ``policykg query``.
     """
     if document_count(rdf_graph) > 1:
         return corpus_report(rdf_graph, top)
-    bipartite = task_unit_graph(rdf_graph)
+    bipartite = responsibility_graph(rdf_graph)
     units = unit_projection(bipartite)
+    components = nx.number_connected_components(units) if units.number_of_nodes() else 0
+    if bipartite.graph["basis"] == BASIS_TASKS:
+        head = (f"重点工作 {len(_kind_nodes(bipartite, 'task'))} 项，责任单位 {units.number_of_nodes()} 个，"
+                f"牵头/配合分工 {bipartite.number_of_edges()} 条；")
+        columns, own, what = COLUMNS, ("n_lead", "n_co"), ("任务", "")
+    else:
+        head = (f"责任记录 {len(_kind_nodes(bipartite, 'record'))} 条（写明责任单位的正文与表格记录；无任务清单），"
+                f"责任单位 {units.number_of_nodes()} 个，牵头/配合/共同负责分工 {bipartite.number_of_edges()} 条；")
+        columns, own, what = RECORD_COLUMNS, ("n_lead", "n_co", "n_joint"), ("记录", " (shared records)")
+    out = ["单位协作网络分析 / Unit co-responsibility network", "", head,
+           f"单位之间共同承担关系 {units.number_of_edges()} 对，"
+           f"网络密度 {nx.density(units):.3f}，连通分量 {components} 个。", ""]
+    rankings = [(f"按共同{what[0]}总数（加权度）前 {top} 名 / top by weighted degree{what[1]}", "weighted_degree"),
+                (f"按中介中心性前 {top} 名 / top by betweenness (distance = 1/shared)", "betweenness"),
+                (f"按特征向量中心性前 {top} 名 / top by eigenvector centrality", "eigenvector")]
+    return "\n".join(out + _sections(units, top, columns, lambda n: [units.nodes[n][k] for k in own], rankings))
+
+
+def _sections(units: nx.Graph, top: int, columns: list[str], own, rankings: list[tuple[str, str]],
+              communities_shown: int | None = None) -> list[str]:
+    """The ranking tables, the Louvain communities and the strongest pairs of a unit network: the body
+    of both reports. ``own(node)`` gives a unit's own columns between its name and ``partners``."""
     cent = centralities(units)
     parts = communities(units)
-    q = modularity(units, parts)
     label = {n: units.nodes[n]["label"] for n in units.nodes}
-    n_tasks = len(_kind_nodes(bipartite, "task"))
-    components = nx.number_connected_components(units) if units.number_of_nodes() else 0
-
-    out = [
-        "单位协作网络分析 / Unit co-responsibility network",
-        "",
-        f"重点工作 {n_tasks} 项，责任单位 {units.number_of_nodes()} 个，"
-        f"牵头/配合分工 {bipartite.number_of_edges()} 条；",
-        f"单位之间共同承担关系 {units.number_of_edges()} 对，"
-        f"网络密度 {nx.density(units):.3f}，连通分量 {components} 个。",
-        "",
-    ]
-
-    def ranking(title: str, key: str) -> None:
+    out: list[str] = []
+    for title, key in rankings:
         order = sorted(cent, key=lambda n: (-cent[n][key], label[n]))[:top]
-        rows = [[i, label[n], units.nodes[n]["n_lead"], units.nodes[n]["n_co"], cent[n]["degree"],
-                 _num(cent[n]["weighted_degree"]), f"{cent[n]['betweenness']:.3f}",
-                 f"{cent[n]['eigenvector']:.3f}"]
-                for i, n in enumerate(order, 1)]
-        out.append(title)
-        out.append(to_table(COLUMNS, rows))
-
-    ranking(f"按共同任务总数（加权度）前 {top} 名 / top by weighted degree", "weighted_degree")
-    ranking(f"按中介中心性前 {top} 名 / top by betweenness (distance = 1/shared)", "betweenness")
-    ranking(f"按特征向量中心性前 {top} 名 / top by eigenvector centrality", "eigenvector")
-
-    out.append(f"Louvain 社区（seed {SEED}）/ communities — 模块度 modularity Q = {q:.3f}")
+        rows = [[i, label[n], *own(n), cent[n]["degree"], _num(cent[n]["weighted_degree"]),
+                 f"{cent[n]['betweenness']:.3f}", f"{cent[n]['eigenvector']:.3f}"] for i, n in enumerate(order, 1)]
+        out += [title, to_table(columns, rows)]
+    out.append(f"Louvain 社区（seed {SEED}）/ communities — 模块度 modularity Q = {modularity(units, parts):.3f}")
     rows = []
-    for i, part in enumerate(parts, 1):
+    for i, part in enumerate(parts[:communities_shown], 1):
         members = sorted(part, key=lambda n: (-cent[n]["weighted_degree"], label[n]))
         rows.append([i, len(part), "、".join(label[n] for n in members)])
     out.append(_wrap_table(["community", "size", "members (by weighted degree)"], rows))
-
     out.append(f"共同承担最多的单位对前 {top} 名 / strongest pairs")
     out.append(to_table(["unit_a", "unit_b", "shared"], [list(p) for p in strongest_pairs(units, top)]))
-    return "\n".join(out)
+    return out
 
 
 def _num(value: float) -> int | float:
@@ -359,8 +288,10 @@ def _wrap(text: str, width: int) -> list[str]:
 def write_network_files(rdf_graph: Any, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write the bipartite graph and the unit network as GraphML and GEXF (for Gephi).
 
-    Files: ``task_units.graphml``, ``task_units.gexf``, ``unit_network.graphml``,
-    ``unit_network.gexf``. The unit network's nodes carry their centralities
+    Files: ``task_units.graphml``, ``task_units.gexf`` (the document's records —
+    key tasks, or its other records where it has no task list — and their
+    units: :func:`policykg.use.networks.responsibility_graph`),
+    ``unit_network.graphml``, ``unit_network.gexf``. The unit network's nodes carry their centralities
     and Louvain community, so Gephi can size and colour by them at once.
     Attribute values are made GraphML-safe (tuples joined with commas, no
     None), GEXF's ``lastmodifieddate`` (today's date) is dropped, and each file
@@ -368,7 +299,7 @@ def write_network_files(rdf_graph: Any, out_dir: str | os.PathLike[str]) -> list
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    bipartite = task_unit_graph(rdf_graph)
+    bipartite = responsibility_graph(rdf_graph)
     units = unit_projection(bipartite)
     cent = centralities(units)
     for i, part in enumerate(communities(units), 1):
@@ -430,54 +361,6 @@ def _gexf(g: nx.Graph) -> str:
 # ---------------------------------------------------------------- the corpus
 
 
-def record_unit_graph(rdf_graph: Any) -> nx.Graph:
-    """The bipartite record–unit graph of every document (stored query ``net_record_units``).
-
-    Record nodes are ``record:<IRI>`` (``kind="record"``, ``doc``); unit nodes
-    ``unit:<IRI>`` — one per organisation of one jurisdiction — with ``name``,
-    ``jurisdiction`` and ``label``: the name, or ``name（jurisdiction）`` when
-    units of several jurisdictions share the name. Edges carry ``role``
-    (lead, co or joint) and ``weight`` 1.
-    """
-    columns, rows = run_query(rdf_graph, find_query("net_record_units"))
-    rows = [dict(zip(columns, r)) for r in rows]
-    places: dict[str, set[str]] = {}
-    for r in rows:
-        places.setdefault(r["unit"], set()).add(r["unit_id"])
-    g = nx.Graph(name="record_units")
-    for r in sorted(rows, key=lambda r: (r["doc"], r["record"], r["unit_id"])):
-        rec, unit = f"record:{r['record']}", f"unit:{r['unit_id']}"
-        if rec not in g:
-            g.add_node(rec, kind="record", doc=r["doc"], bipartite=0, label=r["record"].rsplit("/", 2)[-2:][-1])
-        if unit not in g:
-            ambiguous = len(places[r["unit"]]) > 1
-            g.add_node(unit, kind="unit", bipartite=1, name=r["unit"], jurisdiction=r["jurisdiction"] or "",
-                       label=f"{r['unit']}（{r['jurisdiction']}）" if ambiguous and r["jurisdiction"] else r["unit"])
-        g.add_edge(rec, unit, role=r["role"], kind=r["role"], weight=1)
-    return g
-
-
-def corpus_unit_projection(bipartite: nx.Graph) -> nx.Graph:
-    """Units linked by the records they share (``weight``), with ``docs``: the documents of those records.
-
-    Unit nodes gain ``n_lead``, ``n_co``, ``n_joint``, ``n_records`` and ``n_docs``.
-    """
-    g = nx.Graph(name="corpus_unit_network")
-    for u in _kind_nodes(bipartite, "unit"):
-        roles = [bipartite.edges[u, r]["role"] for r in bipartite.neighbors(u)]
-        docs = {bipartite.nodes[r]["doc"] for r in bipartite.neighbors(u)}
-        g.add_node(u, **bipartite.nodes[u], n_lead=roles.count("lead"), n_co=roles.count("co"),
-                   n_joint=roles.count("joint"), n_records=len(roles), n_docs=len(docs))
-    shared: dict[tuple[str, str], list[str]] = {}
-    for r in _kind_nodes(bipartite, "record"):
-        units = sorted(n for n in bipartite.neighbors(r))
-        for a, b in itertools.combinations(units, 2):
-            shared.setdefault((a, b), []).append(bipartite.nodes[r]["doc"])
-    for (a, b), docs in sorted(shared.items()):
-        g.add_edge(a, b, weight=len(docs), kind="shared", docs=tuple(sorted(set(docs))))
-    return g
-
-
 CORPUS_COLUMNS = ["rank", "unit", "jurisdiction", "docs", "lead", "co", "joint", "partners", "shared",
                   "betweenness", "eigenvector"]
 
@@ -486,10 +369,6 @@ def corpus_report(rdf_graph: Any, top: int = 10) -> str:
     """The corpus-wide unit network: units (per jurisdiction) linked by the responsibility records they share."""
     bipartite = record_unit_graph(rdf_graph)
     units = corpus_unit_projection(bipartite)
-    cent = centralities(units)
-    parts = communities(units)
-    q = modularity(units, parts)
-    label = {n: units.nodes[n]["label"] for n in units.nodes}
     docs = sorted({d for _, d in bipartite.nodes(data="doc") if d})
     places = sorted({j for _, j in units.nodes(data="jurisdiction") if j})
     components = nx.number_connected_components(units) if units.number_of_nodes() else 0
@@ -503,24 +382,9 @@ def corpus_report(rdf_graph: Any, top: int = 10) -> str:
         f"连通分量 {components} 个。每份文件的分析：policykg analyze --doc ID。",
         "",
     ]
-
-    def ranking(title: str, key: str) -> None:
-        order = sorted(cent, key=lambda n: (-cent[n][key], label[n]))[:top]
-        rows = [[i, label[n], units.nodes[n]["jurisdiction"], units.nodes[n]["n_docs"], units.nodes[n]["n_lead"],
-                 units.nodes[n]["n_co"], units.nodes[n]["n_joint"], cent[n]["degree"],
-                 _num(cent[n]["weighted_degree"]), f"{cent[n]['betweenness']:.3f}", f"{cent[n]['eigenvector']:.3f}"]
-                for i, n in enumerate(order, 1)]
-        out.append(title)
-        out.append(to_table(CORPUS_COLUMNS, rows))
-
-    ranking(f"按共同记录总数（加权度）前 {top} 名 / top by weighted degree (shared records)", "weighted_degree")
-    ranking(f"按中介中心性前 {top} 名 / top by betweenness (distance = 1/shared)", "betweenness")
-    out.append(f"Louvain 社区（seed {SEED}）/ communities — 模块度 modularity Q = {q:.3f}")
-    rows = []
-    for i, part in enumerate(parts[:top], 1):
-        members = sorted(part, key=lambda n: (-cent[n]["weighted_degree"], label[n]))
-        rows.append([i, len(part), "、".join(label[n] for n in members)])
-    out.append(_wrap_table(["community", "size", "members (by weighted degree)"], rows))
-    out.append(f"共同承担最多的单位对前 {top} 名 / strongest pairs")
-    out.append(to_table(["unit_a", "unit_b", "shared"], [list(p) for p in strongest_pairs(units, top)]))
-    return "\n".join(out)
+    rankings = [(f"按共同记录总数（加权度）前 {top} 名 / top by weighted degree (shared records)", "weighted_degree"),
+                (f"按中介中心性前 {top} 名 / top by betweenness (distance = 1/shared)", "betweenness")]
+    nodes = units.nodes
+    own = lambda n: [nodes[n]["jurisdiction"], nodes[n]["n_docs"], nodes[n]["n_lead"], nodes[n]["n_co"],  # noqa: E731
+                     nodes[n]["n_joint"]]
+    return "\n".join(out + _sections(units, top, CORPUS_COLUMNS, own, rankings, communities_shown=top))

@@ -19,7 +19,7 @@ from policykg.kg.layout import DOCS_DIR, TURTLE, doc_folder
 
 def corpus_pages(stage: Path, entries: list[dict]) -> list[str]:
     """``--pages`` on a corpus: each document's pages and source view, and the corpus unit network."""
-    from policykg.use.pages import write_corpus_pages
+    from policykg.use.corpus_page import write_corpus_pages
     return document_pages(stage, entries) + write_corpus_pages(stage, entries)
 
 

@@ -10,14 +10,18 @@ and level. Document text travels as escaped JSON (:mod:`.page_assets`).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+from collections import defaultdict
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
+from policykg.ingest.normalize import NATIONAL, known_jurisdictions
 from policykg.kg.publish import write_text_atomic
 from policykg.use.network_layout import (
     LABEL_MAX_PX,
@@ -30,15 +34,33 @@ from policykg.use.network_layout import (
 )
 from policykg.use.page_assets import FONT_STACK, asset, check_inlinable, json_for_script, network_assets, template
 
-__all__ = ["LEVEL_COLOURS", "OTHER_COLOUR", "REGION_COLOURS", "render_corpus_page", "write_corpus_page"]
+__all__ = ["CORPUS_PAGE_FILES", "LEVEL_COLOURS", "LEVEL_SHAPES", "NATIONAL_COLOUR", "OTHER_COLOUR", "REGION_COLOURS", "UNKNOWN_LEVEL",
+           "corpus_unit_network", "region_colour", "render_corpus_page", "write_corpus_page",
+           "write_corpus_pages"]
 
-#: Colours of jurisdictions on the corpus page, most units first (Okabe–Ito and Tableau, distinct enough).
-REGION_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#8c6d31", "#6b6ecf",
-                  "#b5cf6b", "#e7969c")
-#: The colour of the jurisdictions beyond the palette (listed in the legend as one row).
+#: Every file :func:`write_corpus_pages` writes into a corpus folder.
+CORPUS_PAGE_FILES = ("units.html",)
+
+#: Colours of jurisdictions: Kelly's colours of maximum contrast (less white, black and grey), in his order,
+#: in which each colour differs most from the one before — neighbouring rows of the lexicon (the cities of
+#: one province) get colours far apart. A jurisdiction's colour is a function of its name (:func:`region_colour`).
+REGION_COLOURS = ("#f3c300", "#875692", "#f38400", "#a1caf1", "#be0032", "#c2b280", "#008856", "#e68fac",
+                  "#0067a5", "#f99379", "#604e97", "#f6a600", "#b3446c", "#dcd300", "#882d17", "#8db600",
+                  "#654522", "#e25822", "#2b3d26")
+#: The colour of the whole country (全国), kin of every jurisdiction, so it is none of theirs: Kelly's black.
+NATIONAL_COLOUR = "#222222"
+#: The colour of units of no known jurisdiction (and of a level not in :data:`LEVEL_COLOURS`).
 OTHER_COLOUR = "#a0a0a0"
+#: How many units, by weighted degree, are named at every zoom: of the whole network (placed first,
+#: :func:`.network_layout.label_tiers_by_room`), and of what a filter leaves (corpus.js).
+TOP_LABELLED = 5
+#: The level filter's value for units of no known level (「（未知）」): not "", which means every level.
+UNKNOWN_LEVEL = "?"
 #: Colours of administrative levels, top to bottom.
 LEVEL_COLOURS = {"国家": "#c0392b", "省": "#e69f00", "市": "#0072b2", "县": "#009e73", "": "#a0a0a0"}
+#: Shapes of administrative levels (vis shapes), in either colouring: with more jurisdictions than
+#: colours two may share a colour, and a province and a city (or county) that do still differ in shape.
+LEVEL_SHAPES = {"国家": "diamond", "省": "dot", "市": "square", "县": "triangle"}
 
 
 def render_corpus_page(g: nx.Graph, *, title: str, subtitle: str = "",
@@ -50,8 +72,11 @@ def render_corpus_page(g: nx.Graph, *, title: str, subtitle: str = "",
     Positions are precomputed (:func:`packed_layout`), physics is off, labels
     show by weighted degree as one zooms in, edges hide while dragging and
     zooming, and the page filters by document, jurisdiction and level (each
-    filter zooms to fit what stays). Colour by jurisdiction or by level, with a
-    legend row for every colour in use. Pure: same graph, same bytes.
+    filter centres what stays and fits it to the view). Colour by jurisdiction
+    (:func:`region_colour`, fixed by the name) or by level, with a legend row
+    for every jurisdiction and level. The page places labels on screen so that
+    none covers a larger node, and always names the :data:`TOP_LABELLED`
+    busiest units of what is shown. Pure: same graph, same bytes.
     """
     if g.is_multigraph() or g.is_directed():
         raise TypeError("render_corpus_page takes a simple undirected Graph")
@@ -68,14 +93,15 @@ def render_corpus_page(g: nx.Graph, *, title: str, subtitle: str = "",
     ids = {n: f"n{i}" for i, n in enumerate(g.nodes)}  # short, and no IRI (a URL) in the page
     data = {"nodes": _nodes(g, ids, doc_index, places, region_colour),
             "edges": _edges(g, ids, doc_index), "options": _options(g.number_of_edges() > 1500),
-            "places": places, "documents": docs, "regionRows": region_rows}
+            "places": places, "documents": docs, "regionRows": region_rows, "topLabelled": TOP_LABELLED,
+            "unknownLevel": UNKNOWN_LEVEL}
     assets = network_assets()
     return template("corpus.html.j2").render(
         title=title, subtitle=subtitle, node_count=g.number_of_nodes(), edge_count=g.number_of_edges(),
         documents=docs, places=[{"name": p or "（未知）", "index": i, "level": level_of[p], "count": counts[p]}
                                 for i, p in enumerate(places)],
         region_rows=region_rows, level_rows=_level_rows(g), data_json=json_for_script(data, sort_keys=True),
-        vis_js=assets["vis_js"], vis_css=assets["vis_css"], page_css=assets["page_css"],
+        vis_js=assets["vis_js"], vis_css=assets["vis_css"], page_css=assets["page_css"], common_js=assets["common_js"],
         corpus_js=check_inlinable(asset("corpus.js"), "script", "corpus.js"),
     )
 
@@ -97,9 +123,61 @@ def _document_index(g: nx.Graph, documents) -> tuple[list[str], dict[str, int]]:
     return doc_ids, doc_index
 
 
+@lru_cache(maxsize=1)
+def _lexicon_slots() -> dict[str, int]:
+    """A palette slot for every jurisdiction of ``lexicon/jurisdictions.tsv``, fixed by the lexicon alone.
+
+    Rows are taken in the lexicon's order; each gets the least used slot (lowest first) that no kin
+    already holds — its parent, children, siblings, grandparent and grandchildren — so a province and
+    its cities, or two cities of one province, never share a colour. A row's slot depends only on the
+    rows above it: rows appended to the lexicon change no colour, and no corpus changes any."""
+    known = known_jurisdictions()
+    parent = {n: j.parent for n, j in known.items()}
+    children: dict[str, set[str]] = defaultdict(set)
+    for n, up in parent.items():
+        if up:
+            children[up].add(n)
+
+    def kin(n: str) -> set[str]:
+        up = parent.get(n)
+        near = set(children[n]) | {c for k in children[n] for c in children[k]}
+        if up:
+            near |= {up} | children[up]
+            near |= {parent[up]} if parent.get(up) else set()
+        return near - {n}
+
+    slots: dict[str, int] = {}
+    used = [0] * len(REGION_COLOURS)
+    for n in known:
+        if n == NATIONAL:
+            continue
+        held = {slots[k] for k in kin(n) if k in slots}
+        free = [i for i in range(len(REGION_COLOURS)) if i not in held] or list(range(len(REGION_COLOURS)))
+        slot = min(free, key=lambda i: (used[i], i))
+        slots[n] = slot
+        used[slot] += 1
+    return slots
+
+
+def region_colour(name: str) -> str:
+    """A jurisdiction's colour, a function of its name alone: its slot in the lexicon
+    (:func:`_lexicon_slots`), :data:`NATIONAL_COLOUR` for 全国, for a name not in the lexicon a hash
+    of the name into the palette, grey for none. Never its rank in a corpus: with colours by rank
+    (most units first) 济南 turned from orange to brown when a document was added. With more
+    jurisdictions than colours, two of different provinces may share one (the legend names both)."""
+    if not name:
+        return OTHER_COLOUR
+    if name == NATIONAL:
+        return NATIONAL_COLOUR
+    slot = _lexicon_slots().get(name)
+    if slot is None:
+        slot = int(hashlib.sha256(name.encode("utf-8")).hexdigest()[:8], 16) % len(REGION_COLOURS)
+    return REGION_COLOURS[slot]
+
+
 def _regions(g: nx.Graph):
-    """Jurisdictions by number of units, their colours, and the legend rows (the palette's
-    last colour standing for every jurisdiction beyond it)."""
+    """Jurisdictions by number of units (the filter's and the legend's order), their colours
+    (:func:`region_colour`, not by that order) and the legend rows, one per jurisdiction."""
     counts: dict[str, int] = {}
     level_of: dict[str, str] = {}
     for _, attrs in g.nodes(data=True):
@@ -107,14 +185,10 @@ def _regions(g: nx.Graph):
         counts[place] = counts.get(place, 0) + 1
         level_of.setdefault(place, str(attrs.get("level") or ""))
     places = sorted(counts, key=lambda p: (-counts[p], p))
-    coloured = places if len(places) <= len(REGION_COLOURS) else places[:len(REGION_COLOURS) - 1]
-    region_colour = {p: REGION_COLOURS[i] for i, p in enumerate(coloured)}
-    region_rows = [{"name": p or "（未知）", "colour": region_colour[p], "count": counts[p]} for p in coloured]
-    rest = [p for p in places if p not in region_colour]
-    if rest:
-        region_rows.append({"name": f"其他 {len(rest)} 个区域", "colour": OTHER_COLOUR,
-                            "count": sum(counts[p] for p in rest)})
-    return places, counts, level_of, region_colour, region_rows
+    colours = {p: region_colour(p) for p in places}
+    region_rows = [{"name": p or "（未知）", "colour": colours[p], "count": counts[p],
+                    "shape": LEVEL_SHAPES.get(level_of[p], "dot")} for p in places]
+    return places, counts, level_of, colours, region_rows
 
 
 def _level_rows(g: nx.Graph) -> list[dict[str, Any]]:
@@ -123,17 +197,18 @@ def _level_rows(g: nx.Graph) -> list[dict[str, Any]]:
     for _, attrs in g.nodes(data=True):
         lv = str(attrs.get("level") or "")
         level_counts[lv] = level_counts.get(lv, 0) + 1
-    rows = [{"name": lv or "（未知）", "value": lv, "colour": LEVEL_COLOURS.get(lv, OTHER_COLOUR),
-             "count": level_counts[lv]} for lv in LEVEL_COLOURS if lv in level_counts]
-    return rows + [{"name": lv, "value": lv, "colour": OTHER_COLOUR, "count": level_counts[lv]}
+    rows = [{"name": lv or "（未知）", "value": lv or UNKNOWN_LEVEL, "colour": LEVEL_COLOURS.get(lv, OTHER_COLOUR),
+             "count": level_counts[lv], "shape": LEVEL_SHAPES.get(lv, "dot")} for lv in LEVEL_COLOURS if lv in level_counts]
+    return rows + [{"name": lv, "value": lv, "colour": OTHER_COLOUR, "count": level_counts[lv], "shape": "dot"}
                    for lv in sorted(level_counts) if lv not in LEVEL_COLOURS]
 
 
 def _nodes(g: nx.Graph, ids, doc_index, places, region_colour) -> list[dict[str, Any]]:
-    pos = packed_layout(g)
-    labels = {n: str(a.get("label") or n) for n, a in g.nodes(data=True)}
     sizes = {n: min(40.0, 6.0 + 3.0 * math.sqrt(g.degree(n, weight="weight"))) for n in g.nodes}
-    tiers = label_tiers_by_room(g, pos, labels, sizes=sizes, max_px=LABEL_MAX_PX)
+    pos = packed_layout(g, sizes=sizes)
+    labels = {n: str(a.get("label") or n) for n, a in g.nodes(data=True)}
+    busiest = sorted(g.nodes, key=lambda n: (-g.degree(n, weight="weight"), -g.degree(n), str(n)))[:TOP_LABELLED]
+    tiers = label_tiers_by_room(g, pos, labels, sizes=sizes, max_px=LABEL_MAX_PX, first=busiest)
     place_index = {p: i for i, p in enumerate(places)}
     nodes = []
     for n, attrs in g.nodes(data=True):
@@ -142,10 +217,10 @@ def _nodes(g: nx.Graph, ids, doc_index, places, region_colour) -> list[dict[str,
         label = str(attrs.get("label") or n)
         nodes.append({
             "id": ids[n], "label": label, "x": pos[n][0], "y": pos[n][1],
-            "size": round(min(40.0, 6.0 + 3.0 * math.sqrt(g.degree(n, weight="weight"))), 1),
+            "size": round(sizes[n], 1), "wd": g.degree(n, weight="weight"),
             "t": tiers[n],
             "cr": region_colour.get(place, OTHER_COLOUR), "cl": LEVEL_COLOURS.get(lv, OTHER_COLOUR),
-            "j": place_index[place], "lv": lv,
+            "j": place_index[place], "lv": lv, "sh": LEVEL_SHAPES.get(lv, "dot"),
             "docs": sorted(doc_index[str(d)] for d in attrs.get("docs", ())),
             "tooltip": str(attrs.get("title") or label), "degree": g.degree(n),
         })
@@ -178,3 +253,104 @@ def _options(big: bool) -> dict[str, Any]:
                                              "hover": "#111111"},
                   "selectionWidth": 1.5, "hoverWidth": 0.5},
     }
+
+
+# ---------------------------------------------------------------- the corpus network
+
+
+#: The corpus page's own queries (data beside the page templates, not in the library of ``queries/``).
+_CORPUS_QUERIES = Path(__file__).with_name("templates") / "queries"
+_ROLE_ZH = {"LeadRole": "牵头", "CoRole": "配合", "JointRole": "共同负责"}
+
+
+def corpus_unit_network(store: Any, entries: list[dict[str, Any]]) -> nx.Graph:
+    """The co-responsibility network of a corpus: units of every jurisdiction.
+
+    Nodes are units (IRIs, scoped by jurisdiction), labelled ``name（jurisdiction）``,
+    with ``jurisdiction``, ``level``, ``docs`` (ids of the documents naming them),
+    ``records`` and a hover text. Two units are linked when they are assigned
+    to the same responsibility record; ``weight`` is the number of such records
+    (in any role), ``docs`` the documents those records belong to. Only units
+    assigned to some record are nodes. Documents are told apart by their named
+    graph, so nothing is merged across documents but the units themselves.
+    """
+    from policykg.kg.store import execute, plain
+    doc_id = {e["iri"]: e["id"] for e in entries if e.get("status") == "built" and e.get("iri")}
+
+    def rows(text: str) -> list[dict[str, Any]]:
+        _, columns, found = execute(store, text)
+        return [{c: (plain(v) if v is not None else None) for c, v in zip(columns, row)} for row in found]
+
+    units = {r["unit"]: r for r in rows((_CORPUS_QUERIES / "corpus_units.rq").read_text(encoding="utf-8"))}
+    members: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for r in rows((_CORPUS_QUERIES / "corpus_unit_assignments.rq").read_text(encoding="utf-8")):
+        role = str(r["role"] or "").rsplit("#", 1)[-1]
+        members[(r["doc"], r["record"])][r["unit"]].add(role)
+    g = nx.Graph(name="corpus_unit_network")
+    stats: dict[str, dict[str, Any]] = defaultdict(lambda: {"docs": set(), "records": 0, "roles": defaultdict(int)})
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    for (doc, _record), assigned in sorted(members.items()):
+        did = doc_id.get(doc, doc.rsplit("/", 1)[-1])
+        for unit, roles in assigned.items():
+            stats[unit]["docs"].add(did)
+            stats[unit]["records"] += 1
+            for role in roles:
+                stats[unit]["roles"][role] += 1
+        names = sorted(assigned)
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                pair = pairs.setdefault((a, b), {"weight": 0, "docs": defaultdict(int)})
+                pair["weight"] += 1
+                pair["docs"][did] += 1
+    order = {e["id"]: i for i, e in enumerate(entries)}
+
+    def label(unit: str) -> str:
+        info = units.get(unit, {})
+        name = str(info.get("name") or unit.rsplit("/", 1)[-1])
+        return f"{name}（{info['place']}）" if info.get("place") else name
+
+    for unit in sorted(stats):
+        info, st = units.get(unit, {}), stats[unit]
+        docs = sorted(st["docs"], key=lambda d: (order.get(d, len(order)), d))
+        lines = [label(unit)]
+        if info.get("full") and info["full"] != info.get("name"):
+            lines.append(f"全称：{info['full']}")
+        lines.append(f"区域：{info.get('place') or '—'}（{info.get('level') or '—'}）")
+        roles = "，".join(f"{_ROLE_ZH.get(r, r or '未注明')} {n}" for r, n in sorted(st["roles"].items()))
+        lines.append(f"责任记录 {st['records']} 条（{roles}）")
+        lines.append(f"文件 {len(docs)} 个：")
+        lines += [f"  {d}" for d in docs]
+        g.add_node(unit, label=label(unit), kind="unit", jurisdiction=str(info.get("place") or ""),
+                   level=str(info.get("level") or ""), docs=docs, records=st["records"], title="\n".join(lines))
+    for (a, b), pair in sorted(pairs.items()):
+        docs = sorted(pair["docs"], key=lambda d: (order.get(d, len(order)), d))
+        la, lb = sorted((g.nodes[a]["label"], g.nodes[b]["label"]))
+        title = "\n".join([f"{la} — {lb}：同在 {pair['weight']} 条责任记录"]
+                          + [f"  {d}：{pair['docs'][d]} 条" for d in docs])
+        g.add_edge(a, b, weight=pair["weight"], kind="shared", docs=docs, title=title)
+    return g
+
+
+def write_corpus_pages(stage: Path, entries: list[dict[str, Any]]) -> list[str]:
+    """Write the corpus pages into the staged corpus folder ``stage`` (it holds ``store/``).
+
+    Today one page, ``units.html``: the unit network across documents and
+    jurisdictions (:func:`corpus_unit_network`, drawn by
+    :func:`policykg.use.corpus_page.write_corpus_page`). Returns the names written.
+    """
+    import pyoxigraph as ox
+
+    stage = Path(stage)
+    store = ox.Store.read_only(str(stage / "store"))
+    try:
+        g = corpus_unit_network(store, entries)
+    finally:
+        del store
+    built = [e for e in entries if e.get("status") == "built"]
+    places = sorted({str(e.get("jurisdiction")) for e in built if e.get("jurisdiction")})
+    write_corpus_page(
+        g, stage / "units.html", title="语料库 · 单位协作网络",
+        subtitle=f"{len(built)} 个文件、{len(places)} 个区域的责任单位；连线 = 同在一条责任记录（粗细 = 条数）",
+        documents=[{"id": e["id"], "title": e.get("title") or e["id"], "jurisdiction": e.get("jurisdiction") or "",
+                    "level": e.get("level") or ""} for e in built])
+    return list(CORPUS_PAGE_FILES)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -68,11 +68,15 @@ def label_width(label: str) -> float:
     return sum(14.0 if unicodedata.east_asian_width(ch) in "WF" else 8.0 for ch in label)
 
 
-def spring_positions(g: nx.Graph, labels: Mapping[Any, str]) -> dict[Any, tuple[int, int]]:
+def spring_positions(g: nx.Graph, labels: Mapping[Any, str],
+                     sizes: Mapping[Any, float] | None = None) -> dict[Any, tuple[int, int]]:
     """Deterministic pixel positions: seeded spring layout, then label overlaps removed.
 
-    Rounded to whole pixels so the output does not depend on the last bits of
-    floating-point arithmetic. (networkx needs scipy from 500 nodes on.)
+    ``sizes`` are the drawn radii (default :func:`node_size` of the degree): a
+    page that sizes nodes otherwise (by a centrality) passes its largest, so no
+    big node is laid out over its neighbours' labels. Rounded to whole pixels
+    so the output does not depend on the last bits of floating-point
+    arithmetic. (networkx needs scipy from 500 nodes on.)
     """
     if g.number_of_nodes() == 0:
         return {}
@@ -80,13 +84,22 @@ def spring_positions(g: nx.Graph, labels: Mapping[Any, str]) -> dict[Any, tuple[
     pos = nx.spring_layout(g, seed=42, iterations=200, weight="weight")
     scale = max(300.0, 90.0 * math.sqrt(len(nodes)))
     xy = np.array([pos[n] for n in nodes], dtype=float) * scale
-    sizes = np.array([node_size(g.degree(n)) for n in nodes])
+    sizes = np.array([sizes[n] if sizes is not None else node_size(g.degree(n)) for n in nodes])
     widths = np.array([label_width(labels[n]) for n in nodes])
     # Box around shape and the label line below it, with a little margin.
     box_w = np.maximum(2 * sizes, widths) + 16.0
     box_h = 2 * sizes + 30.0
     xy[:, 1] += 11.0  # box centre sits below the node centre, towards its label
-    xy = _remove_overlaps(xy, box_w, box_h)
+    start = xy.copy()
+    for _ in range(3):
+        xy = _remove_overlaps(start, box_w, box_h)
+        # Wide label boxes part most cheaply up and down, so a layout can come out a tall column
+        # that fits the window small; widen the start until the result has about the window's shape.
+        span = np.ptp(xy, axis=0) + 1.0
+        stretch = (span[1] / span[0]) / (_FRAME[1] / _FRAME[0])
+        if stretch <= 1.15:
+            break
+        start[:, 0] = (start[:, 0] - start[:, 0].mean()) * min(math.sqrt(stretch), 2.0) + start[:, 0].mean()
     xy[:, 1] -= 11.0
     return {n: (int(round(x)), int(round(y))) for n, (x, y) in zip(nodes, xy)}
 
@@ -169,10 +182,18 @@ def force_layout(nodes: list[Any], edges: list[tuple[int, int, float]], *, seed:
     return pos - pos.mean(axis=0)
 
 
-def packed_layout(g: nx.Graph, *, spacing: float = 70.0, seed: int = 42) -> dict[Any, tuple[int, int]]:
+#: Components up to this many nodes have their discs pushed apart (:func:`packed_layout`); the pass is quadratic.
+_SPREAD_MAX_NODES = 800
+
+
+def packed_layout(g: nx.Graph, *, spacing: float = 70.0, seed: int = 42,
+                  sizes: Mapping[Any, float] | None = None) -> dict[Any, tuple[int, int]]:
     """Whole-pixel positions for a large graph: each connected component laid out on its own
     (:func:`force_layout`), then packed in rows, largest first, so small islands sit beside
-    the main network instead of being flung to its rim. Deterministic."""
+    the main network instead of being flung to its rim. Deterministic. With ``sizes`` (drawn
+    radii), the discs of a component of up to :data:`_SPREAD_MAX_NODES` nodes are then pushed
+    apart with room for a label between them (:func:`_remove_overlaps`): hubs laid out on top of
+    each other leave no place for their names."""
     if g.number_of_nodes() == 0:
         return {}
     order = {n: i for i, n in enumerate(sorted(g.nodes, key=str))}
@@ -187,6 +208,9 @@ def packed_layout(g: nx.Graph, *, spacing: float = 70.0, seed: int = 42) -> dict
         edges = sorted((min(index[u], index[v]), max(index[u], index[v]), edge_weight(a))
                        for u, v, a in g.subgraph(part).edges(data=True))
         xy = force_layout(part, edges, seed=seed) * spacing
+        if sizes is not None and 1 < len(part) <= _SPREAD_MAX_NODES:
+            room = np.array([2.0 * sizes[n] + 28.0 for n in part])
+            xy = _remove_overlaps(xy, room, room)
         xy -= xy.min(axis=0)
         boxes.append((part, xy, xy.max(axis=0) + spacing))
     total = sum(float(b[2][0] * b[2][1]) for b in boxes)
@@ -235,17 +259,22 @@ _LABEL_MAX_TIER = 4
 
 def label_tiers_by_room(g: nx.Graph, pos: Mapping[Any, tuple[int, int]], labels: Mapping[Any, str],
                         frame: tuple[float, float] = _FRAME, *, sizes: Mapping[Any, float] | None = None,
-                        label_px: float = _LABEL_PX, max_px: float = 18.0) -> dict[Any, int]:
-    """Label tiers (as :func:`label_tiers`) that also keep labels from covering each other.
+                        label_px: float = _LABEL_PX, max_px: float = 18.0,
+                        first: Sequence[Any] = ()) -> dict[Any, int]:
+    """Label tiers (as :func:`label_tiers`) that also keep labels from covering each other and larger nodes.
 
     Nodes are taken by weighted degree; each gets the first tier ``k`` at whose
     zoom (``2**k`` times the zoom that fits the graph into ``frame``) its label
     box — ``label_px`` on screen at the fitting zoom, growing with the zoom up
     to ``max_px``, drawn below the node — overlaps no label already placed at
-    that zoom. So the busiest nodes are named first and a dense centre fills in
-    as one zooms, never as a smear of overlapping text. Nodes still crowded at
-    tier :data:`_LABEL_MAX_TIER` get it. Boxes are kept in a grid per tier, so
-    this is linear in the number of nodes (thousands on the corpus page).
+    that zoom and no node at least as large as its own (a label over a hub would
+    hide the very node a reader looks for). So the busiest nodes are named
+    first and a dense centre fills in as one zooms, never as a smear of
+    overlapping text. ``first`` (say, the five most central units) are placed
+    before all others and always at tier 0: they are named at every zoom.
+    Nodes still crowded at tier :data:`_LABEL_MAX_TIER` get it. Boxes and nodes
+    are kept in grids, so this is linear in the number of nodes (thousands on
+    the corpus page).
     """
     nodes = list(g.nodes)
     if not nodes:
@@ -256,10 +285,17 @@ def label_tiers_by_room(g: nx.Graph, pos: Mapping[Any, tuple[int, int]], labels:
     span_x = max(max(xs) - min(xs), 1.0) * 1.1 + 60
     span_y = max(max(ys) - min(ys), 1.0) * 1.1 + 60
     fit = min(frame[0] / span_x, frame[1] / span_y)
-    ranked = sorted(nodes, key=lambda n: (-g.degree(n, weight="weight"), -g.degree(n), str(n)))
+    pinned = list(dict.fromkeys(n for n in first if n in g))
+    is_pinned = set(pinned)
+    ranked = pinned + sorted((n for n in nodes if n not in is_pinned),
+                             key=lambda n: (-g.degree(n, weight="weight"), -g.degree(n), str(n)))
     grids: list[dict[tuple[int, int], list[tuple[float, float, float, float]]]] = \
         [{} for _ in range(_LABEL_MAX_TIER + 1)]
     cells = [200.0 / (fit * 2 ** k) for k in range(_LABEL_MAX_TIER + 1)]  # 200 screen px per cell
+    discs = _Grid(max(cells[-1], 4.0 * max(sizes.values())))
+    for n in nodes:
+        x, y = pos[n]
+        discs.add((x - sizes[n], y - sizes[n], x + sizes[n], y + sizes[n], n))
 
     def box(n: Any, k: int) -> tuple[float, float, float, float]:
         x, y = pos[n]
@@ -268,23 +304,51 @@ def label_tiers_by_room(g: nx.Graph, pos: Mapping[Any, tuple[int, int]], labels:
         top = y + sizes[n] + 2
         return (x - width / 2, top, x + width / 2, top + px * 1.25)
 
-    def keys(b: tuple[float, float, float, float], k: int):
-        c = cells[k]
-        for i in range(int(b[0] // c), int(b[2] // c) + 1):
-            for j in range(int(b[1] // c), int(b[3] // c) + 1):
-                yield i, j
+    def crowded(n: Any, b: tuple[float, float, float, float], k: int) -> bool:
+        return (any(_meet(b, o) for o in _Grid.near(grids[k], cells[k], b))
+                or any(_meet(b, d) and d[4] != n and sizes[d[4]] >= sizes[n] for d in discs.near_boxes(b)))
 
     tiers: dict[Any, int] = {}
     for n in ranked:
         for k in range(_LABEL_MAX_TIER + 1):
-            b = box(n, k)
-            crowded = any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3]
-                          for key in keys(b, k) for o in grids[k].get(key, ()))
-            if not crowded or k == _LABEL_MAX_TIER:
+            if (k == 0 and n in is_pinned) or k == _LABEL_MAX_TIER or not crowded(n, box(n, k), k):
                 tiers[n] = k
                 for j in range(k, _LABEL_MAX_TIER + 1):   # shown from tier k on: it takes room there too
-                    bj = box(n, j)
-                    for key in keys(bj, j):
-                        grids[j].setdefault(key, []).append(bj)
+                    _Grid.put(grids[j], cells[j], box(n, j))
                 break
     return tiers
+
+
+def _meet(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether two boxes (x0, y0, x1, y1, …) overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+class _Grid:
+    """Boxes bucketed by the square cells they touch, so a box meets only its neighbours' boxes."""
+
+    def __init__(self, cell: float) -> None:
+        self.cell = cell
+        self.cells: dict[tuple[int, int], list[tuple]] = {}
+
+    def add(self, b: tuple) -> None:
+        _Grid.put(self.cells, self.cell, b)
+
+    def near_boxes(self, b: Sequence[float]):
+        return _Grid.near(self.cells, self.cell, b)
+
+    @staticmethod
+    def keys(cell: float, b: Sequence[float]):
+        for i in range(int(b[0] // cell), int(b[2] // cell) + 1):
+            for j in range(int(b[1] // cell), int(b[3] // cell) + 1):
+                yield i, j
+
+    @staticmethod
+    def put(cells: dict, cell: float, b: tuple) -> None:
+        for key in _Grid.keys(cell, b):
+            cells.setdefault(key, []).append(b)
+
+    @staticmethod
+    def near(cells: dict, cell: float, b: Sequence[float]):
+        for key in _Grid.keys(cell, b):
+            yield from cells.get(key, ())

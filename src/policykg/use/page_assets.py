@@ -81,7 +81,8 @@ def _neutralise_js_urls(js: str) -> str:
 
 @lru_cache(maxsize=1)
 def network_assets() -> dict[str, str]:
-    """The vis bundle (from the installed pyvis) and the network page's CSS/JS, ready to inline."""
+    """The vis bundle (from the installed pyvis) and the network pages' CSS/JS, ready to inline
+    (``common_js``, what both network pages share, goes before ``page_js`` or ``corpus.js``)."""
     import pyvis
     vis_dir = Path(pyvis.__file__).with_name("templates") / "lib" / "vis-9.1.2"
     vis_js = (vis_dir / "vis-network.min.js").read_text(encoding="utf-8")
@@ -91,6 +92,7 @@ def network_assets() -> dict[str, str]:
     return {
         "vis_js": check_inlinable(_neutralise_js_urls(vis_js), "script", "vis-network.min.js"),
         "vis_css": check_inlinable(vis_css, "style", "vis-network.css"),
+        "common_js": check_inlinable(asset("common.js"), "script", "common.js"),
         "page_js": check_inlinable(asset("page.js"), "script", "page.js"),
         "page_css": check_inlinable(asset("page.css").replace("$FONT_STACK", FONT_STACK), "style", "page.css"),
     }

@@ -46,6 +46,7 @@ from policykg.use.page_assets import FONT_STACK, json_for_script, network_assets
 
 __all__ = [
     "DEFAULT_STYLE",
+    "SIZE_MEASURES",
     "EDGE_STYLES",
     "KIND_STYLES",
     "EdgeStyle",
@@ -94,7 +95,9 @@ class EdgeStyle:
 
 KIND_STYLES: Mapping[str, KindStyle] = {
     "pillar": KindStyle("总体任务", "#2a9d8f", "hexagon"),
+    "heading": KindStyle("章节", "#86bcb6", "hexagon"),
     "task": KindStyle("重点工作", "#4e79a7", "dot"),
+    "record": KindStyle("责任记录", "#76b7b2", "diamond"),
     "measure": KindStyle("落实举措", "#c9a227", "triangleDown"),
     "target": KindStyle("目标", "#59a14f", "star"),
     "unit": KindStyle("单位", "#f28e2b", "square"),
@@ -109,16 +112,27 @@ DEFAULT_STYLE = KindStyle("其他", "#9d9d9d", "dot")
 EDGE_STYLES: Mapping[str, EdgeStyle] = {
     "lead": EdgeStyle("牵头", "#5a5a5a"),
     "co": EdgeStyle("配合", "#9a9a9a", (6, 4)),
+    "joint": EdgeStyle("共同负责", "#7f7f7f", (2, 3)),
     "leader": EdgeStyle("分管领导", "#c0504d"),
     "liaison": EdgeStyle("联络员", "#8e7cc3", (2, 4)),
     "shared": EdgeStyle("共同任务", "#2a9d8f"),
     "pillar": EdgeStyle("所属总体任务", "#7fc4bb"),
+    "heading": EdgeStyle("所属章节", "#a9d5cf"),
+    "carries": EdgeStyle("落实重点工作", "#c9a227", (4, 3)),
     "phase": EdgeStyle("实施阶段", "#c4a68f", (2, 6)),
     "topic": EdgeStyle("主题", "#f4c2c9", (2, 6)),
 }
 _DEFAULT_EDGE = EdgeStyle("关联", "#b0b0b0")
 
 _NO_KIND = "other"
+
+#: Centralities a page can size its nodes by (a node's ``centrality`` attribute: measure → value),
+#: in the order the legend offers them, the first the default; and how the page names them.
+SIZE_MEASURES: Mapping[str, str] = {"weighted_degree": "加权度", "betweenness": "中介中心性"}
+#: How many of the most central nodes the page names at every zoom and lists in its side panel.
+TOP_LISTED = 5
+#: Radius of the smallest and the most central node when sizing by a centrality.
+_MEASURE_PX = (8.0, 40.0)
 
 
 # ---------------------------------------------------------------- graph → data
@@ -189,9 +203,11 @@ def _build_network(g: nx.Graph, styles: Mapping[str, KindStyle]) -> Network:
     ids = node_ids(g)
     weights = [edge_weight(attrs) for _, _, attrs in g.edges(data=True)]  # validate before layout
     labels = {n: str(a.get("label") or n) for n, a in g.nodes(data=True)}
-    pos = spring_positions(g, labels)
+    measures, sizes, leaders = _centrality_sizes(g)
+    drawn = {n: max(sizes[n].values()) for n in g.nodes} if measures else None
+    pos = spring_positions(g, labels, drawn)
     _, pillars = _pillar_membership(g)
-    tiers = label_tiers_by_room(g, pos, labels)
+    tiers = label_tiers_by_room(g, pos, labels, sizes=drawn, first=[n for m in measures for n in leaders[m]])
     top = max(weights, default=0.0)
     for n, attrs in g.nodes(data=True):
         kind = _kind(attrs)
@@ -210,7 +226,7 @@ def _build_network(g: nx.Graph, styles: Mapping[str, KindStyle]) -> Network:
                 "highlight": {"background": fill, "border": "#111111"},
                 "hover": {"background": fill, "border": "#111111"},
             },
-            size=node_size(g.degree(n)),
+            size=sizes[n][measures[0]] if measures else node_size(g.degree(n)),
             x=pos[n][0],
             y=pos[n][1],
             kind=kind,
@@ -218,7 +234,10 @@ def _build_network(g: nx.Graph, styles: Mapping[str, KindStyle]) -> Network:
             pillars=pillars[n],
             groupName=str(attrs.get("group") or ""),
             degree=g.degree(n),
+            wd=g.degree(n, weight="weight"),
             t=tiers[n],
+            **({"sizes": sizes[n], "figures": {m: _figure(attrs["centrality"][m]) for m in measures}}
+               if measures else {}),
         )
     for i, ((u, v, attrs), weight) in enumerate(zip(g.edges(data=True), weights)):
         kind = str(attrs.get("kind") or "")
@@ -236,6 +255,47 @@ def _build_network(g: nx.Graph, styles: Mapping[str, KindStyle]) -> Network:
         )
     net.options = _vis_options()
     return net
+
+
+def _centrality_sizes(g: nx.Graph) -> tuple[list[str], dict[Any, dict[str, float]], dict[str, list[Any]]]:
+    """Sizing by centrality, where every node carries ``centrality`` with the measures of :data:`SIZE_MEASURES`.
+
+    Returns the measures offered, each node's radius per measure — from 8 px to
+    40 px for the most central, in proportion to the value, so the unit that
+    leads the most stands out instead of being one of many nearly equal squares
+    (sizes by degree were 31.5 / 30.8 / 30.0 on the seed) — and each measure's
+    :data:`TOP_LISTED` leaders (ties by label). ``([], …)`` when nodes carry no
+    centralities: the page then sizes by degree.
+    """
+    values = [attrs.get("centrality") for _, attrs in g.nodes(data=True)]
+    measures = [m for m in SIZE_MEASURES if values and all(isinstance(v, Mapping) and m in v for v in values)]
+    sizes: dict[Any, dict[str, float]] = {n: {} for n in g.nodes}
+    leaders: dict[str, list[Any]] = {}
+    low, high = _MEASURE_PX
+    for m in measures:
+        top = max(float(a["centrality"][m]) for _, a in g.nodes(data=True))
+        for n, a in g.nodes(data=True):
+            share = float(a["centrality"][m]) / top if top > 0 else 0.0
+            sizes[n][m] = round(low + (high - low) * share, 2)
+        ranked = sorted(g.nodes, key=lambda n: (-float(g.nodes[n]["centrality"][m]), str(g.nodes[n].get("label") or n)))
+        leaders[m] = ranked[:TOP_LISTED]
+    return measures, sizes, leaders
+
+
+def _figure(value: Any) -> str:
+    """A centrality as the page prints it: whole numbers plain, fractions to three places."""
+    number = float(value)
+    return f"{number:g}" if number.is_integer() else f"{number:.3f}"
+
+
+def _leader_rows(g: nx.Graph) -> list[dict[str, Any]]:
+    """The side panel's lists: per measure offered, its leaders with their figures."""
+    measures, _, leaders = _centrality_sizes(g)
+    ids = node_ids(g)
+    return [{"measure": m, "name": SIZE_MEASURES[m], "default": i == 0,
+             "rows": [{"id": ids[n], "label": str(g.nodes[n].get("label") or n),
+                       "figure": _figure(g.nodes[n]["centrality"][m])} for n in leaders[m]]}
+            for i, m in enumerate(measures)]
 
 
 def _vis_options() -> dict[str, Any]:
@@ -373,6 +433,8 @@ def render_page(
         edge_legend=_edge_legend_rows(g),
         max_weight=f"{max((edge_weight(a) for _, _, a in g.edges(data=True)), default=0):g}",
         pillars=pillars,
+        pillar_label=str(g.graph.get("pillar_label") or "总体任务"),
+        leaders=_leader_rows(g),
         node_count=g.number_of_nodes(),
         edge_count=g.number_of_edges(),
         data_json=json_for_script(data, sort_keys=True),

@@ -5,8 +5,10 @@
  * Labels are legible at any window size: when the whole graph fits, labels
  * are drawn at about 13 px on screen, and only for the nodes of label tier 0
  * (the busiest, ranked in Python); tier k appears from 2^k times that zoom.
- * Filters and search zoom to fit what stays; the view refits when the frame
- * is resized (a notebook's iframe) until the reader zooms or drags.
+ * Filters and search zoom to fit what stays (search hits ordered by connectivity,
+ * common.js); the view refits when the frame is resized (a notebook's iframe)
+ * until the reader zooms or drags. A unit page sizes its units by the centrality
+ * chosen in the legend and lists the five most central beside it.
  * Every document text is put into the DOM with textContent, never as HTML.
  * window.policykgStatus is a frozen snapshot of what vis has drawn, for tests.
  */
@@ -24,29 +26,23 @@
     enumerable: true
   });
 
-  /* A tooltip element holding plain text, so vis shows it verbatim. */
-  function textTip(text) {
-    var el = document.createElement("div");
-    el.className = "pkg-tip";
-    el.textContent = text;
-    return el;
-  }
-
   var shownTier = 0; // labels of tiers 0..shownTier are drawn
 
   function visNode(n) {
     var o = Object.assign({}, n);
     delete o.tooltip;
     delete o.t;
+    delete o.sizes;
+    delete o.figures;
     o.label = n.t <= shownTier ? n.label : "";
-    o.title = textTip(n.tooltip);
+    o.title = policykg.textTip(n.tooltip);
     return o;
   }
 
   function visEdge(e) {
     var o = Object.assign({}, e);
     delete o.tooltip;
-    o.title = textTip(e.tooltip);
+    o.title = policykg.textTip(e.tooltip);
     return o;
   }
 
@@ -58,6 +54,7 @@
 
   var hidden = {};
   var dimmed = {};
+  var sizeBy = (document.querySelector("input[name=pkg-size]:checked") || {}).value || null;
   var matches = 0;
   var draws = 0;
 
@@ -76,7 +73,8 @@
       fitScale: fitScale,
       tier: shownTier,
       labelled: labelled,
-      fontPx: fontSize * network.getScale()
+      fontPx: fontSize * network.getScale(),
+      sizeBy: sizeBy
     });
   }
   network.on("afterDrawing", publish);
@@ -160,11 +158,6 @@
 
   /* ---------------------------------------------------------- search */
 
-  var input = document.getElementById("pkg-search-input");
-  var message = document.getElementById("pkg-search-msg");
-  var results = document.getElementById("pkg-search-results");
-  var MAX_RESULTS = 50;
-
   function setDimmed(ids) {
     var want = {};
     ids.forEach(function (id) { want[id] = true; });
@@ -179,66 +172,68 @@
     if (changes.length) { nodes.update(changes); }
   }
 
+  /* Never closer than where a node of the largest size is 1.5 times its drawn size, nor than 4 times
+     the whole-graph zoom: a hit is shown among its neighbours, not blown up to fill the screen. */
+  function searchScale() { return Math.max(1.5, 4 * (fitScale || 0.25)); }
+
   function focusNode(id) {
+    var near = [byId[id]].concat(network.getConnectedNodes(id).filter(function (m) { return !hidden[m]; })
+      .map(function (m) { return byId[m]; }));
     network.selectNodes([id], false);
-    network.focus(id, { scale: Math.max(1.4, 3 * (fitScale || 0.5)), animation: false });
+    policykg.fitNodes(network, container, near, searchScale());
     updateLabels();
     showDetails(id);
-  }
-
-  function listResults(ids) {
-    results.textContent = "";
-    ids.slice(0, MAX_RESULTS).forEach(function (id) {
-      var li = document.createElement("li");
-      var button = document.createElement("button");
-      button.type = "button";
-      button.textContent = byId[id].label;
-      button.addEventListener("click", function () { focusNode(id); });
-      li.appendChild(button);
-      results.appendChild(li);
-    });
-  }
-
-  /* Find visible nodes whose label or full text contains the query. */
-  function search() {
-    var q = input.value.trim().toLocaleLowerCase();
-    var ids = [];
-    if (q) {
-      ids = data.nodes.filter(function (n) {
-        return !hidden[n.id] &&
-          (n.label.toLocaleLowerCase().indexOf(q) >= 0 || n.tooltip.toLocaleLowerCase().indexOf(q) >= 0);
-      }).map(function (n) { return n.id; });
-    }
-    matches = ids.length;
-    setDimmed(q ? ids : []);
-    network.selectNodes(ids, false);
-    listResults(ids);
-    if (!q) {
-      message.textContent = "";
-    } else if (!ids.length) {
-      message.textContent = "没有找到匹配的节点";
-    } else {
-      message.textContent = "找到 " + ids.length + " 个节点" + (ids.length > MAX_RESULTS ? "（列出前 " + MAX_RESULTS + " 个）" : "");
-      if (ids.length === 1) { focusNode(ids[0]); } else { network.fit({ nodes: ids, animation: false }); }
-      updateLabels();
-    }
     network.redraw();
   }
 
-  var pending = null;
-  input.addEventListener("input", function () {
-    clearTimeout(pending);
-    pending = setTimeout(search, 250);
+  function sizeFigure(n) {
+    return n.figures && sizeBy ? (sizeNames[sizeBy] || sizeBy) + " " + n.figures[sizeBy] : "关联 " + n.degree;
+  }
+
+  var searchBox = policykg.searchBox({
+    nodes: data.nodes, byId: byId, noun: "节点",
+    visible: function (n) { return !hidden[n.id]; },
+    matches: function (n, q) {
+      return n.label.toLocaleLowerCase().indexOf(q) >= 0 || n.tooltip.toLocaleLowerCase().indexOf(q) >= 0;
+    },
+    rank: function (n) { return n.figures && sizeBy ? Number(n.figures[sizeBy]) : n.wd; },
+    figure: sizeFigure,
+    onPick: focusNode,
+    onClear: function () { fitVisible(); },
+    onResult: function (ids, q) {
+      matches = ids.length;
+      setDimmed(q ? ids : []);
+      network.selectNodes(ids, false);
+      if (ids.length === 1) {
+        focusNode(ids[0]);
+      } else if (ids.length) {
+        policykg.fitNodes(network, container, ids.map(function (id) { return byId[id]; }), searchScale());
+        updateLabels();
+      }
+      network.redraw();
+    }
   });
-  document.getElementById("pkg-search").addEventListener("submit", function (event) {
-    event.preventDefault();
-    clearTimeout(pending);
-    search();
+  var search = searchBox.run;
+
+  /* ---------------------------------------------------------- size by centrality */
+
+  var sizeNames = {};
+  Array.prototype.forEach.call(document.querySelectorAll("input[name=pkg-size]"), function (radio) {
+    sizeNames[radio.value] = radio.parentNode.textContent.trim();
+    radio.addEventListener("change", function () {
+      if (!radio.checked) { return; }
+      sizeBy = radio.value;
+      nodes.update(data.nodes.filter(function (n) { return n.sizes; })
+        .map(function (n) { return { id: n.id, size: n.sizes[sizeBy] }; }));
+      Array.prototype.forEach.call(document.querySelectorAll("ol.pkg-leaders"), function (list) {
+        list.hidden = list.dataset.measure !== sizeBy;
+      });
+      if (searchBox.active()) { search(); }
+      network.redraw();
+    });
   });
-  document.getElementById("pkg-search-clear").addEventListener("click", function () {
-    input.value = "";
-    search();
-    fitVisible();
+  Array.prototype.forEach.call(document.querySelectorAll("ol.pkg-leaders button"), function (button) {
+    button.addEventListener("click", function () { focusNode(button.dataset.id); });
   });
 
   /* ---------------------------------------------------------- filters */
@@ -263,7 +258,7 @@
     if (changes.length) { nodes.update(changes); }
     details.hidden = true;
     search();
-    if (!input.value.trim()) { fitVisible(); }
+    if (!searchBox.active()) { fitVisible(); }
   }
 
   /* Zoom to fit the nodes that are shown (all of them when nothing is hidden). */
@@ -281,7 +276,7 @@
   document.getElementById("pkg-reset").addEventListener("click", function () {
     kindBoxes.forEach(function (box) { box.checked = true; });
     pillarSelect.value = "";
-    input.value = "";
+    searchBox.clear();
     applyFilters();
     fitVisible();
   });
