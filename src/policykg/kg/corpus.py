@@ -55,6 +55,7 @@ from policykg.kg.document_build import DOC_FILES, Analyse, Job
 from policykg.kg.layout import (BUILD_OUTPUTS, CORPUS_NQ, DOCS_DIR, DOCUMENT_FILES, MANIFEST, ONE_DOCUMENT_FILES,
                                 PARTS_DIR, REPORT, STORE_DIR, doc_folder)
 from policykg.kg.lineage import lineage
+from policykg.kg.progress import Progress, apply_progress, ledger_folders
 from policykg.vocab import LINEAGE_GRAPH
 from policykg.kg.manifest import builder_fingerprint, discover, manifest_bytes, mark_duplicates, old_manifest, plan
 from policykg.kg.workers import run_workers
@@ -82,13 +83,15 @@ class CorpusResult:
 def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str], *,
                  jobs: int | None = None, progress: bool = False, analysis: Analyse | None = None,
                  pages: Pages | None = None, doc_files: str = "full", alone: bool = False,
-                 strict: bool = False) -> CorpusResult:
+                 strict: bool = False, ledgers: Progress | None = None) -> CorpusResult:
     """Build every document of ``paths`` into the output folder ``out_dir`` (see the module docstring).
 
     ``analysis(store, entries, builder)`` gives each document's analysis graph as N-Quads; it
     runs in the worker processes, so it must be a module-level function. ``pages(stage,
     entries)`` writes the pages into the staged folder. ``doc_files`` is ``"full"`` or
-    ``"lean"`` (:data:`policykg.kg.document_build.DOC_FILES`). ``alone``: ``paths`` name one
+    ``"lean"`` (:data:`policykg.kg.document_build.DOC_FILES`). ``ledgers(store, folders)`` reads
+    the progress ledgers kept beside the corpus against the built store; each becomes a named graph
+    (:mod:`policykg.kg.progress`), so a build never loses reported progress. ``alone``: ``paths`` name one
     document, built as ``policykg build FILE`` builds it — its error raised, its files also
     at the top of the folder, and with ``strict`` refused when understood only in part.
 
@@ -100,7 +103,7 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
         raise ValueError(f"doc_files must be one of {sorted(DOC_FILES)}")
     from policykg.kg.publish import output_lock, publish
 
-    out, analysis = Path(out_dir), analysis or None          # analysis=False: none, as before
+    out, analysis, paths = Path(out_dir), analysis or None, list(paths)   # analysis=False: none, as before
     with output_lock(out):
         sources = discover(paths)
         if alone and len(sources) != 1:
@@ -127,7 +130,7 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
             if alone and strict:
                 refuse_partial(entries[0], stage, sources[0])
             write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
-            (stage / MANIFEST).write_bytes(manifest_bytes(entries, fingerprint))
+            (stage / MANIFEST).write_bytes(manifest_bytes(entries, fingerprint, progress_of(stage, paths, out, ledgers)))
             names = [CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR]
             if pages is not None:
                 names += list(pages(stage, entries))
@@ -139,6 +142,17 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
     removed = len(set(old) - {e["id"] for e in entries})
     return CorpusResult(entries=entries, rebuilt=len(built), reused=len(todo.reused), removed=removed,
                         links=links, outputs=tuple(p.name for p in written))
+
+
+def progress_of(stage: Path, paths: list, out: Path, ledgers: Progress | None) -> dict | None:
+    """The staged corpus with every kept ledger applied (:func:`policykg.kg.progress.apply_progress`);
+    the manifest's ``ledgers`` and ``ledger_folders``. None when the build reads no ledgers."""
+    if ledgers is None:
+        return None
+    from policykg.kg.manifest import display_path
+    folders = ledger_folders(paths, out)
+    return {"ledgers": apply_progress(stage, ledgers, folders),
+            "ledger_folders": [display_path(f) for f in folders]}
 
 
 def refuse_partial(entry: dict, stage: Path, source: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from policykg.errors import InputError, PolicyKGError
 from policykg.ingest.read import MAX_SOURCE_BYTES, read_capped, readable_name
-from policykg.kg.layout import ANALYSIS_FILE, DOCS_DIR, MANIFEST, doc_folder
+from policykg.kg.layout import ANALYSIS_FILE, DOCS_DIR, LEDGERS_DIR, MANIFEST, doc_folder
 
 #: The files a folder search takes for documents (a file named on the command line is taken as it is).
 SOURCE_SUFFIXES = (".txt",)
@@ -36,6 +36,7 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         if os.path.isdir(path):
             # every entry named like a document: a FIFO or a folder so named is listed as failed
             found += sorted(p for p in path.rglob("*") if p.suffix in SOURCE_SUFFIXES)
+            found = [p for p in found if not _in_ledgers(p, path)]
         elif os.path.lexists(path):
             found.append(path)
         else:
@@ -44,6 +45,14 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     for path in found:
         unique.setdefault(os.path.realpath(path), path)
     return list(unique.values())
+
+
+def _in_ledgers(found: Path, folder: Path) -> bool:
+    """A file of ``folder/ledgers/``: progress kept beside the corpus (:mod:`policykg.kg.progress`), never a document."""
+    try:
+        return found.relative_to(folder).parts[0] == LEDGERS_DIR
+    except (ValueError, IndexError):
+        return False
 
 
 def display_path(path: Path) -> str:
@@ -103,12 +112,19 @@ def old_manifest(out: Path, fingerprint: str) -> dict[str, dict]:
     return found
 
 
-def manifest_bytes(entries: list[dict], fingerprint: str = "") -> bytes:
+def manifest_bytes(entries: list[dict], fingerprint: str = "", ledgers: dict | None = None) -> bytes:
+    """The manifest; ``ledgers`` (a build that reads progress ledgers): ``{"ledgers": [...],
+    "ledger_folders": [...]}``, the reports it applied and where it looked (:mod:`policykg.kg.progress`)."""
     data = {"builder": fingerprint, "documents": entries,
             "counts": {"documents": len(entries),
                        "built": sum(1 for e in entries if e["status"] == "built"),
                        "failed": sum(1 for e in entries if e["status"] == "failed"),
                        "duplicate": sum(1 for e in entries if e["status"] == "duplicate")}}
+    return json_bytes({**data, **(ledgers or {})})
+
+
+def json_bytes(data: dict) -> bytes:
+    """A manifest's bytes: sorted keys, one space of indent, UTF-8, a final newline (deterministic)."""
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 

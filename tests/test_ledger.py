@@ -1,0 +1,222 @@
+"""The progress ledger round trip (issue 19, item 2-4): export → fill (scripted here) → import → overdue.
+
+The corpus is two bundled documents (包头 2022 and 国发〔2018〕39号). The filled statuses are written
+below; the expected overdue lists are worked out by hand from the due dates of
+tests/gold/due_dates.json (read off the documents) and those statuses — never from the code.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from policykg.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+BAOTOU = "01_baotou_digital_gov_assessment_2022"
+GUOFA = "05_guofa_2018_39_employment"
+GOLD = {r["record"]: r for r in json.loads((ROOT / "tests/gold/due_dates.json").read_text(encoding="utf-8"))["records"]
+        if r["doc"] == BAOTOU}
+
+# First report, as of 2022-06-10 (XLSX): record → status written by the unit.
+FIRST = {"record/9": "已完成", "record/86": "推进中", "record/1": "已完成", "record/12": "滞后",
+         "record/6": "done", "record/57": "in progress", "record/5": "未启动"}
+# Second report, as of 2022-07-10 (CSV).
+SECOND = {"record/86": "已完成", "record/12": "申请延期", "record/57": "已完成", "record/11": "Completed",
+          "record/3": "滞后"}
+
+# By hand. Gold due dates before 2022-06-15: record/9 (03-31), 86 (04-30), 1, 12, 19, 2, 31, 6, 66 (05-31).
+# Done by 06-15 (first report only): 9, 1, 6.
+OVERDUE_0615 = {"record/86", "record/12", "record/19", "record/2", "record/31", "record/66"}
+# Before 2022-07-15 also every 06-30 record: 57 72 14 76 77 46 25 26 69 7 11 17 20 3 32 35 36 38 4 42 54 55 71.
+# Done by 07-15: 9, 1, 6 (first); 86, 57, 11 (second).
+OVERDUE_0715 = {"record/12", "record/19", "record/2", "record/31", "record/66",
+                "record/72", "record/14", "record/76", "record/77", "record/46", "record/25", "record/26",
+                "record/69", "record/7", "record/17", "record/20", "record/3", "record/32", "record/35",
+                "record/36", "record/38", "record/4", "record/42", "record/54", "record/55", "record/71"}
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory):
+    from policykg.kg.corpus import build_corpus
+    from policykg.use.ledger import build_progress
+    src = tmp_path_factory.mktemp("src")
+    for doc in (BAOTOU, GUOFA):
+        shutil.copy(ROOT / "sources/dev" / f"{doc}.txt", src)
+    target = tmp_path_factory.mktemp("built") / "graph"
+    build_corpus([src], target, jobs=2, analysis=False, ledgers=build_progress)
+    return target
+
+
+def _cli(*args) -> int:
+    return main([str(a) for a in args])
+
+
+def _overdue(out: Path, as_of: str, doc: str = BAOTOU) -> dict[str, dict]:
+    from policykg.kg.store import open_graph, release
+    from policykg.use.followup import follow_up
+    rows = follow_up(open_graph(str(out)), "overdue", as_of, doc=doc)
+    release()
+    return {r["record"]: r for r in rows}
+
+
+def _fill_xlsx(form: Path, filled: Path, statuses: dict, as_of: str) -> None:
+    from openpyxl import load_workbook
+    book = load_workbook(form)
+    sheet = book.active
+    head = [c.value for c in sheet[1]]
+    rec, doc, st, day = (head.index(h) for h in ("记录编号 / record id", "文件 / document", "状态 / status",
+                                                  "截至日期 / as-of date"))
+    for row in sheet.iter_rows(min_row=2):
+        if row[doc].value == BAOTOU and row[rec].value in statuses:
+            row[st].value, row[day].value = statuses[row[rec].value], as_of
+    book.save(filled)
+
+
+def _quads(out: Path) -> bytes:
+    return (out / "corpus.nq").read_bytes()
+
+
+def test_round_trip(out, tmp_path, capsys):
+    # export: the form's header, frozen, the statuses' list in Chinese and English, widths for Chinese
+    form = tmp_path / "form.xlsx"
+    assert _cli("ledger", "export", "--graph", out, "--out", form) == 0
+    from openpyxl import load_workbook
+    sheet = load_workbook(form).active
+    assert sheet.freeze_panes == "B2"
+    check = sheet.data_validations.dataValidation[0]
+    for status in ("未启动", "推进中", "已完成", "滞后", "申请延期", "已延期", "not started", "done", "extended"):
+        assert status in check.formula1
+    assert sheet.column_dimensions["C"].width >= 40
+    ids = {(r[1].value, r[0].value) for r in sheet.iter_rows(min_row=2)}
+    assert (BAOTOU, "record/86") in ids and (GUOFA, "record/12") in ids
+
+    before = _quads(out)
+    # first report (XLSX), as of 2022-06-10
+    first = tmp_path / "first.xlsx"
+    _fill_xlsx(form, first, FIRST, "2022-06-10")
+    assert _cli("ledger", "import", first, "--graph", out) == 0
+    after_first = _quads(out)
+    assert after_first != before
+    assert set(_overdue(out, "2022-06-15")) & set(GOLD) == OVERDUE_0615
+
+    # second report (CSV of the form for one document, no as-of column filled: --as-of)
+    csv_form = tmp_path / "form.csv"
+    assert _cli("ledger", "export", "--graph", out, "--format", "csv", "--doc", BAOTOU, "--out", csv_form) == 0
+    rows = list(csv.reader(io.StringIO(csv_form.read_text(encoding="utf-8-sig"))))
+    assert {r[1] for r in rows[1:]} == {BAOTOU}
+    for r in rows[1:]:
+        if r[0] in SECOND:
+            r[7] = SECOND[r[0]]
+    second = tmp_path / "second.csv"
+    with open(second, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    assert _cli("ledger", "import", second, "--graph", out, "--as-of", "2022-07-10", "--doc", BAOTOU) == 0
+    overdue = _overdue(out, "2022-07-15")
+    assert set(overdue) & set(GOLD) == OVERDUE_0715
+    assert overdue["record/12"]["status"] == "申请延期" and overdue["record/3"]["status"] == "滞后"
+    assert overdue["record/19"]["status"] == ""                       # never reported
+    # history is kept: as of 06-15 the first report still answers
+    assert set(_overdue(out, "2022-06-15")) & set(GOLD) == OVERDUE_0615
+    for record, row in overdue.items():                               # what the gold dates, it dates the same
+        if record in GOLD:
+            assert row["due"] == GOLD[record]["due"] and row["due"] < "2022-07-15"
+
+    # the same file twice: no triple changes, nothing is written
+    snapshot = _quads(out)
+    capsys.readouterr()
+    assert _cli("ledger", "import", second, "--graph", out, "--as-of", "2022-07-10", "--doc", BAOTOU) == 0
+    assert "nothing changed" in capsys.readouterr().out
+    assert _quads(out) == snapshot
+
+    # each report its own named graph, with its file's SHA-256
+    graphs = {line.rsplit(" ", 2)[-2] for line in snapshot.decode().splitlines() if "/graph/progress/" in line}
+    assert len(graphs) == 2
+    for f in (first, second):
+        digest = hashlib.sha256(f.read_bytes()).hexdigest()
+        assert f"<https://w3id.org/policykg/id/graph/progress/{digest[:16]}>" in graphs
+        assert f"sha256:{digest}" in snapshot.decode()
+
+    # a rebuild re-applies the kept ledgers: the same progress
+    from policykg.kg.corpus import build_corpus
+    from policykg.use.ledger import build_progress
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    sources = sorted({str(Path(d["file"]).parent) for d in manifest["documents"]})
+    build_corpus(sources, out, jobs=2, analysis=False, ledgers=build_progress)
+    assert set(_overdue(out, "2022-07-15")) & set(GOLD) == OVERDUE_0715
+
+
+def test_one_bad_row_imports_nothing_and_names_it(out, tmp_path, capsys):
+    form = tmp_path / "form.xlsx"
+    assert _cli("ledger", "export", "--graph", out, "--out", form, "--doc", BAOTOU) == 0
+    filled = tmp_path / "bad.xlsx"
+    _fill_xlsx(form, filled, {"record/43": "已完成", "record/47": "差不多完成", "record/58": "推进中"}, "2022-08-01")
+    before = _quads(out)
+    capsys.readouterr()
+    assert _cli("ledger", "import", filled, "--graph", out) == 2
+    err = capsys.readouterr().err
+    from openpyxl import load_workbook
+    row = next(r[0].row for r in load_workbook(filled).active.iter_rows(min_row=2) if r[0].value == "record/47")
+    assert f"row {row}: unknown status '差不多完成'" in err
+    assert err.count("row ") == 1 and "nothing imported" in err
+    assert _quads(out) == before
+    assert not (out / "ledgers" / "bad.xlsx").exists()
+
+
+@pytest.mark.parametrize("cell,value,problem", [
+    (0, "record/999", "unknown record id"),
+    (11, "2022-02-30", "is not a date"),
+])
+def test_bad_rows_of_each_kind(out, tmp_path, capsys, cell, value, problem):
+    form = tmp_path / "form.xlsx"
+    assert _cli("ledger", "export", "--graph", out, "--out", form, "--doc", BAOTOU) == 0
+    from openpyxl import load_workbook
+    book = load_workbook(form)
+    row = book.active[5]
+    row[7].value, row[11].value = "推进中", "2022-08-01"
+    row[cell].value = value
+    book.save(tmp_path / "bad.xlsx")
+    before = _quads(out)
+    capsys.readouterr()
+    assert _cli("ledger", "import", tmp_path / "bad.xlsx", "--graph", out) == 2
+    assert f"row 5: " in capsys.readouterr().err
+    assert _quads(out) == before
+
+
+def test_a_record_of_another_document(out, tmp_path, capsys):
+    form = tmp_path / "form.csv"
+    assert _cli("ledger", "export", "--graph", out, "--format", "csv", "--out", form) == 0
+    rows = list(csv.reader(io.StringIO(form.read_text(encoding="utf-8-sig"))))
+    for r in rows[1:]:
+        if (r[1], r[0]) in ((GUOFA, "record/12"), (BAOTOU, "record/43")):
+            r[7], r[11] = "推进中", "2022-08-01"
+    bad = tmp_path / "other.csv"
+    bad.write_text("\ufeff" + "".join(",".join(f'"{c}"' for c in r) + "\n" for r in rows), encoding="utf-8")
+    line = next(i for i, r in enumerate(rows, start=1) if r[1] == BAOTOU and r[0] == "record/43")
+    capsys.readouterr()
+    assert _cli("ledger", "import", bad, "--graph", out, "--doc", GUOFA) == 2
+    err = capsys.readouterr().err
+    assert f"row {line}: record {BAOTOU}:record/43 is of another document" in err
+    # --partial: the good row goes in, the bad one is listed
+    assert _cli("ledger", "import", bad, "--graph", out, "--doc", GUOFA, "--partial") == 0
+    assert "left out" in capsys.readouterr().err
+
+
+def test_status_prints_both_lists_and_exits_0(out, capsys):
+    capsys.readouterr()
+    assert _cli("status", "--graph", out, "--as-of", "2022-06-15", "--doc", BAOTOU) == 0
+    text = capsys.readouterr().out
+    assert "overdue as of 2022-06-15" in text and "due within 30 days" in text
+    lines = [l for l in text.splitlines() if "record/19 " in l or "record/2 " in l]
+    assert lines
+    from policykg.use.answers import display_width
+    heads = [l for l in text.splitlines() if "记录 record" in l]
+    # CJK-aligned: the due column starts at the same display column in the header and in each row
+    col = display_width(heads[0][:heads[0].index("完成日期")])
+    assert all(display_width(l[:l.index("2022-")]) == col for l in lines)
