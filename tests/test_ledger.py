@@ -128,6 +128,8 @@ def test_round_trip(out, tmp_path, capsys):
         if record in GOLD:
             assert row["due"] == GOLD[record]["due"] and row["due"] < "2022-07-15"
 
+    _check_the_other_questions(out)
+
     # the same file twice: no triple changes, nothing is written
     snapshot = _quads(out)
     capsys.readouterr()
@@ -150,6 +152,38 @@ def test_round_trip(out, tmp_path, capsys):
     sources = sorted({str(Path(d["file"]).parent) for d in manifest["documents"]})
     build_corpus(sources, out, jobs=2, analysis=False, ledgers=build_progress)
     assert set(_overdue(out, "2022-07-15")) & set(GOLD) == OVERDUE_0715
+
+
+def _run(out: Path, name: str, **params) -> list[dict]:
+    from policykg.kg.query import find_query, run_query
+    from policykg.kg.store import open_graph, release
+    cols, rows = run_query(open_graph(str(out)), find_query(name), params)
+    release()
+    return [dict(zip(cols, r)) for r in rows]
+
+
+def _check_the_other_questions(out: Path) -> None:
+    """The stored questions after both reports, against what the fill and the documents say."""
+    # record/12 (5月底…, 牵头考核单位：市审批服务局): 滞后 on 06-10, 申请延期 on 07-10
+    history = _run(out, "status_history", document=BAOTOU, place="record/12")
+    assert [(h["as_of"], h["status"], h["report"]) for h in history] == [
+        ("2022-06-10", "滞后", "first.xlsx"), ("2022-07-10", "申请延期", "second.csv")]
+    # 市审批服务局 leads record/1, 5, 6, 9, 11, 12 of those filled (lines 33-49 of the document);
+    # done: 1, 6, 9 (06-10, due 05-31, 05-31, 03-31) and 11 (07-10, due 06-30): all four late
+    report = {(r["doc"], r["role"]): r for r in _run(out, "unit_report", unit="市审批服务局", as_of="2022-07-15")}
+    lead = report[(BAOTOU, "lead")]
+    assert (lead["done"], lead["late"]) == (4, 4)
+    assert lead["overdue"] >= 1                         # record/12 at least (asked for an extension)
+    # the document as a whole: reported 9, 86, 1, 12, 6, 57, 5, 11, 3; done 9, 1, 6, 86, 57, 11
+    rates = {(r["scope"], r["name"]): r for r in _run(out, "completion_rate", as_of="2022-07-15")}
+    assert (rates[("document", BAOTOU)]["reported"], rates[("document", BAOTOU)]["done"]) == (9, 6)
+    early = {(r["scope"], r["name"]): r for r in _run(out, "completion_rate", as_of="2022-06-15")}
+    assert (early[("document", BAOTOU)]["reported"], early[("document", BAOTOU)]["done"]) == (7, 3)
+    assert rates[("document", GUOFA)]["reported"] == 0
+    # never reported: 国发〔2018〕39号's 各省级人民政府 (record/12: 各省级人民政府负责); not the units that did
+    silent = {r["name"] for r in _run(out, "units_never_reported")}
+    assert "各省级人民政府" in silent
+    assert not silent & {"市审批服务局", "市工信局", "市政府办公室", "市委组织部"}
 
 
 def test_one_bad_row_imports_nothing_and_names_it(out, tmp_path, capsys):
