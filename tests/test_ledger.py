@@ -254,3 +254,42 @@ def test_status_prints_both_lists_and_exits_0(out, capsys):
     # CJK-aligned: the due column starts at the same display column in the header and in each row
     col = display_width(heads[0][:heads[0].index("完成日期")])
     assert all(display_width(l[:l.index("2022-")]) == col for l in lines)
+
+
+@pytest.mark.browser
+def test_dashboard_offline_shows_the_queries_counts(out, tmp_path_factory):
+    """The dashboard an import wrote: no request leaves the page, and per document its records, red,
+    amber and green counts are what completion_rate, overdue and due_soon answer for its date."""
+    import importlib.util
+    import os
+    from urllib.parse import urlsplit
+    spec = importlib.util.spec_from_file_location("policykg_test_browser_ledger", Path(__file__).with_name("browser.py"))
+    helper = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(helper)
+    if not helper.CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {helper.CHROMIUM} is missing")
+        pytest.skip(f"{helper.CHROMIUM} not installed")
+    with helper.Chromium(tmp_path_factory.mktemp("dash"), window=(1400, 900), timeout=30) as browser:
+        page = browser.open_page()
+        page.navigate((out / "dashboard.html").as_uri())
+        page.wait_for("document.querySelectorAll('#by-doc tr[data-name]').length > 0")
+        as_of = page.evaluate("document.getElementById('asof').textContent")
+        shown = page.evaluate("""Object.fromEntries([...document.querySelectorAll('#by-doc tr[data-name]')].map(tr =>
+            [tr.dataset.name, Object.fromEntries([...tr.querySelectorAll('td[data-count]')].map(td =>
+                [td.dataset.count, +td.textContent]))]))""")
+        links = page.evaluate("[...document.querySelectorAll('#records a')].map(a => a.getAttribute('href'))")
+        urls = page.request_urls()
+    assert urls and all(urlsplit(u).scheme in {"file", "data", "about"} for u in urls), urls
+    assert as_of == "2022-08-01"        # the latest report's date: the --partial import above
+    rates = {r["name"]: r for r in _run(out, "completion_rate", as_of=as_of) if r["scope"] == "document"}
+    for doc in (BAOTOU, GUOFA):
+        overdue = _run(out, "overdue", as_of=as_of, document=doc)
+        soon = _run(out, "due_soon", as_of=as_of, document=doc, days="30")
+        assert shown[doc]["records"] == rates[doc]["records"]
+        assert shown[doc]["green"] == rates[doc]["done"]
+        assert shown[doc]["red"] == len(overdue) == rates[doc]["overdue"]
+        assert shown[doc]["amber"] == len(soon)
+        assert shown[doc]["已完成"] == rates[doc]["done"]
+    assert shown[BAOTOU]["red"] > 10 and shown[BAOTOU]["green"] >= 6
+    assert f"docs/{BAOTOU}/source.html#record/12" in links

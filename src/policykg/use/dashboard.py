@@ -47,6 +47,7 @@ def dashboard_data(store, as_of: str) -> dict:
         r["days_left"] = r["days_left"] if r["days_left"] != "" else None
         records.append(r)
     return {"as_of": as_of, "records": records, "statuses": [s.zh for s in statuses()] + ["未填报"],
+            "english": {**{s.zh: s.en for s in statuses()}, "未填报": "never reported"},
             "titles": {k: v.get("title") or "" for k, v in docs.items()}}
 
 
