@@ -318,7 +318,7 @@ def cmd_ledger(args) -> int:
     report = applied.report
     if changed:
         print(f"imported {len(report.updates)} update(s) as of {report.as_of} from {args.file} "
-              f"(kept as {applied.path}); wrote {out / 'dashboard.html'}")
+              f"(kept as {out / applied.path}); wrote {out / 'dashboard.html'}")
     else:
         print(f"{args.file}: already imported as it is (as of {report.as_of}); nothing changed")
     return 0

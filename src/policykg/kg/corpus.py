@@ -52,8 +52,8 @@ from pathlib import Path
 from policykg.errors import StructureError
 from policykg.kg.corpus_store import SHARED_GRAPH, merged_default_graph, write_corpus_nq, write_corpus_store
 from policykg.kg.document_build import DOC_FILES, Analyse, Job
-from policykg.kg.layout import (BUILD_OUTPUTS, CORPUS_NQ, DOCS_DIR, DOCUMENT_FILES, MANIFEST, ONE_DOCUMENT_FILES,
-                                PARTS_DIR, REPORT, STORE_DIR, doc_folder)
+from policykg.kg.layout import (BUILD_OUTPUTS, CORPUS_NQ, DOCS_DIR, DOCUMENT_FILES, LEDGERS_DIR, MANIFEST,
+                                ONE_DOCUMENT_FILES, PARTS_DIR, REPORT, STORE_DIR, doc_folder)
 from policykg.kg.lineage import lineage
 from policykg.kg.progress import Progress, apply_progress, ledger_folders
 from policykg.vocab import LINEAGE_GRAPH
@@ -151,8 +151,16 @@ def progress_of(stage: Path, paths: list, out: Path, ledgers: Progress | None) -
         return None
     from policykg.kg.manifest import display_path
     folders = ledger_folders(paths, out)
-    return {"ledgers": apply_progress(stage, ledgers, folders),
-            "ledger_folders": [display_path(f) for f in folders]}
+    own = os.path.realpath(out / LEDGERS_DIR)
+
+    def shown(path: str) -> str:
+        """A path as the manifest shows it: the output folder's own ledgers relative to it (``ledgers/NAME``),
+        so the same build into another folder writes the same manifest."""
+        real = os.path.realpath(path)
+        return f"{LEDGERS_DIR}/{os.path.relpath(real, own)}" if real.startswith(own + os.sep) or real == own else path
+    entries = [{**e, "file": shown(e["file"])} for e in apply_progress(stage, ledgers, folders)]
+    return {"ledgers": entries, "ledger_folders": [shown(display_path(f)) if os.path.realpath(f) != own
+                                                   else LEDGERS_DIR for f in folders]}
 
 
 def refuse_partial(entry: dict, stage: Path, source: Path) -> None:

@@ -321,8 +321,7 @@ def import_ledger(file: Path, out: Path, as_of: str | None = None, documents: li
                           lines=applied.problems, path=str(file))
     options = {k: v for k, v in (("as_of", as_of), ("documents", documents)) if v}
     kept = keep_ledger(file, out / LEDGERS_DIR, applied.report.sha256, options)
-    from policykg.kg.manifest import display_path
-    applied = applied._replace(path=display_path(kept))
+    applied = applied._replace(path=f"{LEDGERS_DIR}/{kept.name}")      # as a build lists it (kg/corpus.py)
     return applied, add_reports(out, [applied], pages)
 
 
