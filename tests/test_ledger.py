@@ -293,3 +293,29 @@ def test_dashboard_offline_shows_the_queries_counts(out, tmp_path_factory):
         assert shown[doc]["已完成"] == rates[doc]["done"]
     assert shown[BAOTOU]["red"] > 10 and shown[BAOTOU]["green"] >= 6
     assert f"docs/{BAOTOU}/source.html#record/12" in links
+
+
+def test_progress_graphs_conform_to_the_shapes(out, tmp_path):
+    """Every progress report and status update written passes shapes.ttl (one more import here, with notes)."""
+    import pyshacl
+    import rdflib
+    form = tmp_path / "form.xlsx"
+    assert _cli("ledger", "export", "--graph", out, "--out", form, "--doc", BAOTOU) == 0
+    from openpyxl import load_workbook
+    book = load_workbook(form)
+    for row in list(book.active.iter_rows(min_row=2))[:3]:
+        row[7].value, row[8].value, row[9].value, row[10].value, row[11].value = (
+            "推进中", "正在推进", "方案.pdf", "综合科", "2022-09-01")
+    book.save(tmp_path / "notes.xlsx")
+    assert _cli("ledger", "import", tmp_path / "notes.xlsx", "--graph", out) == 0
+    lines = [l for l in _quads(out).decode("utf-8").splitlines() if "/graph/progress/" in l]
+    graph = rdflib.Graph()
+    graph.parse(data="".join(l.rsplit(" ", 2)[0] + " .\n" for l in lines), format="nt")   # the graph name dropped
+    assert len(graph) >= 30
+    graph.parse(ROOT / "ontology.ttl")                 # the statuses are individuals of pkg:ProgressStatus
+    conforms, _, text = pyshacl.validate(graph, shacl_graph=str(ROOT / "shapes.ttl"), inference="none")
+    assert conforms, text
+    # and a broken update is caught: no status
+    update = next(s for s in graph.subjects(rdflib.RDF.type, rdflib.URIRef("https://w3id.org/policykg/ontology#StatusUpdate")))
+    graph.remove((update, rdflib.URIRef("https://w3id.org/policykg/ontology#status"), None))
+    assert not pyshacl.validate(graph, shacl_graph=str(ROOT / "shapes.ttl"), inference="none")[0]
