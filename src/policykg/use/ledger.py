@@ -29,7 +29,6 @@ from pathlib import Path
 from policykg.errors import InputError, LexiconError
 from policykg.kg.progress import Applied, Report, Update, statuses
 from policykg.resources import lexicon_path
-from policykg.vocab import ID_NS
 
 #: How much of a record's text the form shows.
 SHORT_TEXT = 80
@@ -91,6 +90,9 @@ def place_key(place: str) -> tuple:
 
 def export_ledger(store, out: Path | None, fmt: str, doc: str | None = None, unit: str | None = None) -> int:
     """Write the form (``fmt``: xlsx or csv; csv without ``out`` goes to stdout); returns its rows."""
+    if doc:
+        from policykg.kg.documents import find_document
+        find_document(store, doc)                      # an unknown id: one line naming the known ones
     rows = form_rows(store, doc, unit)
     if not rows:
         raise InputError("no records to put in the ledger" + (f" for unit {unit!r}" if unit else ""),
