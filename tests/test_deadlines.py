@@ -39,7 +39,9 @@ from policykg.model import Deadline
     ("6月底前完成。", None, None, "6月底前", None),
 ])
 def test_deadlines_as_written(text, note, year, written, end):
-    assert find_deadline(text, note, year) == Deadline(written, end)
+    found = find_deadline(text, note, year)
+    assert (found.text, found.end) == (written, end)
+    assert found.kind == ("dated" if end else found.kind) and (end is None) == (found.kind != "dated")
 
 
 @pytest.mark.parametrize("text", [

@@ -81,6 +81,17 @@ class ToolMissingError(InputError):
     code = "PKG110"
 
 
+class LedgerError(InputError):
+    """A filled progress ledger (台账) cannot be imported: its bad rows (``lines``, one each, with their
+    row numbers), no as-of date, a bad ``--as-of``. Nothing of the file is imported."""
+
+    code = "PKG150"
+
+    def __init__(self, message: str, *, lines=(), **kw) -> None:
+        self.lines = list(lines)
+        super().__init__(message, **kw)
+
+
 class StructureError(PolicyKGError):
     """The document reads, but its structure is broken (e.g. a table cut mid-row)."""
 

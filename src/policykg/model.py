@@ -307,14 +307,21 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Deadline:
-    """A record's time limit as written, with its end date where a year is known.
+    """A record's time limit as written, with its kind and, where one can be told, its due date.
 
     ``到2023年`` → 2023-12-31; ``6月底完成`` in a 2022 document → 2022-06-30;
-    ``持续推进`` or a garbled ``0403年底前`` → ``end`` is ``None`` (text kept).
+    ``2023-2027年`` → from 2023-01-01 (``start``) to 2027-12-31; ``持续推进`` → kind
+    ``ongoing``; a garbled ``0403年底前`` → kind ``unreadable``, ``end`` is ``None`` (text
+    kept, ``problem`` says why). ``rule`` names how the date was told (an id of
+    ``lexicon/deadlines.toml``'s rules; :mod:`policykg.ingest.extract.due_dates`).
     """
 
     text: str
     end: date | None = None
+    kind: str = "dated"
+    start: date | None = None
+    rule: str = ""
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -362,6 +369,8 @@ class KeyTask:
     assignment: Assignment
     leadership: Leadership
     spans: tuple[LineSpan, ...]
+    #: the phase cell read as a deadline (``2023-2027年`` → due 2027-12-31, from 2023-01-01)
+    deadline: Deadline | None = None
 
 
 @dataclass(frozen=True)
@@ -383,6 +392,7 @@ class NarrativeMeasure:
     assignment: Assignment
     span: LineSpan
     references: tuple[DocumentReference, ...] = ()
+    deadline: Deadline | None = None
 
 
 @dataclass(frozen=True)

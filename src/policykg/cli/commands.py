@@ -31,6 +31,7 @@ def cmd_build(args) -> int:
     from policykg.kg.publish import output_lock
     from policykg.use import build_pages
     from policykg.use.analysis_graph import analysis_quads
+    from policykg.use.ledger import build_progress
     sources = args.source or [str(default_corpus())]
     alone = len(sources) == 1 and not os.path.isdir(sources[0])
     pages = (build_pages.document_pages if alone else build_pages.corpus_pages) if args.pages else None
@@ -39,7 +40,8 @@ def cmd_build(args) -> int:
         result = build_corpus(sources, out, jobs=args.jobs, progress=not alone and sys.stderr.isatty(),
                               analysis=None if args.no_analysis else analysis_quads, pages=pages,
                               alone=alone, strict=args.strict,
-                              force=False if args.force is None else (args.force or True))
+                              force=False if args.force is None else (args.force or True),
+                              ledgers=None if alone else build_progress)
     return _document_summary(out, result) if alone else _corpus_summary(args, out, result)
 
 
@@ -290,6 +292,53 @@ def cmd_push(args) -> int:
     return 0
 
 #: The function that runs each sub-command.
+def cmd_ledger(args) -> int:
+    """``ledger export``: the form units fill; ``ledger import FILE``: a filled form back as a progress report."""
+    from pathlib import Path
+
+    from policykg.errors import LedgerError
+    from policykg.use import ledger
+    out = Path(args.graph) if args.graph else default_output_dir()
+    if args.action == "export":
+        if args.file is not None or args.as_of or args.partial:
+            raise UsageError("ledger export takes --doc, --unit, --format and --out (FILE, --as-of and --partial "
+                             "go with ledger import)")
+        from policykg.kg.store import open_graph
+        target = Path(args.out) if args.out else (None if args.format == "csv" else Path("ledger.xlsx"))
+        count = ledger.export_ledger(open_graph(str(out)), target, args.format, args.doc, args.unit)
+        if target is not None:
+            print(f"wrote {target} ({count} record(s))")
+        return 0
+    if args.file is None:
+        raise UsageError("ledger import needs the filled FILE (.xlsx or .csv)")
+    from policykg.use.dashboard import dashboard_pages
+    try:
+        applied, changed = ledger.import_ledger(Path(args.file), out, args.as_of, [args.doc] if args.doc else None,
+                                                args.partial, dashboard_pages)
+    except LedgerError as exc:
+        for line in exc.lines:
+            print(f"policykg: {line}", file=sys.stderr)
+        raise
+    for line in applied.problems:
+        print(f"policykg: warning: {line} (left out)", file=sys.stderr)
+    report = applied.report
+    if changed:
+        print(f"imported {len(report.updates)} update(s) as of {report.as_of} from {args.file} "
+              f"(kept as {out / applied.path}); wrote {out / 'dashboard.html'}")
+    else:
+        print(f"{args.file}: already imported as it is (as of {report.as_of}); nothing changed")
+    return 0
+
+
+def cmd_status(args) -> int:
+    """``status``: the overdue and the due-soon lists as of a date (exit 0 whether or not any is overdue)."""
+    from policykg.kg.store import open_graph
+    from policykg.use.followup import status_lines
+    for line in status_lines(open_graph(args.graph), args.as_of, args.unit, args.doc, args.days):
+        print(line)
+    return 0
+
+
 HANDLERS = {"build": cmd_build, "query": cmd_query, "queries": cmd_queries, "docs": cmd_docs,
             "validate": cmd_validate, "serve": cmd_serve, "analyze": cmd_analyze, "push": cmd_push,
-            "draw": cmd_draw, "export": cmd_export}
+            "draw": cmd_draw, "export": cmd_export, "ledger": cmd_ledger, "status": cmd_status}

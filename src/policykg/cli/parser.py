@@ -358,9 +358,54 @@ def _export(sub) -> None:
                         "document, a folder for several; source: the page (default ID.source.html)")
 
 
+def _ledger(sub) -> None:
+    """``policykg ledger``: the progress ledger (台账), out and back."""
+    g = sub.add_parser(
+        "ledger", formatter_class=BilingualRawDescriptionHelpFormatter, epilog=EXIT_CODES,
+        help="导出进展台账，或导入填好的台账 / export the progress ledger, or import a filled one",
+        description="进展台账 / The progress ledger (台账).\n\n"
+                    "export: one row per responsibility record (record id, document, the record,\n"
+                    "  lead and co units, deadline as written, due date) and the columns a unit\n"
+                    "  fills: status (未启动 推进中 已完成 滞后 申请延期 已延期, or in English),\n"
+                    "  progress note, evidence, reported by, as-of date.\n"
+                    "import FILE: the filled ledger as a progress report, a named graph of its\n"
+                    "  own (history is kept; the same file twice changes nothing). Bad rows are\n"
+                    "  listed with their row numbers and nothing is imported, unless --partial.\n"
+                    "  The file is kept in OUT/ledgers/, so a rebuild keeps the progress.")
+    g.add_argument("action", choices=["export", "import"], help="export 导出表格 / import 导入填好的表格")
+    g.add_argument("file", nargs="?", metavar="FILE", help="import：填好的 .xlsx 或 .csv / import: the filled .xlsx or .csv")
+    g.add_argument("--graph", help="输出文件夹（默认 graph/） / the output folder (default graph/)")
+    g.add_argument("--doc", metavar="ID", help="只含这份文件的记录（导入时：只接受它的记录） / "
+                                               "only this document's records (import: only its records are accepted)")
+    g.add_argument("--unit", metavar="NAME", help="export：只含该单位负责（牵头、配合、共同）的记录 / "
+                                                  "export: only the records this unit is responsible for")
+    g.add_argument("--format", choices=["xlsx", "csv"], default="xlsx", help="export：xlsx（默认）或 csv / xlsx (default) or csv")
+    g.add_argument("--out", metavar="FILE", help="export：输出文件（xlsx 默认 ledger.xlsx；csv 默认标准输出） / "
+                                                 "export: the file (xlsx: ledger.xlsx; csv: stdout)")
+    g.add_argument("--as-of", metavar="DATE", help="import：填报截至日期 YYYY-MM-DD（默认取各行最晚的截至日期） / "
+                                                   "import: the report's as-of date (default: the latest its rows give)")
+    g.add_argument("--partial", action="store_true", help="import：跳过错误行，导入其余各行 / "
+                                                          "import: leave the bad rows out and import the rest")
+
+
+def _status(sub) -> None:
+    """``policykg status``: what is overdue and what falls due soon."""
+    t = sub.add_parser(
+        "status", help="逾期与即将到期的任务 / the overdue and due-soon records",
+        description="督办清单 / Follow-up lists: the records overdue as of a date (due before it, latest\n"
+                    "status not 已完成) and those due within --days of it. Exit 0 either way.",
+        formatter_class=BilingualRawDescriptionHelpFormatter)
+    t.add_argument("--as-of", metavar="DATE", help="截至日期 YYYY-MM-DD（默认今天） / the date to judge by (default today)")
+    t.add_argument("--unit", metavar="NAME", help="只看该单位负责的记录 / only records this unit is responsible for")
+    t.add_argument("--doc", metavar="ID", help="只看这份文件 / only this document")
+    t.add_argument("--days", type=int, default=30, help="即将到期的天数（默认30） / days ahead for due soon (default 30)")
+    t.add_argument("--graph", help="存储文件夹或输出文件夹（默认 graph/） / a store or output folder (default graph/)")
+
+
 #: Every sub-command and the function that declares its parser, in the order ``--help`` lists them.
 SUB_COMMANDS = {"build": _build, "query": _query, "queries": _queries, "docs": _docs, "validate": _validate,
-                "serve": _serve, "analyze": _analyze, "push": _push, "draw": _draw, "export": _export}
+                "serve": _serve, "analyze": _analyze, "push": _push, "draw": _draw, "export": _export,
+                "ledger": _ledger, "status": _status}
 COMMANDS = frozenset(SUB_COMMANDS)
 
 

@@ -53,9 +53,10 @@ from pathlib import Path
 from policykg.errors import StructureError
 from policykg.kg.corpus_store import SHARED_GRAPH, merged_default_graph, write_corpus_nq, write_corpus_store
 from policykg.kg.document_build import DOC_FILES, Analyse, Job
-from policykg.kg.layout import (BUILD_OUTPUTS, CORPUS_NQ, DOCS_DIR, DOCUMENT_FILES, MANIFEST, ONE_DOCUMENT_FILES,
-                                PARTS_DIR, REPORT, STORE_DIR, doc_folder)
+from policykg.kg.layout import (BUILD_OUTPUTS, CORPUS_NQ, DOCS_DIR, DOCUMENT_FILES, LEDGERS_DIR, MANIFEST,
+                                ONE_DOCUMENT_FILES, PARTS_DIR, REPORT, STORE_DIR, doc_folder)
 from policykg.kg.lineage import lineage
+from policykg.kg.progress import Progress, apply_progress, ledger_folders
 from policykg.vocab import LINEAGE_GRAPH
 from policykg.kg.manifest import (REASONS, builder_fingerprint, discover, last_build, manifest_bytes, mark_duplicates,
                                   plan)
@@ -86,13 +87,16 @@ class CorpusResult:
 def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str], *,
                  jobs: int | None = None, progress: bool = False, analysis: Analyse | None = None,
                  pages: Pages | None = None, doc_files: str = "full", alone: bool = False,
-                 strict: bool = False, force: bool | Iterable[str] = False) -> CorpusResult:
+                 strict: bool = False, force: bool | Iterable[str] = False,
+                 ledgers: Progress | None = None) -> CorpusResult:
     """Build every document of ``paths`` into the output folder ``out_dir`` (see the module docstring).
 
     ``analysis(store, entries, builder)`` gives each document's analysis graph as N-Quads; it
     runs in the worker processes, so it must be a module-level function. ``pages(stage,
     entries)`` writes the pages into the staged folder. ``doc_files`` is ``"full"`` or
-    ``"lean"`` (:data:`policykg.kg.document_build.DOC_FILES`). ``alone``: ``paths`` name one
+    ``"lean"`` (:data:`policykg.kg.document_build.DOC_FILES`). ``ledgers(store, folders)`` reads
+    the progress ledgers kept beside the corpus against the built store; each becomes a named graph
+    (:mod:`policykg.kg.progress`), so a build never loses reported progress. ``alone``: ``paths`` name one
     document, built as ``policykg build FILE`` builds it — its error raised, its files also
     at the top of the folder, and with ``strict`` refused when understood only in part.
     ``force``: True to build every document again, or the ids of those to build again.
@@ -105,7 +109,7 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
         raise ValueError(f"doc_files must be one of {sorted(DOC_FILES)}")
     from policykg.kg.publish import output_lock, publish
 
-    out, analysis = Path(out_dir), analysis or None          # analysis=False: none, as before
+    out, analysis, paths = Path(out_dir), analysis or None, list(paths)   # analysis=False: none, as before
     with output_lock(out):
         sources = discover(paths)
         if alone and len(sources) != 1:
@@ -132,7 +136,7 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
             if alone and strict:
                 refuse_partial(entries[0], stage, sources[0])
             write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
-            (stage / MANIFEST).write_bytes(manifest_bytes(entries, fingerprint))
+            (stage / MANIFEST).write_bytes(manifest_bytes(entries, fingerprint, progress_of(stage, paths, out, ledgers)))
             names = [CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR]
             if pages is not None:
                 names += list(pages(stage, entries))
@@ -144,6 +148,25 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
     removed = len(set(last[1]) - {e["id"] for e in entries})
     return CorpusResult(entries=entries, rebuilt=len(built), reused=len(todo.reused), removed=removed,
                         links=links, outputs=tuple(p.name for p in written), reasons=todo.reasons)
+
+
+def progress_of(stage: Path, paths: list, out: Path, ledgers: Progress | None) -> dict | None:
+    """The staged corpus with every kept ledger applied (:func:`policykg.kg.progress.apply_progress`);
+    the manifest's ``ledgers`` and ``ledger_folders``. None when the build reads no ledgers."""
+    if ledgers is None:
+        return None
+    from policykg.kg.manifest import display_path
+    folders = ledger_folders(paths, out)
+    own = os.path.realpath(out / LEDGERS_DIR)
+
+    def shown(path: str) -> str:
+        """A path as the manifest shows it: the output folder's own ledgers relative to it (``ledgers/NAME``),
+        so the same build into another folder writes the same manifest."""
+        real = os.path.realpath(path)
+        return f"{LEDGERS_DIR}/{os.path.relpath(real, own)}" if real.startswith(own + os.sep) or real == own else path
+    entries = [{**e, "file": shown(e["file"])} for e in apply_progress(stage, ledgers, folders)]
+    return {"ledgers": entries, "ledger_folders": [shown(display_path(f)) if os.path.realpath(f) != own
+                                                   else LEDGERS_DIR for f in folders]}
 
 
 def refuse_partial(entry: dict, stage: Path, source: Path) -> None:

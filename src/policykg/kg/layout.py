@@ -41,6 +41,11 @@ PAGE_FILES = ("graph.html", "units.html", "task_units.graphml", "task_units.gexf
 SOURCE_PAGE = "source.html"
 #: The corpus's own pages at the top of the folder (``--pages`` on several documents).
 CORPUS_PAGE_FILES = ("units.html",)
+#: The follow-up dashboard at the top of the folder (``--pages``, and after ``policykg ledger import``).
+DASHBOARD = "dashboard.html"
+#: Progress ledgers (台账) kept with a corpus: ``SOURCE/ledgers/`` and ``OUT/ledgers/``; a build re-applies
+#: every ledger there (:mod:`policykg.kg.progress`). Not a build output: a build carries ``OUT/ledgers/`` over.
+LEDGERS_DIR = "ledgers"
 
 MANIFEST = "manifest.json"
 CORPUS_NQ = "corpus.nq"
@@ -52,7 +57,7 @@ PARTS_DIR = ".parts"
 ONE_DOCUMENT_FILES = DOCUMENT_FILES + PAGE_FILES + (SOURCE_PAGE,)
 #: Every entry a build may write at the top of its output folder. A build replaces them all
 #: (an output it does not write this time is dropped); any other entry is the user's, kept.
-BUILD_OUTPUTS = (CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR) + ONE_DOCUMENT_FILES
+BUILD_OUTPUTS = (CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR) + ONE_DOCUMENT_FILES + (DASHBOARD,)
 
 #: A file RocksDB always writes into a store folder; its presence tells a store from any folder.
 _STORE_MARK = "CURRENT"

@@ -22,7 +22,7 @@ from pathlib import Path
 from policykg.errors import InputError, PolicyKGError, UsageError
 from policykg.ingest.formats import READERS
 from policykg.ingest.read import MAX_SIDECAR_BYTES, MAX_SOURCE_BYTES, read_capped, readable_name, sidecar_path
-from policykg.kg.layout import ANALYSIS_FILE, DOCS_DIR, MANIFEST, doc_folder
+from policykg.kg.layout import ANALYSIS_FILE, DOCS_DIR, LEDGERS_DIR, MANIFEST, doc_folder
 
 #: The files a folder search takes for documents: every extension a reader owns
 #: (:data:`policykg.ingest.formats.READERS`: .txt, .html/.htm/.shtml, .docx, .pdf, .doc/.wps/.rtf/.odt …),
@@ -48,6 +48,7 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         if os.path.isdir(path):
             # every entry named like a document: a FIFO or a folder so named is listed as failed
             found += sorted(p for p in path.rglob("*") if p.suffix.lower() in SOURCE_SUFFIXES)
+            found = [p for p in found if not _in_ledgers(p, path)]
         elif os.path.lexists(path):
             found.append(path)
         else:
@@ -56,6 +57,14 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     for path in found:
         unique.setdefault(os.path.realpath(path), path)
     return list(unique.values())
+
+
+def _in_ledgers(found: Path, folder: Path) -> bool:
+    """A file of ``folder/ledgers/``: progress kept beside the corpus (:mod:`policykg.kg.progress`), never a document."""
+    try:
+        return found.relative_to(folder).parts[0] == LEDGERS_DIR
+    except (ValueError, IndexError):
+        return False
 
 
 def display_path(path: Path) -> str:
@@ -126,12 +135,19 @@ def last_build(out: Path) -> tuple[str | None, dict[str, dict]]:
     return data.get("builder"), found
 
 
-def manifest_bytes(entries: list[dict], fingerprint: str = "") -> bytes:
+def manifest_bytes(entries: list[dict], fingerprint: str = "", ledgers: dict | None = None) -> bytes:
+    """The manifest; ``ledgers`` (a build that reads progress ledgers): ``{"ledgers": [...],
+    "ledger_folders": [...]}``, the reports it applied and where it looked (:mod:`policykg.kg.progress`)."""
     data = {"builder": fingerprint, "documents": entries,
             "counts": {"documents": len(entries),
                        "built": sum(1 for e in entries if e["status"] == "built"),
                        "failed": sum(1 for e in entries if e["status"] == "failed"),
                        "duplicate": sum(1 for e in entries if e["status"] == "duplicate")}}
+    return json_bytes({**data, **(ledgers or {})})
+
+
+def json_bytes(data: dict) -> bytes:
+    """A manifest's bytes: sorted keys, one space of indent, UTF-8, a final newline (deterministic)."""
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 

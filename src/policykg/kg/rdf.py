@@ -18,6 +18,7 @@ from policykg.kg.iri import Minter
 from policykg.ingest.lexicon import scheme_graph, topics
 from policykg.model import (
     Assignment,
+    Deadline,
     DocumentReference,
     Item,
     LineSpan,
@@ -347,6 +348,7 @@ class _Mapper:
             if (section := self.section_at(measure.span.start)) is not None:
                 self.add(node, PKG.inSection, section)
             self.assignment(node, measure.assignment)
+            self.deadline(node, measure.deadline)
             self.subjects(node, f"narrative:{measure.pillar}:{measure.ordinal}")
             self.mentions(node, f"narrative:{measure.pillar}:{measure.ordinal}")
             for ref in measure.references:
@@ -381,6 +383,7 @@ class _Mapper:
             self.add(node, PKG.pillarInherited, Literal(not task.pillar_written))
             self.add(node, PKG.phase, self.phase(task.phase_text))
             self.assignment(node, task.assignment)
+            self.deadline(node, task.deadline)
             self.add(node, PKG.leaderInCharge, self.person(task.leadership.leader))
             if task.leadership.liaison:
                 self.add(node, PKG.liaison, self.person(task.leadership.liaison))
@@ -418,14 +421,25 @@ class _Mapper:
                 self.add(node, PKG.inSection, section)
             if record.assignment is not None:
                 self.assignment(node, record.assignment)
-            if record.deadline is not None:
-                self.add(node, PKG.deadline, Literal(record.deadline.text))
-                if record.deadline.end is not None:
-                    self.add(node, PKG.dueDate, Literal(record.deadline.end.isoformat(), datatype=XSD.date))
+            self.deadline(node, record.deadline)
             self.quantities(node, record.quantities, record.span)
             for ref in record.references:
                 self.reference(ref, node)
             self.derived(node, record.span)
+
+    def deadline(self, node: URIRef, deadline: Deadline | None) -> None:
+        """What a record's deadline says about dates: every record states its kind (``none`` without
+        one); a deadline keeps its text as written and, when dated, its due date, any start, and the
+        rule that told them — so an analyst can sort by date and see how each was inferred."""
+        self.add(node, PKG.deadlineKind, Literal(deadline.kind if deadline is not None else "none"))
+        if deadline is None:
+            return
+        self.add(node, PKG.deadline, Literal(deadline.text))
+        if deadline.rule:
+            self.add(node, PKG.dueDateRule, Literal(deadline.rule))
+        for prop, day in ((PKG.dueDate, deadline.end), (PKG.startDate, deadline.start)):
+            if day is not None:
+                self.add(node, prop, Literal(day.isoformat(), datatype=XSD.date))
 
     def item(self, node: URIRef, cls: URIRef, item: Item) -> None:
         self.add(node, RDF.type, cls)

@@ -21,9 +21,14 @@ class PKG(DefinedNamespace):
     _NS = Namespace(PKG_NS)
     _fail = True
 
+    Behind: URIRef
     CoRole: URIRef
     Community: URIRef
+    Completed: URIRef
     DocumentGoal: URIRef
+    Extended: URIRef
+    ExtensionRequested: URIRef
+    InProgress: URIRef
     JointRole: URIRef
     Jurisdiction: URIRef
     KeyTask: URIRef
@@ -31,9 +36,12 @@ class PKG(DefinedNamespace):
     Measure: URIRef
     NarrativeMeasure: URIRef
     NetworkAnalysis: URIRef
+    NotStarted: URIRef
     Phase: URIRef
     Pillar: URIRef
     PolicyDocument: URIRef
+    ProgressReport: URIRef
+    ProgressStatus: URIRef
     Provision: URIRef
     Quantity: URIRef
     ReferencedDocument: URIRef
@@ -43,6 +51,7 @@ class PKG(DefinedNamespace):
     Section: URIRef
     SourceFile: URIRef
     SourceSpan: URIRef
+    StatusUpdate: URIRef
     Target: URIRef
     TaskLink: URIRef
     TaskList: URIRef
@@ -51,6 +60,7 @@ class PKG(DefinedNamespace):
     administrativeLevel: URIRef
     algorithm: URIRef
     approval: URIRef
+    asOf: URIRef
     assignedUnit: URIRef
     basis: URIRef
     betweenness: URIRef
@@ -61,13 +71,16 @@ class PKG(DefinedNamespace):
     community: URIRef
     comparator: URIRef
     deadline: URIRef
+    deadlineKind: URIRef
     degree: URIRef
     dueDate: URIRef
+    dueDateRule: URIRef
     dueYear: URIRef
     eigenvector: URIRef
     encoding: URIRef
     endLine: URIRef
     endYear: URIRef
+    evidence: URIRef
     fileFormat: URIRef
     fileName: URIRef
     fullName: URIRef
@@ -87,6 +100,7 @@ class PKG(DefinedNamespace):
     heading: URIRef
     inAnalysis: URIRef
     inDocument: URIRef
+    inReport: URIRef
     inSection: URIRef
     jointUnit: URIRef
     layoutReader: URIRef
@@ -106,15 +120,23 @@ class PKG(DefinedNamespace):
     pillarInherited: URIRef
     plansDocument: URIRef
     position: URIRef
+    progressNote: URIRef
     recipients: URIRef
+    reportedBy: URIRef
+    reportFile: URIRef
     role: URIRef
+    rowNumber: URIRef
     seed: URIRef
     serialNumber: URIRef
     sharedTerm: URIRef
     shortId: URIRef
     sourceText: URIRef
+    startDate: URIRef
     startLine: URIRef
     startYear: URIRef
+    status: URIRef
+    statusOf: URIRef
+    statusText: URIRef
     surface: URIRef
     taskNumber: URIRef
     text: URIRef

@@ -5,7 +5,7 @@ The build (:func:`policykg.kg.corpus.build_corpus`) never imports a use; it take
 document's files and the store are there. Two of them:
 
 * :func:`corpus_pages` — several documents: each document's pages and source view in its
-  ``docs/<folder>/``, and the corpus unit network (``units.html``) at the top;
+  ``docs/<folder>/``, and the corpus unit network (``units.html``) and the follow-up dashboard (``dashboard.html``) at the top;
 * :func:`document_pages` — one document: its pages and source view in ``docs/<folder>/``
   (the build places them at the top as well); its unit network is the document's own.
 """
@@ -20,7 +20,8 @@ from policykg.kg.layout import DOCS_DIR, TURTLE, doc_folder
 def corpus_pages(stage: Path, entries: list[dict]) -> list[str]:
     """``--pages`` on a corpus: each document's pages and source view, and the corpus unit network."""
     from policykg.use.corpus_page import write_corpus_pages
-    return document_pages(stage, entries) + write_corpus_pages(stage, entries)
+    from policykg.use.dashboard import dashboard_pages
+    return document_pages(stage, entries) + write_corpus_pages(stage, entries) + dashboard_pages(stage)
 
 
 def document_pages(stage: Path, entries: list[dict]) -> list[str]:

@@ -15,33 +15,30 @@ Where a deadline comes from, in order:
 Validity periods are not deadlines: ``2019年1月1日至12月31日``, ``从2019年1月1日起``
 and ranges (``2021—2023年``) are never read as one.
 
-``Deadline.end`` is the last day the text allows where a year is known
-(``到2023年`` → 2023-12-31; ``6月底`` with ``doc_year`` 2022 → 2022-06-30;
-``年底前`` → ``doc_year``-12-31), else ``None``. A garbled year (``0403年``) keeps
-its text and gets no end: never a wrong date.
+What the deadline says about dates — its kind, ``Deadline.end`` (the due date), a start,
+the rule — is read by :mod:`policykg.ingest.extract.due_dates` (``到2023年`` → 2023-12-31;
+``6月底`` with ``doc_year`` 2022 → 2022-06-30; ``年底前`` → ``doc_year``-12-31). A garbled
+year (``0403年``) keeps its text and gets no end: never a wrong date.
 
->>> find_deadline("力争到2025年，全省集成电路产业规模过千亿。", None, 2023)
-Deadline(text='到2025年', end=datetime.date(2025, 12, 31))
->>> find_deadline("0402年启动试点。0403年底前建设完成平台。", None, 2021)
-Deadline(text='0403年底前', end=None)
->>> find_deadline("完成改造。", "6月底完成", 2022)
-Deadline(text='6月底完成', end=datetime.date(2022, 6, 30))
+>>> d = find_deadline("力争到2025年，全省集成电路产业规模过千亿。", None, 2023); d.text, d.end, d.kind, d.rule
+('到2025年', datetime.date(2025, 12, 31), 'dated', 'year-end')
+>>> d = find_deadline("0402年启动试点。0403年底前建设完成平台。", None, 2021); d.text, d.end, d.kind
+('0403年底前', None, 'unreadable')
+>>> d = find_deadline("完成改造。", "6月底完成", 2022); d.text, d.end, d.rule
+('6月底完成', datetime.date(2022, 6, 30), 'doc-month-end')
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date
+from functools import lru_cache
 
+from policykg.ingest.extract.due_dates import number, read_due, valid_year, words
 from policykg.model import Deadline
 
 #: input is capped: a record's text is never longer than this
 MAX_TEXT = 20_000
-MIN_YEAR, MAX_YEAR = 1990, 2100
-
-_FULL = str.maketrans("０１２３４５６７８９", "0123456789")
-_CN = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
 _Y = r"(?P<y>[0-9０-９]{4}|[〇零○一二三四五六七八九]{4})"
 _M = r"(?P<m>[0-9０-９]{1,2}|十[一二]?|[一二三四五六七八九])"
 _D = r"(?P<d>[0-9０-９]{1,2})"
@@ -69,43 +66,19 @@ _EXPLICIT = re.compile(
 #: a bare year opening a sentence: 0402年组织开展… (not 2019年1月1日至…, not 2021年，…)
 _BARE_YEAR = re.compile(
     r"(?:^|(?<=[。；！\n]))\s*(?:[0-9０-９]{1,2}[.．、]\s*)?(?P<text>(?P<y>[0-9０-９]{4})年)(?=[\u4e00-\u9fff])(?!底|末|以来|起|度|至|年)")
-#: an open-ended stance as a clause of its own
-_ONGOING = re.compile(
-    r"(?:^|(?<=[，。；：\n]))\s*(?P<text>持续推进|长期坚持|长期推进|持续实施|长期实施|持续开展|常态化推进|按进度推进)\s*(?=[，。；\n]|$)")
 
 
-def _int(text: str | None) -> int | None:
-    if not text:
-        return None
-    text = text.translate(_FULL)
-    if text.isdigit():
-        return int(text)
-    if all(c in _CN for c in text) and len(text) == 4:
-        return int("".join(str(_CN[c]) for c in text))
-    if text.startswith("十"):
-        return 10 + (_CN.get(text[1], 0) if len(text) > 1 else 0)
-    if len(text) == 1 and text in _CN:
-        return _CN[text]
-    return None
+@lru_cache(maxsize=1)
+def _ongoing_clause() -> re.Pattern:
+    """An open-ended stance as a clause of its own (``…，持续推进。``): the lexicon's ongoing phrases
+    of four characters or more (a bare 长期 or 持续 opens an ordinary sentence too)."""
+    phrases = sorted((p for p in words().ongoing if len(p) >= 4), key=len, reverse=True)
+    return re.compile(rf"(?:^|(?<=[，。；：\n]))\s*(?P<text>{'|'.join(map(re.escape, phrases))})\s*(?=[，。；\n]|$)")
 
 
-def _valid_year(year: int | None) -> int | None:
-    return year if year is not None and MIN_YEAR <= year <= MAX_YEAR else None
-
-
-def _month_end(year: int, month: int) -> date | None:
-    if not 1 <= month <= 12:
-        return None
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-_ANY_DATE = re.compile(
-    rf"(?:{_Y}年)?(?:(?P<half>上半年|下半年)|{_M}月(?:份)?(?:{_D}日)?|(?P<ye>年底|年末|年内))?")
-_DATE_START = re.compile(r"[0-9０-９〇零○一二三四五六七八九十年]")
-
-
-def end_date(text: str, doc_year: int | None) -> date | None:
-    """The last day a deadline's text allows, or None when no year is known.
+def end_date(text: str, doc_year: int | None, issued: date | None = None) -> date | None:
+    """The last day a deadline's text allows, or None when none can be told
+    (:func:`policykg.ingest.extract.due_dates.read_due` says how, and why not).
 
     >>> end_date("到2023年", None), end_date("5月底取得明显成效并持续推进", 2022)
     (datetime.date(2023, 12, 31), datetime.date(2022, 5, 31))
@@ -114,37 +87,13 @@ def end_date(text: str, doc_year: int | None) -> date | None:
     >>> end_date("二〇二三年六月底前", None)
     datetime.date(2023, 6, 30)
     """
-    text = text[:200]
-    if "之日起" in text:
-        return None
-    for start in _DATE_START.finditer(text):
-        m = _ANY_DATE.match(text, start.start())
-        if not m or m.end() == m.start():
-            continue
-        raw_year = m.group("y")
-        month = _int(m.group("m"))
-        if raw_year is None and month is None and not m.group("ye"):
-            continue
-        if raw_year is not None:
-            year = _valid_year(_int(raw_year))
-            if year is None:
-                return None  # garbled: keep the text, give no date
-        else:
-            year = _valid_year(doc_year)
-            if year is None:
-                return None
-        if m.group("half"):
-            return date(year, 6, 30) if m.group("half") == "上半年" else date(year, 12, 31)
-        if month is not None:
-            day = _int(m.group("d"))
-            last = _month_end(year, month)
-            if last is None:
-                return None
-            if day is not None:
-                return date(year, month, day) if 1 <= day <= last.day else None
-            return last
-        return date(year, 12, 31)
-    return None
+    return read_due(text, year=doc_year, issued=issued).due
+
+
+def deadline_of(written: str, doc_year: int | None, issued: date | None = None) -> Deadline:
+    """A deadline as written with its kind, due date, start and rule (see :class:`Deadline`)."""
+    due = read_due(written, year=doc_year, issued=issued)
+    return Deadline(written, due.due, due.kind, due.start, due.rule, due.problem)
 
 
 def _candidates(text: str, doc_year: int | None) -> list[tuple[int, int, str]]:
@@ -154,16 +103,17 @@ def _candidates(text: str, doc_year: int | None) -> list[tuple[int, int, str]]:
         written = m.group("to") or m.group(0)
         found.append((3, m.start() + m.group(0).find(written), written))
     for m in _BARE_YEAR.finditer(text):
-        year = _valid_year(_int(m.group("y")))
+        year = valid_year(number(m.group("y")))
         if year is not None and doc_year is not None and year < doc_year:
             continue  # a past year is a fact, not a limit
         found.append((2, m.start("text"), m.group("text")))
-    for m in _ONGOING.finditer(text):
+    for m in _ongoing_clause().finditer(text):
         found.append((1, m.start("text"), m.group("text")))
     return found
 
 
-def find_deadline(text: str, note_deadline: str | None, doc_year: int | None) -> Deadline | None:
+def find_deadline(text: str, note_deadline: str | None, doc_year: int | None,
+                  issued: date | None = None) -> Deadline | None:
     """The record's deadline: the note's own, else the strongest time limit in its text.
 
     Among limits of the same strength the latest end wins (到2023年…到2025年 →
@@ -173,22 +123,20 @@ def find_deadline(text: str, note_deadline: str | None, doc_year: int | None) ->
     True
     >>> find_deadline("各省级人民政府要在本意见印发之日起30日内，制定办法。", None, 2018).text
     '本意见印发之日起30日内'
-    >>> find_deadline("加快推进，6月底前完成平台建设。", None, 2022)
-    Deadline(text='6月底前', end=datetime.date(2022, 6, 30))
+    >>> d = find_deadline("加快推进，6月底前完成平台建设。", None, 2022); d.text, d.end
+    ('6月底前', datetime.date(2022, 6, 30))
     """
     if note_deadline and note_deadline.strip():
-        written = note_deadline.strip()
-        return Deadline(written, end_date(written, doc_year))
+        return deadline_of(note_deadline.strip(), doc_year, issued)
     text = (text or "")[:MAX_TEXT]
     found = _candidates(text, doc_year)
     if not found:
         return None
     best = max(c[0] for c in found)
     top = [c for c in found if c[0] == best]
-    dated = [(end_date(t, doc_year), -pos, t) for _, pos, t in top]
+    dated = [(end_date(t, doc_year, issued), -pos, t) for _, pos, t in top]
     with_end = [d for d in dated if d[0] is not None]
     if with_end:
-        end, _, written = max(with_end)
-        return Deadline(written, end)
+        return deadline_of(max(with_end)[2], doc_year, issued)
     _, pos, written = min(top, key=lambda c: c[1])
-    return Deadline(written, None)
+    return deadline_of(written, doc_year, issued)

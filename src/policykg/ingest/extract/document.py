@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 from policykg.errors import StructureError, quoted
-from policykg.model import Extraction, Layout, LayoutNote, LineSpan, Pillar, TaskList
+from policykg.model import Extraction, KeyTask, Layout, LayoutNote, LineSpan, NarrativeMeasure, Pillar, TaskList
+from policykg.ingest.extract.deadlines import find_deadline
 from policykg.ingest.extract.body import declares_pillars, extract_body, is_narrative_block
 from policykg.ingest.extract.header import extract_header
 from policykg.ingest.extract.records import extract_records, is_heading
@@ -27,7 +31,7 @@ def extract(layout: Layout) -> Extraction:
     text_blocks = [b for b in blocks if b.span.start not in header_lines
                    and not (pillared and is_narrative_block(b))]
     doc_year = header.issued.year if header.issued else None
-    records, consumed = extract_records(text_blocks, title=header.title, doc_year=doc_year)
+    records, consumed = extract_records(text_blocks, title=header.title, doc_year=doc_year, issued=header.issued)
     body = extract_body(blocks, header.title, skip=consumed, pillared=pillared)
     warnings: list[LayoutNote] = list(layout.warnings)
     tasks, table_pillars, table_notes = (), (), ()
@@ -42,7 +46,8 @@ def extract(layout: Layout) -> Extraction:
                                            f"task list not read as key tasks ({exc.message}); "
                                            "its rows are read as records"))
         rows, notes = row_records(table, units_grammar=profile.units, rule=rule_in(blocks),
-                                  doc_year=doc_year, first_key=len(records) + 1, title=header.title)
+                                  doc_year=doc_year, first_key=len(records) + 1, title=header.title,
+                                  issued=header.issued)
         records += rows
         table_notes += notes
     table_notes += layout.notes                  # a table's section rows, a repeated header row
@@ -61,11 +66,31 @@ def extract(layout: Layout) -> Extraction:
         warnings.append(LayoutNote(1, "no title line found: the file name stands in"))
     mapped = _mapped_spans(header, body, tasks, pillars) + tuple(r.span for r in records)
     table_notes += _heading_notes(text_blocks, mapped)
-    task_list = TaskList(pillars, tasks, body["narrative"]) if pillars or tasks or body["narrative"] else None
+    tasks, narrative = dated(tasks, body["narrative"], header.issued)
+    warnings += deadline_warnings(records, tasks, narrative)
+    task_list = TaskList(pillars, tasks, narrative) if pillars or tasks or narrative else None
     return Extraction(source=layout.source, header=header, sections=body["sections"],
                       goals=body["goals"], provisions=body["provisions"], records=records,
                       layout_notes=tuple(table_notes), mapped_spans=tuple(sorted(set(mapped), key=lambda s: (s.start, s.end))),
                       warnings=tuple(warnings), task_list=task_list)
+
+
+def dated(tasks: tuple[KeyTask, ...], narrative: tuple[NarrativeMeasure, ...],
+          issued: date | None) -> tuple[tuple[KeyTask, ...], tuple[NarrativeMeasure, ...]]:
+    """Key tasks and narrative measures with their deadlines: a task's phase cell is its own time
+    limit (``2023-2027年``, ``长期实施``), as a note's is a record's; a narrative measure's is in its text."""
+    year = issued.year if issued else None
+    return (tuple(replace(t, deadline=find_deadline("", t.phase_text, year, issued)) for t in tasks),
+            tuple(replace(m, deadline=find_deadline(m.text, None, year, issued)) for m in narrative))
+
+
+def deadline_warnings(records, tasks, narrative) -> list[LayoutNote]:
+    """One warning per deadline that says a date but gives none (a garbled year, no issue date to count
+    from): the text is kept, the date is not guessed, and the report says so at the record's first line."""
+    found = [(r.span.start, r.deadline) for r in records]
+    found += [(t.spans[0].start, t.deadline) for t in tasks] + [(m.span.start, m.deadline) for m in narrative]
+    return [LayoutNote(line, f"deadline {quoted(d.text)} has no due date: {d.problem}")
+            for line, d in found if d is not None and d.kind == "unreadable"]
 
 
 def _heading_notes(blocks, mapped) -> tuple[LayoutNote, ...]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 from policykg.model import Block, LineSpan, Record
@@ -179,7 +180,7 @@ def _notes_of(text: str) -> list[Note]:
 
 
 def extract_records(blocks: list[Block], *, title: str = "", doc_year: int | None = None,
-                    first_key: int = 1) -> tuple[tuple[Record, ...], frozenset[int]]:
+                    first_key: int = 1, issued: date | None = None) -> tuple[tuple[Record, ...], frozenset[int]]:
     """Records of ``blocks`` (running text after the header), and the first
     lines of the blocks they consumed (so the body does not map them again)."""
     items = _items(blocks)
@@ -213,7 +214,7 @@ def extract_records(blocks: list[Block], *, title: str = "", doc_year: int | Non
             records.append(Record(
                 key=first_key + len(records), label=label if begin == 0 else None, text=piece, span=span,
                 assignment=assignment,
-                deadline=find_deadline(piece, assignment.deadline if assignment else None, doc_year),
+                deadline=find_deadline(piece, assignment.deadline if assignment else None, doc_year, issued),
                 heading=item.heading, quantities=find_quantities(piece),
                 references=find_references(piece, span, exclude=title)))
         consumed.update(b.span.start for b in item.blocks)

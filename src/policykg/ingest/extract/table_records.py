@@ -17,11 +17,12 @@ joint, unless the document states 列第一位的为牵头单位.
 from __future__ import annotations
 
 import re
+from datetime import date
 
-from policykg.model import Assignment, Cell, Deadline, LayoutNote, Record, Table, TableRow
+from policykg.model import Assignment, Cell, LayoutNote, Record, Table, TableRow
 from policykg.ingest.readers import read_star
 from policykg.ingest.readers.notes import NoteRule, read_note
-from policykg.ingest.extract.deadlines import end_date, find_deadline
+from policykg.ingest.extract.deadlines import deadline_of, find_deadline
 from policykg.ingest.extract.quantities import find_quantities
 from policykg.ingest.extract.references import find_references
 
@@ -64,7 +65,7 @@ def _has_role_words(text: str) -> bool:
 
 
 def row_records(table: Table, *, units_grammar: str, rule: NoteRule, doc_year: int | None,
-                first_key: int, title: str = "") -> tuple[tuple[Record, ...], tuple[LayoutNote, ...]]:
+                first_key: int, title: str = "", issued: date | None = None) -> tuple[tuple[Record, ...], tuple[LayoutNote, ...]]:
     """One record per row that says what to do; the header's lines are layout."""
     notes = [LayoutNote(n, "table header row") for n in table.header_span.lines()]
     records: list[Record] = []
@@ -82,7 +83,7 @@ def row_records(table: Table, *, units_grammar: str, rule: NoteRule, doc_year: i
         records.append(Record(
             key=first_key + len(records), label=serial.text.strip() if serial else None, text=text, span=span,
             assignment=assignment,
-            deadline=Deadline(_flat(time_cell), end_date(_flat(time_cell), doc_year)) if time_cell else
-            find_deadline(text, None, doc_year),
+            deadline=deadline_of(_flat(time_cell), doc_year, issued) if time_cell else
+            find_deadline(text, None, doc_year, issued),
             heading=None, quantities=find_quantities(text), references=find_references(text, span, exclude=title)))
     return tuple(records), tuple(notes)
