@@ -332,7 +332,9 @@ def test_bundled_corpus_is_committed_and_fresh():
         assert d["sha256"] == hashlib.sha256(sources[d["id"]].read_bytes()).hexdigest(), f"{d['id']}: run 'make graph'"
     graphs = {line.rsplit(" ", 2)[-2] for line in (ROOT / "graph" / "corpus.nq").read_text(encoding="utf-8").splitlines()}
     lineage = {f"<{LINEAGE_GRAPH}>"} & graphs          # present when a citation names a corpus document
-    assert graphs == {f"<{d['iri']}>" for d in docs} | {f"<{SHARED_GRAPH}>", f"<{ANALYSIS_GRAPH}>"} | lineage
+    progress = {f"<{ledger['graph']}>" for ledger in manifest["ledgers"]}   # sources/ledgers: two report dates
+    assert len(progress) == 2
+    assert graphs == {f"<{d['iri']}>" for d in docs} | {f"<{SHARED_GRAPH}>", f"<{ANALYSIS_GRAPH}>"} | lineage | progress
 
 
 def test_cli_builds_a_corpus_from_folders_and_files(sources, tmp_path, capsys):
