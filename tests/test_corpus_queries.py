@@ -63,7 +63,29 @@ def test_every_query_returns_doc_first_or_says_it_is_corpus_wide(name, corpus):
 #: Queries of the analysis graph, which only a corpus build writes (tests/test_analysis_graph.py
 #: checks them against the analytics of the seed alone).
 ANALYSIS = {"communities", "cross_community_pairs"}
-PER_DOCUMENT = sorted(set(library()) - CORPUS_WIDE - ANALYSIS)
+#: Queries of the progress reports (sources/ledgers/ imported by the corpus build; a document's own Turtle
+#: has none): tests/test_ledger.py checks them on hand-computed lists; below, a scoped corpus keeps them.
+PROGRESS = {"completion_rate", "due_soon", "overdue", "record_progress", "status_history", "unit_report"}
+PER_DOCUMENT = sorted(set(library()) - CORPUS_WIDE - ANALYSIS - PROGRESS)
+
+
+@pytest.mark.parametrize("name", sorted(PROGRESS))
+def test_scoped_to_the_seed_progress_is_kept(name, corpus):
+    """--doc on a corpus with ledgers: the seed's rows are its rows on the whole corpus, statuses included."""
+    q = find_query(name)
+    columns, rows = run_query(corpus, q)
+    if columns[0] != "doc":
+        pytest.skip(f"{name} is not grouped by document")
+    seed_rows = [r for r in rows if r[0] == SEED]
+    assert run_query(corpus, q, doc=SEED) == (columns, seed_rows)
+
+
+def test_the_seeds_overdue_records_carry_their_latest_status(corpus):
+    """sources/ledgers/ reports on the seed: as of 2026-01-01 some of its overdue records have a status
+    from the 2025-12-15 report (the issue's overdue: due before the date, latest status not 已完成)."""
+    rows = rows_of(corpus, "overdue", doc=SEED, as_of="2026-01-01")
+    assert rows and all(r["due"] < "2026-01-01" for r in rows)
+    assert any(r["status"] for r in rows) and all(r["status"] != "已完成" for r in rows)
 
 
 @pytest.mark.parametrize("name", PER_DOCUMENT)
@@ -274,7 +296,11 @@ def test_due_in_year_across_documents(corpus, seed_alone):
                     if r["kind"] == "target"}
     assert sum(1 for r in rows if (r["doc"], r["kind"]) == (SEED, "target")) == len(seed_targets)
     # line 19 of the seed: the 2023 goal
-    assert [r["item"] for r in rows if r["kind"] == "goal"] == ["goal/1"]
+    assert [r["item"] for r in rows if r["kind"] == "goal" and r["doc"] == SEED] == ["goal/1"]
+    # the 主要目标 sections: 安徽 02's four --bullets (行动计划 2021—2023) after its goal/1-2 for 2021-2022,
+    # 济南 13's three ——paragraphs that say 到2023年
+    goals = Counter(r["doc"] for r in rows if r["kind"] == "goal" and r["doc"] != SEED)
+    assert goals == {"02_anhui_industrial_internet_2021": 4, "13_jinan_digital_pioneer_city_2021": 3}
 
 
 # ---------------------------------------------------------------- lineage on a corpus that has some

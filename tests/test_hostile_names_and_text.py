@@ -93,11 +93,15 @@ def test_sidecar_titles_with_line_breaking_characters_build_and_stay_verbatim(tm
 def _hostile_copies(folder: Path) -> dict[str, Path]:
     """The bundled documents (and their sidecars) under names with spaces, quotes, %, # and parentheses."""
     folder.mkdir()
-    sources = [SEED, *sorted((ROOT / "sources" / "dev").glob("*.txt"))]
+    from policykg.kg.manifest import discover
+    sources = [SEED, *discover([ROOT / "sources" / "dev"])]     # texts, a PDF and a portal page
     names = {}
     for number, source in enumerate(sources):
         stem = f'{number} {source.stem[:12]} "第{number}版" ({number}) #{number} 100%{"20" if number % 2 else ""}'
         names[stem] = source
+        if source.suffix != ".txt":
+            shutil.copy(source, folder / f"{stem}{source.suffix}")
+            continue
         text = source.read_text(encoding="utf-8")
         if source == SEED:
             text = text.replace("审议通过，现印发给你们", "审议通过，\u2028现印发给你们")

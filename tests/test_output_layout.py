@@ -50,7 +50,9 @@ def test_layout_one_document_is_laid_out_as_a_corpus(builds):
     assert set(DOCUMENT_FILES) | {"analysis.nq", "graph.html", "source.html"} <= set(mine)
     # below docs/ and at the top, the corpus has nothing the one document lacks but its other document
     other = Path(DOCS_DIR) / doc_folder(OTHER.stem)
-    assert tree(corpus) - tree(alone) == {str(other)} | {str(other / n) for n in os.listdir(corpus / other)}
+    # … and the follow-up dashboard, a page of the corpus (a document alone has its own pages only)
+    assert tree(corpus) - tree(alone) == ({str(other)} | {str(other / n) for n in os.listdir(corpus / other)}
+                                          | {"dashboard.html"})
 
 
 def test_layout_one_document_adds_its_files_at_the_top_as_links(builds):

@@ -15,6 +15,7 @@ of its bytes and its sidecar.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -132,6 +133,8 @@ def sidecar_path(path: Path) -> Path | None:
         except (FileNotFoundError, NotADirectoryError):
             continue
         except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:   # no file can have that name: the document's own name is refused later
+                continue
             raise InputError(f"cannot read the sidecar: {exc.strerror or exc}", path=str(candidate)) from None
         return candidate
     return None

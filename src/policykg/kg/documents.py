@@ -19,6 +19,7 @@ from collections import namedtuple
 
 from policykg.errors import QueryError
 from policykg.kg.store import answer
+from policykg.kg.progress import PROGRESS_GRAPH
 from policykg.vocab import ANALYSIS_GRAPH, SHARED_GRAPH, sparql_prefixes
 
 #: What the library's question ``documents`` answers of each document (:meth:`Document.row`).
@@ -147,4 +148,7 @@ def scoped(graph, doc: str | None):
         graphs.append(ox.DefaultGraph())
     if store.contains_named_graph(ox.NamedNode(ANALYSIS_GRAPH)):
         graphs.append(ox.NamedNode(ANALYSIS_GRAPH))   # its runs reach this document only through its graph
+    # progress reports (ledger imports): their updates reach this document only through its records
+    graphs += sorted((g for g in store.named_graphs() if isinstance(g, ox.NamedNode)
+                      and g.value.startswith(PROGRESS_GRAPH)), key=lambda g: g.value)
     return ScopedStore(store, doc, iri.value, graphs)

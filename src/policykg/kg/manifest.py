@@ -213,8 +213,8 @@ def plan(sources: list[Path], out: Path, last: tuple[str | None, dict[str, dict]
         doc_id = document_id(path)
         if doc_id in first:
             error = InputError(f"another document has the id {doc_id!r} ({display_path(first[doc_id])})",
-                               path=display_path(path), hint="ids are file names without the extension, so one "
-                               "document in two formats (.txt and .pdf) is one id twice: keep one file, or rename one")
+                               path=display_path(path), hint="rename one, or keep one file: ids are file names "
+                               "without the extension, so two formats of one document are one id")
             decided.refused[str(path)] = failed({"id": doc_id, "file": display_path(path), "sha256": None}, error)
             continue
         first[doc_id] = path

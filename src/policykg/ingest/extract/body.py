@@ -127,9 +127,7 @@ def _goal(ordinal: int, text: str, block: Block, year: int | None) -> Goal:
 def narrative_measures(block: Block, title: str) -> list[NarrativeMeasure]:
     """Split ``（一）提信心增预期。A…（责任单位：X）。B…（责任单位：Y、Z）。`` into A and B.
 
-    >>> from dataclasses import replace
-
-from policykg.model import Block, LineSpan
+    >>> from policykg.model import Block, LineSpan
     >>> ms = narrative_measures(Block("subsection", "（二）降门槛扩领域。甲事（责任单位：市发改局）。乙事（责任单位：市科技局）。", LineSpan(24, 24)), "")
     >>> [(m.pillar, m.text, m.assignment.lead, m.assignment.joint) for m in ms]
     [(2, '甲事', ('市发改局',), ()), (2, '乙事', ('市科技局',), ())]
