@@ -56,6 +56,7 @@ from policykg.ingest.readers.unit_names import (
     MAX_NAME,
     is_catch_all,
     is_collective,
+    is_level_word,
     looks_like_unit,
     suffix_type,
     unit_type_of,
@@ -155,6 +156,8 @@ class _Config:
     time_re: re.Pattern[str]
     max_note: int
     keyword_re: re.Pattern[str]
+    join_max: int
+    join_into: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -166,8 +169,7 @@ def config() -> _Config:
     cfg = _Config(
         label_re=re.compile(rf"(?P<label>{alternation(words['labels'])})[ \t\u3000]*："),
         default_roles=dict(words["default_label_roles"]),
-        verb_re=re.compile(rf"(?:{alternation(words['verb_modifiers'])})?(?P<verb>{alternation(verbs)})"
-                           r"(?=[，；。、\s）]|$)"),
+        verb_re=_verb_re(words["verb_modifiers"], verbs),
         verb_roles=dict(verbs),
         rule_re=re.compile("|".join(f"(?:{p})" for p in words["first_is_lead"])),
         carry_re=re.compile(alternation(words["carry_over"])),
@@ -183,6 +185,8 @@ def config() -> _Config:
         keyword_re=re.compile("|".join(
             [alternation(words["labels"]), alternation(verbs)]
             + [f"(?:{p})" for p in words["first_is_lead"]])),
+        join_max=int(words["join_max_chars"]),
+        join_into=frozenset(words["join_into_types"]),
     )
     for entry in data["grammar"]:
         pattern = re.compile(entry["detect"])
@@ -195,12 +199,24 @@ def config() -> _Config:
     return cfg
 
 
+def _verb_re(modifiers: list[str], verbs: dict[str, str]) -> re.Pattern[str]:
+    """The verbs that close a clause, where the clause ends: modifiers before the verb may
+    repeat (「按职责分工具体负责」) and verbs after it are part of it (「牵头负责推进」 leads), so
+    that nothing after a unit list is left to be read as part of a name (「各市政府分工」).
+
+    >>> m = _verb_re(["分工", "具体"], {"牵头": "lead", "负责": "joint_verb", "推进": "joint_verb"})
+    >>> [x.group("verb") for x in m.finditer("各区、市政府分工负责，市发改委牵头负责推进")]
+    ['负责', '牵头']
+    """
+    mods, verb = alternation(modifiers), alternation(verbs)
+    return re.compile(rf"(?:{mods})*(?P<verb>{verb})(?:(?:{mods})*(?:{verb}))*(?=[，；。、\s）]|$)")
+
+
 # ---------------------------------------------------------------- splitting names
 
 _OPEN = "（《“「『〈【"
 _CLOSE = "）》”」』〉】"
 _PAIR = dict(zip(_CLOSE, _OPEN, strict=True))
-_MERGE_INTO = frozenset({"government", "development-zone-committee", "collective-reference"})
 
 
 @dataclass
@@ -279,16 +295,20 @@ def _fragments(norm: str, start: int, end: int, cfg: _Config) -> list[_Fragment]
     pending: list[tuple[int, int, bool]] = []
 
     def flush() -> None:
+        if len(pending) > 1 and is_catch_all(norm[pending[0][0]:pending[0][1]]) \
+                and all(is_level_word(norm[a:b]) for a, b, _ in pending[1:]):
+            out.append(_Fragment(pending[0][0], pending[-1][1], "unit", pending[0][2]))   # 各县、市、区
+            pending.clear()
         for a, b, star in pending:
             out.append(_classify(norm, a, b, star, cfg))
         pending.clear()
 
     for a, b, star in names:
         text = norm[a:b]
-        if b - a <= 4 and not star and _ends_without_type(text) and not cfg.time_re.search(text):
+        if b - a <= cfg.join_max and not star and _ends_without_type(text) and not cfg.time_re.search(text):
             pending.append((a, b, star))
             continue
-        if pending and unit_type_of(text) in _MERGE_INTO:
+        if pending and unit_type_of(text) in cfg.join_into:
             out.append(_Fragment(pending[0][0], b, "unit", pending[0][2]))
             pending.clear()
             continue
@@ -402,6 +422,8 @@ def _slots(norm: str, segments, cfg: _Config) -> tuple[list[tuple[str | None, _F
         clauses: list[tuple[str | None, int, int]] = []
         p = s
         for m in cfg.verb_re.finditer(norm, s, e):
+            if _in_time_phrase(norm, p, m, cfg):
+                continue
             clauses.append((cfg.verb_roles[m.group("verb")], p, m.start()))
             p = m.end()
         clauses.append((role, p, e))
@@ -412,6 +434,15 @@ def _slots(norm: str, segments, cfg: _Config) -> tuple[list[tuple[str | None, _F
                 else:
                     slots.append(("lead" if frag.starred else clause_role, frag))
     return slots, deadline_spans
+
+
+def _in_time_phrase(norm: str, start: int, verb: re.Match[str], cfg: _Config) -> bool:
+    """A verb that ends a time phrase, not a unit list: 「5月底取得明显成效并持续推进」."""
+    a = verb.start()
+    while a > start and norm[a - 1] not in cfg.separators:
+        a -= 1
+    before = norm[a:verb.start()]
+    return bool(before) and not looks_like_unit(before) and cfg.time_re.search(norm[a:verb.end()]) is not None
 
 
 def _roles(text: str, units: list[tuple[str | None, _Fragment]],

@@ -125,6 +125,17 @@ def is_group(name: str) -> bool:
     return not is_catch_all(name) and name.endswith(grammar().groups)
 
 
+@lru_cache(maxsize=4096)
+def is_level_word(text: str) -> bool:
+    """A level word alone or two of them (市, 区, 县, 区县), as a group lists them after a catch-all:
+    「各县、市、区」.
+
+    >>> is_level_word("市"), is_level_word("区县"), is_level_word("市政府")
+    (True, True, False)
+    """
+    return re.fullmatch(rf"(?:{_alt(list(grammar().levels))}){{1,2}}", text.strip()) is not None
+
+
 def is_collective(name: str) -> bool:
     """A catch-all or a named group: not one body."""
     return is_catch_all(name) or is_group(name)
