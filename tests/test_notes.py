@@ -22,13 +22,14 @@ from policykg.ingest.readers.notes import (
     Grammar,
     Note,
     NoteRule,
-    find_notes,
     grammars,
     is_note,
     read_note,
     register_grammar,
     states_rule,
 )
+
+from policykg.ingest.readers.note_finder import find_notes
 
 CASES_DIR = Path(__file__).parent / "cases" / "notes"
 DEV = Path(__file__).resolve().parents[1] / "sources" / "dev"   # bundled copy of ../shared/corpus/dev

@@ -38,8 +38,8 @@ names at :data:`.unit_names.MAX_NAME`.
 >>> a, rule = read_note("（人力资源社会保障部、财政部负责。列第一位者为牵头单位，下同）")
 >>> a.lead, a.co, rule.first_is_lead
 (('人力资源社会保障部',), ('财政部',), True)
->>> [n.text for n in find_notes("建成平台（0.5分）（6月底完成，牵头考核单位：市工信局）。")]
-['（6月底完成，牵头考核单位：市工信局）']
+
+Finding the notes in a paragraph is :func:`.note_finder.find_notes`.
 """
 
 from __future__ import annotations
@@ -506,6 +506,20 @@ def read_note(text: str, rule: NoteRule = NoteRule()) -> tuple[Assignment, NoteR
     return assignment, (NoteRule(first_is_lead=True) if r.rule_stated and r.carry else rule)
 
 
+def units_only(text: str) -> int:
+    """How many units ``text`` names when it is a list of units and nothing else (no prose, no
+    time limit), else 0: what a units cell of a table holds; a table flattened to text is
+    shared out into cells by it (:mod:`policykg.ingest.flat_cells`).
+
+    >>> units_only("省知识产权局、省地方金融监管局、人民银行合肥中心支行"), units_only("市发改委牵头，各区政府配合")
+    (3, 2)
+    >>> units_only("2024年底前"), units_only("推行企业开办全程网上办理"), units_only("全省"), units_only("合肥海关全省")
+    (0, 0, 0, 0)
+    """
+    r = _read(text, NoteRule())
+    return r.units if r.junk == 0 and r.deadline is None else 0
+
+
 def states_rule(text: str) -> NoteRule | None:
     """The rule a sentence states for the notes after it (「…列第一位的为牵头单位，下同」), if any.
 
@@ -536,74 +550,3 @@ def is_note(text: str) -> bool:
     if not r.grammar.is_note or r.units == 0:
         return False
     return r.labelled or (r.junk == 0)
-
-
-# ---------------------------------------------------------------- finding notes
-
-_NO_BRACKET = r"[^（()）]"
-
-
-@lru_cache(maxsize=1)
-def _candidate_re() -> re.Pattern[str]:
-    """A balanced parenthetical with at most one level of brackets inside it."""
-    n = config().max_note
-    return re.compile(rf"[（(](?:{_NO_BRACKET}|[（(]{_NO_BRACKET}{{0,{n}}}[）)]){{0,{n}}}[）)]")
-
-
-_INNER = re.compile(rf"[（(]{_NO_BRACKET}*[）)]")
-#: a parenthetical inside a title or a quotation is not a note
-_ENCLOSURES = (("《", "》", "》"), ("“", "”", "”\""), ("「", "」", "」"))
-_ENCLOSURE_SPAN = 200
-
-
-def _enclosed(text: str, start: int, stop: int) -> bool:
-    """True when text[start:stop] stands inside 《…》 or quotes on its own line."""
-    lo = max(0, start - _ENCLOSURE_SPAN)
-    lo = max(lo, text.rfind("\n", lo, start) + 1)
-    for open_, close, closers in _ENCLOSURES:
-        opened = text.rfind(open_, lo, start)
-        if opened == -1:
-            continue
-        if max(text.rfind(c, opened, start) for c in closers) > opened:
-            continue
-        hi = min(len(text), stop + _ENCLOSURE_SPAN)
-        newline = text.find("\n", stop, hi)
-        hi = newline if newline != -1 else hi
-        if any(text.find(c, stop, hi) != -1 for c in closers):
-            return True
-    return False
-
-
-def find_notes(text: str) -> list[Note]:
-    """Every responsibility note in ``text``, in order (outermost; notes never nest).
-
-    A note is a balanced （…）/(…) of at most ``max_note_chars`` characters
-    (one level of brackets inside allowed: （各县（市、区）人民政府负责）),
-    outside 《》 and quotes, whose body reads as a unit list with a label or a
-    closing verb (:func:`is_note`). Linear in ``len(text)``: candidates come
-    from one regular-expression scan and each is read once.
-
-    >>> text = "推进（RCEP）落地（省商务厅牵头，合肥海关配合）。执行《方案（试行）》（合肥海关负责）"
-    >>> [n.text for n in find_notes(text)]
-    ['（省商务厅牵头，合肥海关配合）', '（合肥海关负责）']
-    """
-    config()
-    notes: list[Note] = []
-    for m in _candidate_re().finditer(text):
-        found = _note_at(text, m.start(), m.end())
-        if found is not None:
-            notes.append(found)
-            continue
-        if m.end() - m.start() > 2:  # an outer parenthetical that is not a note: look inside
-            for inner in _INNER.finditer(text, m.start() + 1, m.end() - 1):
-                found = _note_at(text, inner.start(), inner.end())
-                if found is not None:
-                    notes.append(found)
-    return notes
-
-
-def _note_at(text: str, start: int, stop: int) -> Note | None:
-    body = text[start:stop]
-    if stop - start > config().max_note or not is_note(body) or _enclosed(text, start, stop):
-        return None
-    return Note(start, stop, body)
