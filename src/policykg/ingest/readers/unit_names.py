@@ -125,6 +125,18 @@ def is_group(name: str) -> bool:
     return not is_catch_all(name) and name.endswith(grammar().groups)
 
 
+def starts_a_name(text: str) -> bool:
+    """True when ``text`` opens the way a unit's name opens: a level word (市, 省 …), a
+    catch-all word (各, 有关 …) or a prefix (中国人民银行, 市委 …) — so a line that starts
+    this way after a complete name is a new name, not the rest of a name cut by a line break.
+
+    >>> starts_a_name("市税务局"), starts_a_name("会保障局"), starts_a_name("各区政府")
+    (True, False, True)
+    """
+    g = grammar()
+    return text.strip().startswith(g.levels + g.catch_alls + g.prefix_words)
+
+
 @lru_cache(maxsize=4096)
 def is_level_word(text: str) -> bool:
     """A level word alone or two of them (市, 区, 县, 区县), as a group lists them after a catch-all:
