@@ -213,15 +213,25 @@ RESPONSIBLE = """某某县2024年民生实事项目分工方案
 牵头单位：县人力资源社会保障局
 配合单位：县财政局、县市场监管
 局
-2024年12月底前"""
+2024年12月底前
+3
+改造老旧小区12个，惠及居民2000
+户。
+县住房城乡建设局（牵头）、县
+财政局
+长期坚持"""
 
 
 def test_a_units_cell_with_role_labels_is_not_taken_for_a_time_cell():
     [table] = layout_of(RESPONSIBLE).tables
-    row1, row2 = (cells_of(table, row) for row in table.rows)
+    row1, row2, row3 = (cells_of(table, row) for row in table.rows)
     assert row1["units"] == "县交通运输局、县财政局、各乡镇人民政府" and row1["phase"] == "2024年11月底前"
     assert row2["units"] == "牵头单位：县人力资源社会保障局；配合单位：县财政局、县市场监管局"
     assert row2["phase"] == "2024年12月底前"
+    assert row3["task"] == "改造老旧小区12个，惠及居民2000户。"
+    assert row3["units"] == "县住房城乡建设局（牵头）、县财政局"         # the lead marked in brackets
+    a = row_assignment(table, table.rows[2], "note", NoteRule())
+    assert (a.lead, a.co, a.joint) == (("县住房城乡建设局",), ("县财政局",), ())
 
 
 # ------------------------------------------------------------------ the pieces

@@ -158,6 +158,7 @@ class _Config:
     keyword_re: re.Pattern[str]
     join_max: int
     join_into: frozenset[str]
+    mark_re: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -187,6 +188,7 @@ def config() -> _Config:
             + [f"(?:{p})" for p in words["first_is_lead"]])),
         join_max=int(words["join_max_chars"]),
         join_into=frozenset(words["join_into_types"]),
+        mark_re=re.compile(rf"(?<=[^\s（(，,、；;：:])[（(](?P<word>{alternation(words['role_marks'])})[）)]"),
     )
     for entry in data["grammar"]:
         pattern = re.compile(entry["detect"])
@@ -364,7 +366,7 @@ def _body(norm: str) -> tuple[int, int]:
 def _read(text: str, rule: NoteRule) -> _Reading:
     """The four steps of the module docstring over one note (cached: notes repeat)."""
     cfg = config()
-    text = text[: cfg.max_note * 4]
+    text = cfg.mark_re.sub(r"\g<word>", text[: cfg.max_note * 4])       # 「X（牵头）」 → 「X牵头」
     norm = normalise(text)
     b0, b1 = _body(norm)
     norm, stated, carry = _mask_rule(norm, b0, b1, cfg)
