@@ -100,6 +100,18 @@ def test_a_bare_page_number_inside_a_row_is_not_a_row():
     assert any(note.line == 40 and note.reason == "page number inside the table" for note in layout.notes)
 
 
+def test_a_scope_that_reads_like_units_and_an_empty_scope_cell():
+    def change(n, line):
+        return {31: "省市场监管局", 32: "省司法厅", 55: "各市、县（市、区）"}.get(n, line)
+    text = "\n".join(line for n, line in enumerate(PROMOTION.read_text(encoding="utf-8").split("\n"), start=1)
+                     if n != 33 for line in [change(n, line)])     # row 2: two units on two lines, no scope
+    [table] = layout_of(text).tables
+    row2, row4 = cells_of(table, table.rows[1]), cells_of(table, table.rows[3])
+    assert row2["joint_units"] == "省市场监管局、省司法厅" and "scope" not in row2
+    assert table.rows[1].span.end == 32                           # the section row under it is not its scope
+    assert row4["joint_units"] == "合肥海关、省商务厅" and row4["scope"] == "各市、县（市、区）"
+
+
 # The lines where a cell starts (the rest continue the cell above them).
 _CELL_STARTS = {11, 12, 13, 14, 15, 18, 20, 23, 24, 26, 28, 31, 33, 36, 38, 41, 42, 43, 44, 45, 47, 48, 50, 52,
                 54, 55, 58, 60, 63, 66}

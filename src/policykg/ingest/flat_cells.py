@@ -12,7 +12,10 @@ cell has*. What the cells look like tells it back, by the kind of each column
   per name, not per line, so a line after it (推广范围 「全省」) is not drawn into its last
   name (「人民银行合肥中心支行」 + 「全省」 reads as one name as well);
 * a **time** cell is a deadline on its own (2024年6月底前, 长期坚持);
-* a **short** cell is a few words, no sentence (推广范围: 全省);
+* a **short** cell is a few words, no sentence;
+* a **scope** cell (推广范围) is a short cell that names where, not who: it fits when it
+  reads as an area (全省, 自贸试验区, 海关特殊监管区域: ``scope_cell``), and not when it reads
+  as units (「省商务厅」 on a line of its own belongs to the 指导部门 before it);
 * a **title** is short, with no full stop (改革举措 over a 主要内容);
 * **prose** is anything.
 
@@ -42,11 +45,13 @@ from policykg.ingest.readers.unit_names import looks_like_unit, starts_a_name
 from policykg.resources import lexicon_path
 
 #: Longest cell, in lines, per kind: bounds the work on a long row.
-CAPS = {"units": 12, "time": 3, "short": 4, "title": 6, "prose": 80, "serial": 1}
+CAPS = {"units": 12, "time": 3, "short": 4, "scope": 4, "title": 6, "prose": 80, "serial": 1}
 _SENTENCE_END = ("。", "；", ";", "！", "？")
 _SEPARATORS = ("、", "，", ",", "；", ";", "：", ":", "/")
 _ROLE_LABEL = re.compile(r"^(牵头|配合|责任|参与|参加|协办|主办|主责)(单位|部门)?[：:]")
 _NO_SPACE = re.compile(r"\s+")
+#: Kinds whose cell is never a section row (a title may be: 「（一）加强组织领导」 under 重点工作).
+_NEVER_SECTION = frozenset({"units", "time", "short", "scope"})
 #: What a cell costs or earns (see the module docstring).
 FIT, MISFIT, EMPTY, EMPTY_OPTIONAL, MISSING_CELL = 2.0, -3.0, -2.0, -1.0, -3.0
 WRAP, BREAK = 0.3, -0.3
@@ -91,7 +96,8 @@ def flat_data() -> dict:
     with lexicon_path("layouts.toml").open("rb") as fh:
         data = tomllib.load(fh)["flat"]
     return {"kinds": dict(data["kinds"]), "optional": frozenset(data["optional"]),
-            "time": re.compile(data["time_cell"]), "section": re.compile(data["section_row"])}
+            "time": re.compile(data["time_cell"]), "section": re.compile(data["section_row"]),
+            "scope": re.compile(data["scope_cell"])}
 
 
 def columns_for(roles: tuple[str, ...]) -> tuple[Column, ...]:
@@ -225,6 +231,8 @@ def _cell_score(pieces: tuple[Piece, ...], column: Column, whole: bool, last: bo
         return 0.0                                    # an empty cell written as an empty line
     if column.kind != "prose" and len(pieces) > 1 and any(is_section_row(p.text) for p in pieces[1:]):
         return MISFIT * len(texts)                    # a section row after the cell, not in it
+    if column.kind in _NEVER_SECTION and is_section_row(pieces[0].text):
+        return MISFIT * len(texts)                    # a section row under a row whose last cell is empty
     if column.kind == "units":
         return _units_score(texts, column)
     score = _kind_score(column.kind, texts, last)
@@ -245,13 +253,21 @@ def _units_score(texts: list[str], column: Column) -> float:
     return FIT * names + 1 - (LEAD_PRIOR * (names - 1) if column.role == "lead_units" else 0.0)
 
 
+def _is_short(flat: str) -> bool:
+    return len(flat) <= 20 and not any(c in flat for c in "。，；！？,;")
+
+
 def _kind_score(kind: str, texts: list[str], last: bool) -> float:
     n = len(texts)
     flat = _NO_SPACE.sub("", "".join(texts))
     if kind == "time":
         return FIT * n if is_time_cell(flat) else MISFIT * n
     if kind == "short":
-        return n if len(flat) <= 20 and not any(c in flat for c in "。，；！？,;") else -2.0 * n
+        return n if _is_short(flat) else -2.0 * n
+    if kind == "scope":
+        if flat_data()["scope"].match(flat) and _is_short(flat):
+            return FIT * n
+        return -2.0 * n if not _is_short(flat) or units_only(flat) else n
     if kind == "title":
         if "。" in flat or len(flat) > 40:
             return -1.0 * n
