@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -55,6 +56,10 @@ _UNKNOWN_WORD = re.compile(r"^[\u4e00-\u9fff/／]{2,6}$")
 #: What a kept row is worth, what a first row number other than 1 costs, and numbering that
 #: starts again at 1 with no section row before it (a second table under the same header).
 ROW_BONUS, LATE_START, RESTART = 1.0, -2.0, -2.0
+#: A row number is tried after at most this many of the nearest row numbers before it that
+#: may precede it (the row before, page numbers, a number in a cell): bounds the work on a
+#: text full of bare numbers.
+NEAREST = 4
 #: A last row may run this many pieces past three times the longest row before it.
 LAST_ROW_SLACK = 10
 _FULL = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -272,15 +277,14 @@ def _chain(pieces: list[Piece], columns: tuple[Column, ...], whole: bool) -> tup
     by_value: dict[int, list[int]] = {}
     for i, v in values.items():
         by_value.setdefault(v, []).append(i)
+    order = list(values)                                    # every row number, in text order (sorted)
     best: dict[int, tuple[float, int | None, int]] = {}     # score, row before, longest row
     for b, v in values.items():
         options = [(before_cost[b] + (0.0 if v == 1 else LATE_START), None, 0)]
-        before = by_value.get(v - 1, []) + ([a for a in values if a < b] if v == 1 else [])
-        for a in before:
-            if a < b and b - a <= MAX_ROW and a in best:
-                restart = 0.0 if v != 1 or any(a < s < b for s in sections) else RESTART
-                fit = align(_row_pieces(pieces, a, b)[0], columns, whole=whole, last=False)
-                options.append((best[a][0] + fit.score + ROW_BONUS + restart, a, max(best[a][2], b - a)))
+        for a in _predecessors(b, by_value.get(v - 1, []), order if v == 1 else []):
+            restart = 0.0 if v != 1 or bisect_left(sections, b) > bisect_right(sections, a) else RESTART
+            fit = align(_row_pieces(pieces, a, b)[0], columns, whole=whole, last=False)
+            options.append((best[a][0] + fit.score + ROW_BONUS + restart, a, max(best[a][2], b - a)))
         best[b] = max(options, key=lambda o: o[0])
     ends = []
     for b in values:
@@ -292,6 +296,17 @@ def _chain(pieces: list[Piece], columns: tuple[Column, ...], whole: bool) -> tup
     while best[chain[-1]][1] is not None:
         chain.append(best[chain[-1]][1])
     return list(reversed(chain)), stop
+
+
+def _predecessors(b: int, *sorted_lists: list[int]) -> list[int]:
+    """The :data:`NEAREST` row numbers nearest before ``b`` and at most :data:`MAX_ROW` pieces
+    from it, of those in the sorted lists."""
+    near: set[int] = set()
+    for indices in sorted_lists:
+        hi = bisect_left(indices, b)
+        lo = max(bisect_left(indices, b - MAX_ROW), hi - NEAREST)
+        near.update(indices[lo:hi])
+    return sorted(near, reverse=True)[:NEAREST]
 
 
 def _last_row_stop(total: int, b: int, longest: int) -> int:
