@@ -276,3 +276,44 @@ def test_a_text_full_of_bare_numbers_under_a_header_is_read_quickly():
     layout = layout_of(text)
     assert time.perf_counter() - start < 30          # each number tried after its few nearest, not all
     assert len(layout.tables) <= 1
+
+
+TWO_ROW_HEADER = """某某市重点任务分工表
+序号
+重点任务
+责任单位
+完成时限
+牵头
+单位
+配合
+单位
+1
+建设城市大脑，
+打通20个部门数据。
+市大数据局
+市公安局、市交通运输局
+2024年底前
+— 2 —
+序号
+重点任务
+责任单位
+完成时限
+牵头
+单位
+配合
+单位
+2
+推进政务服务“跨省通办”。
+市政务服务中心
+2024年6月底前"""
+
+
+def test_a_header_of_two_rows_flattened_puts_the_spanned_columns_where_the_span_stood():
+    layout = layout_of(TWO_ROW_HEADER)
+    [table] = layout.tables
+    assert table.header == ("序号", "重点任务", "牵头单位", "配合单位", "完成时限")
+    assert (table.header_span.start, table.header_span.end) == (2, 9)
+    row1, row2 = (cells_of(table, row) for row in table.rows)
+    assert (row1["lead_units"], row1["co_units"], row1["phase"]) == ("市大数据局", "市公安局、市交通运输局", "2024年底前")
+    assert (row2["lead_units"], row2["phase"]) == ("市政务服务中心", "2024年6月底前") and "co_units" not in row2
+    assert set(range(16, 25)) <= {note.line for note in layout.notes}       # page number, header typed again

@@ -118,16 +118,42 @@ def find_header(source: SourceText, roles: dict[str, str], profile_for, start: i
     total = len(source.lines)
     n = start
     while n <= total:
-        words = _header_words(source, n, roles)
+        words = _spanning(_header_words(source, n, roles), roles)
         column_roles = tuple(roles.get(w, "") for _, _, w in words)
         if len(words) >= 3 and column_roles[0] == "serial" and sum(1 for r in column_roles if r) >= 3:
             profile = profile_for(column_roles)
             if profile is not None:
                 words += _unknown_tail(source, words[-1][1] + 1)
-                return FlatHeader(n, words[-1][1], tuple(w for _, _, w in words),
+                return FlatHeader(n, max(e for _, e, _ in words), tuple(w for _, _, w in words),
                                   tuple(roles.get(w, "") for _, _, w in words), profile.name)
         n = (words[-1][1] + 1) if words else n + 1
     return None
+
+
+_SUB_UNITS = ("lead_units", "co_units")
+
+
+def _spanning(words: list[tuple[int, int, str]], roles: dict[str, str]) -> list[tuple[int, int, str]]:
+    """A header of two rows flattened: 「序号 重点任务 责任单位 完成时限 牵头单位 配合单位」 — the
+    责任单位 of the first row spans the 牵头 / 配合 columns of the second, which end the header.
+    The cells of each row come in the table's order: the sub-columns stand where 责任单位 stood.
+
+    >>> r = {"序号": "serial", "重点任务": "task", "责任单位": "units", "完成时限": "phase",
+    ...      "牵头单位": "lead_units", "配合单位": "co_units"}
+    >>> w = [(i, i, t) for i, t in enumerate(["序号", "重点任务", "责任单位", "完成时限", "牵头单位", "配合单位"])]
+    >>> [t for _, _, t in _spanning(w, r)]
+    ['序号', '重点任务', '牵头单位', '配合单位', '完成时限']
+    """
+    kinds = [roles.get(w, "") for _, _, w in words]
+    if "units" not in kinds:
+        return words
+    at = kinds.index("units")
+    tail = len(kinds)
+    while tail > at + 1 and kinds[tail - 1] in _SUB_UNITS:
+        tail -= 1
+    if tail == len(kinds) or any(k in _SUB_UNITS for k in kinds[:tail]):
+        return words
+    return words[:at] + words[tail:] + words[at + 1:tail]
 
 
 def _word(source: SourceText, n: int) -> str:
@@ -202,7 +228,7 @@ def reassemble(source: SourceText, header: FlatHeader, stop: int) -> FlatTable:
 def _stream(source: SourceText, header: FlatHeader, stop: int) -> tuple[list[Piece], list[LayoutNote], bool]:
     """The pieces after the header (lines, or cells when tabs start the cells), with the page
     numbers written as such and the header typed again set aside as layout."""
-    target = "".join(header.words)
+    target = "".join(without_spaces(source.line(m)) for m in range(header.start, header.end + 1))   # as typed
     notes: list[LayoutNote] = []
     kept: list[tuple[int, str]] = []
     n = header.end + 1
