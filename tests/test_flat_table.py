@@ -317,3 +317,17 @@ def test_a_header_of_two_rows_flattened_puts_the_spanned_columns_where_the_span_
     assert (row1["lead_units"], row1["co_units"], row1["phase"]) == ("市大数据局", "市公安局、市交通运输局", "2024年底前")
     assert (row2["lead_units"], row2["phase"]) == ("市政务服务中心", "2024年6月底前") and "co_units" not in row2
     assert set(range(16, 25)) <= {note.line for note in layout.notes}       # page number, header typed again
+
+
+@pytest.mark.parametrize("separator", ["  ", "\t"])
+def test_the_header_row_on_one_line_and_the_cells_one_per_line(separator):
+    def change(n, line):
+        if n in (11, 41):
+            return separator.join(("序号", "改革举措", "主要内容", "指导部门", "推广范围"))
+        return "" if n in (12, 13, 14, 15, 42, 43, 44, 45) else line
+    layout = layout_of(_variant(change))
+    [table] = layout.tables
+    assert table.roles == ("serial", "task", "measures", "joint_units", "scope")
+    assert [row.cells[0].text for row in table.rows] == ["1", "2", "3", "4", "5"]
+    assert cells_of(table, table.rows[2])["joint_units"] == "合肥海关"
+    assert cells_of(table, table.rows[4])["scope"] == "全省"

@@ -161,7 +161,8 @@ def _word(source: SourceText, n: int) -> str:
 
 
 def _header_words(source: SourceText, n: int, roles: dict[str, str]) -> list[tuple[int, int, str]]:
-    """Known column words from line ``n`` on, one per line or cut over two; blank lines skipped;
+    """Known column words from line ``n`` on, one per line or cut over two, or several on a line
+    (spaces or tabs between: the header row on one line, the cells one per line); blank lines skipped;
     an unknown word between two known ones kept (a column of no role)."""
     total = len(source.lines)
     words: list[tuple[int, int, str]] = []
@@ -169,7 +170,11 @@ def _header_words(source: SourceText, n: int, roles: dict[str, str]) -> list[tup
     while m <= total:
         word = _word(source, m)
         following = _word(source, m + 1) if m < total else ""
-        if not word and words:
+        typed = source.line(m).split()
+        if len(typed) >= 2 and all(t.rstrip("：:") in roles for t in typed):     # a header row on one line
+            words += [(m, m, t.rstrip("：:")) for t in typed]
+            m += 1
+        elif not word and words:
             m += 1
         elif following and word + following in roles and following not in roles:     # 「牵头」 / 「单位」
             words.append((m, m + 1, word + following))

@@ -111,7 +111,11 @@ def segment(source: SourceText) -> Layout:
         return replace(flat, warnings=said + flat.warnings)
     row_header = _find_row_header(source, roles)
     if row_header is not None:
-        return _row_table(source, roles, row_header)
+        layout = _row_table(source, roles, row_header)
+        if any(t.rows for t in layout.tables):
+            return layout
+        flat = _flat_tables(source, roles)        # the header on a line, the cells one per line
+        return flat if flat is not None and flat.tables else layout
     flat = _flat_tables(source, roles)
     if flat is not None:
         return flat
