@@ -331,3 +331,19 @@ def test_the_header_row_on_one_line_and_the_cells_one_per_line(separator):
     assert [row.cells[0].text for row in table.rows] == ["1", "2", "3", "4", "5"]
     assert cells_of(table, table.rows[2])["joint_units"] == "合肥海关"
     assert cells_of(table, table.rows[4])["scope"] == "全省"
+
+
+def test_a_row_number_on_the_line_of_the_first_cell():
+    numbers = {17: "1", 25: "2", 35: "3", 49: "4", 57: "5"}
+    lines = PROMOTION.read_text(encoding="utf-8").split("\n")
+    joined = []
+    for n, line in enumerate(lines, start=1):
+        if n - 1 in numbers:
+            joined += [f"{numbers[n - 1]} {line}", ""]        # 「1 企业开办“一窗通」, the lines below unmoved
+        elif n not in numbers:
+            joined.append(line)
+    [table] = layout_of("\n".join(joined)).tables
+    assert [row.cells[0].text for row in table.rows] == ["1", "2", "3", "4", "5"]
+    row2 = cells_of(table, table.rows[1])
+    assert row2["task"] == "“证照分离”改革全覆盖" and row2["joint_units"] == "省市场监管局、省司法厅"
+    assert table.rows[1].cells[0].span.start == table.rows[1].cells[1].span.start == 25   # one line, two cells

@@ -49,6 +49,8 @@ from policykg.resources import lexicon_path
 
 #: A row number on its own: 1, 1., 1、, 1．, （1）, (1).
 SERIAL = re.compile(r"^(?:[（(]\s*(?P<a>[0-9０-９]{1,3})\s*[)）]|(?P<b>[0-9０-９]{1,3})\s*[.．、]?)$")
+#: A row number, then a space or a tab, then the first cell's text on the same line.
+_SERIAL_THEN_TEXT = re.compile(r"^(?P<serial>[0-9０-９]{1,3}[.．、]?)[ \t\u3000]+(?P<rest>\S.*)$")
 #: A row spans at most this many pieces: bounds the work on a long table.
 MAX_ROW = 80
 #: An unknown header word: a few characters, no digits, no punctuation.
@@ -251,7 +253,7 @@ def _stream(source: SourceText, header: FlatHeader, stop: int) -> tuple[list[Pie
             kept.append((n, line))
         n += 1
     if not _tabbed_cells(kept):
-        return [Piece(((n, line.strip()),)) for n, line in kept if line.strip()], notes, False
+        return [piece for n, line in kept if line.strip() for piece in _line_pieces(n, line.strip())], notes, False
     cells: list[list[tuple[int, str]]] = []
     for n, line in kept:
         text = line.strip()
@@ -261,6 +263,16 @@ def _stream(source: SourceText, header: FlatHeader, stop: int) -> tuple[list[Pie
         else:
             cells[-1].append((n, line))
     return [Piece(tuple(c)) for c in cells], notes, True
+
+
+def _line_pieces(n: int, text: str) -> list[Piece]:
+    """A line as one piece, or two when a row number stands before the first cell on the same
+    line (「1 企业开办“一窗通」, 「2、\t推行…」: the serial cell and the next cell's first line
+    printed at one height)."""
+    m = _SERIAL_THEN_TEXT.match(text)
+    if m is None or serial_value(m.group("rest")) is not None:
+        return [Piece(((n, text),))]
+    return [Piece(((n, m.group("serial")),)), Piece(((n, m.group("rest")),))]
 
 
 def _tabbed_cells(kept: list[tuple[int, str]]) -> bool:
