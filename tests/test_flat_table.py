@@ -347,3 +347,12 @@ def test_a_row_number_on_the_line_of_the_first_cell():
     row2 = cells_of(table, table.rows[1])
     assert row2["task"] == "“证照分离”改革全覆盖" and row2["joint_units"] == "省市场监管局、省司法厅"
     assert table.rows[1].cells[0].span.start == table.rows[1].cells[1].span.start == 25   # one line, two cells
+
+
+def test_indented_text_after_the_table_does_not_make_tabs_start_the_cells():
+    text = PROMOTION.read_text(encoding="utf-8").rstrip("\n") + "\n附件2\n" + \
+        "\n".join(f"\t各地要加强组织领导，抓好第{i}项落实。" for i in range(1, 9))
+    [table] = layout_of(text).tables
+    assert [row.cells[0].text for row in table.rows] == ["1", "2", "3", "4", "5"]
+    assert cells_of(table, table.rows[4])["joint_units"] == "省知识产权局、省地方金融监管局、人民银行合肥中心支行"
+    assert table.rows[4].span.end == 66

@@ -278,7 +278,11 @@ def _line_pieces(n: int, text: str) -> list[Piece]:
 def _tabbed_cells(kept: list[tuple[int, str]]) -> bool:
     """Whether tabs start the cells: some lines, not all, start with a tab (the others are the
     lines of a cell after its first), and tabs start more than the row numbers — at least as
-    many cells as there are row numbers."""
+    many cells as there are row numbers. Counted from the first row number to the last (the
+    text after the table may be indented otherwise)."""
+    numbered = [i for i, (_, line) in enumerate(kept) if serial_value(line) is not None]
+    if numbered:
+        kept = kept[numbered[0]:numbered[-1] + 1]
     tabbed = [line.strip() for _, line in kept if line.lstrip(" \u3000").startswith("\t")]
     written = sum(1 for _, line in kept if line.strip())
     rows = sum(1 for _, line in kept if serial_value(line) is not None)
