@@ -15,7 +15,8 @@ cell has*. What the cells look like tells it back, by the kind of each column
 * a **short** cell is a few words, no sentence;
 * a **scope** cell (推广范围) is a short cell that names where, not who: it fits when it
   reads as an area (全省, 自贸试验区, 海关特殊监管区域: ``scope_cell``), and not when it reads
-  as units (「省商务厅」 on a line of its own belongs to the 指导部门 before it);
+  as units (「省商务厅」 on a line of its own belongs to the 指导部门 before it); it scores
+  per cell, so that a line after the table (「附件2」) is not drawn into the last one;
 * a **title** is short, with no full stop (改革举措 over a 主要内容);
 * **prose** is anything.
 
@@ -264,10 +265,10 @@ def _kind_score(kind: str, texts: list[str], last: bool) -> float:
         return FIT * n if is_time_cell(flat) else MISFIT * n
     if kind == "short":
         return n if _is_short(flat) else -2.0 * n
-    if kind == "scope":
-        if flat_data()["scope"].match(flat) and _is_short(flat):
-            return FIT * n
-        return -2.0 * n if not _is_short(flat) or units_only(flat) else n
+    if kind == "scope":              # per cell, not per line: a line after it (附件2) is not drawn in
+        if not _is_short(flat) or units_only(flat):
+            return -2.0 * n
+        return FIT if flat_data()["scope"].match(flat) else 1.0
     if kind == "title":
         if "。" in flat or len(flat) > 40:
             return -1.0 * n
