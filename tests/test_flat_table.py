@@ -356,3 +356,12 @@ def test_indented_text_after_the_table_does_not_make_tabs_start_the_cells():
     assert [row.cells[0].text for row in table.rows] == ["1", "2", "3", "4", "5"]
     assert cells_of(table, table.rows[4])["joint_units"] == "省知识产权局、省地方金融监管局、人民银行合肥中心支行"
     assert table.rows[4].span.end == 66
+
+
+def test_the_next_attachment_ends_the_table():
+    text = DIVISION + "\n附件2\n某某市数字经济重点项目表"
+    layout = layout_of(text)
+    [table] = layout.tables
+    assert cells_of(table, table.rows[3])["phase"] == "2024年12月"       # not 「2024年12月附件2」
+    assert table.rows[3].span.end == 41
+    assert [b.text for b in layout.blocks][-2:] == ["附件2", "某某市数字经济重点项目表"]

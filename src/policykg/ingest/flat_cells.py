@@ -98,7 +98,7 @@ def flat_data() -> dict:
         data = tomllib.load(fh)["flat"]
     return {"kinds": dict(data["kinds"]), "optional": frozenset(data["optional"]),
             "time": re.compile(data["time_cell"]), "section": re.compile(data["section_row"]),
-            "scope": re.compile(data["scope_cell"])}
+            "scope": re.compile(data["scope_cell"]), "table_end": re.compile(data["table_end"])}
 
 
 def columns_for(roles: tuple[str, ...]) -> tuple[Column, ...]:

@@ -40,6 +40,7 @@ from policykg.ingest.flat_cells import (
     RowFit,
     align,
     columns_for,
+    flat_data,
     is_section_row,
     unit_lines,
 )
@@ -247,6 +248,8 @@ def _stream(source: SourceText, header: FlatHeader, stop: int) -> tuple[list[Pie
             n = repeat + 1
             continue
         text = line.strip()
+        if flat_data()["table_end"].match(without_spaces(text)):
+            break                                  # 附件2, 抄送: the document goes on after the table
         if text and is_page_number(text) and serial_value(text) is None:
             notes.append(LayoutNote(n, "page number inside the table"))
         elif text or line.startswith("\t"):
