@@ -163,6 +163,10 @@ def suffix_type(name: str) -> str | None:
     return None
 
 
+#: 「省商务厅（省自贸办）」: a name and its other name in brackets.
+_ALIAS = re.compile(r"^(?P<name>[^（(]{2,})[（(](?!含|包括|不含|除)(?P<alias>[^（()）]{2,})[）)]$")
+
+
 @lru_cache(maxsize=65536)
 def unit_type_of(name: str) -> str | None:
     """The unit type (a notation of ``lexicon/unit_types.ttl``) its name says, or None.
@@ -171,10 +175,16 @@ def unit_type_of(name: str) -> str | None:
     ['vertical-agency', 'party-department', 'party-coordination-office', 'development-zone-committee']
     >>> unit_type_of("省市场监管局"), unit_type_of("合肥海关"), unit_type_of("持续推进")
     ('government-department', 'vertical-agency', None)
+    >>> unit_type_of("省商务厅（省自贸办）"), unit_type_of("省商务厅（含下属单位）"), unit_type_of("省商务厅（试行）")
+    ('government-department', None, None)
     """
     name = normalise(_clean(name))      # 繁体 suffixes (廳, 會 …) read as simplified
     if not name or len(name) > MAX_NAME:
         return None
+    alias = _ALIAS.match(name)
+    if alias is not None:               # a name and, in brackets, its other name: the first says the type
+        outer = alias.group("name")
+        return unit_type_of(outer) if unit_type_of(alias.group("alias")) is not None else None
     if is_collective(name):
         return COLLECTIVE
     g = grammar()
