@@ -22,13 +22,14 @@ from policykg.ingest.readers.notes import (
     Grammar,
     Note,
     NoteRule,
-    find_notes,
     grammars,
     is_note,
     read_note,
     register_grammar,
     states_rule,
 )
+
+from policykg.ingest.readers.note_finder import find_notes
 
 CASES_DIR = Path(__file__).parent / "cases" / "notes"
 DEV = Path(__file__).resolve().parents[1] / "sources" / "dev"   # bundled copy of ../shared/corpus/dev
@@ -74,7 +75,7 @@ def test_notes_rule_carries_over_only_with_xiatong():
 @pytest.mark.parametrize("text", [
     "（0.5分）", "（包府办发〔2022〕10号）", "（RCEP）", "（含技工院校）", "（试行）", "（包括牵头单位自身）",
     "（2021—2023年）", "（由市政府统筹负责协调各项工作）", "（谁主管、谁提供、谁负责）", "（主要领导兼任负责人）",
-    "（部门协同监管平台——内蒙古）", "（单位）", "（X负责）",
+    "（部门协同监管平台——内蒙古）", "（单位）", "（X负责）", "（持续推进）", "（2023年底前完成并持续推进）",
 ])
 def test_notes_not_notes(text):
     assert not is_note(text)

@@ -66,21 +66,26 @@ def test_segment_document_blocks_before_the_table(source_path):
     assert notice.span.end == 3 and notice.text == "关于印发《乐清市促进民营经济高质量发展若干举措》的通知"
 
 
-def test_segment_table_cut_off_mid_row_degrades_to_text_with_a_warning_naming_the_line():
+def test_segment_table_cut_off_mid_row_warns_naming_the_line_and_reads_the_cells_by_what_they_hold():
     text = "\t序号\n\t重点工作\n\t全市目标\n\t落实举措\n\t实施阶段\n\t责任单位\n\t分管领导/联络员\n" \
            "\t1\n\t（一）甲\n\t1.目标\n\t1.举措\n\t长期实施\n\t*市发改局"
     layout = layout_of(text)
-    assert layout.tables == ()
     [warning] = layout.warnings
     assert warning.line == 12 and "cut off" in warning.reason
-    assert [b.text for b in layout.blocks][-2:] == ["长期实施", "*市发改局"]
+    # issue 16: not aligned by its tabs, the table is read by what each column holds (flat_table)
+    [table] = layout.tables
+    [row] = table.rows
+    assert [c.text if c else None for c in row.cells] == ["1", "（一）甲", "1.目标", "1.举措", "长期实施", "*市发改局",
+                                                          None]
 
 
 def test_segment_table_without_phase_cells_at_the_end_warns_at_the_first_orphan_cell():
     text = "\t序号\n\t重点工作\n\t全市目标\n\t落实举措\n\t实施阶段\n\t责任单位\n\t分管领导/联络员\n" \
            "\t1\n\t（一）甲\n\t1.目标"
     layout = layout_of(text)
-    assert layout.tables == () and layout.warnings[0].line == 8
+    assert layout.warnings[0].line == 8 and "cut off" in layout.warnings[0].reason
+    [table] = layout.tables
+    assert [row.cells[0].text for row in table.rows] == ["1"] and table.rows[0].cells[1].text == "（一）甲"
 
 
 @settings(max_examples=100, deadline=None)

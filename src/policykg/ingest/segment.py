@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from policykg.errors import StructureError
+from policykg.ingest.flat_table import find_header as find_flat_header, reassemble
 from policykg.ingest.grid import GridRead, read_grid
 from policykg.model import Block, Cell, Layout, LayoutNote, LineSpan, SourceText, Table, TableBlock, TableRow
 from policykg.resources import lexicon_path
@@ -100,11 +101,56 @@ def segment(source: SourceText) -> Layout:
         return _from_blocks(source, roles)
     header_at = _find_header(source, roles)
     if header_at is not None:
-        return _cell_table(source, roles, *header_at)
+        layout = _cell_table(source, roles, *header_at)
+        flat = None if layout.tables else _flat_tables(source, roles)
+        if flat is None or not flat.tables:
+            return layout
+        # the cells could not be aligned by their tabs: read by what they hold, and say so
+        said = tuple(replace(w, reason=f"{w.reason}; read cell by cell by what each column holds")
+                     for w in layout.warnings)
+        return replace(flat, warnings=said + flat.warnings)
     row_header = _find_row_header(source, roles)
     if row_header is not None:
-        return _row_table(source, roles, row_header)
+        layout = _row_table(source, roles, row_header)
+        if any(t.rows for t in layout.tables):
+            return layout
+        flat = _flat_tables(source, roles)        # the header on a line, the cells one per line
+        return flat if flat is not None and flat.tables else layout
+    flat = _flat_tables(source, roles)
+    if flat is not None:
+        return flat
     return Layout(source=source, blocks=tuple(_blocks(source, 1, len(source.lines))), tables=())
+
+
+def _flat_tables(source: SourceText, roles: dict[str, str]) -> Layout | None:
+    """Tables flattened one cell per line that the readers above could not align — no tab
+    before each cell, cells over several lines, page numbers, a header typed again, section
+    rows — rebuilt on their serial column (:mod:`.flat_table`); the text between and after
+    them is running text. ``None`` when the text has no such header."""
+    header = find_flat_header(source, roles, profile_for)
+    if header is None:
+        return None
+    blocks: list[Block] = []
+    tables: list[Table] = []
+    notes: list[LayoutNote] = []
+    warnings: list[LayoutNote] = []
+    text_from = 1
+    while header is not None:
+        following = find_flat_header(source, roles, profile_for, header.end + 1)
+        while following is not None and following.words == header.words:     # typed again after a page break
+            following = find_flat_header(source, roles, profile_for, following.end + 1)
+        read = reassemble(source, header, following.start - 1 if following else len(source.lines))
+        if read.table is None:
+            warnings.append(LayoutNote(header.start, "table header with no numbered rows under it: read as text"))
+        else:
+            blocks += _blocks(source, text_from, header.start - 1)
+            tables.append(read.table)
+            notes += read.notes
+            text_from = read.end + 1
+        header = following
+    blocks += _blocks(source, text_from, len(source.lines))
+    return Layout(source=source, blocks=tuple(blocks), tables=tuple(tables), warnings=tuple(warnings),
+                  notes=tuple(notes))
 
 
 def _from_blocks(source: SourceText, roles: dict[str, str]) -> Layout:

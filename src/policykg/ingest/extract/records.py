@@ -9,7 +9,7 @@ before. This stage cuts the running text into such records:
   bare ``1突破…``) or follows a finished sentence starts a new item; a line
   that breaks mid-sentence continues the item before it;
 * a short line without a note is a heading, kept as the records' context;
-* an item is cut after each note (:func:`policykg.ingest.readers.notes.find_notes`);
+* an item is cut after each note (:func:`policykg.ingest.readers.note_finder.find_notes`);
   each piece is a record, read by the note grammar that fits it, with the
   first-is-lead rule (列第一位者为牵头单位，下同) carried forward in reading order;
 * in a section whose items carry notes, a numbered item without one is a
@@ -29,7 +29,8 @@ from functools import lru_cache
 
 from policykg.model import Block, LineSpan, Record
 from policykg.ingest.readers.note_words import alternation, label_roles
-from policykg.ingest.readers.notes import Note, NoteRule, find_notes, is_note, read_note, states_rule
+from policykg.ingest.readers.note_finder import find_notes
+from policykg.ingest.readers.notes import Note, NoteRule, is_note, read_note, states_rule
 from policykg.ingest.extract.deadlines import find_deadline
 from policykg.ingest.extract.quantities import find_quantities
 from policykg.ingest.extract.references import find_references

@@ -43,14 +43,34 @@ def _flat(cell: Cell | None) -> str:
 
 
 def row_assignment(table: Table, row: TableRow, units_grammar: str, rule: NoteRule) -> Assignment | None:
-    """Who carries the row: from a single units cell or from lead / co columns."""
+    """Who carries the row: from a single units cell or from lead / co columns; a column whose
+    role is neither (指导部门: ``joint_units``) gives joint units, every one of them.
+
+    With a 牵头单位 column beside it, a 责任单位 column names the co-units (as 「牵头单位：X；
+    责任单位：Y」 does in a note)."""
+    shared = _flat(_cell(table, row, "joint_units"))
+    assignment = _lead_co(table, row, rule)
+    if not shared:
+        return assignment
+    joint = read_note(f"（责任单位：{shared}）", NoteRule())[0]
+    names = tuple(dict.fromkeys(joint.lead + joint.co + joint.joint))
+    if assignment is None:
+        return Assignment(lead=(), co=(), joint=names, reader="columns", text=shared)
+    return Assignment(lead=assignment.lead, co=assignment.co,
+                      joint=assignment.joint + tuple(n for n in names if n not in assignment.joint),
+                      reader=assignment.reader, text="\n".join((assignment.text, shared)),
+                      deadline=assignment.deadline)
+
+
+def _lead_co(table: Table, row: TableRow, rule: NoteRule) -> Assignment | None:
     units = _cell(table, row, "units")
-    if units is not None:
+    if units is not None and table.column("lead_units") is None:
         text = _flat(units)
         if "*" in text or "＊" in text:
             return read_star(text)
         return read_note(f"（责任单位：{text}）" if not _has_role_words(text) else f"（{text}）", rule)[0]
-    lead, co = _flat(_cell(table, row, "lead_units")), _flat(_cell(table, row, "co_units"))
+    lead = _flat(_cell(table, row, "lead_units"))
+    co = "、".join(t for t in (_flat(_cell(table, row, "co_units")), _flat(units)) if t)
     if not lead and not co:
         return None
     note = f"（牵头单位：{lead}；配合单位：{co}）" if lead and co else \

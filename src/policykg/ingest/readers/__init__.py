@@ -2,7 +2,7 @@
 
 Cities write the same fact in different ways. Two layers:
 
-* :mod:`.notes` — the **note grammar**: :func:`find_notes` finds every
+* :mod:`.notes` — the **note grammar**: :func:`find_notes` (:mod:`.note_finder`) finds every
   responsibility note in a paragraph, :func:`read_note` reads one (lead, co,
   joint units, the note's own deadline) and carries a first-is-lead rule
   (「列第一位者为牵头单位，下同」) to later notes. Grammars are registered readers
@@ -15,7 +15,8 @@ Cities write the same fact in different ways. Two layers:
 (``lexicon/unit_suffixes.tsv``): :func:`unit_type_of`, :func:`looks_like_unit`.
 """
 
-from policykg.ingest.readers.notes import GRAMMARS, Grammar, Note, NoteRule, find_notes, is_note, read_note, register_grammar, states_rule
+from policykg.ingest.readers.note_finder import find_notes
+from policykg.ingest.readers.notes import GRAMMARS, Grammar, Note, NoteRule, is_note, read_note, register_grammar, states_rule
 from policykg.ingest.readers.unit_names import is_catch_all, is_collective, looks_like_unit, unit_type_of
 from policykg.ingest.readers.units import read_columns, read_star, split_units
 

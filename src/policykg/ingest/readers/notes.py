@@ -38,8 +38,8 @@ names at :data:`.unit_names.MAX_NAME`.
 >>> a, rule = read_note("（人力资源社会保障部、财政部负责。列第一位者为牵头单位，下同）")
 >>> a.lead, a.co, rule.first_is_lead
 (('人力资源社会保障部',), ('财政部',), True)
->>> [n.text for n in find_notes("建成平台（0.5分）（6月底完成，牵头考核单位：市工信局）。")]
-['（6月底完成，牵头考核单位：市工信局）']
+
+Finding the notes in a paragraph is :func:`.note_finder.find_notes`.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ from policykg.ingest.readers.unit_names import (
     MAX_NAME,
     is_catch_all,
     is_collective,
+    is_level_word,
     looks_like_unit,
     suffix_type,
     unit_type_of,
@@ -155,6 +156,9 @@ class _Config:
     time_re: re.Pattern[str]
     max_note: int
     keyword_re: re.Pattern[str]
+    join_max: int
+    join_into: frozenset[str]
+    mark_re: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -166,8 +170,7 @@ def config() -> _Config:
     cfg = _Config(
         label_re=re.compile(rf"(?P<label>{alternation(words['labels'])})[ \t\u3000]*："),
         default_roles=dict(words["default_label_roles"]),
-        verb_re=re.compile(rf"(?:{alternation(words['verb_modifiers'])})?(?P<verb>{alternation(verbs)})"
-                           r"(?=[，；。、\s）]|$)"),
+        verb_re=_verb_re(words["verb_modifiers"], verbs),
         verb_roles=dict(verbs),
         rule_re=re.compile("|".join(f"(?:{p})" for p in words["first_is_lead"])),
         carry_re=re.compile(alternation(words["carry_over"])),
@@ -183,6 +186,9 @@ def config() -> _Config:
         keyword_re=re.compile("|".join(
             [alternation(words["labels"]), alternation(verbs)]
             + [f"(?:{p})" for p in words["first_is_lead"]])),
+        join_max=int(words["join_max_chars"]),
+        join_into=frozenset(words["join_into_types"]),
+        mark_re=re.compile(rf"(?<=[^\s（(，,、；;：:])[（(](?P<word>{alternation(words['role_marks'])})[）)]"),
     )
     for entry in data["grammar"]:
         pattern = re.compile(entry["detect"])
@@ -195,12 +201,24 @@ def config() -> _Config:
     return cfg
 
 
+def _verb_re(modifiers: list[str], verbs: dict[str, str]) -> re.Pattern[str]:
+    """The verbs that close a clause, where the clause ends: modifiers before the verb may
+    repeat (「按职责分工具体负责」) and verbs after it are part of it (「牵头负责推进」 leads), so
+    that nothing after a unit list is left to be read as part of a name (「各市政府分工」).
+
+    >>> m = _verb_re(["分工", "具体"], {"牵头": "lead", "负责": "joint_verb", "推进": "joint_verb"})
+    >>> [x.group("verb") for x in m.finditer("各区、市政府分工负责，市发改委牵头负责推进")]
+    ['负责', '牵头']
+    """
+    mods, verb = alternation(modifiers), alternation(verbs)
+    return re.compile(rf"(?:{mods})*(?P<verb>{verb})(?:(?:{mods})*(?:{verb}))*(?=[，；。、\s）]|$)")
+
+
 # ---------------------------------------------------------------- splitting names
 
 _OPEN = "（《“「『〈【"
 _CLOSE = "）》”」』〉】"
 _PAIR = dict(zip(_CLOSE, _OPEN, strict=True))
-_MERGE_INTO = frozenset({"government", "development-zone-committee", "collective-reference"})
 
 
 @dataclass
@@ -279,16 +297,20 @@ def _fragments(norm: str, start: int, end: int, cfg: _Config) -> list[_Fragment]
     pending: list[tuple[int, int, bool]] = []
 
     def flush() -> None:
+        if len(pending) > 1 and is_catch_all(norm[pending[0][0]:pending[0][1]]) \
+                and all(is_level_word(norm[a:b]) for a, b, _ in pending[1:]):
+            out.append(_Fragment(pending[0][0], pending[-1][1], "unit", pending[0][2]))   # 各县、市、区
+            pending.clear()
         for a, b, star in pending:
             out.append(_classify(norm, a, b, star, cfg))
         pending.clear()
 
     for a, b, star in names:
         text = norm[a:b]
-        if b - a <= 4 and not star and _ends_without_type(text) and not cfg.time_re.search(text):
+        if b - a <= cfg.join_max and not star and _ends_without_type(text) and not cfg.time_re.search(text):
             pending.append((a, b, star))
             continue
-        if pending and unit_type_of(text) in _MERGE_INTO:
+        if pending and unit_type_of(text) in cfg.join_into:
             out.append(_Fragment(pending[0][0], b, "unit", pending[0][2]))
             pending.clear()
             continue
@@ -344,7 +366,7 @@ def _body(norm: str) -> tuple[int, int]:
 def _read(text: str, rule: NoteRule) -> _Reading:
     """The four steps of the module docstring over one note (cached: notes repeat)."""
     cfg = config()
-    text = text[: cfg.max_note * 4]
+    text = cfg.mark_re.sub(r"\g<word>", text[: cfg.max_note * 4])       # 「X（牵头）」 → 「X牵头」
     norm = normalise(text)
     b0, b1 = _body(norm)
     norm, stated, carry = _mask_rule(norm, b0, b1, cfg)
@@ -402,6 +424,8 @@ def _slots(norm: str, segments, cfg: _Config) -> tuple[list[tuple[str | None, _F
         clauses: list[tuple[str | None, int, int]] = []
         p = s
         for m in cfg.verb_re.finditer(norm, s, e):
+            if _in_time_phrase(norm, p, m, cfg):
+                continue
             clauses.append((cfg.verb_roles[m.group("verb")], p, m.start()))
             p = m.end()
         clauses.append((role, p, e))
@@ -412,6 +436,15 @@ def _slots(norm: str, segments, cfg: _Config) -> tuple[list[tuple[str | None, _F
                 else:
                     slots.append(("lead" if frag.starred else clause_role, frag))
     return slots, deadline_spans
+
+
+def _in_time_phrase(norm: str, start: int, verb: re.Match[str], cfg: _Config) -> bool:
+    """A verb that ends a time phrase, not a unit list: 「5月底取得明显成效并持续推进」."""
+    a = verb.start()
+    while a > start and norm[a - 1] not in cfg.separators:
+        a -= 1
+    before = norm[a:verb.start()]
+    return bool(before) and not looks_like_unit(before) and cfg.time_re.search(norm[a:verb.end()]) is not None
 
 
 def _roles(text: str, units: list[tuple[str | None, _Fragment]],
@@ -475,6 +508,20 @@ def read_note(text: str, rule: NoteRule = NoteRule()) -> tuple[Assignment, NoteR
     return assignment, (NoteRule(first_is_lead=True) if r.rule_stated and r.carry else rule)
 
 
+def units_only(text: str) -> int:
+    """How many units ``text`` names when it is a list of units and nothing else (no prose, no
+    time limit), else 0: what a units cell of a table holds; a table flattened to text is
+    shared out into cells by it (:mod:`policykg.ingest.flat_cells`).
+
+    >>> units_only("省知识产权局、省地方金融监管局、人民银行合肥中心支行"), units_only("市发改委牵头，各区政府配合")
+    (3, 2)
+    >>> units_only("2024年底前"), units_only("推行企业开办全程网上办理"), units_only("全省"), units_only("合肥海关全省")
+    (0, 0, 0, 0)
+    """
+    r = _read(text, NoteRule())
+    return r.units if r.junk == 0 and r.deadline is None else 0
+
+
 def states_rule(text: str) -> NoteRule | None:
     """The rule a sentence states for the notes after it (「…列第一位的为牵头单位，下同」), if any.
 
@@ -505,74 +552,3 @@ def is_note(text: str) -> bool:
     if not r.grammar.is_note or r.units == 0:
         return False
     return r.labelled or (r.junk == 0)
-
-
-# ---------------------------------------------------------------- finding notes
-
-_NO_BRACKET = r"[^（()）]"
-
-
-@lru_cache(maxsize=1)
-def _candidate_re() -> re.Pattern[str]:
-    """A balanced parenthetical with at most one level of brackets inside it."""
-    n = config().max_note
-    return re.compile(rf"[（(](?:{_NO_BRACKET}|[（(]{_NO_BRACKET}{{0,{n}}}[）)]){{0,{n}}}[）)]")
-
-
-_INNER = re.compile(rf"[（(]{_NO_BRACKET}*[）)]")
-#: a parenthetical inside a title or a quotation is not a note
-_ENCLOSURES = (("《", "》", "》"), ("“", "”", "”\""), ("「", "」", "」"))
-_ENCLOSURE_SPAN = 200
-
-
-def _enclosed(text: str, start: int, stop: int) -> bool:
-    """True when text[start:stop] stands inside 《…》 or quotes on its own line."""
-    lo = max(0, start - _ENCLOSURE_SPAN)
-    lo = max(lo, text.rfind("\n", lo, start) + 1)
-    for open_, close, closers in _ENCLOSURES:
-        opened = text.rfind(open_, lo, start)
-        if opened == -1:
-            continue
-        if max(text.rfind(c, opened, start) for c in closers) > opened:
-            continue
-        hi = min(len(text), stop + _ENCLOSURE_SPAN)
-        newline = text.find("\n", stop, hi)
-        hi = newline if newline != -1 else hi
-        if any(text.find(c, stop, hi) != -1 for c in closers):
-            return True
-    return False
-
-
-def find_notes(text: str) -> list[Note]:
-    """Every responsibility note in ``text``, in order (outermost; notes never nest).
-
-    A note is a balanced （…）/(…) of at most ``max_note_chars`` characters
-    (one level of brackets inside allowed: （各县（市、区）人民政府负责）),
-    outside 《》 and quotes, whose body reads as a unit list with a label or a
-    closing verb (:func:`is_note`). Linear in ``len(text)``: candidates come
-    from one regular-expression scan and each is read once.
-
-    >>> text = "推进（RCEP）落地（省商务厅牵头，合肥海关配合）。执行《方案（试行）》（合肥海关负责）"
-    >>> [n.text for n in find_notes(text)]
-    ['（省商务厅牵头，合肥海关配合）', '（合肥海关负责）']
-    """
-    config()
-    notes: list[Note] = []
-    for m in _candidate_re().finditer(text):
-        found = _note_at(text, m.start(), m.end())
-        if found is not None:
-            notes.append(found)
-            continue
-        if m.end() - m.start() > 2:  # an outer parenthetical that is not a note: look inside
-            for inner in _INNER.finditer(text, m.start() + 1, m.end() - 1):
-                found = _note_at(text, inner.start(), inner.end())
-                if found is not None:
-                    notes.append(found)
-    return notes
-
-
-def _note_at(text: str, start: int, stop: int) -> Note | None:
-    body = text[start:stop]
-    if stop - start > config().max_note or not is_note(body) or _enclosed(text, start, stop):
-        return None
-    return Note(start, stop, body)

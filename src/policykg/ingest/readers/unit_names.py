@@ -125,6 +125,29 @@ def is_group(name: str) -> bool:
     return not is_catch_all(name) and name.endswith(grammar().groups)
 
 
+def starts_a_name(text: str) -> bool:
+    """True when ``text`` opens the way a unit's name opens: a level word (市, 省 …), a
+    catch-all word (各, 有关 …) or a prefix (中国人民银行, 市委 …) — so a line that starts
+    this way after a complete name is a new name, not the rest of a name cut by a line break.
+
+    >>> starts_a_name("市税务局"), starts_a_name("会保障局"), starts_a_name("各区政府")
+    (True, False, True)
+    """
+    g = grammar()
+    return text.strip().startswith(g.levels + g.catch_alls + g.prefix_words)
+
+
+@lru_cache(maxsize=4096)
+def is_level_word(text: str) -> bool:
+    """A level word alone or two of them (市, 区, 县, 区县), as a group lists them after a catch-all:
+    「各县、市、区」.
+
+    >>> is_level_word("市"), is_level_word("区县"), is_level_word("市政府")
+    (True, True, False)
+    """
+    return re.fullmatch(rf"(?:{_alt(list(grammar().levels))}){{1,2}}", text.strip()) is not None
+
+
 def is_collective(name: str) -> bool:
     """A catch-all or a named group: not one body."""
     return is_catch_all(name) or is_group(name)
@@ -140,6 +163,10 @@ def suffix_type(name: str) -> str | None:
     return None
 
 
+#: 「省商务厅（省自贸办）」: a name and its other name in brackets.
+_ALIAS = re.compile(r"^(?P<name>[^（(]{2,})[（(](?!含|包括|不含|除)(?P<alias>[^（()）]{2,})[）)]$")
+
+
 @lru_cache(maxsize=65536)
 def unit_type_of(name: str) -> str | None:
     """The unit type (a notation of ``lexicon/unit_types.ttl``) its name says, or None.
@@ -148,10 +175,16 @@ def unit_type_of(name: str) -> str | None:
     ['vertical-agency', 'party-department', 'party-coordination-office', 'development-zone-committee']
     >>> unit_type_of("省市场监管局"), unit_type_of("合肥海关"), unit_type_of("持续推进")
     ('government-department', 'vertical-agency', None)
+    >>> unit_type_of("省商务厅（省自贸办）"), unit_type_of("省商务厅（含下属单位）"), unit_type_of("省商务厅（试行）")
+    ('government-department', None, None)
     """
     name = normalise(_clean(name))      # 繁体 suffixes (廳, 會 …) read as simplified
     if not name or len(name) > MAX_NAME:
         return None
+    alias = _ALIAS.match(name)
+    if alias is not None:               # a name and, in brackets, its other name: the first says the type
+        outer = alias.group("name")
+        return unit_type_of(outer) if unit_type_of(alias.group("alias")) is not None else None
     if is_collective(name):
         return COLLECTIVE
     g = grammar()
