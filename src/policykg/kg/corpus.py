@@ -52,6 +52,7 @@ from pathlib import Path
 from policykg.errors import StructureError
 from policykg.kg.corpus_store import SHARED_GRAPH, merged_default_graph, write_corpus_nq, write_corpus_store
 from policykg.kg.document_build import DOC_FILES, Analyse, Job
+from policykg.kg.incremental import read_stamp, unchanged, update_store, write_stamp
 from policykg.kg.layout import (BUILD_OUTPUTS, CORPUS_NQ, DOCS_DIR, DOCUMENT_FILES, MANIFEST, ONE_DOCUMENT_FILES,
                                 PARTS_DIR, REPORT, STORE_DIR, doc_folder)
 from policykg.kg.lineage import lineage
@@ -108,6 +109,16 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
         fingerprint = builder_fingerprint()
         old = old_manifest(out, fingerprint)
         todo = plan(sources, out, old, DOC_FILES[doc_files], analysis is not None)
+        # -- incremental rebuild (policykg.kg.incremental): a no-op stops here; else blocks and store reused
+        options = dict(doc_files=doc_files, analysis=analysis is not None, pages=pages is not None,
+                       alone=alone, strict=strict)
+        stamp = read_stamp(out, fingerprint)
+        if not todo.todo and not todo.refused:
+            same = [todo.entry(path, {}) for path in sources]
+            if not mark_duplicates(same) and unchanged(out, stamp, options, same, manifest_bytes(same, fingerprint)):
+                return CorpusResult(entries=same, rebuilt=0, reused=len(same), removed=0, links=lineage(same),
+                                    outputs=tuple(n for n in sorted(os.listdir(out)) if n in BUILD_OUTPUTS))
+        # -- end incremental
         job = Job(doc_files=doc_files, analyse=analysis, alone=alone)
         built: dict[str, dict] = {}
         entries: list[dict] = []
@@ -122,12 +133,16 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
             for duplicate in mark_duplicates(entries):     # written by its worker, left out
                 shutil.rmtree(stage / DOCS_DIR / doc_folder(duplicate["id"]), ignore_errors=True)
             links.extend(lineage(entries))
-            write_corpus_nq(stage, out, entries, set(built), links, analysis is not None)
+            blocks = write_corpus_nq(stage, out, entries, set(built), links, analysis is not None,
+                                     (stamp or {}).get("blocks"))
             shutil.rmtree(stage / PARTS_DIR)
             if alone and strict:
                 refuse_partial(entries[0], stage, sources[0])
-            write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
-            (stage / MANIFEST).write_bytes(manifest_bytes(entries, fingerprint))
+            if not update_store(out, stage, stamp, blocks):
+                write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
+            manifest = manifest_bytes(entries, fingerprint)
+            (stage / MANIFEST).write_bytes(manifest)
+            write_stamp(stage, fingerprint, options, manifest, blocks)
             names = [CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR]
             if pages is not None:
                 names += list(pages(stage, entries))
