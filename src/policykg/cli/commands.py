@@ -38,7 +38,7 @@ def cmd_build(args) -> int:
     with output_lock(out):                    # refuses an --out that cannot be one, before the build
         result = build_corpus(sources, out, jobs=args.jobs, progress=not alone and sys.stderr.isatty(),
                               analysis=None if args.no_analysis else analysis_quads, pages=pages,
-                              alone=alone, strict=args.strict)
+                              alone=alone, strict=args.strict, doc_files=args.doc_files)
     return _document_summary(out, result) if alone else _corpus_summary(args, out, result)
 
 
