@@ -68,7 +68,8 @@ def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str]
     docs, parts = stage / DOCS_DIR, stage / PARTS_DIR
     with open(stage / CORPUS_NQ, "wb") as nq:
         blocks = Blocks(nq, out / CORPUS_NQ, old_blocks)
-        blocks.write(SHARED_GRAPH, shared_graph())
+        if not blocks.copy_old(SHARED_GRAPH):          # the same builder: the same ontology and schemes
+            blocks.write(SHARED_GRAPH, shared_graph())
         blocks.write(LINEAGE_GRAPH, lineage_graph(links))
         for entry in entries:
             name = doc_folder(entry["id"])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from policykg.kg.layout import CORPUS_NQ, MANIFEST, STORE_DIR
@@ -72,6 +73,9 @@ class Blocks:
         self.target, self.index = target, {}
         self.old_blocks = old_blocks or {}
         self.old = open(old_nq, "rb") if old_nq is not None and self.old_blocks else None
+        ends = [start + length for start, length, _ in self.old_blocks.values()]
+        self._consistent = self.old is not None and max(ends, default=0) == os.fstat(self.old.fileno()).st_size \
+            and sum(length for _, length, _ in self.old_blocks.values()) == max(ends, default=0)
 
     def write(self, key: str, data: bytes) -> None:
         if data:
@@ -79,15 +83,29 @@ class Blocks:
             self.target.write(data)
 
     def copy_old(self, key: str) -> bool:
-        """Copy the last build's block ``key`` as it is; False when there is none."""
+        """Copy the last build's block ``key`` as it is (in the kernel, without reading it here); False
+        when there is none. The last ``corpus.nq`` is the one the stamp describes: same size, and each
+        copied block starts and ends a line."""
         block = self.old_blocks.get(key)
-        if self.old is None or block is None:
+        if self.old is None or block is None or not self._consistent:
             return False
-        self.old.seek(block[0])
-        data = self.old.read(block[1])
-        if len(data) != block[1] or hashlib.sha256(data).hexdigest() != block[2]:
+        self.old.seek(block[0] + block[1] - 1)
+        if self.old.read(1) != b"\n" or (block[0] and (self.old.seek(block[0] - 1), self.old.read(1))[1] != b"\n"):
             return False
-        self.write(key, data)
+        self.target.flush()
+        offset = self.target.tell()
+        copied, source, target = 0, self.old.fileno(), self.target.fileno()
+        while copied < block[1]:
+            try:
+                done = os.copy_file_range(source, target, block[1] - copied, block[0] + copied, offset + copied)
+            except (OSError, AttributeError):   # no copy_file_range here (or across file systems): by hand
+                self.old.seek(block[0] + copied)
+                done = os.pwrite(target, self.old.read(block[1] - copied), offset + copied)
+            if done <= 0:
+                raise OSError(f"corpus.nq: copy stopped at {copied} of {block[1]} bytes")
+            copied += done
+        self.target.seek(offset + copied)
+        self.index[key] = [offset, block[1], block[2]]
         return True
 
     def close(self) -> None:
