@@ -105,8 +105,10 @@ def cli_build(sources: Path, out: Path, jobs: int = 2, doc_files: str = "lean") 
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
+    # its summary (a line per document) into a file: a pipe read only at the end would fill and stop it
+    said = tempfile.TemporaryFile()
     child = subprocess.Popen(CLI + [str(sources), "--out", str(out), "--jobs", str(jobs), "--doc-files", doc_files],
-                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+                             cwd=ROOT, stdout=said, stderr=subprocess.DEVNULL, env=env)
     proc, peak = psutil.Process(child.pid), 0
     while child.poll() is None:
         peak = max(peak, tree_rss(proc))
@@ -114,7 +116,8 @@ def cli_build(sources: Path, out: Path, jobs: int = 2, doc_files: str = "lean") 
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)      # the CLI and its workers (waited for)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    output = child.stdout.read().decode()
+    said.seek(0)
+    output = said.read().decode()
     if child.returncode != 0:
         raise SystemExit(f"policykg build failed (exit {child.returncode})")
     return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak / 2**20, 1),
