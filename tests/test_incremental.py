@@ -77,3 +77,17 @@ def test_edit_add_delete_update_the_store_as_a_fresh_build_would(docs, tmp_path,
     updated, expected = store_lines(out), store_lines(fresh)
     assert any(UNIT_AFTER[2:-3].encode() in line for line in expected)
     assert updated == expected
+
+
+def test_a_rebuild_with_other_options_is_no_no_op(docs, tmp_path):
+    from policykg.kg.corpus import build_corpus
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(docs[0], src / docs[0].name)
+    out = tmp_path / "out"
+    build(src, out)
+    assert b"/graph/analysis>" in (out / "corpus.nq").read_bytes()
+    inode = os.stat(out / "corpus.nq").st_ino
+    build_corpus([src], out, jobs=1, doc_files="lean", analysis=None)     # --no-analysis: written again
+    assert os.stat(out / "corpus.nq").st_ino != inode
+    assert b"/graph/analysis>" not in (out / "corpus.nq").read_bytes()
