@@ -136,6 +136,8 @@ def update_store(out: Path, stage: Path, old: dict | None, blocks: dict) -> bool
     gone = sorted(set(before) - set(blocks))
     if not before or SHARED_GRAPH in changed or len(changed) + len(gone) > UPDATE_SHARE * max(len(before), 1):
         return False
+    if (out / CORPUS_NQ).stat().st_size != max(start + length for start, length, _ in before.values()):
+        return False                                 # not the corpus.nq the stamp describes: load it whole
     try:
         ox.Store(str(out / STORE_DIR)).backup(str(stage / STORE_DIR))
     except OSError:
