@@ -1,24 +1,22 @@
 #!/usr/bin/env python3
-"""Benchmark: a corpus of 1,000 generated documents, and the store against rdflib.
+"""Benchmark: generated corpora of 100 and 1,000 documents, built with the command line as a user runs it.
 
-In one run (``make bench`` runs it after ``bench_build.py``):
+For each size (``--sizes``, default ``100,1000``; ``make bench`` runs it after ``bench_build.py``):
 
-1. ``bench/corpus_generator.py`` writes 1,000 documents (seed 8) into a temporary folder;
-2. **build**: a fresh ``python`` runs :func:`policykg.kg.corpus.build_corpus` on them (2 worker
-   processes, ``doc_files="lean"``: ``docs/<id>/`` holds policykg.ttl and report.json); its wall
-   time and the peak resident memory of the whole process tree (the parent and its workers,
-   summed, sampled every 0.1 s with psutil) are measured;
-3. **queries**: every stored query on the 1,000-document store (opened read-only; its default
-   graph is the merge of the documents' named graphs), each in its own process: one warm-up,
-   then the median of ``RUNS`` (the warm-up alone when it takes > 2 s); a query still running after ``QUERY_LIMIT_S`` is stopped and listed so;
-4. **store vs rdflib**: the first 100 documents built as a corpus; ``shared_responsibilities`` on
-   its Oxigraph store and on an rdflib ``Dataset`` (default graph = union) loaded from the same
-   ``corpus.nq``, side by side with the ratio.
+1. ``bench/corpus_generator.py`` writes the documents (seed 8) into a temporary folder;
+2. **build**: ``policykg build SOURCES --out OUT --jobs 2 --doc-files lean`` in a fresh process (the CLI's
+   real path; ``--doc-files full`` with the bench's ``--doc-files full``); its wall time and the peak resident
+   memory of the process tree (the CLI and its workers, summed, sampled every 0.05 s with psutil);
+3. **rebuilds**, each with the same command: nothing changed (no-op), one document edited (a lead unit
+   renamed), one added, that one deleted again;
+4. **queries**: every stored query on the store (opened read-only), each in its own process: one warm-up,
+   then the median of ``RUNS`` (the warm-up alone when it takes > 2 s); a query still running after
+   ``QUERY_LIMIT_S`` is stopped and listed so.
 
-Goals: build <= 120 s on 2 cores and <= 4 GB; every stored query <= 1 s; store >= 40x rdflib.
-Figures are printed and merged into ``bench/results.json`` under ``"corpus"`` (other keys kept).
-Never part of the test suite: it fails on nothing but errors. ``--docs N`` and ``--small N`` change
-the sizes (for a quick look).
+Goals (issue 18): 1,000 documents built <= 120 s and <= 2 GB; one-document edit/add/delete <= 5 s, no-op
+<= 2 s; every stored query <= 1 s. The machine's load average is recorded beside every figure (it is
+shared). Figures are printed and written into ``bench/results.json`` under ``"corpus"`` (other keys kept).
+Never part of the test suite: it fails on nothing but errors.
 """
 
 from __future__ import annotations
@@ -26,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,22 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 RUNS = 5
 QUERY_LIMIT_S = 20.0     # a stored query still running after this is stopped and reported as such
-RDFLIB_LIMIT_S = 400.0   # loading the N-Quads into rdflib and running the query once
-GOALS = {"build_s": 120.0, "peak_rss_mb": 4096.0, "query_ms": 1000.0, "speedup": 40.0}
-
-BUILD = """
-import json, sys, time, warnings
-warnings.simplefilter("ignore")
-from policykg.kg.corpus import build_corpus
-from policykg.use.analysis_graph import analysis_quads
-start = time.perf_counter()
-result = build_corpus([sys.argv[1]], sys.argv[2], jobs=int(sys.argv[3]), doc_files=sys.argv[4],
-                      analysis=analysis_quads)
-built = sum(1 for e in result.entries if e["status"] == "built")
-print(json.dumps({"documents": len(result.entries), "built": built, "links": len(result.links),
-                  "inner_s": time.perf_counter() - start}))
-"""
-
+GOALS = {"build_s": 120.0, "peak_rss_mb": 2048.0, "query_ms": 1000.0, "edit_s": 5.0, "no_op_s": 2.0}
 
 def tree_rss(proc) -> int:
     """Resident bytes of a process and all its descendants."""
@@ -70,31 +54,6 @@ def tree_rss(proc) -> int:
     return total
 
 
-def build(sources: Path, out: Path, jobs: int = 2, doc_files: str = "lean") -> dict:
-    """Build the corpus in a fresh interpreter; wall time, peak tree RSS, the build's own summary."""
-    import resource
-
-    import psutil
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-c", BUILD, str(sources), str(out), str(jobs), doc_files],
-                             cwd=ROOT, stdout=subprocess.PIPE, env=env)
-    proc, peak = psutil.Process(child.pid), 0
-    while child.poll() is None:
-        peak = max(peak, tree_rss(proc))
-        time.sleep(0.1)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)      # the build and its workers (waited for)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    output = child.stdout.read().decode()
-    if child.returncode != 0:
-        raise SystemExit(f"corpus build failed (exit {child.returncode})")
-    summary = json.loads(output.strip().splitlines()[-1])
-    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 1), "peak_rss_mb": round(peak / 2**20, 1), **summary,
-            "inner_s": round(summary["inner_s"], 2), "jobs": jobs, "doc_files": doc_files}
-
-
 QUERY = """
 import json, statistics, sys, time
 from policykg.kg.store import open_graph
@@ -108,22 +67,6 @@ if times[0] < 2:                          # a slower query: its first run is the
 print(json.dumps({"ms": round(statistics.median(times) * 1000, 2),
                   "rows": len(result.rows) if result.kind == "select" else None}))
 """
-
-RDFLIB = """
-import json, sys, time
-from rdflib import Dataset
-from policykg.kg.query import bind_parameters, library, with_values
-query = library()[sys.argv[2]]
-start = time.perf_counter()
-dataset = Dataset(default_union=True)
-dataset.parse(sys.argv[1], format="nquads")
-load_s = time.perf_counter() - start
-start = time.perf_counter()
-rows = list(dataset.query(with_values(query.text, bind_parameters(query, {}))))
-print(json.dumps({"ms": (time.perf_counter() - start) * 1000, "rows": len(rows), "load_s": load_s,
-                  "quads": len(dataset)}))
-"""
-
 
 def child(code: str, args: list[str], limit: float) -> dict | None:
     """Run ``code`` in a fresh interpreter; its JSON answer, or None when it ran past ``limit`` s (killed)."""
@@ -145,53 +88,92 @@ def query_times(store_dir: Path, limit: float = QUERY_LIMIT_S) -> dict[str, dict
     return out
 
 
-def store_vs_rdflib(corpus: Path, name: str = "shared_responsibilities") -> dict:
-    """One stored query on the corpus's store and on rdflib in memory (same N-Quads, union default graph)."""
-    store = child(QUERY, [str(corpus / "store"), name, str(RUNS)], QUERY_LIMIT_S)
-    rdflib = child(RDFLIB, [str(corpus / "corpus.nq"), name], RDFLIB_LIMIT_S)
-    out = {"query": name, "store_ms": store["ms"], "store_rows": store["rows"]}
-    if rdflib is None:
-        out.update(rdflib_ms=None, rdflib_stopped_after_s=RDFLIB_LIMIT_S,
-                   ratio_at_least=round(RDFLIB_LIMIT_S * 1000 / store["ms"], 1))
-    else:
-        out.update(rdflib_ms=round(rdflib["ms"], 1), rdflib_rows=rdflib["rows"], rdflib_load_s=round(rdflib["load_s"], 2),
-                   quads=rdflib["quads"], ratio=round(rdflib["ms"] / store["ms"], 1))
-    return out
-
-
 def load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def main(docs: int = 1000, small: int = 100) -> dict:
+CLI = [sys.executable, "-m", "policykg.cli", "build"]
+UNIT_BEFORE, UNIT_AFTER = "（市审批服务局负责）", "（市住建局负责）"
+
+
+def cli_build(sources: Path, out: Path, jobs: int = 2, doc_files: str = "lean") -> dict:
+    """``policykg build SOURCES --out OUT --jobs J --doc-files D`` as a user runs it: wall time, peak RSS
+    of the process tree (the CLI and its workers, summed, sampled every 0.05 s), its first output line."""
+    import resource
+
+    import psutil
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    # its summary (a line per document) into a file: a pipe read only at the end would fill and stop it
+    said = tempfile.TemporaryFile()
+    child = subprocess.Popen(CLI + [str(sources), "--out", str(out), "--jobs", str(jobs), "--doc-files", doc_files],
+                             cwd=ROOT, stdout=said, stderr=subprocess.DEVNULL, env=env)
+    proc, peak = psutil.Process(child.pid), 0
+    while child.poll() is None:
+        peak = max(peak, tree_rss(proc))
+        time.sleep(0.05)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)      # the CLI and its workers (waited for)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    said.seek(0)
+    output = said.read().decode()
+    if child.returncode != 0:
+        raise SystemExit(f"policykg build failed (exit {child.returncode})")
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak / 2**20, 1),
+            "summary": output.splitlines()[0],
+            "load": load()}
+
+
+def rebuilds(sources: Path, out: Path, spare: Path, doc_files: str) -> dict:
+    """One-document changes on a built corpus, each rebuilt with the CLI: none, an edit, an addition, a deletion."""
+    times = {"no_op": cli_build(sources, out, doc_files=doc_files)}
+    paths = sorted(sources.glob("*.txt"))
+    edited = next(p for p in paths[len(paths) // 2:] + paths if UNIT_BEFORE in p.read_text(encoding="utf-8"))
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace(UNIT_BEFORE, UNIT_AFTER, 1), encoding="utf-8")
+    times["edit"] = cli_build(sources, out, doc_files=doc_files)
+    os.link(spare, sources / spare.name)
+    times["add"] = cli_build(sources, out, doc_files=doc_files)
+    (sources / spare.name).unlink()
+    times["delete"] = cli_build(sources, out, doc_files=doc_files)
+    return times
+
+
+def measure(size: int, tmp: Path, every: list[Path], doc_files: str, queries: bool, keep: bool) -> dict:
+    """Build the first ``size`` documents with the CLI, change one at a time, run every stored query."""
+    sources = tmp / f"sources{size}"
+    sources.mkdir()
+    for path in every[:size]:
+        os.link(path, sources / path.name)
+    out = tmp / f"corpus{size}"
+    result = {"documents": size, "doc_files": doc_files, "build": cli_build(sources, out, doc_files=doc_files)}
+    b = result["build"]
+    print(f"{size} documents: build {b['wall_s']:.1f} s (CPU {b['cpu_s']:.0f} s), "
+          f"peak RSS {b['peak_rss_mb']:.0f} MB, load {b['load']}")
+    result["rebuild"] = rebuilds(sources, out, every[-1], doc_files)
+    print("  rebuilds: " + ", ".join(f"{k} {v['wall_s']:.2f} s (CPU {v['cpu_s']:.2f} s)"
+                                     for k, v in result["rebuild"].items()))
+    if queries:
+        result["queries"] = query_times(out / "store")
+        result["queries_over_1s"] = print_query_times(result["queries"], size)
+        result["slowest_query_ms"] = max((q["ms"] or 1e9) for q in result["queries"].values())
+    if not keep:
+        shutil.rmtree(out)
+    return result
+
+
+def main(sizes: list[int], doc_files: str = "lean", queries: bool = True, work: str | None = None) -> dict:
     from corpus_generator import generate
-    out: dict = {"documents": docs, "load_before": load()}
-    with tempfile.TemporaryDirectory(prefix="policykg-corpus-bench-") as tmp:
+    out: dict = {"how": "policykg build SOURCES --out OUT --jobs 2 --doc-files " + doc_files + " (the CLI, as "
+                 "a user runs it); rebuilds after one change each; stored queries on the store",
+                 "cpus": os.cpu_count(), "load_before": load(), "sizes": {}}
+    with tempfile.TemporaryDirectory(prefix="policykg-corpus-bench-", dir=work) as tmp:
         tmp = Path(tmp)
-        generate(docs, tmp / "sources")
-        (tmp / "small").mkdir()
-        for path in sorted((tmp / "sources").glob("*.txt"))[:small]:
-            os.link(path, tmp / "small" / path.name)
-        print(f"generated {docs} documents; load average {out['load_before']}")
-        out["build"] = build(tmp / "sources", tmp / "corpus")
-        out["load_after_build"] = load()
-        b = out["build"]
-        print(f"build of {b['documents']} documents ({b['built']} built, {b['links']} lineage links): "
-              f"wall {b['wall_s']:.1f} s (goal <= {GOALS['build_s']:.0f}; CPU {b['cpu_s']:.0f} s, i.e. "
-              f"{b['cpu_s'] / 2:.0f} s on 2 idle cores), peak RSS of the process tree "
-              f"{b['peak_rss_mb']:.0f} MB (goal <= {GOALS['peak_rss_mb']:.0f}); load {out['load_after_build']}")
-        out["queries"] = query_times(tmp / "corpus" / "store")
-        out["queries_over_1s"] = print_query_times(out["queries"], docs)
-        out["small_build"] = build(tmp / "small", tmp / "small_corpus")
-        out["store_vs_rdflib"] = store_vs_rdflib(tmp / "small_corpus")
-        s = out["store_vs_rdflib"]
-        if s["rdflib_ms"] is None:
-            print(f"{s['query']} on {small} documents: store {s['store_ms']:.1f} ms ({s['store_rows']} rows) | "
-                  f"rdflib Dataset stopped after {RDFLIB_LIMIT_S:.0f} s | ratio >= {s['ratio_at_least']:.0f}x")
-        else:
-            print(f"{s['query']} on {small} documents ({s['quads']} quads): store {s['store_ms']:.1f} ms "
-                  f"({s['store_rows']} rows) | rdflib Dataset {s['rdflib_ms']:.0f} ms ({s['rdflib_rows']} rows, "
-                  f"load {s['rdflib_load_s']:.0f} s) | ratio {s['ratio']:.0f}x (goal >= {GOALS['speedup']:.0f}x)")
+        every = generate(max(sizes) + 1, tmp / "generated")     # the last one: the document added
+        print(f"generated {len(every)} documents; load average {out['load_before']}")
+        for size in sizes:
+            out["sizes"][str(size)] = measure(size, tmp, every, doc_files, queries, keep=False)
     out["load_after"] = load()
     return out
 
@@ -224,8 +206,9 @@ def print_query_times(times: dict[str, dict], docs: int) -> list[str]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--docs", type=int, default=1000)
-    parser.add_argument("--small", type=int, default=100)
+    parser.add_argument("--sizes", default="100,1000", help="corpus sizes, comma-separated (default 100,1000)")
+    parser.add_argument("--doc-files", default="lean", choices=("full", "lean"))
+    parser.add_argument("--no-queries", action="store_true")
     parser.add_argument("--queries-only", metavar="CORPUS",
                         help="time the stored queries on an already built corpus folder (its store/) and stop")
     parser.add_argument("--no-write", action="store_true", help="print only (do not touch bench/results.json)")
@@ -237,7 +220,7 @@ if __name__ == "__main__":
         results = {"documents": documents, "queries": times, "queries_over_1s": print_query_times(times, documents)}
         key = "corpus_queries"
     else:
-        results, key = main(args.docs, args.small), "corpus"
+        results, key = main([int(n) for n in args.sizes.split(",")], args.doc_files, not args.no_queries), "corpus"
     if not args.no_write:
         merge_results(key, results)
         print(f"wrote bench/results.json (key {key!r})")

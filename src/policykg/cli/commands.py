@@ -39,7 +39,7 @@ def cmd_build(args) -> int:
     with output_lock(out):                    # refuses an --out that cannot be one, before the build
         result = build_corpus(sources, out, jobs=args.jobs, progress=not alone and sys.stderr.isatty(),
                               analysis=None if args.no_analysis else analysis_quads, pages=pages,
-                              alone=alone, strict=args.strict,
+                              alone=alone, strict=args.strict, doc_files=args.doc_files,
                               force=False if args.force is None else (args.force or True),
                               ledgers=None if alone else build_progress)
     return _document_summary(out, result) if alone else _corpus_summary(args, out, result)

@@ -53,10 +53,11 @@ from pathlib import Path
 from policykg.errors import StructureError
 from policykg.kg.corpus_store import SHARED_GRAPH, merged_default_graph, write_corpus_nq, write_corpus_store
 from policykg.kg.document_build import DOC_FILES, Analyse, Job
+from policykg.kg.incremental import read_stamp, unchanged, update_store, write_stamp
 from policykg.kg.layout import (BUILD_OUTPUTS, CORPUS_NQ, DOCS_DIR, DOCUMENT_FILES, LEDGERS_DIR, MANIFEST,
                                 ONE_DOCUMENT_FILES, PARTS_DIR, REPORT, STORE_DIR, doc_folder)
 from policykg.kg.lineage import lineage
-from policykg.kg.progress import Progress, apply_progress, ledger_folders
+from policykg.kg.progress import Progress, apply_progress, ledger_folders, ledger_state
 from policykg.vocab import LINEAGE_GRAPH
 from policykg.kg.manifest import (REASONS, builder_fingerprint, discover, last_build, manifest_bytes, mark_duplicates,
                                   plan)
@@ -117,6 +118,16 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
         fingerprint = builder_fingerprint()
         last = last_build(out)
         todo = plan(sources, out, last, DOC_FILES[doc_files], analysis is not None, fingerprint, force)
+        # -- incremental rebuild (policykg.kg.incremental): a no-op stops here; else blocks and store reused
+        options = dict(doc_files=doc_files, analysis=analysis is not None, pages=pages is not None,
+                       alone=alone, strict=strict, ledgers=None if ledgers is None else ledger_state(paths, out))
+        stamp = read_stamp(out, fingerprint)
+        if not todo.todo and not todo.refused:
+            same = [todo.entry(path, {}) for path in sources]
+            if not mark_duplicates(same) and unchanged(out, stamp, options, same, manifest_bytes(same, fingerprint)):
+                return CorpusResult(entries=same, rebuilt=0, reused=len(same), removed=0, links=lineage(same),
+                                    outputs=tuple(n for n in sorted(os.listdir(out)) if n in BUILD_OUTPUTS))
+        # -- end incremental
         job = Job(doc_files=doc_files, analyse=analysis, alone=alone)
         built: dict[str, dict] = {}
         entries: list[dict] = []
@@ -131,12 +142,17 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
             for duplicate in mark_duplicates(entries):     # written by its worker, left out
                 shutil.rmtree(stage / DOCS_DIR / doc_folder(duplicate["id"]), ignore_errors=True)
             links.extend(lineage(entries))
-            write_corpus_nq(stage, out, entries, set(built), links, analysis is not None)
+            blocks = write_corpus_nq(stage, out, entries, set(built), links, analysis is not None,
+                                     (stamp or {}).get("blocks"))
             shutil.rmtree(stage / PARTS_DIR)
             if alone and strict:
                 refuse_partial(entries[0], stage, sources[0])
-            write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
-            (stage / MANIFEST).write_bytes(manifest_bytes(entries, fingerprint, progress_of(stage, paths, out, ledgers)))
+            if not update_store(out, stage, stamp, blocks):
+                write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
+            documents = manifest_bytes(entries, fingerprint)           # what a no-op rebuild compares
+            manifest = manifest_bytes(entries, fingerprint, progress_of(stage, paths, out, ledgers))
+            (stage / MANIFEST).write_bytes(manifest)
+            write_stamp(stage, fingerprint, options, documents, blocks, manifest)
             names = [CORPUS_NQ, MANIFEST, DOCS_DIR, STORE_DIR]
             if pages is not None:
                 names += list(pages(stage, entries))

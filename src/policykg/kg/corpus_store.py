@@ -15,7 +15,7 @@ from pathlib import Path
 
 from policykg.kg.layout import ANALYSIS_FILE, CORPUS_NQ, DOCS_DIR, PARTS_DIR, TURTLE, doc_folder
 from policykg.kg.lineage import lineage_graph
-from policykg.vocab import SHARED_GRAPH
+from policykg.vocab import LINEAGE_GRAPH, SHARED_GRAPH
 
 
 def named_graph(turtle: bytes, doc: str, fmt: str = "ttl") -> bytes:
@@ -56,31 +56,38 @@ def shared_graph() -> bytes:
 
 
 def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str],
-                    links: list[tuple[str, str, str]], analysis: bool) -> None:
+                    links: list[tuple[str, str, str]], analysis: bool, old_blocks: dict | None = None) -> dict:
     """``corpus.nq``: the shared and lineage graphs, each built document's named graph (a new one's
-    part, a reused one's Turtle, its folder linked over from the last build), the analysis graph.
+    part, a reused one's block of the last ``corpus.nq`` — or its Turtle, parsed, when the last build
+    left no block —, its folder linked over from the last build), the analysis graph. Return the
+    blocks written (:class:`policykg.kg.incremental.Blocks`).
 
     ``built`` holds the ids of the documents built now (their parts wait in ``.parts/``);
     every other built entry is reused from the last build at ``out``."""
+    from policykg.kg.incremental import Blocks, analysis_key
     docs, parts = stage / DOCS_DIR, stage / PARTS_DIR
     with open(stage / CORPUS_NQ, "wb") as nq:
-        nq.write(shared_graph())
-        nq.write(lineage_graph(links))
+        blocks = Blocks(nq, out / CORPUS_NQ, old_blocks)
+        if not blocks.copy_old(SHARED_GRAPH):          # the same builder: the same ontology and schemes
+            blocks.write(SHARED_GRAPH, shared_graph())
+        blocks.write(LINEAGE_GRAPH, lineage_graph(links))
         for entry in entries:
             name = doc_folder(entry["id"])
             if entry["status"] != "built":
                 continue
             if entry["id"] in built:
-                with open(parts / f"{name}.nq", "rb") as part:
-                    shutil.copyfileobj(part, nq, 1 << 20)
+                blocks.write(entry["iri"], (parts / f"{name}.nq").read_bytes())
                 continue
             shutil.copytree(out / DOCS_DIR / name, docs / name, copy_function=os.link)
-            nq.write(named_graph((docs / name / TURTLE).read_bytes(), entry["iri"]))
+            if not blocks.copy_old(entry["iri"]):
+                blocks.write(entry["iri"], named_graph((docs / name / TURTLE).read_bytes(), entry["iri"]))
         if analysis:                       # after every document: one graph, in input order
             for entry in entries:
                 part = docs / doc_folder(entry["id"]) / ANALYSIS_FILE
                 if entry["status"] == "built" and part.is_file():
-                    nq.write(part.read_bytes())
+                    blocks.write(analysis_key(entry["iri"]), part.read_bytes())
+        blocks.close()
+    return blocks.index
 
 
 def merged_default_graph(nquads: Path, ntriples: Path) -> Path:

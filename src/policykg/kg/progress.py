@@ -134,6 +134,33 @@ def ledger_files(folders: Iterable[Path]) -> list[Path]:
     return files
 
 
+def ledger_state(sources: Iterable[str | os.PathLike[str]], out: Path) -> list[list[str]]:
+    """What the ledgers a build would read are: each file and its import sidecar, by path and SHA-256.
+    A rebuild whose ledgers are in this state (and whose documents did not change) is a no-op."""
+    import hashlib
+    state = []
+    for path in ledger_files(ledger_folders(sources, out)):
+        for part in (path, path.with_name(path.name + SIDECAR)):
+            try:
+                state.append([str(part), hashlib.sha256(part.read_bytes()).hexdigest()])
+            except OSError:
+                continue
+    return state
+
+
+def drop_progress(store) -> None:
+    """Take every progress graph out of an open store, with its copy in the merged default graph: the
+    subjects of a progress graph (its report and status updates) are stated nowhere else."""
+    import pyoxigraph as ox
+    default = ox.DefaultGraph()
+    for graph in [g for g in store.named_graphs() if isinstance(g, ox.NamedNode)
+                  and g.value.startswith(PROGRESS_GRAPH)]:
+        for quad in list(store.quads_for_pattern(None, None, None, graph)):
+            store.remove(quad)
+            store.remove(ox.Quad(quad.subject, quad.predicate, quad.object, default))
+        store.remove_graph(graph)
+
+
 def import_options(path: Path) -> dict:
     """What ``policykg ledger import`` was told of this file (``as_of``, ``documents``): its sidecar, or {}."""
     sidecar = path.with_name(path.name + SIDECAR)

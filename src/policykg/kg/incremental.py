@@ -1,0 +1,182 @@
+"""A rebuild that costs what changed: the no-op rebuild, blocks of ``corpus.nq`` reused, the store updated.
+
+Every build leaves a stamp in its store folder (``store/policykg-build.json``): the builder's
+fingerprint, the build's options, the SHA-256 of the manifest it wrote and the *blocks* of
+``corpus.nq`` — for each named graph (and each document's part of the analysis graph) where its
+sorted N-Quads start, how long they are and their SHA-256. With it a rebuild
+
+* **stops at once** when it would write the same manifest with the same builder and options
+  (:func:`unchanged`): nothing is re-parsed, staged or swapped;
+* **copies** an unchanged document's block out of the last ``corpus.nq`` (:class:`Blocks`), byte for
+  byte, instead of parsing its Turtle again;
+* **updates a copy of the last store** (:func:`update_store`): a checkpoint of it (hard links, as
+  RocksDB makes them) gets the changed blocks' quads removed and their new quads added, and the merged
+  default graph is derived again for the subjects they touch only; the staged folder is then swapped in
+  whole, so the change is atomic. The result is the store a full build makes (a test compares them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from policykg.kg.layout import CORPUS_NQ, MANIFEST, STORE_DIR
+from policykg.kg.progress import drop_progress
+from policykg.vocab import ANALYSIS_GRAPH, LINEAGE_GRAPH, SHARED_GRAPH
+
+#: The stamp a build leaves in its store folder (RocksDB leaves files it does not name alone).
+STAMP = "policykg-build.json"
+#: More changed blocks than this share of the last build's: a full load is cheaper than an update.
+UPDATE_SHARE = 0.3
+
+
+def read_stamp(out: Path, fingerprint: str) -> dict | None:
+    """The last build's stamp, when that build was made by this builder and its files are all there."""
+    try:
+        stamp = json.loads((out / STORE_DIR / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stamp, dict) or stamp.get("builder") != fingerprint or not (out / CORPUS_NQ).is_file():
+        return None
+    return stamp
+
+
+def write_stamp(stage: Path, fingerprint: str, options: dict, manifest: bytes, blocks: dict,
+                written: bytes | None = None) -> None:
+    """``manifest``: the documents' manifest (what a no-op compares); ``written``: the manifest on disk
+    (with the progress reports), by default the same; ``nq_size``: corpus.nq as written (progress appended)."""
+    stamp = {"builder": fingerprint, "options": options, "manifest": hashlib.sha256(manifest).hexdigest(),
+             "written": hashlib.sha256(manifest if written is None else written).hexdigest(),
+             "nq_size": (stage / CORPUS_NQ).stat().st_size, "blocks": blocks}
+    (stage / STORE_DIR / STAMP).write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
+
+
+def unchanged(out: Path, stamp: dict | None, options: dict, entries: list[dict], manifest: bytes) -> bool:
+    """Would this build write what the last one wrote? Same builder and options (the stamp),
+    the same manifest (every document reused, none added, refused or gone), still on disk."""
+    if stamp is None or stamp.get("options") != options or any(e.get("status") != "built" for e in entries):
+        return False
+    digest = hashlib.sha256(manifest).hexdigest()
+    try:
+        on_disk = hashlib.sha256((out / MANIFEST).read_bytes()).hexdigest()
+    except OSError:
+        return False
+    return stamp.get("manifest") == digest and stamp.get("written") == on_disk
+
+
+def analysis_key(iri: str) -> str:
+    """The key of a document's part of the analysis graph among the blocks."""
+    return f"{ANALYSIS_GRAPH} {iri}"
+
+
+class Blocks:
+    """``corpus.nq`` written block by block, each block's place, length and SHA-256 recorded."""
+
+    def __init__(self, target, old_nq: Path | None, old_blocks: dict | None):
+        self.target, self.index = target, {}
+        self.old_blocks = old_blocks or {}
+        self.old = open(old_nq, "rb") if old_nq is not None and self.old_blocks else None
+        ends = [start + length for start, length, _ in self.old_blocks.values()]
+        self._consistent = self.old is not None and max(ends, default=0) == os.fstat(self.old.fileno()).st_size \
+            and sum(length for _, length, _ in self.old_blocks.values()) == max(ends, default=0)
+
+    def write(self, key: str, data: bytes) -> None:
+        if data:
+            self.index[key] = [self.target.tell(), len(data), hashlib.sha256(data).hexdigest()]
+            self.target.write(data)
+
+    def copy_old(self, key: str) -> bool:
+        """Copy the last build's block ``key`` as it is (in the kernel, without reading it here); False
+        when there is none. The last ``corpus.nq`` is the one the stamp describes: same size, and each
+        copied block starts and ends a line."""
+        block = self.old_blocks.get(key)
+        if self.old is None or block is None or not self._consistent:
+            return False
+        self.old.seek(block[0] + block[1] - 1)
+        if self.old.read(1) != b"\n" or (block[0] and (self.old.seek(block[0] - 1), self.old.read(1))[1] != b"\n"):
+            return False
+        self.target.flush()
+        offset = self.target.tell()
+        copied, source, target = 0, self.old.fileno(), self.target.fileno()
+        while copied < block[1]:
+            try:
+                done = os.copy_file_range(source, target, block[1] - copied, block[0] + copied, offset + copied)
+            except (OSError, AttributeError):   # no copy_file_range here (or across file systems): by hand
+                self.old.seek(block[0] + copied)
+                done = os.pwrite(target, self.old.read(block[1] - copied), offset + copied)
+            if done <= 0:
+                raise OSError(f"corpus.nq: copy stopped at {copied} of {block[1]} bytes")
+            copied += done
+        self.target.seek(offset + copied)
+        self.index[key] = [offset, block[1], block[2]]
+        return True
+
+    def close(self) -> None:
+        if self.old is not None:
+            self.old.close()
+
+
+def _graph_of(key: str):
+    import pyoxigraph as ox
+    return ox.NamedNode(key.split(" ", 1)[0])
+
+
+def _read(path: Path, block: list) -> bytes:
+    with open(path, "rb") as f:
+        f.seek(block[0])
+        return f.read(block[1])
+
+
+def update_store(out: Path, stage: Path, old: dict | None, blocks: dict) -> bool:
+    """Make ``stage/store`` the last build's store with the changed blocks replaced; False when a full
+    load is the way (no usable last store, the shared graph changed, or too much changed)."""
+    import pyoxigraph as ox
+
+    if old is None or not (out / STORE_DIR).is_dir():
+        return False
+    before = old.get("blocks") or {}
+    changed = sorted(k for k in blocks if (before.get(k) or [None, None, None])[2] != blocks[k][2])
+    gone = sorted(set(before) - set(blocks))
+    if not before or SHARED_GRAPH in changed or len(changed) + len(gone) > UPDATE_SHARE * max(len(before), 1):
+        return False
+    if (out / CORPUS_NQ).stat().st_size != old.get("nq_size"):
+        return False                                 # not the corpus.nq the stamp describes: load it whole
+    try:
+        ox.Store(str(out / STORE_DIR)).backup(str(stage / STORE_DIR))
+    except OSError:
+        return False
+    store = ox.Store(str(stage / STORE_DIR))
+    drop_progress(store)                             # the build applies the ledgers again after this
+    subjects = set()
+    for key in changed + gone:                       # the last build's quads of every block that changed
+        if key in before:
+            for quad in ox.parse(_read(out / CORPUS_NQ, before[key]), format=ox.RdfFormat.N_QUADS):
+                subjects.add(quad.subject)
+                store.remove(quad)
+    for key in changed:                              # and the new ones
+        quads = list(ox.parse(_read(stage / CORPUS_NQ, blocks[key]), format=ox.RdfFormat.N_QUADS))
+        subjects.update(q.subject for q in quads)
+        store.extend(quads)
+    _merge_again(store, subjects)
+    from policykg.kg.store import one_preferred_label
+    one_preferred_label(store)
+    store.flush()
+    del store
+    (stage / STORE_DIR / STAMP).unlink(missing_ok=True)
+    return True
+
+
+def _merge_again(store, subjects: set) -> None:
+    """The default graph (the merge of the named graphs) again for ``subjects``: everything the named
+    graphs state of them, once; then :func:`policykg.kg.store.one_preferred_label` as a full build does."""
+    import pyoxigraph as ox
+    default = ox.DefaultGraph()
+    for subject in subjects:
+        for quad in list(store.quads_for_pattern(subject, None, None, default)):
+            store.remove(quad)
+        merged = {(q.predicate, q.object) for q in store.quads_for_pattern(subject, None, None, None)
+                  if q.graph_name != default}
+        store.extend(ox.Quad(subject, p, o, default) for p, o in merged)
+

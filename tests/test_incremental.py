@@ -1,0 +1,93 @@
+"""A rebuild that costs what changed (policykg.kg.incremental): the no-op stops at once, and an edited,
+an added and a deleted document give, updated in place, the very store and corpus.nq a fresh build gives."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from corpus_generator import generate  # noqa: E402
+
+UNIT_BEFORE, UNIT_AFTER = "（市审批服务局负责）", "（市住建局负责）"
+
+
+def build(src: Path, out: Path):
+    from policykg.kg.corpus import build_corpus
+    from policykg.use.analysis_graph import analysis_quads
+    return build_corpus([src], out, jobs=1, doc_files="lean", analysis=analysis_quads)
+
+
+def store_lines(out: Path) -> list[bytes]:
+    import pyoxigraph as ox
+    store = ox.Store.read_only(str(out / "store"))
+    return sorted(store.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory) -> list[Path]:
+    return generate(5, tmp_path_factory.mktemp("generated"), seed=8)
+
+
+def test_no_op_rebuild_stops_without_touching_the_output(docs, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(docs[0].parent, src)
+    out = tmp_path / "out"
+    build(src, out)
+    before = {name: os.stat(out / name).st_ino for name in ("store", "docs", "corpus.nq", "manifest.json")}
+    again = build(src, out)
+    assert (again.rebuilt, again.reused, again.removed) == (0, 5, 0)
+    # nothing staged nor swapped: the same files, not copies
+    assert {name: os.stat(out / name).st_ino for name in before} == before
+
+
+def test_edit_add_delete_update_the_store_as_a_fresh_build_would(docs, tmp_path, monkeypatch):
+    import policykg.kg.corpus as corpus
+    import policykg.kg.incremental as incremental
+    src = tmp_path / "src"
+    src.mkdir()
+    for doc in docs[:4]:
+        shutil.copy(doc, src / doc.name)
+    out = tmp_path / "out"
+    build(src, out)
+    edited = src / docs[1].name
+    text = edited.read_text(encoding="utf-8")
+    assert UNIT_BEFORE in text                      # the generator writes this lead unit
+    edited.write_text(text.replace(UNIT_BEFORE, UNIT_AFTER, 1), encoding="utf-8")
+    (src / docs[2].name).unlink()
+    shutil.copy(docs[4], src / docs[4].name)
+
+    def no_full_load(*args, **kwargs):
+        raise AssertionError("the store was loaded whole, not updated")
+    monkeypatch.setattr(incremental, "UPDATE_SHARE", 1.0)   # 4 documents: every change is a large share
+    monkeypatch.setattr(corpus, "write_corpus_store", no_full_load)
+    result = build(src, out)
+    assert (result.rebuilt, result.reused, result.removed) == (2, 2, 1)
+    monkeypatch.undo()
+    fresh = tmp_path / "fresh"
+    build(src, fresh)
+    assert (out / "corpus.nq").read_bytes() == (fresh / "corpus.nq").read_bytes()
+    assert (out / "manifest.json").read_bytes() == (fresh / "manifest.json").read_bytes()
+    updated, expected = store_lines(out), store_lines(fresh)
+    assert any(UNIT_AFTER[2:-3].encode() in line for line in expected)
+    assert updated == expected
+
+
+def test_a_rebuild_with_other_options_is_no_no_op(docs, tmp_path):
+    from policykg.kg.corpus import build_corpus
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(docs[0], src / docs[0].name)
+    out = tmp_path / "out"
+    build(src, out)
+    assert b"/graph/analysis>" in (out / "corpus.nq").read_bytes()
+    inode = os.stat(out / "corpus.nq").st_ino
+    build_corpus([src], out, jobs=1, doc_files="lean", analysis=None)     # --no-analysis: written again
+    assert os.stat(out / "corpus.nq").st_ino != inode
+    assert b"/graph/analysis>" not in (out / "corpus.nq").read_bytes()
