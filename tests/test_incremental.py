@@ -91,3 +91,55 @@ def test_a_rebuild_with_other_options_is_no_no_op(docs, tmp_path):
     build_corpus([src], out, jobs=1, doc_files="lean", analysis=None)     # --no-analysis: written again
     assert os.stat(out / "corpus.nq").st_ino != inode
     assert b"/graph/analysis>" not in (out / "corpus.nq").read_bytes()
+
+
+def test_with_ledgers_a_rebuild_reapplies_them_and_a_changed_ledger_is_no_no_op(tmp_path, monkeypatch):
+    """sources/ledgers/ beside two bundled documents: the no-op still stops; a removed ledger is a
+    rebuild (its graph gone); an edited document updates the store in place, progress applied again —
+    each time the store and corpus.nq a fresh build gives."""
+    import policykg.kg.corpus as corpus
+    import policykg.kg.incremental as incremental
+    from policykg.kg.corpus import build_corpus
+    from policykg.use.ledger import build_progress
+
+    def build_with_ledgers(src: Path, out: Path):
+        return build_corpus([src], out, jobs=1, doc_files="lean", ledgers=build_progress)
+
+    src = tmp_path / "src"
+    (src / "ledgers").mkdir(parents=True)
+    for stem in ("01_baotou_digital_gov_assessment_2022", "05_guofa_2018_39_employment"):
+        for suffix in (".txt", ".src.json"):
+            shutil.copy(ROOT / "sources" / "dev" / (stem + suffix), src / (stem + suffix))
+    ledgers = sorted((ROOT / "sources" / "ledgers").glob("*.csv"))
+    assert len(ledgers) == 2
+    for ledger in ledgers:
+        shutil.copy(ledger, src / "ledgers" / ledger.name)
+    out = tmp_path / "out"
+    build_with_ledgers(src, out)
+    manifest = (out / "manifest.json").read_text(encoding="utf-8")
+    assert manifest.count('"as_of"') == 2
+    inode = os.stat(out / "store").st_ino
+    assert build_with_ledgers(src, out).rebuilt == 0 and os.stat(out / "store").st_ino == inode
+
+    (src / "ledgers" / ledgers[1].name).unlink()              # the later report withdrawn
+    build_with_ledgers(src, out)
+    assert (out / "manifest.json").read_text(encoding="utf-8").count('"as_of"') == 1
+    fresh = tmp_path / "fresh"
+    build_with_ledgers(src, fresh)
+    assert (out / "corpus.nq").read_bytes() == (fresh / "corpus.nq").read_bytes()
+    assert store_lines(out) == store_lines(fresh)
+
+    edited = src / "05_guofa_2018_39_employment.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n附：本意见自印发之日起施行。\n", encoding="utf-8")
+
+    def no_full_load(*args, **kwargs):
+        raise AssertionError("the store was loaded whole, not updated")
+    monkeypatch.setattr(incremental, "UPDATE_SHARE", 1.0)
+    monkeypatch.setattr(corpus, "write_corpus_store", no_full_load)
+    assert build_with_ledgers(src, out).rebuilt == 1
+    monkeypatch.undo()
+    shutil.rmtree(fresh)
+    build_with_ledgers(src, fresh)
+    assert (out / "corpus.nq").read_bytes() == (fresh / "corpus.nq").read_bytes()
+    assert (out / "manifest.json").read_bytes() == (fresh / "manifest.json").read_bytes()
+    assert store_lines(out) == store_lines(fresh)
