@@ -241,8 +241,23 @@ def corpus_summary(result: CorpusResult, out: Path) -> list[str]:
             lines.append(f"  {e['id']}: DUPLICATE of {e['duplicate_of']} (same issuer, title and date)")
         else:
             lines.append(f"  {e['id']}: FAILED {e.get('error', '')[:100]}")
+    lines += progress_summary(out)
     lines.append(f"  wrote {out / CORPUS_NQ}, {out / MANIFEST}, {out / DOCS_DIR}/, {out / STORE_DIR}/")
     return lines
+
+
+def progress_summary(out: Path) -> list[str]:
+    """One line on the progress reports the build applied (the manifest's ``ledgers``), none when there are none."""
+    try:
+        ledgers = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("ledgers") or []
+    except (OSError, ValueError):
+        return []
+    if not ledgers:
+        return []
+    dates = ", ".join(sorted({str(e.get("as_of")) for e in ledgers}))
+    updates = sum(int(e.get("updates") or 0) for e in ledgers)
+    left_out = sum(len(e.get("problems") or []) for e in ledgers)
+    return [f"  progress: {len(ledgers)} reports ({dates}), {updates} status updates, {left_out} rows left out"]
 
 
 def rebuilt_why(reasons: dict[str, str], shown: int = 4) -> str:
