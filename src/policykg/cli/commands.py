@@ -276,13 +276,19 @@ def _export_source(args, graph) -> int:
 
 
 def cmd_push(args) -> int:
-    """Send every named graph of a built corpus to a Graph Store Protocol server (HTTP PUT per graph)."""
-    from policykg.use.push import push
-    sent = push(args.url, args.graph, header=args.header, user=args.user, timeout=args.timeout, retries=args.retries)
+    """Send a built corpus to a Graph Store Protocol server (HTTP PUT per graph, the merged default graph
+    first), or load it into Virtuoso with its bulk loader (``--virtuoso-isql``)."""
+    from policykg.use.push import merged_graph_option, push
+    sent = push(args.url, args.graph, header=args.header, user=args.user, timeout=args.timeout,
+                retries=args.retries, default_graph=merged_graph_option(args.default_graph))
+    named = [p for p in sent if not p.merged]
     again = sum(1 for p in sent if p.tries > 1)
-    print(f"pushed {len(sent)} graphs ({sum(p.triples for p in sent)} triples) to {args.url}"
-          + (f"; {again} of them after more than one try" if again else ""))
+    print(f"pushed {len(named)} graphs ({sum(p.triples for p in named)} triples)"
+          + "".join(f" and the merged default graph ({p.triples} triples, "
+                    + (f"as <{p.graph}>)" if p.graph else "as the server's default graph)") for p in sent if p.merged)
+          + f" to {args.url}" + (f"; {again} of them after more than one try" if again else ""))
     return 0
+
 
 #: The function that runs each sub-command.
 HANDLERS = {"build": cmd_build, "query": cmd_query, "queries": cmd_queries, "docs": cmd_docs,
