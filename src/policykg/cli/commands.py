@@ -279,6 +279,18 @@ def cmd_push(args) -> int:
     """Send a built corpus to a Graph Store Protocol server (HTTP PUT per graph, the merged default graph
     first), or load it into Virtuoso with its bulk loader (``--virtuoso-isql``)."""
     from policykg.use.push import merged_graph_option, push
+    if args.url.startswith("isql://"):
+        from policykg.errors import PushError
+        from policykg.use.virtuoso_load import DEFAULT_GRAPH, bulk_load
+        if not args.load_dir:
+            raise PushError("an isql:// address needs --load-dir DIR, a folder the Virtuoso server reads",
+                            hint="one listed in its virtuoso.ini DirsAllowed")
+        done = bulk_load(args.url, args.graph, args.load_dir, user=args.user, isql=args.isql,
+                         default_graph=args.default_graph or DEFAULT_GRAPH)
+        print(f"loaded {done.graphs} graphs ({done.triples} triples)"
+              + (f" and the merged default graph ({done.merged} triples)" if done.merged else "")
+              + f" into {args.url} with Virtuoso's bulk loader in {done.seconds:.1f} s")
+        return 0
     sent = push(args.url, args.graph, header=args.header, user=args.user, timeout=args.timeout,
                 retries=args.retries, default_graph=merged_graph_option(args.default_graph))
     named = [p for p in sent if not p.merged]

@@ -281,8 +281,12 @@ def _push(sub) -> None:
                     "Send each document's named graph, the shared graph and the lineage graph of a "
                     "built corpus to a SPARQL 1.1 Graph Store Protocol endpoint, one HTTP PUT "
                     "URL?graph=IRI per graph: pushing again replaces, never duplicates.")
-    u.add_argument("url", help="图存储端点，如 http://127.0.0.1:7878/store（Oxigraph） / "
-                               "the Graph Store endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph)")
+    u.add_argument("url", help="图存储端点，如 http://127.0.0.1:7878/store（Oxigraph）、"
+                               "http://HOST:8890/sparql-graph-crud-auth（Virtuoso，配 --user）；或 isql://HOST:1111"
+                               "（Virtuoso 批量加载，配 --load-dir） / "
+                               "the Graph Store endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph), "
+                               "http://HOST:8890/sparql-graph-crud-auth (Virtuoso, with --user); or isql://HOST:1111 "
+                               "(Virtuoso's bulk loader, with --load-dir)")
     u.add_argument("--graph", help="已构建的语料库文件夹（默认 graph/）或其 corpus.nq / "
                                    "the built corpus folder (default graph/) or its corpus.nq")
     u.add_argument("--header", metavar="'NAME: VALUE'",
@@ -295,6 +299,12 @@ def _push(sub) -> None:
                    help="合并后的默认图发往何处：服务器的默认图（default，默认）、一个命名图（IRI，Virtuoso 用）或不发送 / "
                         "where the merged default graph goes: the server's default graph (default), a named "
                         f"graph of its own (an IRI, for Virtuoso, e.g. {DEFAULT_GRAPH}), or nowhere (none)")
+    u.add_argument("--load-dir", metavar="DIR",
+                   help="用 isql://HOST:PORT 时：Virtuoso 服务器可读的文件夹（其 DirsAllowed 之一），批量加载器从中读取 / "
+                        "with isql://HOST:PORT: a folder the Virtuoso server reads (in its DirsAllowed), "
+                        "where its bulk loader reads the corpus")
+    u.add_argument("--isql", metavar="PROGRAM",
+                   help="Virtuoso 的 SQL 客户端（默认 isql-vt） / Virtuoso's SQL client (default isql-vt)")
     u.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
                    help=f"每个图的总时限（含重试；默认 60，至多 {MAX_TIMEOUT:g}） / "
                         f"give up on a graph after this many seconds in all, retries included "

@@ -458,7 +458,7 @@ def _server_words(raw: bytes) -> str:
     """What a server's error page says, on one line: the text of its ``<xmp>``/``<pre>`` block (Virtuoso
     writes its message there, after a title and a heading), else the page without tags.
 
-    >>> _server_words(b"<html><h1>HTTP/1.1 403</h1><xmp>SQ110: Permission\n denied</xmp></html>")
+    >>> _server_words(b"<html><h1>HTTP/1.1 403</h1><xmp>SQ110: Permission\\n denied</xmp></html>")
     'SQ110: Permission denied'
     """
     import re
