@@ -25,6 +25,10 @@ SHARED_GRAPH = ID_NS + "graph/shared"
 LINEAGE_GRAPH = ID_NS + "graph/lineage"
 #: The network analysis of the corpus, written back by the build (communities, centralities).
 ANALYSIS_GRAPH = ID_NS + "graph/analysis"
+#: The merge of a corpus's named graphs (the default graph its queries read) as a graph of its own, for a
+#: store whose default graph is the union of every graph it holds (Virtuoso): ``policykg push`` sends it
+#: there, and queries name it (``default-graph-uri``, ``FROM``).
+DEFAULT_GRAPH = ID_NS + "graph/default"
 
 #: Prefixes of the graph and the ontology (as in ``graph/policykg.ttl``): Turtle output, short names,
 #: the endpoint's default ``PREFIX`` lines.

@@ -283,13 +283,31 @@ def _export_source(args, graph) -> int:
 
 
 def cmd_push(args) -> int:
-    """Send every named graph of a built corpus to a Graph Store Protocol server (HTTP PUT per graph)."""
-    from policykg.use.push import push
-    sent = push(args.url, args.graph, header=args.header, user=args.user, timeout=args.timeout, retries=args.retries)
+    """Send a built corpus to a Graph Store Protocol server (HTTP PUT per graph, the merged default graph
+    first), or load it into Virtuoso with its bulk loader (``--virtuoso-isql``)."""
+    from policykg.use.push import merged_graph_option, push
+    if args.url.startswith("isql://"):
+        from policykg.errors import PushError
+        from policykg.use.virtuoso_load import DEFAULT_GRAPH, bulk_load
+        if not args.load_dir:
+            raise PushError("an isql:// address needs --load-dir DIR, a folder the Virtuoso server reads",
+                            hint="one listed in its virtuoso.ini DirsAllowed")
+        done = bulk_load(args.url, args.graph, args.load_dir, user=args.user, isql=args.isql,
+                         default_graph=args.default_graph or DEFAULT_GRAPH)
+        print(f"loaded {done.graphs} graphs ({done.triples} triples)"
+              + (f" and the merged default graph ({done.merged} triples)" if done.merged else "")
+              + f" into {args.url} with Virtuoso's bulk loader in {done.seconds:.1f} s")
+        return 0
+    sent = push(args.url, args.graph, header=args.header, user=args.user, timeout=args.timeout,
+                retries=args.retries, default_graph=merged_graph_option(args.default_graph))
+    named = [p for p in sent if not p.merged]
     again = sum(1 for p in sent if p.tries > 1)
-    print(f"pushed {len(sent)} graphs ({sum(p.triples for p in sent)} triples) to {args.url}"
-          + (f"; {again} of them after more than one try" if again else ""))
+    print(f"pushed {len(named)} graphs ({sum(p.triples for p in named)} triples)"
+          + "".join(f" and the merged default graph ({p.triples} triples, "
+                    + (f"as <{p.graph}>)" if p.graph else "as the server's default graph)") for p in sent if p.merged)
+          + f" to {args.url}" + (f"; {again} of them after more than one try" if again else ""))
     return 0
+
 
 #: The function that runs each sub-command.
 def cmd_ledger(args) -> int:

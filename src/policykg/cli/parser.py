@@ -14,6 +14,7 @@ import argparse
 from policykg.use.answers import ROW_FORMATS, display_width as _columns   # display_width: CJK takes two
 from policykg.cli.options import MAX_TIMEOUT, QUERY_OPTIONS, timeout_seconds
 from policykg.resources import default_output_dir
+from policykg.vocab import DEFAULT_GRAPH
 
 #: The first line of ``policykg --help``.
 DESCRIPTION = "policykg — 政策文件知识图谱：构建、查询、浏览 / build, query and explore the knowledge graph of policy documents."
@@ -292,14 +293,30 @@ def _push(sub) -> None:
                     "Send each document's named graph, the shared graph and the lineage graph of a "
                     "built corpus to a SPARQL 1.1 Graph Store Protocol endpoint, one HTTP PUT "
                     "URL?graph=IRI per graph: pushing again replaces, never duplicates.")
-    u.add_argument("url", help="图存储端点，如 http://127.0.0.1:7878/store（Oxigraph） / "
-                               "the Graph Store endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph)")
+    u.add_argument("url", help="图存储端点，如 http://127.0.0.1:7878/store（Oxigraph）、"
+                               "http://HOST:8890/sparql-graph-crud-auth（Virtuoso，配 --user）；或 isql://HOST:1111"
+                               "（Virtuoso 批量加载，配 --load-dir） / "
+                               "the Graph Store endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph), "
+                               "http://HOST:8890/sparql-graph-crud-auth (Virtuoso, with --user); or isql://HOST:1111 "
+                               "(Virtuoso's bulk loader, with --load-dir)")
     u.add_argument("--graph", help="已构建的语料库文件夹（默认 graph/）或其 corpus.nq / "
                                    "the built corpus folder (default graph/) or its corpus.nq")
     u.add_argument("--header", metavar="'NAME: VALUE'",
                    help="附加的请求头，如 'Authorization: Bearer TOKEN' / "
                         "an extra request header, e.g. 'Authorization: Bearer TOKEN'")
-    u.add_argument("--user", metavar="USER:PASSWORD", help="HTTP 基本认证 / HTTP basic authentication")
+    u.add_argument("--user", metavar="USER:PASSWORD",
+                   help="服务器要求时发送的用户名与密码（按其要求用 Basic 或 Digest 认证） / "
+                        "user and password, sent when the server asks, as it asks (HTTP Basic or Digest)")
+    u.add_argument("--default-graph", metavar="default|IRI|none",
+                   help="合并后的默认图发往何处：服务器的默认图（default，默认）、一个命名图（IRI，Virtuoso 用）或不发送 / "
+                        "where the merged default graph goes: the server's default graph (default), a named "
+                        f"graph of its own (an IRI, for Virtuoso, e.g. {DEFAULT_GRAPH}), or nowhere (none)")
+    u.add_argument("--load-dir", metavar="DIR",
+                   help="用 isql://HOST:PORT 时：Virtuoso 服务器可读的文件夹（其 DirsAllowed 之一），批量加载器从中读取 / "
+                        "with isql://HOST:PORT: a folder the Virtuoso server reads (in its DirsAllowed), "
+                        "where its bulk loader reads the corpus")
+    u.add_argument("--isql", metavar="PROGRAM",
+                   help="Virtuoso 的 SQL 客户端（默认 isql-vt） / Virtuoso's SQL client (default isql-vt)")
     u.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
                    help=f"每个图的总时限（含重试；默认 60，至多 {MAX_TIMEOUT:g}） / "
                         f"give up on a graph after this many seconds in all, retries included "

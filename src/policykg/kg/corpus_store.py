@@ -135,3 +135,25 @@ def write_corpus_store(target: Path, nquads: Path) -> Path:
     finally:
         merged.unlink()
     return target
+
+
+def write_default_graph(nquads: Path, store: Path | None, ntriples: Path) -> int:
+    """Write the default graph a corpus's queries read into ``ntriples`` (N-Triples); return its triples.
+
+    It is what the local store answers from — the merge of the named graphs, each unit with one
+    preferred name (:func:`write_corpus_store`) — taken from the built ``store`` when there is one
+    (read-only, dumped as it is), else computed from ``nquads`` into a temporary store beside
+    ``ntriples`` (a fresh clone's ``graph/`` carries ``corpus.nq`` but no store). A server that is
+    sent only the named graphs has no such graph: ``policykg push`` sends this one too.
+    """
+    import tempfile
+
+    import pyoxigraph as ox
+    with tempfile.TemporaryDirectory(dir=ntriples.parent, prefix=".default-") as scratch:
+        if store is None:
+            store = write_corpus_store(Path(scratch) / "store", nquads)
+        source = ox.Store.read_only(str(store))
+        source.dump(str(ntriples), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        del source
+    with open(ntriples, "rb") as fh:
+        return sum(1 for line in fh if line.strip())

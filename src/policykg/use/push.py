@@ -6,9 +6,21 @@ N-Triples. PUT replaces the graph on the server, so pushing again — after a
 rebuild, or after a push that stopped half-way — leaves each graph exactly as
 built: nothing is duplicated, nothing of an older build is left in it.
 
+The **merged default graph** goes too. The local store answers a query that names no
+dataset from the merge of the named graphs (one preferred name per unit:
+:func:`policykg.kg.corpus_store.write_default_graph`); a server sent only the named graphs
+has nothing there (Oxigraph) or the union of every graph it holds, triples shared by
+several documents counted once per graph (Virtuoso). ``default_graph`` says where the
+merge goes: ``"default"`` — the server's own default graph (``PUT URL?default``: Oxigraph),
+an IRI — a named graph of its own, which queries then name (``default-graph-uri=IRI``,
+``FROM <IRI>``: Virtuoso, whose Graph Store has no default graph), ``None`` — not sent.
+It is sent first: it is the largest request, and a server that cannot take it fails
+before the named graphs are sent.
+
 The graphs are read from the corpus's ``corpus.nq`` (sorted, so one graph's lines
 are together) one graph at a time: memory holds one document, not the corpus.
-Standard library only (``urllib``, ``http.client``).
+Standard library only (``urllib``, ``http.client``). ``--user`` is answered the way the
+server asks, Basic or Digest (:mod:`policykg.use.http_auth`).
 
 A server is not trusted to behave:
 
@@ -33,9 +45,10 @@ tries it took and how many graphs were sent before it.
 
 from __future__ import annotations
 
-import base64
+import contextlib
 import http.client
 import io
+import os
 import time
 import urllib.error
 import urllib.parse
@@ -48,6 +61,8 @@ from pathlib import Path
 from policykg.errors import PushError
 from policykg.kg.layout import resolve
 from policykg.use.answers import escape_controls
+from policykg.use.http_auth import Authenticator
+from policykg.vocab import DEFAULT_GRAPH
 
 NTRIPLES = "application/n-triples"
 #: The most of a server's answer read: its status and a few words are all a PUT needs.
@@ -59,6 +74,10 @@ BACKOFF_S = 0.5
 BACKOFF_MAX_S = 8.0
 #: Answers worth trying again: the server is busy or failed for a moment.
 _RETRY_STATUS = frozenset({429, *range(500, 600)})
+#: The most of an error answer read for its words (an error page's message follows its title and heading).
+MAX_ERROR_BYTES = 4096
+#: Challenges answered per try of a graph: a new nonce, then the answer; a server asking again is refusing.
+MAX_CHALLENGES = 3
 #: The characters of an HTTP header name (RFC 9110 ``token``).
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
@@ -69,17 +88,36 @@ class Pushed:
     triples: int
     status: int
     tries: int = 1
+    #: The merged default graph (``graph`` is then its IRI, or "" for the server's default graph).
+    merged: bool = False
 
 
 def corpus_file(folder: str | Path | None = None) -> Path:
     """The ``corpus.nq`` of an output folder (or of the one its store folder is in), or the file given;
     ``None``: the project's ``graph/`` (:func:`policykg.kg.layout.resolve`)."""
+    return corpus_files(folder)[0]
+
+
+def corpus_files(folder: str | Path | None = None) -> tuple[Path, Path | None]:
+    """``(corpus.nq, its built store or None)`` of what ``folder`` names (:func:`corpus_file`)."""
     target = resolve(folder)
     nq = target.corpus_nq
     if nq is None or not Path(nq).is_file():
         raise PushError("no corpus here (corpus.nq not found)", path=target.path,
                         hint="build one with 'policykg build FOLDER…', or give --graph the output folder")
-    return Path(nq)
+    return Path(nq), Path(target.store) if target.store and target.kind != "file" else None
+
+
+def default_graph_file(nq: Path, store: Path | None, scratch: Path) -> tuple[Path, int]:
+    """The merged default graph as N-Triples in ``scratch``, and its triple count
+    (:func:`policykg.kg.corpus_store.write_default_graph`)."""
+    from policykg.kg.corpus_store import write_default_graph
+    target = scratch / "default.nt"
+    try:
+        return target, write_default_graph(nq, store, target)
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise PushError(f"cannot make the merged default graph ({_said(exc)})", path=str(nq),
+                        hint="rebuild the corpus with 'policykg build', or push without it: --default-graph none") from None
 
 
 def graphs(nq: Path) -> Iterator[tuple[str, bytes, int]]:
@@ -171,15 +209,18 @@ def check_url(url: str) -> urllib.parse.SplitResult:
     return parts
 
 
-def endpoint_url(url: str, graph: str) -> str:
-    """``URL?graph=IRI`` (``&graph=`` when the URL already has a query string)."""
+def endpoint_url(url: str, graph: str | None) -> str:
+    """``URL?graph=IRI`` (``&graph=`` when the URL already has a query string); ``URL?default`` for ``None``
+    (the Graph Store's default graph)."""
     parts = check_url(url)
-    query = (parts.query + "&" if parts.query else "") + urllib.parse.urlencode({"graph": graph})
+    own = "default" if graph is None else urllib.parse.urlencode({"graph": graph})
+    query = (parts.query + "&" if parts.query else "") + own
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
 
 
 def headers(auth: str | None = None, user: str | None = None) -> dict[str, str]:
-    """The request's headers: N-Triples, ``--header NAME: VALUE``, ``--user`` as HTTP basic authentication.
+    """The request's headers: N-Triples and ``--header NAME: VALUE``; ``--user`` checked here and answered
+    later, in the scheme the server asks for (:class:`policykg.use.http_auth.Authenticator`).
 
     A line break in a value would end the header and start another one the user
     never wrote; http.client refuses it with a traceback, so it is refused here first.
@@ -196,9 +237,26 @@ def headers(auth: str | None = None, user: str | None = None) -> dict[str, str]:
     if user is not None:
         if ":" not in user:
             raise PushError("--user must be USER:PASSWORD", hint="e.g. --user admin:secret")
-        _check_header_text(user, "--user", "utf-8")          # sent base64-encoded: any Unicode will do
-        out["Authorization"] = "Basic " + base64.b64encode(user.encode("utf-8")).decode("ascii")
+        _check_header_text(user, "--user", "utf-8")          # sent encoded (base64, hashes): any Unicode will do
     return out
+
+
+def merged_graph_option(text: str | None, default: str | None = "default") -> str | None:
+    """``--default-graph``: ``"default"``, ``None`` (``none``) or an absolute IRI; not given: ``default``.
+
+    >>> merged_graph_option("none"), merged_graph_option(None), merged_graph_option("urn:x:merged")
+    (None, 'default', 'urn:x:merged')
+    """
+    if text is None:
+        return default
+    if text in ("default", "none"):
+        return None if text == "none" else text
+    scheme, colon, rest = text.partition(":")
+    if (not colon or not rest or not scheme[:1].isalpha() or any(ch <= " " or ch in '<>"{}|^`\\' for ch in text)
+            or not all(ch.isalnum() or ch in "+-." for ch in scheme)):
+        raise PushError("--default-graph must be default, none or an absolute IRI", path=escape_controls(text),
+                        hint=f"e.g. --default-graph {DEFAULT_GRAPH}")
+    return text
 
 
 def _check_header_text(text: str, what: str, encoding: str = "latin-1") -> None:
@@ -217,23 +275,44 @@ def _check_header_text(text: str, what: str, encoding: str = "latin-1") -> None:
 
 
 def push(url: str, folder: str | Path | None, *, header: str | None = None, user: str | None = None,
-         timeout: float = 60.0, retries: int = DEFAULT_RETRIES, progress=None) -> list[Pushed]:
-    """PUT every named graph of the corpus at ``folder`` to the Graph Store at ``url``.
+         timeout: float = 60.0, retries: int = DEFAULT_RETRIES, progress=None,
+         default_graph: str | None = "default") -> list[Pushed]:
+    """PUT the merged default graph and every named graph of the corpus at ``folder`` to the Graph Store at ``url``.
 
     ``timeout``: seconds for each graph in all (tries and pauses included); ``retries``:
-    tries after the first, after a 5xx/429 answer or a dropped connection.
+    tries after the first, after a 5xx/429 answer or a dropped connection; ``default_graph``:
+    ``"default"``, an IRI or ``None`` (see the module's docstring).
     """
+    import tempfile
     check_url(url)
     extra = headers(header, user)
-    nq = corpus_file(folder)
+    nq, store = corpus_files(folder)
+    auth = Authenticator(user)
     sent: list[Pushed] = []
-    for graph, body, count in graphs(nq):
-        status, tries = _put_graph(endpoint_url(url, graph), body, extra, timeout, retries,
-                                   where=f"graph <{escape_controls(graph)}> after {len(sent)} graph(s) sent")
-        sent.append(Pushed(graph=graph, triples=count, status=status, tries=tries))
+
+    def put(graph: str | None, body: bytes | Path, count: int, merged: bool = False) -> None:
+        named = "the merged default graph" if merged else f"graph <{escape_controls(graph or '')}>"
+        status, tries = _put_graph(endpoint_url(url, graph), body, extra, timeout, retries, auth,
+                                   where=f"{named} after {len(sent)} graph(s) sent")
+        sent.append(Pushed(graph=graph or "", triples=count, status=status, tries=tries, merged=merged))
         if progress is not None:
             progress(sent[-1])
+
+    if default_graph is not None:
+        with tempfile.TemporaryDirectory(prefix="policykg-push-") as scratch:
+            body, count = default_graph_file(nq, store, Path(scratch))
+            put(None if default_graph == "default" else default_graph, body, count, merged=True)
+    for graph, body, count in graphs(nq):
+        put(graph, body, count)
     return sent
+
+
+class _Challenged(Exception):
+    """A 401 answer: its ``WWW-Authenticate`` values, for :meth:`Authenticator.learn`."""
+
+    def __init__(self, values: list[str]) -> None:
+        super().__init__("401")
+        self.values = values
 
 
 class _TryAgain(Exception):
@@ -244,19 +323,32 @@ class _TryAgain(Exception):
         self.message, self.pause = message, pause
 
 
-def _put_graph(target: str, body: bytes, extra: dict[str, str], timeout: float, retries: int,
-               where: str) -> tuple[int, int]:
+def _put_graph(target: str, body: bytes | Path, extra: dict[str, str], timeout: float, retries: int,
+               auth: Authenticator, where: str) -> tuple[int, int]:
     """PUT one graph until a 2xx answer: ``(status, tries)``; a :class:`PushError` otherwise.
 
     Tries again after a :class:`_TryAgain`, pausing ``BACKOFF_S`` doubled each time
-    (or the server's Retry-After), for as long as the graph's deadline leaves room.
+    (or the server's Retry-After), for as long as the graph's deadline leaves room. A 401
+    is answered at once, within the same try (:meth:`Authenticator.learn`), at most
+    :data:`MAX_CHALLENGES` times.
     """
     deadline = time.monotonic() + timeout
-    tries = 0
+    tries = challenged = 0
+    if auth.given and auth.scheme is None and not auth.probed:
+        _probe(target, extra, auth, deadline, where)
     while True:
         tries += 1
         try:
-            return _put_once(target, body, extra, deadline, where), tries
+            status = _put_once(target, body, {**extra, **auth.headers("PUT", target)}, deadline, where)
+            auth.answered()
+            return status, tries
+        except _Challenged as exc:
+            challenged += 1
+            if challenged > MAX_CHALLENGES:
+                raise PushError(f"the server asked for credentials {challenged} times for {where}",
+                                hint="check --user USER:PASSWORD") from None
+            auth.learn(exc.values, where)
+            tries -= 1                               # answering a challenge is not a failed try
         except PushError as exc:
             if tries > 1:
                 exc.message += f" (on try {tries})"
@@ -271,19 +363,47 @@ def _put_graph(target: str, body: bytes, extra: dict[str, str], timeout: float, 
             time.sleep(pause)
 
 
+def _probe(target: str, extra: dict[str, str], auth: Authenticator, deadline: float, where: str) -> None:
+    """Ask once, with a bodiless ``HEAD``, which scheme the server wants for ``--user``.
+
+    A server that wants credentials may answer a PUT's 401 and close the connection before
+    reading the body (Virtuoso does): the body is then cut short and the challenge never read.
+    Whatever else ``HEAD`` gets (a 2xx, 404, 405, 501) says nothing: the PUT goes without
+    credentials, and answers a 401 if one comes.
+    """
+    auth.probed = True
+    try:
+        _send(urllib.request.Request(target, method="HEAD", headers=extra), deadline, where)
+    except _Challenged as exc:
+        auth.learn(exc.values, where)
+    except (PushError, _TryAgain):
+        pass
+
+
 def _tries(n: int) -> str:
     return "1 try" if n == 1 else f"{n} tries"
 
 
-def _put_once(target: str, body: bytes, extra: dict[str, str], deadline: float, where: str) -> int:
-    """One PUT: its 2xx status, or :class:`_TryAgain`, or a :class:`PushError` not worth repeating."""
-    request = urllib.request.Request(target, data=body, method="PUT", headers=extra)
+def _put_once(target: str, body: bytes | Path, extra: dict[str, str], deadline: float, where: str) -> int:
+    """One PUT: its 2xx status, or :class:`_TryAgain`, :class:`_Challenged`, or a :class:`PushError` not
+    worth repeating. A body in a file is streamed from it (the merged default graph can be most of the corpus)."""
+    with _body(body) as (data, size):
+        request = urllib.request.Request(target, data=data, method="PUT",
+                                         headers={**extra, "Content-Length": str(size)})
+        return _send(request, deadline, where)
+
+
+def _send(request: urllib.request.Request, deadline: float, where: str) -> int:
     opener = urllib.request.build_opener(_DeadlineHTTPHandler(deadline), _DeadlineHTTPSHandler(deadline))
     try:
         with opener.open(request, timeout=_time_left(deadline)) as response:
             _read_answer(response, where)
             return response.status
     except urllib.error.HTTPError as exc:
+        if exc.code == 401:
+            values = exc.headers.get_all("WWW-Authenticate") or []
+            exc.close()
+            raise _Challenged(values) from None
         raise _status_failure(exc, where) from None
     except urllib.error.URLError as exc:                   # from connecting or sending: exc.reason says why
         raise _connection_failure(exc.reason if isinstance(exc.reason, OSError) else exc, where) from None
@@ -298,6 +418,16 @@ def _put_once(target: str, body: bytes, extra: dict[str, str], deadline: float, 
         raise _connection_failure(exc, where) from None
 
 
+@contextlib.contextmanager
+def _body(body: bytes | Path):
+    """``(data, size)`` to send: the bytes, or the file opened for this try (a retry reads it again)."""
+    if isinstance(body, bytes):
+        yield body, len(body)
+        return
+    with open(body, "rb") as fh:
+        yield fh, os.fstat(fh.fileno()).st_size
+
+
 def _read_answer(response, where: str) -> None:
     """Read the answer's body, at most :data:`MAX_ANSWER_BYTES`: a longer one is an error, not more memory."""
     if len(response.read(MAX_ANSWER_BYTES + 1)) > MAX_ANSWER_BYTES:
@@ -308,16 +438,34 @@ def _read_answer(response, where: str) -> None:
 def _status_failure(exc: urllib.error.HTTPError, where: str) -> Exception:
     """An error status: :class:`_TryAgain` for 5xx and 429, else a :class:`PushError` with the server's words."""
     try:
-        detail = " ".join(exc.read(300).decode("utf-8", "replace").split())[:160]
+        detail = _server_words(exc.read(MAX_ERROR_BYTES))
     except (OSError, http.client.HTTPException):
         detail = ""
     finally:
         exc.close()
     said = f"the server answered {exc.code} {_said(exc.reason)}" + (f": {_said(detail)}" if detail else "")
+    if "default graph" in detail and urllib.parse.urlsplit(exc.url or "").query.endswith("default"):
+        return PushError(f"{said} (for {where})",          # Virtuoso's Graph Store: no default graph to PUT
+                         hint="send the merge as a named graph: --default-graph IRI (e.g. " + DEFAULT_GRAPH + ")")
     if exc.code in _RETRY_STATUS:
         return _TryAgain(said, _retry_after(exc.headers.get("Retry-After")))
     return PushError(f"{said} (for {where})",
-                     hint="check the URL (the Graph Store endpoint, e.g. …/store) and --header")
+                     hint="check the URL (the Graph Store endpoint: Oxigraph …/store, Virtuoso "
+                          "…/sparql-graph-crud-auth with --user) and --header")
+
+
+def _server_words(raw: bytes) -> str:
+    """What a server's error page says, on one line: the text of its ``<xmp>``/``<pre>`` block (Virtuoso
+    writes its message there, after a title and a heading), else the page without tags.
+
+    >>> _server_words(b"<html><h1>HTTP/1.1 403</h1><xmp>SQ110: Permission\\n denied</xmp></html>")
+    'SQ110: Permission denied'
+    """
+    import re
+    text = raw.decode("utf-8", "replace")
+    block = re.search(r"<(xmp|pre)>(.*?)</\1>", text, re.S | re.I)
+    text = block.group(2) if block else re.sub(r"<[^>]*>", " ", text)
+    return " ".join(text.split())[:160]
 
 
 def _connection_failure(reason: Exception, where: str) -> Exception:
