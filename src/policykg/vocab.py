@@ -25,6 +25,8 @@ SHARED_GRAPH = ID_NS + "graph/shared"
 LINEAGE_GRAPH = ID_NS + "graph/lineage"
 #: The network analysis of the corpus, written back by the build (communities, centralities).
 ANALYSIS_GRAPH = ID_NS + "graph/analysis"
+#: Where each progress report (a ledger import) is its own named graph: ``PROGRESS_GRAPH`` + 16 hex of its SHA-256.
+PROGRESS_GRAPH = ID_NS + "graph/progress/"
 #: The merge of a corpus's named graphs (the default graph its queries read) as a graph of its own, for a
 #: store whose default graph is the union of every graph it holds (Virtuoso): ``policykg push`` sends it
 #: there, and queries name it (``default-graph-uri``, ``FROM``).

@@ -19,8 +19,7 @@ from collections import namedtuple
 
 from policykg.errors import QueryError
 from policykg.kg.store import answer
-from policykg.kg.progress import PROGRESS_GRAPH
-from policykg.vocab import ANALYSIS_GRAPH, SHARED_GRAPH, sparql_prefixes
+from policykg.vocab import ANALYSIS_GRAPH, PROGRESS_GRAPH, SHARED_GRAPH, sparql_prefixes
 
 #: What the library's question ``documents`` answers of each document (:meth:`Document.row`).
 COLUMNS = ("doc", "title", "issuer", "issued", "jurisdiction", "level")

@@ -23,8 +23,7 @@ import os
 from pathlib import Path
 
 from policykg.kg.layout import CORPUS_NQ, MANIFEST, STORE_DIR
-from policykg.kg.progress import drop_progress
-from policykg.vocab import ANALYSIS_GRAPH, LINEAGE_GRAPH, SHARED_GRAPH
+from policykg.vocab import ANALYSIS_GRAPH, LINEAGE_GRAPH, PROGRESS_GRAPH, SHARED_GRAPH
 
 #: The stamp a build leaves in its store folder (RocksDB leaves files it does not name alone).
 STAMP = "policykg-build.json"
@@ -180,3 +179,15 @@ def _merge_again(store, subjects: set) -> None:
                   if q.graph_name != default}
         store.extend(ox.Quad(subject, p, o, default) for p, o in merged)
 
+
+def drop_progress(store) -> None:
+    """Take every progress graph out of an open store, with its copy in the merged default graph: the
+    subjects of a progress graph (its report and status updates) are stated nowhere else."""
+    import pyoxigraph as ox
+    default = ox.DefaultGraph()
+    for graph in [g for g in store.named_graphs() if isinstance(g, ox.NamedNode)
+                  and g.value.startswith(PROGRESS_GRAPH)]:
+        for quad in list(store.quads_for_pattern(None, None, None, graph)):
+            store.remove(quad)
+            store.remove(ox.Quad(quad.subject, quad.predicate, quad.object, default))
+        store.remove_graph(graph)

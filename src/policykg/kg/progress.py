@@ -38,10 +38,9 @@ from pathlib import Path
 from policykg.errors import LexiconError
 from policykg.kg.layout import CORPUS_NQ, LEDGERS_DIR, MANIFEST, STORE_DIR
 from policykg.resources import lexicon_path
-from policykg.vocab import ID_NS, PKG_NS, PREFIXES
+from policykg.vocab import ID_NS, PKG_NS, PREFIXES, PROGRESS_GRAPH
 
 #: Every progress report's named graph starts here.
-PROGRESS_GRAPH = ID_NS + "graph/progress/"
 #: The files a ledger folder holds, and the sidecar that keeps an import's options.
 LEDGER_SUFFIXES = (".xlsx", ".csv")
 SIDECAR = ".import.json"
@@ -146,19 +145,6 @@ def ledger_state(sources: Iterable[str | os.PathLike[str]], out: Path) -> list[l
             except OSError:
                 continue
     return state
-
-
-def drop_progress(store) -> None:
-    """Take every progress graph out of an open store, with its copy in the merged default graph: the
-    subjects of a progress graph (its report and status updates) are stated nowhere else."""
-    import pyoxigraph as ox
-    default = ox.DefaultGraph()
-    for graph in [g for g in store.named_graphs() if isinstance(g, ox.NamedNode)
-                  and g.value.startswith(PROGRESS_GRAPH)]:
-        for quad in list(store.quads_for_pattern(None, None, None, graph)):
-            store.remove(quad)
-            store.remove(ox.Quad(quad.subject, quad.predicate, quad.object, default))
-        store.remove_graph(graph)
 
 
 def import_options(path: Path) -> dict:
