@@ -6,6 +6,7 @@ nothing opened the notebooks.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import tomllib
@@ -22,8 +23,10 @@ def test_the_notebooks_extra_installs_jupyterlab_and_make_installs_that_extra():
 
 
 def test_make_lab_opens_the_notebooks_folder():
-    dry = subprocess.run(["make", "-n", "lab", "STAMP=/dev/null"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=30)
+    # under `make test` (CI) the inner make inherits MAKELEVEL/MAKEFLAGS and prints "Leaving directory"
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    dry = subprocess.run(["make", "--no-print-directory", "-n", "lab", "STAMP=/dev/null"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=30, env=env)
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.strip().splitlines()[-1] == ".venv/bin/jupyter lab notebooks/"
     assert (ROOT / "notebooks").is_dir() and list((ROOT / "notebooks").glob("*.ipynb"))
