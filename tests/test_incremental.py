@@ -143,3 +143,22 @@ def test_with_ledgers_a_rebuild_reapplies_them_and_a_changed_ledger_is_no_no_op(
     assert (out / "corpus.nq").read_bytes() == (fresh / "corpus.nq").read_bytes()
     assert (out / "manifest.json").read_bytes() == (fresh / "manifest.json").read_bytes()
     assert store_lines(out) == store_lines(fresh)
+
+
+def test_a_store_of_another_build_is_not_taken_for_the_merged_default_graph(docs, tmp_path):
+    """push sends the merged default graph from the store only when the store was built with corpus.nq as
+    it is (a store left from an older build gave Virtuoso another corpus's merge)."""
+    from policykg.kg.corpus_store import write_default_graph
+    from policykg.kg.incremental import store_describes
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(docs[0], src / docs[0].name)
+    out = tmp_path / "out"
+    build(src, out)
+    assert store_describes(out / "store", out / "corpus.nq")
+    before = write_default_graph(out / "corpus.nq", out / "store", tmp_path / "a.nt")
+    with open(out / "corpus.nq", "ab") as fh:
+        fh.write(b'<urn:x:s> <urn:x:p> "added after the store" <urn:x:g> .\n')
+    assert not store_describes(out / "store", out / "corpus.nq")
+    after = write_default_graph(out / "corpus.nq", out / "store", tmp_path / "b.nt")
+    assert after == before + 1 and b"added after the store" in (tmp_path / "b.nt").read_bytes()

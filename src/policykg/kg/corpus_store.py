@@ -149,6 +149,9 @@ def write_default_graph(nquads: Path, store: Path | None, ntriples: Path) -> int
     import tempfile
 
     import pyoxigraph as ox
+    from policykg.kg.incremental import store_describes
+    if store is not None and not store_describes(store, nquads):
+        store = None                             # a store of another build: the merge is made from corpus.nq
     with tempfile.TemporaryDirectory(dir=ntriples.parent, prefix=".default-") as scratch:
         if store is None:
             store = write_corpus_store(Path(scratch) / "store", nquads)

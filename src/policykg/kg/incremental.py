@@ -42,6 +42,16 @@ def read_stamp(out: Path, fingerprint: str) -> dict | None:
     return stamp
 
 
+def store_describes(store: Path, corpus_nq: Path) -> bool:
+    """Was ``store`` built with ``corpus_nq`` as it is now? (Its stamp names corpus.nq's size; a store left
+    from an older build — copied, checked out, or stamped by no build — is not trusted to stand for it.)"""
+    try:
+        stamp = json.loads((Path(store) / STAMP).read_text(encoding="utf-8"))
+        return isinstance(stamp, dict) and stamp.get("nq_size") == os.stat(corpus_nq).st_size
+    except (OSError, ValueError):
+        return False
+
+
 def write_stamp(stage: Path, fingerprint: str, options: dict, manifest: bytes, blocks: dict,
                 written: bytes | None = None) -> None:
     """``manifest``: the documents' manifest (what a no-op compares); ``written``: the manifest on disk
