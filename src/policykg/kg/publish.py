@@ -75,7 +75,27 @@ def ntriples_lines(text: str) -> list[str]:
 
 
 def serialise(graph) -> dict[str, bytes]:
-    """File name → bytes for every graph format we publish."""
+    """File name → bytes for every graph format we publish.
+
+    Written from the sorted triples by :mod:`policykg.kg.serialise` (rdflib's bytes, without its
+    store lookups); a graph with blank nodes by rdflib itself (:func:`rdflib_serialise`).
+    """
+    from policykg.kg import serialise as fast
+
+    if not fast.serialisable(graph):
+        return rdflib_serialise(graph)
+    index = fast.TripleIndex(graph)
+    nt_lines = sorted(ntriples_lines(fast.ntriples(index)))
+    context = {prefix: str(ns) for prefix, ns in index.namespaces() if prefix}
+    return {
+        f"{GRAPH_STEM}.ttl": fast.turtle(index),
+        f"{GRAPH_STEM}.nt": ("\n".join(nt_lines) + "\n").encode("utf-8"),
+        f"{GRAPH_STEM}.jsonld": _stable_jsonld(fast.jsonld(index, context)),
+    }
+
+
+def rdflib_serialise(graph) -> dict[str, bytes]:
+    """:func:`serialise` as rdflib writes it from a sorted copy of the graph (the reference)."""
     ordered = sorted_copy(graph)
     nt_lines = sorted(ntriples_lines(ordered.serialize(format="nt", encoding="utf-8").decode("utf-8")))
     context = {prefix: str(ns) for prefix, ns in ordered.namespaces() if prefix}
