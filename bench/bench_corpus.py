@@ -4,8 +4,9 @@
 For each size (``--sizes``, default ``100,1000``; ``make bench`` runs it after ``bench_build.py``):
 
 1. ``bench/corpus_generator.py`` writes the documents (seed 8) into a temporary folder;
-2. **build**: ``policykg build SOURCES --out OUT --jobs 2 --doc-files lean`` in a fresh process (the CLI's
-   real path; ``--doc-files full`` with the bench's ``--doc-files full``); its wall time and the peak resident
+2. **build**: ``policykg build SOURCES --out OUT --jobs 2`` in a fresh process — the CLI's real path and its
+   default output, nothing added (the bench's ``--doc-files M`` passes ``--doc-files M`` on, to compare a
+   mode a user can ask for); its wall time and the peak resident
    memory of the process tree (the CLI and its workers, summed, sampled every 0.05 s with psutil);
 3. **rebuilds**, each with the same command: nothing changed (no-op), one document edited (a lead unit
    renamed), one added, that one deleted again;
@@ -96,8 +97,8 @@ CLI = [sys.executable, "-m", "policykg.cli", "build"]
 UNIT_BEFORE, UNIT_AFTER = "（市审批服务局负责）", "（市住建局负责）"
 
 
-def cli_build(sources: Path, out: Path, jobs: int = 2, doc_files: str = "lean") -> dict:
-    """``policykg build SOURCES --out OUT --jobs J --doc-files D`` as a user runs it: wall time, peak RSS
+def cli_build(sources: Path, out: Path, jobs: int = 2, doc_files: str | None = None) -> dict:
+    """``policykg build SOURCES --out OUT --jobs J`` (``--doc-files D`` only when given) as a user runs it: wall time, peak RSS
     of the process tree (the CLI and its workers, summed, sampled every 0.05 s), its first output line."""
     import resource
 
@@ -107,7 +108,8 @@ def cli_build(sources: Path, out: Path, jobs: int = 2, doc_files: str = "lean") 
     start = time.perf_counter()
     # its summary (a line per document) into a file: a pipe read only at the end would fill and stop it
     said = tempfile.TemporaryFile()
-    child = subprocess.Popen(CLI + [str(sources), "--out", str(out), "--jobs", str(jobs), "--doc-files", doc_files],
+    asked = ["--doc-files", doc_files] if doc_files else []
+    child = subprocess.Popen(CLI + [str(sources), "--out", str(out), "--jobs", str(jobs), *asked],
                              cwd=ROOT, stdout=said, stderr=subprocess.DEVNULL, env=env)
     proc, peak = psutil.Process(child.pid), 0
     while child.poll() is None:
@@ -125,7 +127,7 @@ def cli_build(sources: Path, out: Path, jobs: int = 2, doc_files: str = "lean") 
             "load": load()}
 
 
-def rebuilds(sources: Path, out: Path, spare: Path, doc_files: str) -> dict:
+def rebuilds(sources: Path, out: Path, spare: Path, doc_files: str | None) -> dict:
     """One-document changes on a built corpus, each rebuilt with the CLI: none, an edit, an addition, a deletion."""
     times = {"no_op": cli_build(sources, out, doc_files=doc_files)}
     paths = sorted(sources.glob("*.txt"))
@@ -140,14 +142,15 @@ def rebuilds(sources: Path, out: Path, spare: Path, doc_files: str) -> dict:
     return times
 
 
-def measure(size: int, tmp: Path, every: list[Path], doc_files: str, queries: bool, keep: bool) -> dict:
+def measure(size: int, tmp: Path, every: list[Path], doc_files: str | None, queries: bool, keep: bool) -> dict:
     """Build the first ``size`` documents with the CLI, change one at a time, run every stored query."""
     sources = tmp / f"sources{size}"
     sources.mkdir()
     for path in every[:size]:
         os.link(path, sources / path.name)
     out = tmp / f"corpus{size}"
-    result = {"documents": size, "doc_files": doc_files, "build": cli_build(sources, out, doc_files=doc_files)}
+    result = {"documents": size, "doc_files": doc_files or "the CLI's default",
+              "build": cli_build(sources, out, doc_files=doc_files)}
     b = result["build"]
     print(f"{size} documents: build {b['wall_s']:.1f} s (CPU {b['cpu_s']:.0f} s), "
           f"peak RSS {b['peak_rss_mb']:.0f} MB, load {b['load']}")
@@ -163,9 +166,10 @@ def measure(size: int, tmp: Path, every: list[Path], doc_files: str, queries: bo
     return result
 
 
-def main(sizes: list[int], doc_files: str = "lean", queries: bool = True, work: str | None = None) -> dict:
+def main(sizes: list[int], doc_files: str | None = None, queries: bool = True, work: str | None = None) -> dict:
     from corpus_generator import generate
-    out: dict = {"how": "policykg build SOURCES --out OUT --jobs 2 --doc-files " + doc_files + " (the CLI, as "
+    asked = f" --doc-files {doc_files}" if doc_files else ""
+    out: dict = {"how": f"policykg build SOURCES --out OUT --jobs 2{asked} (the CLI, as "
                  "a user runs it); rebuilds after one change each; stored queries on the store",
                  "cpus": os.cpu_count(), "load_before": load(), "sizes": {}}
     with tempfile.TemporaryDirectory(prefix="policykg-corpus-bench-", dir=work) as tmp:
@@ -207,7 +211,8 @@ def print_query_times(times: dict[str, dict], docs: int) -> list[str]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100,1000", help="corpus sizes, comma-separated (default 100,1000)")
-    parser.add_argument("--doc-files", default="lean", choices=("full", "lean"))
+    parser.add_argument("--doc-files", default=None, choices=("full", "lean"),
+                        help="pass --doc-files on to the CLI (default: pass nothing; the CLI's default output)")
     parser.add_argument("--no-queries", action="store_true")
     parser.add_argument("--queries-only", metavar="CORPUS",
                         help="time the stored queries on an already built corpus folder (its store/) and stop")
