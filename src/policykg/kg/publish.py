@@ -91,6 +91,17 @@ def serialise(graph) -> dict[str, bytes]:
         return rdflib_serialise(graph)
 
 
+def ntriples_bytes(graph) -> bytes:
+    """The ``policykg.nt`` of :func:`serialise` alone (sorted N-Triples)."""
+    from policykg.kg import serialise as fast
+
+    try:
+        lines = sorted(ntriples_lines(fast.ntriples_rows(fast.Rows(graph))))
+    except fast.Unsupported:
+        return rdflib_serialise(graph)[f"{GRAPH_STEM}.nt"]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 def direct_serialise(graph) -> dict[str, bytes]:
     """:func:`serialise` by :mod:`policykg.kg.serialise` alone: raises ``Unsupported`` (or
     ``UnicodeEncodeError``) for a graph it leaves to rdflib."""
