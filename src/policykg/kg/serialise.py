@@ -41,6 +41,7 @@ from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.plugins.serializers.turtle import TurtleSerializer
 
 _TYPE, _LABEL, _CLASS, _NIL = RDF.type, RDFS.label, RDFS.Class, RDF.nil
+_TYPE_N3, _LABEL_N3, _CLASS_N3 = _TYPE.n3(), _LABEL.n3(), _CLASS.n3()
 
 
 class Unsupported(Exception):
@@ -78,16 +79,16 @@ class Rows:
         return {prefix: str(ns) for prefix, ns in self.names.namespaces() if prefix}
 
     def by_subject(self):
-        """``(s_n3, s, [(p, o), …])`` per subject, in sorted order."""
-        current, group = None, []
-        for ks, _, _, s, p, o in self.rows:
+        """``(s_n3, s, [(p_n3, p, o_n3, o), …])`` per subject, in sorted order."""
+        current, subject, group = None, None, []
+        for ks, kp, ko, s, p, o in self.rows:
             if ks != current:
                 if group:
-                    yield current, group[0][0], [(pp, oo) for _, pp, oo in group]
-                current, group = ks, []
-            group.append((s, p, o))
+                    yield current, subject, group
+                current, subject, group = ks, s, []
+            group.append((kp, p, ko, o))
         if group:
-            yield current, group[0][0], [(pp, oo) for _, pp, oo in group]
+            yield current, subject, group
 
 
 def serialisable(graph) -> bool:
@@ -124,36 +125,28 @@ def turtle(rows: Rows) -> bytes:
     names = _Names(rows.names)
     refs: dict = {}
     classes = []
-    type_n3, class_n3 = _TYPE.n3(), _CLASS.n3()
-    for ks, kp, ko, s, p, o in rows.rows:          # rdflib's preprocess: names asked in triple order
-        names.pname(s, False)
-        if kp != type_n3:
+    asked: set = set()                         # (N3, as a predicate): a repeated question changes nothing
+    for ks, kp, ko, s, p, o in rows.rows:      # rdflib's preprocess: names asked in triple order
+        if ks not in asked:
+            asked.add(ks)
+            names.pname(s, False)
+        if kp != _TYPE_N3 and (kp, True) not in asked:
+            asked.add((kp, True))
             names.pname(p, True)
         if isinstance(o, Literal):
             if o.datatype is not None:
                 names.pname(o.datatype, False)
         else:
-            names.pname(o, False)
+            if ko not in asked:
+                asked.add(ko)
+                names.pname(o, False)
             refs[ko] = refs.get(ko, 0) + 1
-            if ko == class_n3 and kp == type_n3:
+            if ko == _CLASS_N3 and kp == _TYPE_N3:
                 classes.append(s)
     # the prefix lines: the namespaces named so far (rdflib writes them before the statements)
     head = "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in sorted(names.namespaces.items()))
-    labels: dict = {}
-
-    def label(node, verb: bool) -> str:
-        if isinstance(node, Literal):
-            return node._literal_n3(use_plain=True, qname_callback=lambda dt: names.pname(dt, False))
-        key = (str(node), verb)
-        found = labels.get(key)
-        if found is None:
-            name = names.pname(node, verb)
-            if name is None:                   # its namespace may have been generated since (by a predicate)
-                name = names.get_pname(node, verb)
-            found = labels[key] = name or node.n3()
-        return found
-
-    blocks = {ks: _statement(s, props, label) for ks, s, props in rows.by_subject()}
+    labels = _Labels(names)
+    blocks = {ks: _statement(ks, subject, props, labels) for ks, subject, props in rows.by_subject()}
     first = [s.n3() for s in sorted(set(classes))]       # rdflib's topClasses: instances of rdfs:Class
     top = set(first)
     order = first + [ks for _, _, ks in sorted((refs.get(ks, 0), ks[1:-1], ks) for ks in blocks if ks not in top)]
@@ -161,23 +154,57 @@ def turtle(rows: Rows) -> bytes:
     return (head + body + "\n").encode("utf-8")
 
 
-def _statement(subject, props: list, label) -> str:
+class _Labels:
+    """How rdflib's ``label`` writes each term, once per term (keyed by its N3): a prefixed name,
+    else ``<IRI>``; a literal by its own ``_literal_n3(use_plain=True)``, datatype as a name."""
+
+    def __init__(self, names: _Names) -> None:
+        self.names = names
+        self.terms: dict = {}
+        self.verbs: dict = {_TYPE_N3: "a"}
+
+    def _name(self, uri, verb: bool):
+        # asked again when the first answer was none: a predicate may have generated its prefix since
+        return self.names.pname(uri, verb) or self.names.get_pname(uri, verb)
+
+    def term(self, node, n3: str) -> str:
+        found = self.terms.get(n3)
+        if found is None:
+            if isinstance(node, Literal):
+                found = node._literal_n3(use_plain=True, qname_callback=lambda dt: self._name(dt, False))
+            else:
+                found = self._name(node, False) or n3
+            self.terms[n3] = found
+        return found
+
+    def verb(self, node, n3: str) -> str:
+        found = self.verbs.get(n3)
+        if found is None:
+            found = self.verbs[n3] = self._name(node, True) or n3
+        return found
+
+
+def _statement(ks: str, subject, props: list, labels: _Labels) -> str:
     """One subject's block: rdflib's ``s_default`` → ``predicateList`` → ``objectList``."""
     objects: dict = {}
-    for p, o in props:
-        objects.setdefault(p, []).append(o)
-    order = [p for p in (_TYPE, _LABEL) if p in objects]
-    order += sorted((p for p in objects if p != _TYPE and p != _LABEL), key=str)
+    for kp, p, ko, o in props:
+        objects.setdefault(kp, [p]).append((o, ko))
+    order = [kp for kp in (_TYPE_N3, _LABEL_N3) if kp in objects]
+    order += sorted((kp for kp in objects if kp != _TYPE_N3 and kp != _LABEL_N3), key=lambda kp: kp[1:-1])
     parts = []
-    for p in order:
-        values = objects[p]
+    for kp in order:
+        p, *values = objects[kp]
         if len(values) > 1:
-            values.sort()                      # rdflib's term order (numbers by value, …)
-            text = ",\n        ".join(label(o, False) for o in values)
+            values.sort(key=_first)            # rdflib sorts the terms (numbers by value, …), stably
+            text = ",\n        ".join(labels.term(o, ko) for o, ko in values)
         else:
-            text = label(values[0], False)
-        parts.append(f"{'a' if p == _TYPE else label(p, True)} {text}")
-    return f"{label(subject, False)} " + " ;\n    ".join(parts)
+            text = labels.term(*values[0])
+        parts.append(f"{labels.verb(p, kp)} {text}")
+    return f"{labels.term(subject, ks)} " + " ;\n    ".join(parts)
+
+
+def _first(pair):
+    return pair[0]
 
 
 # -------------------------------------------------------------------------------------------- JSON-LD
@@ -201,27 +228,13 @@ def jsonld(rows: Rows, context: dict) -> bytes:
     ctx = _context(tuple(sorted(context.items())))
     if not ctx.active:
         raise Unsupported("an empty context")
-    shrunk: dict = {}
-    symbols: dict = {}
-
-    def shrink(iri) -> str:
-        if iri not in shrunk:
-            shrunk[iri] = ctx.shrink_iri(iri)
-        return shrunk[iri]
-
-    def symbol(iri, predicate: bool = False) -> str:
-        if iri not in symbols:
-            symbols[iri] = ctx.to_symbol(iri)
-        if predicate and ctx.find_term(str(iri)) is not None:
-            raise Unsupported("a predicate that is a prefix's namespace")
-        return symbols[iri]
-
+    values = _JsonValues(ctx)
     nodes: dict = {}
-    for _, s, props in rows.by_subject():
-        node_id = shrink(s)
+    for ks, _, props in rows.by_subject():
+        node_id = values.shrink(ks)
         if node_id in nodes:
             raise Unsupported("two subjects with one JSON-LD id")
-        nodes[node_id] = _node(node_id, props, shrink, symbol)
+        nodes[node_id] = _node(node_id, props, values)
     items = sorted(nodes.values(), key=_compact)
     if len(items) == 1:
         doc = {**items[0], "@context": context}
@@ -233,18 +246,66 @@ def jsonld(rows: Rows, context: dict) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def _node(node_id: str, props: list, shrink, symbol) -> dict:
+class _JsonValues:
+    """rdflib's JSON-LD ``Converter`` choices, each made once per term (keyed by its N3): a
+    predicate's key, an IRI's shortened id, a literal's value (``to_raw_value`` with the context
+    active: native numbers, booleans and strings, else ``@value`` with ``@type`` or ``@language``)."""
+
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        self.ids: dict = {}
+        self.keys: dict = {_TYPE_N3: "@type"}
+        self.symbols: dict = {}
+        self.literals: dict = {}
+
+    def shrink(self, n3: str) -> str:
+        found = self.ids.get(n3)
+        if found is None:
+            found = self.ids[n3] = self.ctx.shrink_iri(n3[1:-1])
+        return found
+
+    def symbol(self, iri: str) -> str:
+        found = self.symbols.get(iri)
+        if found is None:
+            found = self.symbols[iri] = self.ctx.to_symbol(iri)
+        return found
+
+    def key(self, kp: str) -> str:
+        found = self.keys.get(kp)
+        if found is None:
+            if self.ctx.find_term(kp[1:-1]) is not None:
+                raise Unsupported("a predicate that is a prefix's namespace")
+            found = self.keys[kp] = self.symbol(kp[1:-1])
+        return found
+
+    def value(self, o, ko: str, type_object: bool):
+        if not isinstance(o, Literal):
+            return self.symbol(ko[1:-1]) if type_object else {"@id": self.shrink(ko)}
+        found = self.literals.get(ko, self)
+        if found is self:
+            found = self.literals[ko] = self._literal(o)
+        return found
+
+    def _literal(self, o):
+        datatype = o.datatype
+        if datatype is not None:
+            if datatype in _NATIVE:
+                value = o.toPython()
+                return str(value) if isinstance(value, str) else value
+            return {"@type": self.symbol(str(datatype)), "@value": str(o)}
+        if o.language:
+            return {"@language": o.language, "@value": str(o)}
+        return str(o)
+
+
+def _node(node_id: str, props: list, values: _JsonValues) -> dict:
     """One subject's node, as rdflib's ``Converter.add_to_node`` fills it (a value that is already
     there and falsy — ``0``, ``""`` — is replaced, not joined: rdflib's ``if value:``), its arrays
-    sorted."""
+    sorted. Values are shared between nodes and never changed."""
     node = {"@id": node_id}
-    for p, o in props:
-        if p == _TYPE:
-            key = "@type"
-            value = symbol(o) if isinstance(o, URIRef) else _value(o, shrink, symbol)
-        else:
-            key = symbol(p, True)
-            value = _value(o, shrink, symbol)
+    for kp, _, ko, o in props:
+        key = values.key(kp)
+        value = values.value(o, ko, kp == _TYPE_N3)
         existing = node.get(key)
         if existing:
             if isinstance(existing, list):
@@ -253,25 +314,10 @@ def _node(node_id: str, props: list, shrink, symbol) -> dict:
                 node[key] = [existing, value]
         else:
             node[key] = value
-    for key, value in node.items():
+    for value in node.values():
         if isinstance(value, list):
             value.sort(key=_compact)
     return node
-
-
-def _value(o, shrink, symbol):
-    """rdflib's ``Converter.to_raw_value`` for an IRI or a literal, with the context active."""
-    if not isinstance(o, Literal):
-        return {"@id": shrink(o)}
-    datatype = o.datatype
-    if datatype is not None:
-        if datatype in _NATIVE:
-            value = o.toPython()
-            return str(value) if isinstance(value, str) else value
-        return {"@type": symbol(datatype), "@value": str(o)}
-    if o.language:
-        return {"@language": o.language, "@value": str(o)}
-    return str(o)
 
 
 def _write(value, indent: str, out: list) -> None:
