@@ -19,14 +19,27 @@ from policykg.vocab import LINEAGE_GRAPH, SHARED_GRAPH
 
 
 def named_graph(turtle: bytes, doc: str, fmt: str = "ttl") -> bytes:
-    """A document's Turtle (or N-Triples), without the shared schemes, as sorted N-Quads in graph ``doc``."""
+    """A document's Turtle (or N-Triples), without the shared schemes, as sorted N-Quads in graph ``doc``.
+
+    The terms are Oxigraph's (it drops ``^^xsd:string``, lower-cases language tags, escapes tabs):
+    the text that :func:`merged_default_graph` and the store read. N-Triples as this build writes
+    them (one statement a line) are filtered on the line's subject and sent through Oxigraph once,
+    not built into Python quads.
+    """
     import pyoxigraph as ox
-    shared = _shared_subjects()
-    graph = ox.NamedNode(doc)
-    syntax = ox.RdfFormat.N_TRIPLES if fmt == "nt" else ox.RdfFormat.TURTLE
-    quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
-             for t in ox.parse(turtle, format=syntax) if str(t.subject) not in shared]
+
     from policykg.kg.publish import ntriples_lines
+    shared = _shared_subjects()
+    graph = str(ox.NamedNode(doc))
+    if fmt == "nt":
+        kept = "\n".join(line for line in turtle.decode("utf-8").split("\n")
+                          if line and line.split(" ", 1)[0] not in shared)
+        text = ox.serialize(ox.parse(kept.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES),
+                            format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        lines = [f"{line[:-1]}{graph} ." for line in ntriples_lines(text)]
+        return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+    quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(doc))
+             for t in ox.parse(turtle, format=ox.RdfFormat.TURTLE) if str(t.subject) not in shared]
     text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
     return ("\n".join(sorted(ntriples_lines(text))) + "\n").encode("utf-8")
 

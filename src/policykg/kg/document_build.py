@@ -105,7 +105,7 @@ def describe(result) -> dict:
     source = result.linked.extraction.source
     place = document_jurisdiction(header)
     return dict(
-        status="built", iri=_doc_iri(result.graph), format=source.format, reader=source.reader,
+        status="built", iri=_doc_iri(result.triples), format=source.format, reader=source.reader,
         pages=source.pages, reader_notes=list(source.notes), title=header.title, issuer=header.issuer,
         issued=header.issued.isoformat() if header.issued else None, doc_number=header.doc_number,
         jurisdiction=place, level=jurisdiction_info(place).level if place else None,
@@ -118,13 +118,14 @@ def describe(result) -> dict:
 
 def _write_document(result, entry: dict, dest: Path, job: Job) -> None:
     """The document's files into ``docs/<folder>/``, its named graph into ``.parts/``, its analysis."""
+    from policykg.kg.publish import ntriples_bytes
     from policykg.kg.store import memory_store
 
     if job.doc_files == "full":
         files = result.files()
         ntriples = files[f"{GRAPH_STEM}.nt"]
     else:
-        ntriples = result.graph.serialize(format="nt", encoding="utf-8")
+        ntriples = ntriples_bytes(result.triples)
         files = _lean_files(result, ntriples)
     folder = dest / DOCS_DIR / doc_folder(entry["id"])
     folder.mkdir()

@@ -13,7 +13,8 @@ from policykg.ingest.extract import extract, unmapped_lines
 from policykg.ingest.link import link_measures, topic_keys, unit_mentions
 from policykg.model import Extraction, LinkedDocument, TaskList
 from policykg.ingest.normalize import collect_persons, collect_phases, collect_units
-from policykg.kg.rdf import to_graph
+from policykg.kg.doc_triples import DocumentTriples
+from policykg.kg.rdf import to_triples
 from policykg.ingest.read import read_source
 from policykg.kg.report import build_report
 from policykg.ingest.segment import segment
@@ -23,13 +24,23 @@ from policykg.kg.validate import ValidationResult, validate_graph
 
 @dataclass(frozen=True)
 class BuildResult:
+    """One document built: what was read, its triples, their validation and the report.
+
+    The build itself reads the triples (:class:`policykg.kg.doc_triples.DocumentTriples`);
+    :attr:`graph`, the rdflib graph every other reader wants, is made when first asked for.
+    """
+
     linked: LinkedDocument
-    graph: Graph
+    triples: DocumentTriples
     validation: ValidationResult
     report: dict
 
+    @property
+    def graph(self) -> Graph:
+        return self.triples.graph()
+
     def files(self) -> dict[str, bytes]:
-        return {**serialise(self.graph), "report.json": report_bytes(self.report)}
+        return {**serialise(self.triples), "report.json": report_bytes(self.report)}
 
 
 def link_document(extraction: Extraction) -> LinkedDocument:
@@ -48,13 +59,13 @@ def build(source_path: str | Path) -> BuildResult:
     layout = segment(source)                     # blocks, table rows and cells
     extraction = extract(layout)                 # header, goals, measures, key tasks
     linked = link_document(extraction)           # canonical units, persons, topics, links
-    graph = to_graph(linked)                     # RDF
-    validation = validate_graph(graph)           # SHACL
-    report = build_report(linked, graph, validation, version=__version__)
+    triples = to_triples(linked)                 # RDF
+    validation = validate_graph(triples)         # SHACL
+    report = build_report(linked, triples, validation, version=__version__)
     if not validation.conforms:
         raise ValidationError(f"graph does not conform to the shapes ({validation.violations} violations)",
                               path=str(source_path), report=validation.text)
-    return BuildResult(linked=linked, graph=graph, validation=validation, report=report)
+    return BuildResult(linked=linked, triples=triples, validation=validation, report=report)
 
 
 def build_to(source_path: str | Path, out_dir: str | Path) -> tuple[BuildResult, list[Path]]:

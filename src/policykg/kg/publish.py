@@ -61,6 +61,7 @@ def sorted_copy(graph):
 #: The escape is legal in literals and IRIs alike, so it is applied to the whole text.
 _NT_ESCAPES = {code: f"\\u{code:04X}" for code in (*range(0x20), 0x7F, 0x85, 0x2028, 0x2029)
                if chr(code) not in "\t\n\r"}
+_NT_ESCAPED = re.compile("[" + "".join(re.escape(chr(code)) for code in _NT_ESCAPES) + "]")
 
 
 def ntriples_lines(text: str) -> list[str]:
@@ -71,26 +72,48 @@ def ntriples_lines(text: str) -> list[str]:
     >>> ntriples_lines('<a:s> <a:p> "x\u2028y\x0bz" .\n\n')
     ['<a:s> <a:p> "x\\u2028y\\u000Bz" .']
     """
+    if _NT_ESCAPED.search(text) is None:       # the usual text: nothing to escape, one C-level scan
+        return [line for line in text.split("\n") if line.strip()]
     return [line.translate(_NT_ESCAPES) for line in text.split("\n") if line.strip()]
 
 
 def serialise(graph) -> dict[str, bytes]:
     """File name → bytes for every graph format we publish.
 
-    Written from the sorted triples by :mod:`policykg.kg.serialise` (rdflib's bytes, without its
-    store lookups); a graph with blank nodes by rdflib itself (:func:`rdflib_serialise`).
+    Written from the sorted triples by :func:`direct_serialise` (rdflib's bytes, without its
+    writers); a graph that is declined (blank nodes …) by rdflib itself (:func:`rdflib_serialise`).
     """
+    from policykg.kg.serialise import Unsupported
+
+    try:
+        return direct_serialise(graph)
+    except (Unsupported, UnicodeEncodeError):
+        return rdflib_serialise(graph)
+
+
+def ntriples_bytes(graph) -> bytes:
+    """The ``policykg.nt`` of :func:`serialise` alone (sorted N-Triples)."""
     from policykg.kg import serialise as fast
 
-    if not fast.serialisable(graph):
-        return rdflib_serialise(graph)
-    index = fast.TripleIndex(graph)
-    nt_lines = sorted(ntriples_lines(fast.ntriples(index)))
-    context = {prefix: str(ns) for prefix, ns in index.namespaces() if prefix}
+    try:
+        lines = sorted(ntriples_lines(fast.ntriples_rows(fast.Rows(graph))))
+    except fast.Unsupported:
+        return rdflib_serialise(graph)[f"{GRAPH_STEM}.nt"]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def direct_serialise(graph) -> dict[str, bytes]:
+    """:func:`serialise` by :mod:`policykg.kg.serialise` alone: raises ``Unsupported`` (or
+    ``UnicodeEncodeError``) for a graph it leaves to rdflib."""
+    from policykg.kg import serialise as fast
+
+    rows = fast.Rows(graph)
+    context = rows.context()            # the bound prefixes, before Turtle binds generated ones
+    nt_lines = sorted(ntriples_lines(fast.ntriples_rows(rows)))
     return {
-        f"{GRAPH_STEM}.ttl": fast.turtle(index),
+        f"{GRAPH_STEM}.ttl": fast.turtle(rows),
         f"{GRAPH_STEM}.nt": ("\n".join(nt_lines) + "\n").encode("utf-8"),
-        f"{GRAPH_STEM}.jsonld": _stable_jsonld(fast.jsonld(index, context)),
+        f"{GRAPH_STEM}.jsonld": fast.jsonld(rows, context),
     }
 
 

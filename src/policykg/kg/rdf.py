@@ -14,6 +14,7 @@ from rdflib import XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS, TIME
 
 from policykg.ingest.formats.place import place
+from policykg.kg.doc_triples import DocumentTriples
 from policykg.kg.iri import Minter
 from policykg.ingest.lexicon import scheme_graph, topics
 from policykg.model import (
@@ -85,7 +86,7 @@ class _Mapper:
         self.iri = Minter(self.x.header, self.x.source.sha256)
         self.place = document_jurisdiction(self.x.header)
         self.doc_prefix = str(self.iri.doc) + "/"
-        self.g = Graph()
+        self.g = DocumentTriples()
         self.described: set[URIRef] = set()
         self.topic_iris = {t.slug: URIRef(t.iri) for t in topics()}
         for prefix, ns in PREFIXES.items():
@@ -480,11 +481,22 @@ class _Mapper:
             for prefix, ns in scheme_graph(name).namespaces():
                 if prefix not in PREFIXES:
                     self.g.bind(prefix, ns)
-            self.g += scheme_graph(name)
+            self.g += _scheme_triples(name)
+
+
+@lru_cache(maxsize=4)
+def _scheme_triples(name: str) -> tuple:
+    """A lexicon scheme's triples, read out of its graph once per process (every document adds them)."""
+    return tuple(scheme_graph(name))
 
 
 def to_graph(linked: LinkedDocument) -> Graph:
-    """The document's graph: the passes below, in order."""
+    """The document's graph as an rdflib graph (:func:`to_triples`, made into a graph)."""
+    return to_triples(linked).graph()
+
+
+def to_triples(linked: LinkedDocument) -> DocumentTriples:
+    """The document's triples and prefixes: the passes below, in order."""
     m = _Mapper(linked)
     m.source_file()       # the file the graph was built from
     m.document()          # title, issuer, date, recipients, implemented documents, task list

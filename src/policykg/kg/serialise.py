@@ -1,138 +1,372 @@
-"""A document's Turtle, N-Triples and JSON-LD, byte for byte what rdflib writes, at a fraction of its cost.
+"""A document's Turtle, N-Triples and JSON-LD written directly: rdflib's bytes, without its writers.
 
-rdflib's serialisers spend most of their time asking an in-memory store, triple pattern by
-triple pattern, what they already had in hand, and computing the same prefixed name again for
-every mention of a term: that was 62% of a document's build (issue 18). Here the graph's
-triples are sorted once (the order :func:`policykg.kg.publish.sorted_copy` inserts them in),
-indexed in plain dicts, and the very same rdflib code lays them out — its Turtle serialiser
-(each name computed once), its JSON-LD converter and its N-Triples rows — reading the index
-instead of a store. Only the lookups change, so the bytes do not: ``tests/test_serialise.py``
-compares them with rdflib's own on documents of every kind.
+rdflib's serialisers cost most of a document's build (issue 18): its Turtle writer asks a store,
+triple pattern by triple pattern, for what it already had in hand and lays each term out through
+a chain of method calls; its JSON-LD converter does the same, and the result was then dumped,
+parsed back and sorted again to be stable. Here the graph's triples are read once and sorted by
+their N-Triples terms (:class:`Rows`), and each format is laid out from that list by the rules of
+rdflib 7's writers, kept to the letter:
 
-A graph holding blank nodes (never built by policykg; the writers' nesting of them reads the
-store in ways not mirrored here) is written by rdflib itself (:func:`serialisable`).
+* **Turtle** (``plugins/serializers/turtle.py``): ``@prefix`` lines for the namespaces the names
+  use, sorted; instances of ``rdfs:Class`` first, then subjects by (times referred to, IRI);
+  ``rdf:type`` (as ``a``) and ``rdfs:label`` first, then predicates by IRI; several objects
+  sorted as rdflib sorts terms, on indented lines; a term's prefixed name from rdflib's own
+  ``get_pname`` (generated prefixes, ``_`` prefixes rewritten, escaped parentheses and ``%``, a
+  name ending in ``.`` written as ``<IRI>``) and a literal from its own ``_literal_n3`` — asked
+  once per term, not per mention.
+* **N-Triples**: rdflib's rows, then :func:`policykg.kg.publish.ntriples_lines` and sorted.
+* **JSON-LD**: the canonical document :func:`policykg.kg.publish._stable_jsonld` made of rdflib's
+  output — one node per subject, ``@type`` from ``rdf:type``, native numbers and booleans, value
+  arrays and nodes sorted by their compact JSON — built directly and written once with the layout
+  of ``json.dumps(indent=1, sort_keys=True, ensure_ascii=False)``; prefixes shortened by rdflib's
+  own JSON-LD :class:`Context`.
+
+What this module does not lay out it declines (:class:`Unsupported`) and the caller writes the
+graph with rdflib: blank nodes (nested, never built by policykg), ``rdf:nil`` (written ``()``), a
+predicate that is itself a prefix's namespace (a JSON-LD term), two subjects shortened to one
+JSON-LD id, text that UTF-8 cannot encode (lone surrogates). ``tests/test_serialise.py`` holds the
+bytes to rdflib's on the seed, the dev documents, generated documents and random graphs.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+import math
+from functools import lru_cache
+from json.encoder import encode_basestring
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF
-from rdflib.plugins.serializers.nt import _nt_row
+from rdflib.namespace import RDF, RDFS
+from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.plugins.serializers.turtle import TurtleSerializer
 
+_TYPE, _LABEL, _CLASS, _NIL = RDF.type, RDFS.label, RDFS.Class, RDF.nil
+_TYPE_N3, _LABEL_N3, _CLASS_N3 = _TYPE.n3(), _LABEL.n3(), _CLASS.n3()
 
-class TripleIndex:
-    """The triples of a graph in sorted order, by subject and by object, answering the few
-    questions rdflib's writers ask of a graph (``subjects``, ``predicate_objects``, ``value``)."""
 
-    context_aware = False
+class Unsupported(Exception):
+    """The graph holds something only rdflib's own writers lay out (see the module docstring)."""
+
+
+class Rows:
+    """The triples of a graph sorted by their N-Triples terms, the order every output starts from.
+
+    ``rows`` holds ``(s_n3, p_n3, o_n3, s, p, o)``; an IRI's ``n3`` is computed once. ``names`` is a
+    fresh graph holding the caller's prefix bindings, on which Turtle may bind generated prefixes
+    (the caller's graph is never touched).
+    """
 
     def __init__(self, graph) -> None:
-        self.identifier = BNode()
-        n3: dict = {}            # each term's N3 once (a term recurs in many triples)
-
-        def key(triple):
-            return tuple(n3[x] if x in n3 else n3.setdefault(x, x.n3()) for x in triple)
-
-        self.triples = sorted(graph, key=key)
-        self.n3 = n3
-        self.by_subject: dict = defaultdict(list)
-        self.by_object: dict = defaultdict(list)
-        for s, p, o in self.triples:
-            self.by_subject[s].append((p, o))
-            self.by_object[o].append((s, p))
-        # the prefixes, bound as sorted_copy binds them: on a graph of their own, which a writer
-        # may bind a generated prefix on (never the caller's graph)
+        n3: dict = {}            # an IRI's text → its N3 (plain strings: no rdflib comparison per lookup)
+        rows = []
+        for s, p, o in graph:
+            if type(s) is not URIRef or type(p) is not URIRef or isinstance(o, BNode):
+                raise Unsupported("a blank node")
+            ks = n3.get(str(s)) or n3.setdefault(str(s), s.n3())
+            kp = n3.get(str(p)) or n3.setdefault(str(p), p.n3())
+            ko = o.n3() if isinstance(o, Literal) else (n3.get(str(o)) or n3.setdefault(str(o), o.n3()))
+            rows.append((ks, kp, ko, s, p, o))
+        if str(_NIL) in n3:
+            raise Unsupported("rdf:nil")
+        rows.sort()              # by the three N3 texts, which differ for any two triples of a graph
+        self.rows = rows
         self.names = Graph()
         for prefix, ns in graph.namespaces():
             self.names.bind(prefix, ns, override=True, replace=True)
 
-    def namespaces(self):
-        return self.names.namespaces()
+    def context(self) -> dict:
+        """The JSON-LD context a document is written with: every bound prefix (before Turtle binds any)."""
+        return {prefix: str(ns) for prefix, ns in self.names.namespaces() if prefix}
 
-    def subjects(self, predicate=None, obj=None):
-        if predicate is None and obj is None:
-            return (s for s, _, _ in self.triples)
-        if obj is None:
-            return (s for s, p, _ in self.triples if p == predicate)
-        return (s for s, p in self.by_object.get(obj, ()) if predicate is None or p == predicate)
-
-    def predicate_objects(self, subject):
-        return iter(self.by_subject.get(subject, ()))
-
-    def value(self, subject, predicate):
-        return next((o for p, o in self.by_subject.get(subject, ()) if p == predicate), None)
+    def by_subject(self):
+        """``(s_n3, s, [(p_n3, p, o_n3, o), …])`` per subject, in sorted order."""
+        current, subject, group = None, None, []
+        for ks, kp, ko, s, p, o in self.rows:
+            if ks != current:
+                if group:
+                    yield current, subject, group
+                current, subject, group = ks, s, []
+            group.append((kp, p, ko, o))
+        if group:
+            yield current, subject, group
 
 
 def serialisable(graph) -> bool:
-    """True when this module writes ``graph`` as rdflib would: no blank node in it."""
-    return not any(isinstance(x, BNode) for t in graph for x in t)
+    """False for a graph :class:`Rows` declines at once (a blank node, ``rdf:nil``)."""
+    return not any(isinstance(x, BNode) or x == _NIL for t in graph for x in t)
 
 
-def ntriples(index: TripleIndex) -> str:
-    """The N-Triples rdflib writes of the sorted graph (its rows, in the sorted order)."""
-    n3 = index.n3
-    return "".join(_nt_row(t) if isinstance(t[2], Literal) else f"{n3[t[0]]} {n3[t[1]]} {n3[t[2]]} .\n"
-                   for t in index.triples)
+def ntriples_rows(rows: Rows) -> str:
+    """rdflib's N-Triples of the graph, one row per triple in sorted order (``nt`` serializer's rows)."""
+    return "".join(f"{ks} {kp} {_quoteLiteral(o) if isinstance(o, Literal) else ko} .\n"
+                   for ks, kp, ko, _, _, o in rows.rows)
 
 
-def turtle(index: TripleIndex) -> bytes:
-    """rdflib's Turtle of the sorted graph (``serialize(format="turtle", encoding="utf-8")``)."""
-    from io import BytesIO
+# --------------------------------------------------------------------------------------------- Turtle
 
-    out = BytesIO()
-    _Turtle(index).serialize(out, encoding="utf-8")
-    return out.getvalue()
+class _Names(TurtleSerializer):
+    """rdflib's prefixed-name rules (``get_pname``, ``addNamespace``) on the prefixes of ``names``;
+    each answer computed once, in the order rdflib's writer first asks."""
 
-
-def jsonld(index: TripleIndex, context: dict) -> str:
-    """rdflib's JSON-LD text of the sorted graph with ``context`` (``serialize(format="json-ld", context=…)``)."""
-    from rdflib.plugins.serializers.jsonld import from_rdf
-
-    # the arguments rdflib's JsonLDSerializer passes (use_native_types as the one-element tuple it makes)
-    obj = from_rdf(index, context, None, (False,), False, auto_compact=False)
-    text = json.dumps(obj, indent=2, separators=(",", ": "), sort_keys=True, ensure_ascii=False)
-    return text.encode("utf-8", "replace").decode("utf-8")
-
-
-class _Turtle(TurtleSerializer):
-    """rdflib's Turtle serialiser reading a :class:`TripleIndex`; each prefixed name computed once."""
-
-    def __init__(self, index: TripleIndex) -> None:
-        super().__init__(index.names)
-        self.index = index
+    def __init__(self, names: Graph) -> None:
+        super().__init__(names)
         self._pnames: dict = {}
 
-    def preprocess(self) -> None:
-        for triple in self.index.triples:
-            self.preprocessTriple(triple)
+    def pname(self, uri, gen_prefix: bool):
+        key = (str(uri), gen_prefix)
+        found = self._pnames.get(key, self)
+        if found is self:                    # a repeat would only bind the same prefix again
+            found = self._pnames[key] = self.get_pname(uri, gen_prefix)
+        return found
 
-    def get_pname(self, uri, gen_prefix: bool = True):
-        if not isinstance(uri, URIRef):
-            return None
-        key = (uri, gen_prefix)
-        if key not in self._pnames:             # a repeat would only bind the same prefix again
-            self._pnames[key] = super().get_pname(uri, gen_prefix)
-        return self._pnames[key]
 
-    def orderSubjects(self):  # noqa: N802 - rdflib's name
-        seen, subjects = {}, []
-        for class_iri in self.topClasses:
-            members = sorted(s for s, p in self.index.by_object.get(class_iri, ()) if p == RDF.type)
-            subjects.extend(members)
-            for member in members:
-                self._topLevels[member] = True
-                seen[member] = True
-        recursable = sorted((isinstance(s, BNode), self._references[s], s) for s in self._subjects if s not in seen)
-        subjects.extend(s for _, _, s in recursable)
-        return subjects
+def turtle(rows: Rows) -> bytes:
+    """rdflib's Turtle of the graph (``serialize(format="turtle", encoding="utf-8")``)."""
+    names = _Names(rows.names)
+    refs: dict = {}
+    classes = []
+    asked: set = set()                         # (N3, as a predicate): a repeated question changes nothing
+    for ks, kp, ko, s, p, o in rows.rows:      # rdflib's preprocess: names asked in triple order
+        if ks not in asked:
+            asked.add(ks)
+            names.pname(s, False)
+        if kp != _TYPE_N3 and (kp, True) not in asked:
+            asked.add((kp, True))
+            names.pname(p, True)
+        if isinstance(o, Literal):
+            if o.datatype is not None:
+                names.pname(o.datatype, False)
+        else:
+            if ko not in asked:
+                asked.add(ko)
+                names.pname(o, False)
+            refs[ko] = refs.get(ko, 0) + 1
+            if ko == _CLASS_N3 and kp == _TYPE_N3:
+                classes.append(s)
+    # the prefix lines: the namespaces named so far (rdflib writes them before the statements)
+    head = "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in sorted(names.namespaces.items()))
+    labels = _Labels(names)
+    blocks = {ks: _statement(ks, subject, props, labels) for ks, subject, props in rows.by_subject()}
+    first = [s.n3() for s in sorted(set(classes))]       # rdflib's topClasses: instances of rdfs:Class
+    top = set(first)
+    order = first + [ks for _, _, ks in sorted((refs.get(ks, 0), ks[1:-1], ks) for ks in blocks if ks not in top)]
+    body = "".join(f"\n{blocks[ks]} .\n" for ks in order)
+    return (head + body + "\n").encode("utf-8")
 
-    def buildPredicateHash(self, subject):  # noqa: N802 - rdflib's name
-        properties: dict = {}
-        for p, o in self.index.by_subject.get(subject, ()):
-            properties.setdefault(p, []).append(o)
-        return properties
 
+class _Labels:
+    """How rdflib's ``label`` writes each term, once per term (keyed by its N3): a prefixed name,
+    else ``<IRI>``; a literal by its own ``_literal_n3(use_plain=True)``, datatype as a name."""
+
+    def __init__(self, names: _Names) -> None:
+        self.names = names
+        self.terms: dict = {}
+        self.verbs: dict = {_TYPE_N3: "a"}
+
+    def _name(self, uri, verb: bool):
+        # asked again when the first answer was none: a predicate may have generated its prefix since
+        return self.names.pname(uri, verb) or self.names.get_pname(uri, verb)
+
+    def term(self, node, n3: str) -> str:
+        found = self.terms.get(n3)
+        if found is None:
+            if isinstance(node, Literal):
+                found = node._literal_n3(use_plain=True, qname_callback=lambda dt: self._name(dt, False))
+            else:
+                found = self._name(node, False) or n3
+            self.terms[n3] = found
+        return found
+
+    def verb(self, node, n3: str) -> str:
+        found = self.verbs.get(n3)
+        if found is None:
+            found = self.verbs[n3] = self._name(node, True) or n3
+        return found
+
+
+def _statement(ks: str, subject, props: list, labels: _Labels) -> str:
+    """One subject's block: rdflib's ``s_default`` → ``predicateList`` → ``objectList``."""
+    objects: dict = {}
+    for kp, p, ko, o in props:
+        objects.setdefault(kp, [p]).append((o, ko))
+    order = [kp for kp in (_TYPE_N3, _LABEL_N3) if kp in objects]
+    order += sorted((kp for kp in objects if kp != _TYPE_N3 and kp != _LABEL_N3), key=lambda kp: kp[1:-1])
+    parts = []
+    for kp in order:
+        p, *values = objects[kp]
+        if len(values) > 1:
+            values.sort(key=_first)            # rdflib sorts the terms (numbers by value, …), stably
+            text = ",\n        ".join(labels.term(o, ko) for o, ko in values)
+        else:
+            text = labels.term(*values[0])
+        parts.append(f"{labels.verb(p, kp)} {text}")
+    return f"{labels.term(subject, ks)} " + " ;\n    ".join(parts)
+
+
+def _first(pair):
+    return pair[0]
+
+
+# -------------------------------------------------------------------------------------------- JSON-LD
+
+#: rdflib's JSON-LD converter writes these datatypes as JSON numbers, booleans and strings
+_NATIVE = frozenset(URIRef("http://www.w3.org/2001/XMLSchema#" + name) for name in ("boolean", "integer", "double",
+                                                                                      "string"))
+#: the compact JSON a value is sorted by (``_stable_jsonld``'s key)
+_compact = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
+@lru_cache(maxsize=8)
+def _context(items: tuple):
+    from rdflib.plugins.shared.jsonld.context import Context
+    return Context(dict(items))
+
+
+def jsonld(rows: Rows, context: dict) -> bytes:
+    """The canonical JSON-LD of the graph: what ``_stable_jsonld`` makes of rdflib's
+    ``serialize(format="json-ld", context=context)``, byte for byte."""
+    ctx = _context(tuple(sorted(context.items())))
+    if not ctx.active:
+        raise Unsupported("an empty context")
+    values = _JsonValues(ctx)
+    nodes: dict = {}
+    for ks, _, props in rows.by_subject():
+        node_id = values.shrink(ks)
+        if node_id in nodes:
+            raise Unsupported("two subjects with one JSON-LD id")
+        nodes[node_id] = _node(node_id, props, values)
+    items = sorted(nodes.values(), key=_compact)
+    if len(items) == 1:
+        doc = {**items[0], "@context": context}
+    else:
+        doc = {"@context": context, "@graph": items}
+    out: list = []
+    _write(doc, "\n", out)
+    out.append("\n")
+    return "".join(out).encode("utf-8")
+
+
+class _JsonValues:
+    """rdflib's JSON-LD ``Converter`` choices, each made once per term (keyed by its N3): a
+    predicate's key, an IRI's shortened id, a literal's value (``to_raw_value`` with the context
+    active: native numbers, booleans and strings, else ``@value`` with ``@type`` or ``@language``)."""
+
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        self.ids: dict = {}
+        self.keys: dict = {_TYPE_N3: "@type"}
+        self.symbols: dict = {}
+        self.literals: dict = {}
+
+    def shrink(self, n3: str) -> str:
+        found = self.ids.get(n3)
+        if found is None:
+            found = self.ids[n3] = self.ctx.shrink_iri(n3[1:-1])
+        return found
+
+    def symbol(self, iri: str) -> str:
+        found = self.symbols.get(iri)
+        if found is None:
+            found = self.symbols[iri] = self.ctx.to_symbol(iri)
+        return found
+
+    def key(self, kp: str) -> str:
+        found = self.keys.get(kp)
+        if found is None:
+            if self.ctx.find_term(kp[1:-1]) is not None:
+                raise Unsupported("a predicate that is a prefix's namespace")
+            found = self.keys[kp] = self.symbol(kp[1:-1])
+        return found
+
+    def value(self, o, ko: str, type_object: bool):
+        if not isinstance(o, Literal):
+            return self.symbol(ko[1:-1]) if type_object else {"@id": self.shrink(ko)}
+        found = self.literals.get(ko, self)
+        if found is self:
+            found = self.literals[ko] = self._literal(o)
+        return found
+
+    def _literal(self, o):
+        datatype = o.datatype
+        if datatype is not None:
+            if datatype in _NATIVE:
+                value = o.toPython()
+                return str(value) if isinstance(value, str) else value
+            return {"@type": self.symbol(str(datatype)), "@value": str(o)}
+        if o.language:
+            return {"@language": o.language, "@value": str(o)}
+        return str(o)
+
+
+def _node(node_id: str, props: list, values: _JsonValues) -> dict:
+    """One subject's node, as rdflib's ``Converter.add_to_node`` fills it (a value that is already
+    there and falsy — ``0``, ``""`` — is replaced, not joined: rdflib's ``if value:``), its arrays
+    sorted. Values are shared between nodes and never changed."""
+    node = {"@id": node_id}
+    for kp, _, ko, o in props:
+        key = values.key(kp)
+        value = values.value(o, ko, kp == _TYPE_N3)
+        existing = node.get(key)
+        if existing:
+            if isinstance(existing, list):
+                existing.append(value)
+            else:
+                node[key] = [existing, value]
+        else:
+            node[key] = value
+    for value in node.values():
+        if isinstance(value, list):
+            value.sort(key=_compact)
+    return node
+
+
+def _write(value, indent: str, out: list) -> None:
+    """``json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)`` into ``out``."""
+    if isinstance(value, str):
+        out.append(encode_basestring(value))
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = indent + " "
+        out.append("{")
+        first = True
+        for key in sorted(value):
+            out.append(inner if first else "," + inner)
+            first = False
+            out.append(encode_basestring(key))
+            out.append(": ")
+            _write(value[key], inner, out)
+        out.append(indent + "}")
+    elif isinstance(value, list):
+        if not value:
+            out.append("[]")
+            return
+        inner = indent + " "
+        out.append("[")
+        first = True
+        for item in value:
+            out.append(inner if first else "," + inner)
+            first = False
+            _write(item, inner, out)
+        out.append(indent + "]")
+    else:
+        out.append(_scalar(value))
+
+
+def _scalar(value) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float.__repr__(value)
+    raise Unsupported(f"a value JSON does not know: {type(value).__name__}")

@@ -95,7 +95,18 @@ def _compile_property(shapes, prop, node_severity):
         rules.append((SH["in"], frozenset(Collection(shapes, listed))))
     if (SH.nodeKind, SH.IRI) not in rules and any(k == SH.nodeKind for k, _ in rules):
         return None
-    return _Property(path, tuple(rules), severity == SH.Warning)
+    return _Property(path, tuple(_plain(key, param) for key, param in rules), severity == SH.Warning)
+
+
+def _plain(key, param) -> tuple:
+    """A rule as :func:`_failures` reads it: the constraint's local name (a plain string: no rdflib
+    term compared per value node), counts as ``int``, a pattern compiled."""
+    name = str(key)[len(str(SH)):]
+    if name in ("minCount", "maxCount", "minLength"):
+        return name, int(param)
+    if name == "pattern":
+        return name, re.compile(str(param))
+    return name, param
 
 
 def count_results(graph, shapes: tuple) -> tuple[int, int]:
@@ -148,27 +159,27 @@ def _failures(values: set, rules: tuple, class_members: dict, instances) -> int:
 
     n = 0
     for key, param in rules:
-        if key == SH.minCount:
-            n += len(values) < int(param)
-        elif key == SH.maxCount:
-            n += len(values) > int(param)
-        elif key == SH.hasValue:
+        if key == "minCount":
+            n += len(values) < param
+        elif key == "maxCount":
+            n += len(values) > param
+        elif key == "hasValue":
             n += param not in values
-        elif key == SH.datatype:
+        elif key == "datatype":
             n += sum(1 for v in values if not _datatype_ok(v, param, DatatypeConstraintComponent))
-        elif key == SH["class"]:
+        elif key == "class":
             if param not in class_members:
                 class_members[param] = instances(param)
             n += sum(1 for v in values if isinstance(v, Literal) or v not in class_members[param])
-        elif key == SH.nodeKind:
+        elif key == "nodeKind":
             n += sum(1 for v in values if not isinstance(v, URIRef))
-        elif key == SH.minLength:
-            n += sum(1 for v in values if isinstance(v, BNode) or len(str(v)) < int(param))
-        elif key == SH.pattern:
-            n += sum(1 for v in values if isinstance(v, BNode) or not re.search(str(param), str(v)))
-        elif key == SH["in"]:
+        elif key == "minLength":
+            n += sum(1 for v in values if isinstance(v, BNode) or len(str(v)) < param)
+        elif key == "pattern":
+            n += sum(1 for v in values if isinstance(v, BNode) or not param.search(str(v)))
+        elif key == "in":
             n += sum(1 for v in values if v not in param)
-        elif key == SH.minInclusive:
+        elif key == "minInclusive":
             n += sum(1 for v in values if not _at_least(v, param))
     return n
 

@@ -33,7 +33,7 @@ class ValidationResult:
     @property
     def text(self) -> str:
         if self._text is None:
-            self._text = _pyshacl(self._graph, self._shapes).text
+            self._text = _pyshacl(_rdflib(self._graph), self._shapes).text
             self._graph = None
         return self._text
 
@@ -45,8 +45,8 @@ class ValidationResult:
         return f"ValidationResult(conforms={self.conforms}, violations={self.violations}, warnings={self.warnings})"
 
 
-def validate_graph(data: Graph, shapes: Path | None = None) -> ValidationResult:
-    """Validate the graph as built against the shapes.
+def validate_graph(data, shapes: Path | None = None) -> ValidationResult:
+    """Validate the graph as built (an rdflib graph or a document's triples) against the shapes.
 
     The shapes are compiled once per process into plain checks (:mod:`policykg.kg.shape_check`);
     when they find no result at all — the usual case — the graph conforms with no violation and
@@ -60,7 +60,12 @@ def validate_graph(data: Graph, shapes: Path | None = None) -> ValidationResult:
     compiled = _compiled(*_key(path))
     if compiled is not None and count_results(data, compiled) == (0, 0):
         return ValidationResult(conforms=True, violations=0, warnings=0, graph=data, shapes=path)
-    return _pyshacl(data, path)
+    return _pyshacl(_rdflib(data), path)
+
+
+def _rdflib(data) -> Graph:
+    """An rdflib graph for pySHACL: ``data`` itself, or the graph of a document's triples."""
+    return data if isinstance(data, Graph) else data.graph()
 
 
 def _pyshacl(data: Graph, path: Path) -> ValidationResult:
