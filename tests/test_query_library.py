@@ -769,3 +769,21 @@ def test_stored_query_passes_the_endpoint_guard(path):
     """``policykg query NAME`` skips the guard for the library's own files: they must pass it."""
     guard = pytest.importorskip("policykg.kg.sparql_guard")
     guard.check_query(parse_query_file(path).text)
+
+
+def test_a_query_s_own_values_blocks_get_the_value_given():
+    """A parameter the query writes as ``VALUES ?unit { "default" }`` is bound in every such block (sub-selects
+    too), lines kept; a parameter it does not write gets a VALUES line at the top of the outer WHERE."""
+    from policykg.kg.query import bound_text, with_values
+    text = ('SELECT ?u WHERE {\n  VALUES ?unit { "省发展改革委"\n  }\n'
+            '  { SELECT ?u WHERE { VALUES ?unit { "省发展改革委" } ?u ?p ?unit } }\n}\n')
+    bound = with_values(text, {"unit": ("市财政局", "财政局")})
+    assert bound.count('VALUES ?unit { "市财政局" "财政局" ') == 2 and "省发展改革委" not in bound
+    assert bound.count("\n") == text.count("\n")
+    assert bound_text(text, {"unit": "市财政局"}).values == 0           # no line added: the user's lines map as they are
+    both = bound_text(text, {"unit": "市财政局", "as_of": "2025-06-30"})
+    assert both.text.startswith('SELECT ?u WHERE {\n  VALUES ?as_of { "2025-06-30" }\n') and both.values == 1
+    assert both.user_line(2) is None and both.user_line(3) == 2
+    # a VALUES of another variable, or in a comment or string, is not the parameter's
+    other = 'SELECT * WHERE {\n  # VALUES ?unit { "x" }\n  VALUES ?units { "y" } ?s ?p "VALUES ?unit { }" }'
+    assert with_values(other, {"unit": "z"}).startswith('SELECT * WHERE {\n  VALUES ?unit { "z" }\n  # VALUES ?unit { "x" }')

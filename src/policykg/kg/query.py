@@ -15,7 +15,12 @@ A parameter ``?topic`` is bound by a ``VALUES ?topic { "…" }`` block placed at
 the top of the query's outer ``WHERE`` group, so every pattern, ``BIND`` and
 ``EXISTS`` of that group sees it. Nothing binds it in the endpoint's editor, so a
 parameterised query falls back on its default itself (``BIND(COALESCE(?topic,
-"金融") AS ?t)``) and the same file runs unchanged in both places.
+"金融") AS ?t)``) and the same file runs unchanged in both places. A query may
+instead write the default as its own ``VALUES ?unit { "省发展改革委" }`` block,
+where the value is wanted (a sub-select, the first pattern): the given value
+then replaces the block's, in every such block, and a pattern reading ``?unit``
+is a lookup (Oxigraph does not look up a ``BIND``'s value: ``?x pkg:writtenName
+?wunit`` after ``BIND(… AS ?wunit)`` scans every written name).
 
 **Documents.** A corpus store keeps each document in a named graph (its IRI);
 and their merge as the default graph a query sees; every stored query either returns a
@@ -202,31 +207,55 @@ def bind_parameters(query: StoredQuery, values: dict[str, str]) -> dict[str, str
 
 
 def with_values(text: str, bindings: dict[str, str | tuple[str, ...]]) -> str:
-    """``text`` with ``VALUES ?name { "value" }`` at the top of its outer ``WHERE`` group.
+    """``text`` with each parameter bound by ``VALUES ?name { "value" }`` (:func:`_bind`)."""
+    return _bind(text, bindings)[0]
 
-    Strings, IRIs and comments are masked before looking for ``WHERE {``, so
-    neither a ``PREFIX`` IRI nor a comment can be mistaken for it. Values are
-    plain string literals, as the query headers document them; a tuple is one
-    row per value (``VALUES ?unit { "省发改委" "省发展改革委" }``).
+
+def _bind(text: str, bindings: dict[str, str | tuple[str, ...]]) -> tuple[str, int, int]:
+    """``text`` with ``bindings`` bound; how many ``VALUES`` lines were added, and after which offset.
+
+    A parameter whose query writes its own one-variable ``VALUES ?name { … }`` blocks (the default, where
+    the file wants it bound: a sub-select, the first pattern) has each of those blocks' values replaced,
+    their line ends kept, so the query seen elsewhere runs on its default and here on the value given;
+    any other parameter gets a ``VALUES ?name { "value" }`` line at the top of the outer ``WHERE`` group,
+    so every pattern, ``BIND`` and ``EXISTS`` of that group sees it.
+
+    Strings, IRIs and comments are masked before looking for ``WHERE {`` or ``VALUES``, so neither a
+    ``PREFIX`` IRI nor a comment can be mistaken for them. Values are plain string literals, as the query
+    headers document them; a tuple is one row per value (``VALUES ?unit { "省发改委" "省发展改革委" }``).
     """
     if not bindings:
-        return text
+        return text, 0, 0
     import re
-    match = re.search(r"\bWHERE\s*\{", _mask(text), re.I) or re.search(r"\{", _mask(text))
-    if match is None:
-        raise QueryError("cannot bind parameters: the query has no WHERE group")
-    block = "".join(f"\n  VALUES ?{name} {{ {' '.join(map(_string_literal, _values(value)))} }}"
-                    for name, value in bindings.items())
-    return text[: match.end()] + block + text[match.end():]
+    masked = _mask(text)
+    edits: list[tuple[int, int, str]] = []
+    inserted = []
+    for name, value in bindings.items():
+        literals = " ".join(map(_string_literal, _values(value)))
+        blocks = list(re.finditer(rf"\bVALUES\s+\?{re.escape(name)}\s*\{{([^{{}}]*)\}}", masked, re.I))
+        if not blocks:
+            inserted.append(f"\n  VALUES ?{name} {{ {literals} }}")
+        for block in blocks:
+            old = text[block.start(1): block.end(1)]
+            edits.append((block.start(1), block.end(1), f" {literals} " + "\n" * old.count("\n")))
+    at = 0
+    if inserted:
+        match = re.search(r"\bWHERE\s*\{", masked, re.I) or re.search(r"\{", masked)
+        if match is None:
+            raise QueryError("cannot bind parameters: the query has no WHERE group")
+        at = match.end()
+        edits.append((at, at, "".join(inserted)))
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text, len(inserted), at
 
 
 def bound_text(text: str, bindings: dict[str, str | tuple[str, ...]]) -> Prepared:
     """``text`` with ``bindings`` bound (:func:`with_values`; none: as it is), and where the lines went."""
-    if not bindings:
-        return Prepared(text)
-    bound = with_values(text, bindings)
-    cut = next((i for i, (a, b) in enumerate(zip(text, bound)) if a != b), len(text))
-    return Prepared(bound, values_at=text.count("\n", 0, cut) + 1, values=len(bindings))
+    bound, added, at = _bind(text, bindings)
+    if not added:
+        return Prepared(bound)
+    return Prepared(bound, values_at=text.count("\n", 0, at) + 1, values=added)
 
 
 def _values(value: str | tuple[str, ...]) -> tuple[str, ...]:
