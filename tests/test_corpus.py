@@ -367,6 +367,51 @@ def test_merged_default_graph_refuses_a_line_that_is_no_named_quad(tmp_path):
             merged_default_graph(nq, tmp_path / "d.nt")
 
 
+def test_each_piece_of_corpus_nq_is_followed_by_its_default_graph_copy(tmp_path):
+    from policykg.kg.corpus_store import with_default_graph
+    piece = (b'<http://x/a> <http://x/p> "a <b> c" <http://x/g1> .\n'
+             b'<http://x/a> <http://x/p> <http://x/o> <http://x/g2> .\n')
+    assert with_default_graph(piece, tmp_path / "c.nq", 1) == piece + (b'<http://x/a> <http://x/p> "a <b> c" .\n'
+                                                                      b'<http://x/a> <http://x/p> <http://x/o> .\n')
+    # a blank line is skipped; a line that is no quad is refused with its number in the whole file
+    assert with_default_graph(b"\n" + piece, tmp_path / "c.nq", 1).endswith(b'<http://x/o> .\n')
+    with pytest.raises(ValueError, match=r"c\.nq:12: not a quad"):
+        with_default_graph(piece + b'<http://x/a> <http://x/p> "o" .\n', tmp_path / "c.nq", 10)
+
+
+def test_corpus_nq_is_read_in_whole_lines_with_their_numbers(tmp_path):
+    import io
+
+    from policykg.kg.corpus_store import _pieces
+    text = b"".join(b"<http://x/s%d> <http://x/p> <http://x/o> <http://x/g> .\n" % n for n in range(10))
+    pieces = list(_pieces(io.BytesIO(text + b"<http://x/last> <http://x/p> <http://x/o> <http://x/g> ."), 100))
+    assert b"".join(p for _, p in pieces) == text + b"<http://x/last> <http://x/p> <http://x/o> <http://x/g> .\n"
+    assert all(p.endswith(b"\n") and p.count(b"\n") <= 2 for _, p in pieces)      # ~100 bytes: one or two lines
+    assert [n for n, _ in pieces] == [1 + sum(p.count(b"\n") for _, p in pieces[:i]) for i in range(len(pieces))]
+
+
+def test_the_store_loaded_in_pieces_holds_every_named_graph_and_their_merge(tmp_path):
+    """Three quads in two graphs, two of them the same statement: the store holds the three quads and the
+    two statements once each in the default graph, however small the pieces it is loaded in."""
+    import pyoxigraph as ox
+
+    from policykg.kg.corpus_store import write_corpus_store
+    nq = tmp_path / "c.nq"
+    nq.write_bytes(b'<http://x/a> <http://x/p> "v" <http://x/g1> .\n'
+                   b'<http://x/a> <http://x/p> <http://x/o> <http://x/g1> .\n'
+                   b'<http://x/a> <http://x/p> <http://x/o> <http://x/g2> .\n')
+    a, p = ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p")
+    expected = {ox.Quad(a, p, ox.Literal("v"), ox.NamedNode("http://x/g1")),
+                ox.Quad(a, p, ox.NamedNode("http://x/o"), ox.NamedNode("http://x/g1")),
+                ox.Quad(a, p, ox.NamedNode("http://x/o"), ox.NamedNode("http://x/g2")),
+                ox.Quad(a, p, ox.Literal("v"), ox.DefaultGraph()),
+                ox.Quad(a, p, ox.NamedNode("http://x/o"), ox.DefaultGraph())}
+    for size in (30, 1 << 20):
+        store = ox.Store.read_only(str(write_corpus_store(tmp_path / f"store{size}", nq, piece=size)))
+        assert set(store) == expected
+        del store
+
+
 def test_two_files_of_one_document_are_not_merged(tmp_path):
     """Same issuer, title and date (one document IRI), other text: the second file is listed as a
     duplicate of the first and left out; its records never join the first one's named graph."""

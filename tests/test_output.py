@@ -182,3 +182,25 @@ def test_publish_keeps_the_folder_mode_and_returns_what_was_written(tmp_path):
     fresh = tmp_path / "fresh" / "deeper"
     publish(fresh, fill, replaces=["a.txt"])
     assert (fresh / "a.txt").exists() and (fresh.stat().st_mode & 0o777) == 0o755
+
+
+def test_without_syncfs_only_what_the_build_wrote_is_flushed(tmp_path, monkeypatch):
+    """A file linked in from the last build (two links, written before the stage) is on disk already: its
+    bytes are not flushed again; a file the build wrote and every folder are."""
+    from policykg.kg import publish as pub
+    flushed: list[str] = []
+    monkeypatch.setattr(pub, "_syncfs", lambda root: False)
+    monkeypatch.setattr(pub, "_fsync", lambda path, flags: flushed.append(os.path.basename(path)))
+    old = tmp_path / "old.txt"
+    old.write_text("last build")
+    past = time.time_ns() - 10**9
+    os.utime(old, ns=(past, past))
+
+    def fill(stage: Path) -> list[str]:
+        os.link(old, stage / "linked.txt")
+        (stage / "new.txt").write_text("this build")
+        (stage / "docs").mkdir()
+        return ["linked.txt", "new.txt", "docs"]
+    publish(tmp_path / "out", fill)
+    assert "new.txt" in flushed and "linked.txt" not in flushed
+    assert "docs" in flushed and any(name.startswith(".out.staging-") for name in flushed)

@@ -9,7 +9,7 @@ with the merge of the named graphs as the default graph a query reads.
 from __future__ import annotations
 
 import os
-import shutil
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -91,7 +91,7 @@ def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str]
             if entry["id"] in built:
                 blocks.write(entry["iri"], (parts / f"{name}.nq").read_bytes())
                 continue
-            shutil.copytree(out / DOCS_DIR / name, docs / name, copy_function=os.link)
+            link_folder(out / DOCS_DIR / name, docs / name)
             if not blocks.copy_old(entry["iri"]):
                 blocks.write(entry["iri"], named_graph((docs / name / TURTLE).read_bytes(), entry["iri"]))
         if analysis:                       # after every document: one graph, in input order
@@ -101,6 +101,21 @@ def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str]
                     blocks.write(analysis_key(entry["iri"]), part.read_bytes())
         blocks.close()
     return blocks.index
+
+
+def link_folder(source: Path, target: Path) -> None:
+    """``target`` a new folder holding hard links to ``source``'s files (a reused document's folder of the
+    last build); a subfolder, should one be there, the same way. Cheaper than :func:`shutil.copytree`,
+    which also copies each folder's times and flags: a thousand folders a rebuild."""
+    os.mkdir(target)
+    with os.scandir(source) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                link_folder(Path(entry.path), target / entry.name)
+            elif entry.is_symlink():
+                os.symlink(os.readlink(entry.path), target / entry.name)
+            else:
+                os.link(entry.path, target / entry.name)
 
 
 def merged_default_graph(nquads: Path, ntriples: Path) -> Path:
@@ -113,40 +128,84 @@ def merged_default_graph(nquads: Path, ntriples: Path) -> Path:
 
     Done on the text, line by line: ``corpus.nq`` is canonical N-Quads that this module
     writes, one quad per line ending in `` <graph> .``, so dropping the last term gives
-    N-Triples, which Oxigraph then bulk-loads itself. (Parsing three million quads into
-    Python objects and handing them back costs several times more.) A line of any other
-    form is refused rather than guessed at.
+    N-Triples. (Parsing three million quads into Python objects and handing them back costs
+    several times more.) A line of any other form is refused rather than guessed at.
     """
     with open(nquads, "rb") as source, open(ntriples, "wb") as target:
         for number, line in enumerate(source, 1):
-            if not line.strip():
-                continue
-            head, mark, graph = line.rstrip(b"\r\n").rpartition(b" <")
-            # subject and predicate hold no space, so a quad leaves three terms before the graph
-            if not mark or not graph.endswith(b"> .") or b" " in graph[:-3] or len(head.split(b" ", 2)) < 3:
-                raise ValueError(f"{nquads}:{number}: not a quad in a named graph")
-            target.write(head + b" .\n")
+            triple = _as_triple(line, nquads, number)
+            if triple is not None:
+                target.write(triple)
     return ntriples
 
 
-def write_corpus_store(target: Path, nquads: Path) -> Path:
-    """The Oxigraph store of the corpus: every named graph, and their merge as the default
-    graph, bulk-loaded from the N-Quads file; in the merge each unit keeps one preferred name
+def _as_triple(line: bytes, nquads: Path, number: int) -> bytes | None:
+    """One line of ``corpus.nq`` without its graph (None for a blank line); ValueError for a line that is
+    no quad in a named graph."""
+    if not line.strip():
+        return None
+    head, mark, graph = line.rstrip(b"\r\n").rpartition(b" <")
+    # subject and predicate hold no space, so a quad leaves three terms before the graph
+    if not mark or not graph.endswith(b"> .") or b" " in graph[:-3] or len(head.split(b" ", 2)) < 3:
+        raise ValueError(f"{nquads}:{number}: not a quad in a named graph")
+    return head + b" .\n"
+
+
+#: ``corpus.nq`` is loaded in pieces of about this many bytes, each followed by its copy in the default
+#: graph: one pass over the file, no second file written, and the bulk loader holds one piece at a time.
+LOAD_PIECE = 64 << 20
+#: The graph term that ends a line of ``corpus.nq`` (an IRI holds no space, quote or angle bracket).
+_GRAPH_AT_END = re.compile(rb' <[^<>"\s]*> \.\n')
+
+
+def with_default_graph(piece: bytes, nquads: Path, first_line: int) -> bytes:
+    """``piece`` (whole lines of ``corpus.nq``) followed by the same statements in the default graph, as
+    one N-Quads text. The graph is cut off on the whole piece at once; when not every line ends in a
+    graph (a blank line, or a line that is no quad: refused), the lines are taken one by one as
+    :func:`merged_default_graph` takes them."""
+    triples, found = _GRAPH_AT_END.subn(b" .\n", piece)
+    if found != piece.count(b"\n"):
+        lines = piece.split(b"\n")[:-1]
+        triples = b"".join(t for n, line in enumerate(lines, first_line)
+                           if (t := _as_triple(line, nquads, n)) is not None)
+    return piece + triples
+
+
+def _pieces(source, size: int = LOAD_PIECE):
+    """``(first line number, bytes)``: whole lines of ``source``, about ``size`` bytes at a time."""
+    rest, line = b"", 1
+    while True:
+        more = source.read(size)
+        data = rest + more
+        cut = data.rfind(b"\n") + 1
+        if not more:                                  # the end: a last line may lack its line break
+            if data.strip():
+                yield line, data if data.endswith(b"\n") else data + b"\n"
+            return
+        if cut == 0:                                  # a line longer than a piece: read on
+            rest = data
+            continue
+        data, rest = data[:cut], data[cut:]
+        yield line, data
+        line += data.count(b"\n")
+
+
+def write_corpus_store(target: Path, nquads: Path, piece: int = LOAD_PIECE) -> Path:
+    """The Oxigraph store of the corpus: every named graph, and their merge as the default graph,
+    bulk-loaded from the N-Quads file in one pass (each piece with its default-graph copy,
+    :func:`with_default_graph`); in the merge each unit keeps one preferred name
     (:func:`policykg.kg.store.one_preferred_label`)."""
     import pyoxigraph as ox
 
     from policykg.kg.store import one_preferred_label
-    merged = merged_default_graph(nquads, nquads.with_name(nquads.name + ".default.nt"))
-    try:
-        store = ox.Store(str(target))
-        store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-        store.bulk_load(path=str(merged), format=ox.RdfFormat.N_TRIPLES)
-        one_preferred_label(store)
-        store.flush()
-        store.optimize()
-        del store
-    finally:
-        merged.unlink()
+    store = ox.Store(str(target))
+    with open(nquads, "rb") as source:
+        for first, lines in _pieces(source, piece):
+            store.bulk_load(input=with_default_graph(lines, nquads, first), format=ox.RdfFormat.N_QUADS)
+    one_preferred_label(store)
+    store.flush()
+    store.optimize()
+    del store
     return target
 
 

@@ -233,6 +233,8 @@ def apply_progress(stage: Path, progress: Progress, folders: list[Path]) -> list
     (bad rows left out, listed in the manifest), its graph appended to ``corpus.nq`` and loaded into the
     store. Returns the manifest's ``ledgers`` entries."""
     import pyoxigraph as ox
+    if not ledger_files(folders):                    # nothing to read: the store is not opened
+        return []
     store = ox.Store(str(stage / STORE_DIR))
     try:
         applied = _unique(progress(store, folders))

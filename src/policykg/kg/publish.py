@@ -35,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -203,9 +204,10 @@ def _publish(out: Path, fill: Callable[[Path], Iterable[str]], replaces: Iterabl
                           hint="the build stages its outputs in the parent folder, which must be writable") from None
     try:
         os.chmod(stage, (out.stat().st_mode & 0o7777) if out.is_dir() else 0o755)
+        staged_at = os.stat(stage).st_mtime_ns
         names = list(fill(stage))
         _carry_over(out, stage, set(names) | set(replaces))
-        _fsync_tree(stage)
+        _fsync_tree(stage, staged_at)
         _swap(stage, out)
     except OSError as exc:
         raise OutputError(f"cannot write the outputs: {exc.strerror or exc}", path=str(out)) from None
@@ -349,14 +351,38 @@ def link_or_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> No
         shutil.copy2(src, dst)
 
 
-def _fsync_tree(root: Path) -> None:
-    """Flush every staged file and folder to disk before the swap makes them the outputs."""
+def _fsync_tree(root: Path, staged_at: int = 0) -> None:
+    """Flush every file and folder this build staged to disk before the swap makes them the outputs.
+
+    A file linked in whole (more than one link, last written before the stage was made at ``staged_at``,
+    in ns) was not written by this build: an unchanged document's file or a store file of the last build,
+    already flushed when that build was swapped in, or a user's file carried over. Its new name is made
+    durable with its folder; its bytes are not flushed again (a thousand unchanged documents would cost
+    thousands of flushes). On Linux one ``syncfs`` of the file system that holds the stage flushes it all
+    with one disk barrier instead of one per file and folder."""
+    if _syncfs(root):
+        return
     for folder, _, files in os.walk(root):
         for name in files:
             path = os.path.join(folder, name)
-            if not os.path.islink(path):
-                _fsync(path, os.O_RDONLY)
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode) or (info.st_nlink > 1 and info.st_mtime_ns < staged_at):
+                continue
+            _fsync(path, os.O_RDONLY)
         _fsync(folder, os.O_RDONLY | os.O_DIRECTORY)
+
+
+def _syncfs(root: Path) -> bool:
+    """Flush the file system that holds ``root`` (Linux ``syncfs``, which waits); False where there is none."""
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return False
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        return syncfs(fd) == 0
+    finally:
+        os.close(fd)
 
 
 def _fsync(path: str, flags: int) -> None:

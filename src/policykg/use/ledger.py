@@ -332,9 +332,10 @@ def build_progress(store, folders: list[Path]) -> list[Applied]:
     its import was told (its sidecar), bad rows left out and listed."""
     from policykg.kg.manifest import display_path
     from policykg.kg.progress import import_options, ledger_files
-    records, found = known_records(store), []
+    records, found = None, []
     for path in ledger_files(folders):
         options = import_options(path)
+        records = known_records(store) if records is None else records   # a corpus-wide query: only for a ledger
         try:
             applied = read_ledger(path, store, options.get("as_of"), options.get("documents"), records,
                                   shown=display_path(path))
