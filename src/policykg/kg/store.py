@@ -29,6 +29,7 @@ import pyoxigraph as ox
 from policykg.errors import QueryError, QueryTimeout
 from policykg.files import read_regular
 from policykg.kg.layout import STORE_DIR, is_store, resolve
+from policykg.kg.result_order import sort_fields, split_order
 from policykg.resources import project_file
 from policykg.vocab import PREFIXES, XSD_DECIMAL, XSD_FLOATS, XSD_INTEGERS, XSD_NS
 
@@ -235,7 +236,7 @@ def as_store(graph) -> ox.Store:
 # ---------------------------------------------------------------- querying
 
 
-def execute(store: ox.Store, text: str, timeout: float | None = None, plain_rows: bool = False):
+def execute(store: ox.Store, text: str, timeout: float | None = None, plain_rows: bool = False, order=None):
     """Run a query; return ``("select", columns, rows)``, ``("ask", bool)`` or ``("graph", triples)``.
 
     Rows hold pyoxigraph terms (``None`` where unbound), or with ``plain_rows`` their :func:`plain`
@@ -246,16 +247,20 @@ def execute(store: ox.Store, text: str, timeout: float | None = None, plain_rows
     :class:`QueryTimeout` is raised when it has not finished in time; the
     thread cannot be cancelled, so a command line process then exits (its
     daemon thread dies with it), which is what ``policykg query`` does.
+
+    ``order`` (with ``plain_rows``): ``[(variable, descending), ...]`` to sort a SELECT's rows by
+    (:func:`policykg.kg.result_order.sort_fields`); ``None`` is returned when that is not certain to be
+    the engine's order, or the answer is not a SELECT read from TSV.
     """
     if timeout is None:
-        return _evaluate(store, text, plain_rows)
+        return _evaluate(store, text, plain_rows, order)
     box: dict = {}
     done = _thread.allocate_lock()
     done.acquire()
 
     def work() -> None:
         try:
-            box["result"] = _evaluate(store, text, plain_rows)
+            box["result"] = _evaluate(store, text, plain_rows, order)
         except BaseException as exc:  # handed to the caller's thread, re-raised there
             box["error"] = exc
         finally:
@@ -285,8 +290,18 @@ def answer(graph, text: str, timeout: float | None = None, source: str | None = 
 
     ``source``: the file the text came from, named by the error when the engine refuses it.
     """
+    store, found = as_store(graph), None
+    split = split_order(text)
     try:
-        found = execute(as_store(graph), text, timeout=timeout, plain_rows=True)
+        if split is not None:       # a final ORDER BY on plain variables: sorted here when that is exact
+            try:
+                found = execute(store, split[0], timeout=timeout, plain_rows=True, order=split[1])
+            except QueryTimeout:
+                raise
+            except QueryError:
+                found = None        # the original text's own error, from the engine
+        if found is None:
+            found = execute(store, text, timeout=timeout, plain_rows=True)
     except QueryError as exc:
         if exc.path is None and source is not None:
             exc.path = str(source)
@@ -298,7 +313,7 @@ def answer(graph, text: str, timeout: float | None = None, source: str | None = 
     return Result("select", columns=found[1], rows=found[2])
 
 
-def _evaluate(store: ox.Store, text: str, plain_rows: bool = False):
+def _evaluate(store: ox.Store, text: str, plain_rows: bool = False, order=None):
     try:
         # A corpus keeps each document in its own named graph and their merge in the
         # default graph (policykg.kg.corpus.merged_default_graph; a .nq file is merged the
@@ -306,13 +321,22 @@ def _evaluate(store: ox.Store, text: str, plain_rows: bool = False):
         result = store.query(text)
         if isinstance(result, ox.QueryBoolean):
             return ("ask", bool(result))
+        if order is not None and not isinstance(result, ox.QuerySolutions):
+            return None
         if isinstance(result, ox.QueryTriples):
             return ("graph", list(result))
         columns = [v.value for v in result.variables]
         if plain_rows and columns and isinstance(result, ox.QuerySolutions):
-            rows = _plain_rows(result.serialize(format=ox.QueryResultsFormat.TSV), len(columns))
-            if rows is not None:
-                return ("select", columns, rows)
+            fields = _tsv_fields(result.serialize(format=ox.QueryResultsFormat.TSV), len(columns))
+            if fields is not None and order is not None:
+                fields = sort_fields(fields, columns, order)
+            if fields is not None:
+                rows = _plain_rows(fields)
+                if rows is not None:
+                    return ("select", columns, rows)
+        if order is not None:
+            return None                       # not sorted here: the caller runs the text with its ORDER BY
+        if plain_rows and columns and isinstance(result, ox.QuerySolutions):
             result = store.query(text)        # a value the TSV reading leaves to pyoxigraph (an RDF 1.2 triple term)
         rows = [[solution[i] for i in range(len(columns))] for solution in result]
         if plain_rows:
@@ -326,30 +350,38 @@ def _evaluate(store: ox.Store, text: str, plain_rows: bool = False):
         raise QueryError(f"the query failed: {_one_line(str(exc))}") from None
 
 
-def _plain_rows(data: bytes, width: int) -> list | None:
-    """The rows of a SELECT answer serialised as SPARQL TSV, each value as :func:`plain` makes it of its term;
-    ``None`` when a value is not one of the kinds read here (then the caller reads the terms).
+def _tsv_fields(data: bytes, width: int) -> list | None:
+    """The rows of a SELECT answer serialised as SPARQL TSV, as lists of fields; ``None`` when a row's
+    width is not the answer's.
 
-    Faster than a pyoxigraph term per value: each distinct field is converted once (names, documents and
-    IRIs repeat down a long answer). The TSV's lines are split on ``\\n`` only (values escape theirs),
-    and a line is a row even when empty (one unbound column).
+    The TSV's lines are split on ``\\n`` only (values escape theirs), and a line is a row even when empty
+    (one unbound column).
     """
     lines = data.decode("utf-8").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    rows = [line.split("\t") for line in lines[1:]]
+    return rows if all(len(row) == width for row in rows) else None
+
+
+def _plain_rows(fields: list) -> list | None:
+    """TSV rows' fields, each value as :func:`plain` makes it of its term; ``None`` when a value is not one
+    of the kinds read here (then the caller reads the terms).
+
+    Faster than a pyoxigraph term per value: each distinct field is converted once (names, documents and
+    IRIs repeat down a long answer).
+    """
     seen: dict = {}
     rows = []
     try:
-        for line in lines[1:]:
+        for line in fields:
             row = []
-            for field in line.split("\t"):
+            for field in line:
                 try:
                     row.append(seen[field])
                 except KeyError:
                     value = seen[field] = _tsv_value(field)
                     row.append(value)
-            if len(row) != width:
-                return None
             rows.append(row)
     except _NotRead:
         return None
