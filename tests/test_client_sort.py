@@ -147,3 +147,11 @@ def test_answer_equals_the_engines_order(triples, keys, distinct):
             f"ORDER BY {clause}")
     engine = kgstore.execute(s, text, plain_rows=True)            # the engine's own ORDER BY
     assert kgstore.answer(s, text).rows == engine[2]
+
+
+def test_split_order_declines_a_key_not_projected():
+    assert split_order("SELECT ?a WHERE { ?a ?p ?b } ORDER BY ?b") is None
+    assert split_order("SELECT ?a (STR(?b) AS ?c) WHERE { ?a ?p ?b } ORDER BY ?b") is None
+    assert split_order("SELECT ?a (STR(?b) AS ?c) WHERE { ?a ?p ?b } ORDER BY DESC(?c) ?a")[1] == \
+        [("c", True), ("a", False)]
+    assert split_order("SELECT * { ?a ?p ?b } ORDER BY ?b")[1] == [("b", False)]      # decided on the answer

@@ -56,7 +56,7 @@ def split_order(text: str) -> tuple[str, list[tuple[str, bool]]] | None:
         elif word == "reduced":
             return None
         elif depth == 0 and word in _FORMS and form is None:
-            form = word
+            form, projected = word, _projected(tokens, i + 1)
         elif depth == 0 and word == "order" and i + 1 < len(tokens) and tokens[i + 1].text.lower() == "by":
             start = i
     if form != "select" or start is None:
@@ -75,10 +75,31 @@ def split_order(text: str) -> tuple[str, list[tuple[str, bool]]] | None:
             i += 4
             continue
         return None                                 # LIMIT, OFFSET, VALUES, an expression: the engine orders
-    if not keys:
-        return None
+    if not keys or (projected is not None and not {name for name, _ in keys} <= projected):
+        return None                                 # a key not in the answer: only the engine can order by it
     last = tokens[-1]
     return text[:tokens[start].offset] + text[last.offset + len(last.text):], keys
+
+
+def _projected(tokens, i: int) -> set[str] | None:
+    """The variables a SELECT clause starting at token ``i`` projects (``?v`` and ``(... AS ?v)``);
+    ``None`` for ``SELECT *``."""
+    names, depth = set(), 0
+    for n in range(i, len(tokens)):
+        token = tokens[n]
+        if token.kind == "punct" and token.text in _OPEN:
+            if depth == 0 and token.text == "{":
+                break
+            depth += 1
+        elif token.kind == "punct" and token.text in _CLOSE:
+            depth -= 1
+        elif depth == 0 and token.kind == "punct" and token.text == "*":
+            return None
+        elif depth == 0 and token.kind == "word" and token.text.lower() in ("where", "from"):
+            break
+        elif token.kind == "var" and (depth == 0 or tokens[n - 1].text.lower() == "as"):
+            names.add(token.text[1:])
+    return names
 
 
 def sort_fields(rows: list[list[str]], columns: list[str], keys: list[tuple[str, bool]]) -> list | None:
