@@ -135,17 +135,18 @@ def sort_fields(rows: list[list[str]], columns: list[str], keys: list[tuple[str,
 def _column_keys(fields: list[str]) -> list | None:
     """One sort key per field (unbound before any bound value), or ``None`` unless every bound field is
     of one kind this module orders exactly."""
-    kind, keys = None, []
+    kinds, seen, keys = set(), {"": (0,)}, []
     for field in fields:
-        if not field:
-            keys.append((0,))
-            continue
-        found = _field_key(field)
-        if found is None or (kind is not None and found[0] != kind):
-            return None
-        kind = found[0]
-        keys.append((1, found[1]))
-    return keys
+        try:
+            keys.append(seen[field])
+        except KeyError:                            # each distinct field read once
+            found = _field_key(field)
+            if found is None:
+                return None
+            kinds.add(found[0])
+            key = seen[field] = (1, found[1])
+            keys.append(key)
+    return keys if len(kinds) <= 1 else None
 
 
 def _field_key(field: str):
