@@ -29,6 +29,7 @@ import pyoxigraph as ox
 from policykg.errors import QueryError, QueryTimeout
 from policykg.files import read_regular
 from policykg.kg.layout import STORE_DIR, is_store, resolve
+from policykg.kg.result_order import sort_fields, split_order
 from policykg.resources import project_file
 from policykg.vocab import PREFIXES, XSD_DECIMAL, XSD_FLOATS, XSD_INTEGERS, XSD_NS
 
@@ -235,26 +236,31 @@ def as_store(graph) -> ox.Store:
 # ---------------------------------------------------------------- querying
 
 
-def execute(store: ox.Store, text: str, timeout: float | None = None):
+def execute(store: ox.Store, text: str, timeout: float | None = None, plain_rows: bool = False, order=None):
     """Run a query; return ``("select", columns, rows)``, ``("ask", bool)`` or ``("graph", triples)``.
 
-    Rows hold pyoxigraph terms (``None`` where unbound); results are fully
+    Rows hold pyoxigraph terms (``None`` where unbound), or with ``plain_rows`` their :func:`plain`
+    values (read from the engine's TSV serialisation: no term object per value); results are fully
     read before returning, so a time limit covers the evaluation, which
     Oxigraph does lazily while results are read. With ``timeout`` the query runs
     in a worker thread (pyoxigraph releases the GIL while it evaluates) and
     :class:`QueryTimeout` is raised when it has not finished in time; the
     thread cannot be cancelled, so a command line process then exits (its
     daemon thread dies with it), which is what ``policykg query`` does.
+
+    ``order`` (with ``plain_rows``): ``[(variable, descending), ...]`` to sort a SELECT's rows by
+    (:func:`policykg.kg.result_order.sort_fields`); ``None`` is returned when that is not certain to be
+    the engine's order, or the answer is not a SELECT read from TSV.
     """
     if timeout is None:
-        return _evaluate(store, text)
+        return _evaluate(store, text, plain_rows, order)
     box: dict = {}
     done = _thread.allocate_lock()
     done.acquire()
 
     def work() -> None:
         try:
-            box["result"] = _evaluate(store, text)
+            box["result"] = _evaluate(store, text, plain_rows, order)
         except BaseException as exc:  # handed to the caller's thread, re-raised there
             box["error"] = exc
         finally:
@@ -284,8 +290,18 @@ def answer(graph, text: str, timeout: float | None = None, source: str | None = 
 
     ``source``: the file the text came from, named by the error when the engine refuses it.
     """
+    store, found = as_store(graph), None
+    split = split_order(text)
     try:
-        found = execute(as_store(graph), text, timeout=timeout)
+        if split is not None:       # a final ORDER BY on plain variables: sorted here when that is exact
+            try:
+                found = execute(store, split[0], timeout=timeout, plain_rows=True, order=split[1])
+            except QueryTimeout:
+                raise
+            except QueryError:
+                found = None        # the original text's own error, from the engine
+        if found is None:
+            found = execute(store, text, timeout=timeout, plain_rows=True)
     except QueryError as exc:
         if exc.path is None and source is not None:
             exc.path = str(source)
@@ -294,11 +310,10 @@ def answer(graph, text: str, timeout: float | None = None, source: str | None = 
         return Result("ask", boolean=found[1])
     if found[0] == "graph":
         return Result("graph", triples=found[1])
-    _, columns, rows = found
-    return Result("select", columns=columns, rows=[[plain(v) for v in row] for row in rows])
+    return Result("select", columns=found[1], rows=found[2])
 
 
-def _evaluate(store: ox.Store, text: str):
+def _evaluate(store: ox.Store, text: str, plain_rows: bool = False, order=None):
     try:
         # A corpus keeps each document in its own named graph and their merge in the
         # default graph (policykg.kg.corpus.merged_default_graph; a .nq file is merged the
@@ -306,10 +321,26 @@ def _evaluate(store: ox.Store, text: str):
         result = store.query(text)
         if isinstance(result, ox.QueryBoolean):
             return ("ask", bool(result))
+        if order is not None and not isinstance(result, ox.QuerySolutions):
+            return None
         if isinstance(result, ox.QueryTriples):
             return ("graph", list(result))
         columns = [v.value for v in result.variables]
+        if plain_rows and columns and isinstance(result, ox.QuerySolutions):
+            fields = _tsv_fields(result.serialize(format=ox.QueryResultsFormat.TSV), len(columns))
+            if fields is not None and order is not None:
+                fields = sort_fields(fields, columns, order)
+            if fields is not None:
+                rows = _plain_rows(fields)
+                if rows is not None:
+                    return ("select", columns, rows)
+        if order is not None:
+            return None                       # not sorted here: the caller runs the text with its ORDER BY
+        if plain_rows and columns and isinstance(result, ox.QuerySolutions):
+            result = store.query(text)        # a value the TSV reading leaves to pyoxigraph (an RDF 1.2 triple term)
         rows = [[solution[i] for i in range(len(columns))] for solution in result]
+        if plain_rows:
+            rows = [[plain(v) for v in row] for row in rows]
         return ("select", columns, rows)
     except SyntaxError as exc:
         error = QueryError(f"the query does not parse: {_one_line(str(exc))}")
@@ -317,6 +348,111 @@ def _evaluate(store: ox.Store, text: str):
         raise error from None
     except (OSError, RuntimeError, ValueError, TypeError) as exc:
         raise QueryError(f"the query failed: {_one_line(str(exc))}") from None
+
+
+def _tsv_fields(data: bytes, width: int) -> list | None:
+    """The rows of a SELECT answer serialised as SPARQL TSV, as lists of fields; ``None`` when a row's
+    width is not the answer's.
+
+    The TSV's lines are split on ``\\n`` only (values escape theirs), and a line is a row even when empty
+    (one unbound column).
+    """
+    lines = data.decode("utf-8").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    rows = [line.split("\t") for line in lines[1:]]
+    return rows if all(len(row) == width for row in rows) else None
+
+
+def _plain_rows(fields: list) -> list | None:
+    """TSV rows' fields, each value as :func:`plain` makes it of its term; ``None`` when a value is not one
+    of the kinds read here (then the caller reads the terms).
+
+    Faster than a pyoxigraph term per value: each distinct field is converted once (names, documents and
+    IRIs repeat down a long answer).
+    """
+    seen: dict = {}
+    rows = []
+    try:
+        for line in fields:
+            row = []
+            for field in line:
+                try:
+                    row.append(seen[field])
+                except KeyError:
+                    value = seen[field] = _tsv_value(field)
+                    row.append(value)
+            rows.append(row)
+    except _NotRead:
+        return None
+    return rows
+
+
+class _NotRead(Exception):
+    """A TSV field :func:`_tsv_value` does not read."""
+
+
+#: Turtle's escapes, as SPARQL TSV writes a literal's characters.
+_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _tsv_value(field: str):
+    """One SPARQL TSV field as :func:`plain` gives its term.
+
+    >>> _tsv_value('<https://w3id.org/policykg/id/x>'), _tsv_value(''), _tsv_value('"a\\\\tb"@zh')
+    ('https://w3id.org/policykg/id/x', '', 'a\\tb')
+    >>> _tsv_value('12'), _tsv_value('3.20'), _tsv_value('35.0'), _tsv_value('1.5E2'), _tsv_value('true')
+    (12, 3.2, 35, 150.0, True)
+    >>> _tsv_value('"2024"^^<http://www.w3.org/2001/XMLSchema#gYear>'), _tsv_value('_:b1')
+    ('2024', 'b1')
+    """
+    if not field:
+        return ""                                   # unbound
+    first = field[0]
+    if first == "<":
+        if field.startswith("<<"):
+            raise _NotRead(field)
+        return field[1:-1]
+    if first == '"':
+        end = field.rindex('"')
+        value = field[1:end]
+        if "\\" in value:
+            value = _unescape(value)
+        rest = field[end + 1:]
+        if rest.startswith("^^<"):
+            return _literal(value, rest[3:-1])
+        return value                                # a plain or language-tagged string
+    if first == "_":
+        return field[2:]
+    if field in ("true", "false"):
+        return field == "true"
+    # a bare number, typed by its form as in Turtle
+    if "e" in field or "E" in field:
+        return _literal(field, XSD_NS + "double")
+    if "." in field:
+        return _literal(field, XSD_DECIMAL)
+    return _literal(field, XSD_NS + "integer")
+
+
+def _unescape(text: str) -> str:
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if c != "\\":
+            out.append(c)
+            i += 1
+            continue
+        code = text[i + 1]
+        if code in "uU":
+            size = 4 if code == "u" else 8
+            out.append(chr(int(text[i + 2:i + 2 + size], 16)))
+            i += 2 + size
+            continue
+        if code not in _ESCAPES:
+            raise _NotRead(text)
+        out.append(_ESCAPES[code])
+        i += 2
+    return "".join(out)
 
 
 def _one_line(text: str, limit: int = 300) -> str:
