@@ -10,9 +10,10 @@ strings by code point (Rust's UTF-8 byte order), ``xsd:integer`` and ``xsd:decim
 
 It answers ``None`` (the caller runs the original text in the engine) whenever exactness is not certain:
 a key column holding anything else (blank nodes, language-tagged strings, doubles, booleans, dates,
-two kinds in one column), a key not among the answer's columns, and rows that tie on every key but
-differ elsewhere — Oxigraph sorts with Rust's ``sort_unstable_by``, so the order of such rows is
-the engine's own and not reproducible here (rows that tie and are equal come out the same either way).
+two kinds in one column) or a key not among the answer's columns. Rows that tie on every key but differ
+elsewhere come in the order of their fields' text: SPARQL leaves their order open and Oxigraph sorts with
+Rust's ``sort_unstable_by``, so the engine's order of them is no order at all (declining then would run a
+query twice).
 """
 
 from __future__ import annotations
@@ -119,16 +120,12 @@ def sort_fields(rows: list[list[str]], columns: list[str], keys: list[tuple[str,
             if column is None:
                 return None
             keyed[index] = column
-    order = list(range(len(rows)))
+    # rows that tie on every key keep the order of their fields' text: SPARQL leaves it open and Oxigraph's
+    # unstable sort gives no order of its own, so a stated one makes the answer the same on every run and engine
+    order = sorted(range(len(rows)), key=rows.__getitem__)
     for index, descending in reversed(where):       # stable sorts, last key first
         column = keyed[index]
         order.sort(key=column.__getitem__, reverse=descending)
-    previous = last = None
-    for n in order:
-        current = tuple(keyed[index][n] for index, _ in where)
-        if current == previous and rows[n] != rows[last]:
-            return None                             # a tie the engine orders its own way
-        previous, last = current, n
     return [rows[n] for n in order]
 
 
