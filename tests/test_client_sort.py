@@ -32,7 +32,7 @@ def _store(triples) -> ox.Store:
 def test_split_order_strips_only_the_final_clause():
     text = "SELECT ?a ?b WHERE { { SELECT ?a WHERE { ?a ?p ?b } ORDER BY ?a } ?a ?q ?b }\norder by ASC(?a) desc( ?b ) # end"
     stripped, keys = split_order(text)
-    assert stripped == "SELECT ?a ?b WHERE { { SELECT ?a WHERE { ?a ?p ?b } ORDER BY ?a } ?a ?q ?b }\n # end"
+    assert stripped == "SELECT ?a ?b WHERE { { SELECT ?a WHERE { ?a ?p ?b } ORDER BY ?a } ?a ?q ?b }\n"
     assert keys == [("a", False), ("b", True)]
     assert split_order("SELECT $x WHERE { ?x ?p ?o } ORDER BY $x")[1] == [("x", False)]
 

@@ -18,89 +18,114 @@ query twice).
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 
-from policykg.kg.sparql_guard import tokenize
-
-_OPEN = frozenset({"{", "(", "[", "<<", "{|"})
-_CLOSE = frozenset({"}", ")", "]", ">>", "|}"})
-_FORMS = frozenset({"select", "construct", "describe", "ask"})
+# No regular expressions and no SPARQL lexer here: ``policykg query`` imports this module on every run, and
+# loading ``re`` (or compiling the query guard's lexer, ~50 ms) would cost a plain query more than it saves.
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+)")
-_STRING_FIELD = re.compile(r'"((?:[^"\\]|\\.)*)"(?:\^\^<http://www\.w3\.org/2001/XMLSchema#string>)?', re.S)
+_STRING_TYPE = "^^<" + _XSD + "string>"
+_NUMBER_TYPES = ("^^<" + _XSD + "integer>", "^^<" + _XSD + "decimal>")
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-_UNICODE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|\\(.)", re.S)
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
 def split_order(text: str) -> tuple[str, list[tuple[str, bool]]] | None:
     """``(text without its final ORDER BY, [(variable, descending), ...])``, or ``None`` when the text is
-    not a SELECT ending in a top-level ORDER BY on plain variables (or does not lex).
+    not a SELECT ending in a top-level ORDER BY on plain projected variables, or when that is not certain.
+
+    The clause must be the text's last: after ``ORDER BY`` only ``?v``, ``ASC(?v)``, ``DESC(?v)``, white
+    space and comments may follow — a closing brace (a sub-select's ORDER BY), a quote (text of a string),
+    LIMIT or OFFSET would be something else there, so such a text is left to the engine; a ``#`` before
+    it on its line (a comment, or an IRI — not worth telling apart) as well.
 
     >>> split_order("SELECT ?a ?b WHERE { ?a ?p ?b } ORDER BY ?a DESC(?b)")
     ('SELECT ?a ?b WHERE { ?a ?p ?b } ', [('a', False), ('b', True)])
     >>> split_order("SELECT ?a WHERE { ?a ?p ?b } ORDER BY ?a LIMIT 3") is None
     True
+    >>> split_order("SELECT ?a WHERE { ?a ?p ?b } # ORDER BY ?a") is None
+    True
     """
-    try:
-        tokens = tokenize(text)
-    except Exception:                               # anything the lexer refuses: the engine decides
+    upper = text.upper()
+    start = upper.rfind("ORDER")
+    if start < 0 or upper[start + 5:].lstrip()[:2] != "BY" or (start and not upper[start - 1].isspace() and
+                                                                upper[start - 1] != "}"):
         return None
-    depth, form, start = 0, None, None
-    for i, token in enumerate(tokens):
-        word = token.text.lower() if token.kind == "word" else None
-        if token.kind == "punct" and token.text in _OPEN:
-            depth += 1
-        elif token.kind == "punct" and token.text in _CLOSE:
-            depth -= 1
-        elif word == "reduced":
-            return None
-        elif depth == 0 and word in _FORMS and form is None:
-            form, projected = word, _projected(tokens, i + 1)
-        elif depth == 0 and word == "order" and i + 1 < len(tokens) and tokens[i + 1].text.lower() == "by":
-            start = i
-    if form != "select" or start is None:
+    if "#" in text[text.rfind("\n", 0, start) + 1:start]:
         return None
-    keys, i = [], start + 2
-    while i < len(tokens):
-        token = tokens[i]
-        if token.kind == "var":
-            keys.append((token.text[1:], False))
-            i += 1
-            continue
-        words = [t.text.lower() if t.kind == "word" else t.text for t in tokens[i:i + 4]]
-        if len(words) == 4 and words[0] in ("asc", "desc") and words[1] == "(" and tokens[i + 2].kind == "var" \
-                and words[3] == ")":
-            keys.append((tokens[i + 2].text[1:], words[0] == "desc"))
-            i += 4
-            continue
-        return None                                 # LIMIT, OFFSET, VALUES, an expression: the engine orders
-    if not keys or (projected is not None and not {name for name, _ in keys} <= projected):
+    by = upper.index("BY", start + 5)
+    keys = _order_keys(text[by + 2:])
+    head = text[:start]
+    if not keys or "REDUCED" in upper[:start]:
+        return None
+    projected = _projected(head)
+    if projected is None or (projected != "*" and not {name for name, _ in keys} <= projected):
         return None                                 # a key not in the answer: only the engine can order by it
-    last = tokens[-1]
-    return text[:tokens[start].offset] + text[last.offset + len(last.text):], keys
+    return head, keys
 
 
-def _projected(tokens, i: int) -> set[str] | None:
-    """The variables a SELECT clause starting at token ``i`` projects (``?v`` and ``(... AS ?v)``);
-    ``None`` for ``SELECT *``."""
+def _order_keys(tail: str) -> list[tuple[str, bool]] | None:
+    """The keys of ``?a DESC(?b) ASC( ?c )`` — ``None`` when anything else is there."""
+    tail = "\n".join(_without_comment(line) for line in tail.split("\n"))        # a comment may end the text
+    keys, rest = [], tail.replace("(", " ( ").replace(")", " ) ").split()
+    i = 0
+    while i < len(rest):
+        word = rest[i]
+        if word[:1] in "?$" and _is_name(word[1:]):
+            keys.append((word[1:], False))
+            i += 1
+        elif word.upper() in ("ASC", "DESC") and rest[i + 1:i + 2] == ["("] and rest[i + 3:i + 4] == [")"] \
+                and rest[i + 2][:1] in "?$" and _is_name(rest[i + 2][1:]):
+            keys.append((rest[i + 2][1:], word.upper() == "DESC"))
+            i += 4
+        else:
+            return None                             # LIMIT, OFFSET, VALUES, an expression: the engine orders
+    return keys or None
+
+
+def _is_name(name: str) -> bool:
+    """A variable name of plain letters, digits and ``_`` (others are left to the engine)."""
+    return bool(name) and all(c in _NAME_CHARS for c in name)
+
+
+def _projected(head: str) -> set[str] | str | None:
+    """The variables the query's SELECT clause projects (``?v`` and ``(... AS ?v)``), read between the
+    first SELECT of its code (comments and the prologue's IRIs skipped) and the first ``{``; ``"*"`` for
+    ``SELECT *`` (decided on the answer's columns); ``None`` when it is not a SELECT."""
+    code = "\n".join(_without_comment(line) for line in head.split("\n"))
+    words = code.replace("(", " ( ").replace(")", " ) ").replace("{", " { ").split()
+    upper = [w.upper() for w in words]
+    if "SELECT" not in upper:
+        return None
+    first = upper.index("SELECT")
+    if any(w in ("CONSTRUCT", "DESCRIBE", "ASK") for w in upper[:first]):
+        return None
     names, depth = set(), 0
-    for n in range(i, len(tokens)):
-        token = tokens[n]
-        if token.kind == "punct" and token.text in _OPEN:
-            if depth == 0 and token.text == "{":
-                break
-            depth += 1
-        elif token.kind == "punct" and token.text in _CLOSE:
-            depth -= 1
-        elif depth == 0 and token.kind == "punct" and token.text == "*":
-            return None
-        elif depth == 0 and token.kind == "word" and token.text.lower() in ("where", "from"):
+    for n in range(first + 1, len(words)):
+        word = words[n]
+        if word == "{" or upper[n] in ("WHERE", "FROM"):
             break
-        elif token.kind == "var" and (depth == 0 or tokens[n - 1].text.lower() == "as"):
-            names.add(token.text[1:])
+        depth += (word == "(") - (word == ")")
+        if word == "*" and depth == 0:
+            return "*"
+        if word[:1] in "?$" and (depth == 0 or upper[n - 1] == "AS"):
+            names.add(word[1:])
     return names
+
+
+def _without_comment(line: str) -> str:
+    """A line without its comment: a ``#`` outside ``<…>`` and quotes starts one."""
+    inside = None
+    for i, c in enumerate(line):
+        if inside:
+            if c == inside:
+                inside = None
+        elif c == "<":
+            inside = ">"
+        elif c in "\"'":
+            inside = c
+        elif c == "#":
+            return line[:i]
+    return line
 
 
 def sort_fields(rows: list[list[str]], columns: list[str], keys: list[tuple[str, bool]]) -> list | None:
@@ -113,10 +138,7 @@ def sort_fields(rows: list[list[str]], columns: list[str], keys: list[tuple[str,
     keyed = {}
     for index, _ in where:
         if index not in keyed:
-            try:
-                column = _column_keys([row[index] for row in rows])
-            except KeyError:                        # an escape _unescape does not know
-                column = None
+            column = _column_keys([row[index] for row in rows])
             if column is None:
                 return None
             keyed[index] = column
@@ -152,12 +174,12 @@ def _field_key(field: str):
     if first == "<":
         return None if field.startswith("<<") else ("iri", field[1:-1])
     if first == '"':
-        match = _STRING_FIELD.fullmatch(field)
-        if match is not None:
-            return "string", _unescape(match.group(1))
         end = field.rindex('"')
         datatype = field[end + 1:]
-        if datatype in ("^^<" + _XSD + "integer>", "^^<" + _XSD + "decimal>"):
+        if datatype in ("", _STRING_TYPE):
+            text = _unescape(field[1:end])
+            return None if text is None else ("string", text)
+        if datatype in _NUMBER_TYPES:
             return _number(field[1:end])
         return None                                 # a language tag, a date, any other datatype
     return _number(field)
@@ -165,26 +187,45 @@ def _field_key(field: str):
 
 def _number(text: str):
     """An ``xsd:integer`` or ``xsd:decimal`` value within Oxigraph's range (i64; 18 decimals), else ``None``."""
-    if _INTEGER.fullmatch(text):
+    digits = text[1:] if text[:1] in "+-" else text
+    whole, dot, fraction = digits.partition(".")
+    if not (whole + fraction) or not (whole + fraction).isascii() or not (whole + fraction).isdigit():
+        return None
+    if not dot:
         value = int(text)
         return ("number", Decimal(value)) if -2 ** 63 <= value < 2 ** 63 else None
-    if _DECIMAL.fullmatch(text):
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            return None
-        fraction = text.partition(".")[2]
-        return ("number", value) if len(fraction) <= 18 and abs(value) < Decimal(10) ** 20 else None
-    return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return ("number", value) if len(fraction) <= 18 and abs(value) < Decimal(10) ** 20 else None
 
 
-def _unescape(text: str) -> str:
+def _unescape(text: str) -> str | None:
+    """A TSV string's text with its escapes (``\\t``, ``\\uXXXX`` …) read; ``None`` for a quote left
+    unescaped or an escape not known (the engine then orders)."""
     if "\\" not in text:
-        return text
-
-    def one(match: re.Match) -> str:
-        if match.group(3) is not None:
-            return _ESCAPES[match.group(3)]
-        return chr(int(match.group(1) or match.group(2), 16))
-
-    return _UNICODE.sub(one, text)
+        return None if '"' in text else text
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            return None
+        if c != "\\":
+            out.append(c)
+            i += 1
+            continue
+        code = text[i + 1:i + 2]
+        if code in _ESCAPES:
+            out.append(_ESCAPES[code])
+            i += 2
+        elif code in ("u", "U"):
+            width = 4 if code == "u" else 8
+            hexa = text[i + 2:i + 2 + width]
+            if len(hexa) != width or not all(h in "0123456789abcdefABCDEF" for h in hexa):
+                return None
+            out.append(chr(int(hexa, 16)))
+            i += 2 + width
+        else:
+            return None
+    return "".join(out)
