@@ -65,7 +65,8 @@ def write_stamp(stage: Path, fingerprint: str, options: dict, manifest: bytes, b
 def unchanged(out: Path, stamp: dict | None, options: dict, entries: list[dict], manifest: bytes) -> bool:
     """Would this build write what the last one wrote? Same builder and options (the stamp),
     the same manifest (every document reused, none added, refused or gone), still on disk."""
-    if stamp is None or stamp.get("options") != options or any(e.get("status") != "built" for e in entries):
+    if stamp is None or stamp.get("options") != options or \
+            any(e.get("status") not in ("built", "duplicate") for e in entries):
         return False
     digest = hashlib.sha256(manifest).hexdigest()
     try:

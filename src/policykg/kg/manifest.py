@@ -220,6 +220,8 @@ def plan(sources: list[Path], out: Path, last: tuple[str | None, dict[str, dict]
         first[doc_id] = path
         reason = "forced" if forced is True or (forced and doc_id in forced) else \
             _changed(last, builder, path, out / DOCS_DIR / doc_folder(doc_id), files, analysis)
+        if reason == "failed before" and _same_duplicate(last, builder, path, decided.reused):
+            reason = None
         if reason is None:
             decided.reused[doc_id] = dict(last[1][doc_id], file=display_path(path))
         else:
@@ -230,6 +232,19 @@ def plan(sources: list[Path], out: Path, last: tuple[str | None, dict[str, dict]
                          hint=f"ids are file names without the extension, e.g. {next(iter(first), 'NAME')}; "
                               "give the sources before --force")
     return decided
+
+
+def _same_duplicate(last: tuple[str | None, dict[str, dict]], builder: str, path: Path, reused: dict) -> bool:
+    """Was this document a duplicate last time, unchanged since, of a document reused unchanged now?
+    Then it is that duplicate again — built, it would mint the same IRI and be left out again — so it is
+    reused as it was (without it a corpus holding one duplicate never had a no-op rebuild)."""
+    previous = last[1].get(document_id(path)) or {}
+    if last[0] != builder or previous.get("status") != "duplicate" or previous.get("duplicate_of") not in reused:
+        return False
+    try:
+        return previous.get("sha256") == sha256_of(path) and previous.get("sidecar_sha256") == sidecar_sha256_of(path)
+    except InputError:
+        return False
 
 
 def _changed(last: tuple[str | None, dict[str, dict]], builder: str, path: Path, folder: Path,
