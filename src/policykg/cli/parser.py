@@ -171,9 +171,9 @@ def _build(sub) -> None:
                         "skip writing communities and centralities into the graph (id/graph/analysis)")
     b.add_argument("--doc-files", choices=("full", "lean"), default="full",
                    help="每个文件夹 docs/<id>/ 写什么：full（默认）为 Turtle、N-Triples、JSON-LD 与 report.json；"
-                        "lean 只写 Oxigraph 排序的 policykg.ttl 与 report.json（大语料库快一倍以上） / "
+                        "lean 只写 Oxigraph 排序的 policykg.ttl 与 report.json（大语料库只占五分之一的磁盘） / "
                         "what each docs/<id>/ holds: full (default) Turtle, N-Triples, JSON-LD and report.json; "
-                        "lean only policykg.ttl (sorted, by Oxigraph) and report.json — over twice as fast "
+                        "lean only policykg.ttl (sorted, by Oxigraph) and report.json — a fifth of the disk "
                         "for a large corpus; corpus.nq and the store are the same either way")
     b.add_argument("--pages", action="store_true",
                    help="同时生成交互式 HTML 页面 / also draw the interactive HTML pages")
