@@ -58,6 +58,7 @@ from policykg.kg.layout import (BUILD_OUTPUTS, CORPUS_NQ, DOCS_DIR, DOCUMENT_FIL
                                 ONE_DOCUMENT_FILES, PARTS_DIR, REPORT, STORE_DIR, doc_folder)
 from policykg.kg.lineage import lineage
 from policykg.kg.progress import Progress, apply_progress, ledger_folders, ledger_state
+from policykg.kg.stream_load import stream_for
 from policykg.vocab import LINEAGE_GRAPH
 from policykg.kg.manifest import (REASONS, builder_fingerprint, discover, last_build, manifest_bytes, mark_duplicates,
                                   plan)
@@ -128,7 +129,7 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
                 return CorpusResult(entries=same, rebuilt=0, reused=len(same), removed=0, links=lineage(same),
                                     outputs=tuple(n for n in sorted(os.listdir(out)) if n in BUILD_OUTPUTS))
         # -- end incremental
-        job = Job(doc_files=doc_files, analyse=analysis, alone=alone)
+        job, stream = Job(doc_files=doc_files, analyse=analysis, alone=alone), stream_for(out, stamp)  # a full load
         built: dict[str, dict] = {}
         entries: list[dict] = []
         links: list[tuple[str, str, str]] = []
@@ -137,7 +138,8 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
             (stage / DOCS_DIR).mkdir()
             (stage / PARTS_DIR).mkdir()
             built.update((b.entry["id"], b.entry)
-                         for b in run_workers(todo.todo, jobs, progress, replace(job, dest=str(stage))))
+                         for b in run_workers(todo.todo, jobs, progress, replace(job, dest=str(stage)),
+                                              stream.feeder(stage)))
             entries.extend(todo.entry(path, built) for path in sources)
             for duplicate in mark_duplicates(entries):     # written by its worker, left out
                 shutil.rmtree(stage / DOCS_DIR / doc_folder(duplicate["id"]), ignore_errors=True)
@@ -147,7 +149,7 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
             shutil.rmtree(stage / PARTS_DIR)
             if alone and strict:
                 refuse_partial(entries[0], stage, sources[0])
-            if not update_store(out, stage, stamp, blocks):
+            if not stream.finish(stage / CORPUS_NQ, blocks) and not update_store(out, stage, stamp, blocks):
                 write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
             documents = manifest_bytes(entries, fingerprint)           # what a no-op rebuild compares
             manifest = manifest_bytes(entries, fingerprint, progress_of(stage, paths, out, ledgers))
@@ -160,7 +162,7 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
                 names += place_on_top(stage, entries[0], with_pages=pages is not None)
             return names
 
-        written = publish(out, fill, replaces=BUILD_OUTPUTS)
+        written = publish(out, stream.guarded(fill), replaces=BUILD_OUTPUTS)
     removed = len(set(last[1]) - {e["id"] for e in entries})
     return CorpusResult(entries=entries, rebuilt=len(built), reused=len(todo.reused), removed=removed,
                         links=links, outputs=tuple(p.name for p in written), reasons=todo.reasons)

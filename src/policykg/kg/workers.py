@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -19,8 +20,11 @@ from policykg.errors import WorkerDied
 from policykg.kg.document_build import Built, Job, build_document
 
 
-def run_workers(paths: list[Path], jobs: int | None, progress: bool, job: Job) -> list[Built]:
-    """Build ``paths`` in worker processes (one per core by default), in input order, each as ``job`` says.
+def run_workers(paths: list[Path], jobs: int | None, progress: bool, job: Job,
+                on_result: Callable[[Built], None] | None = None) -> list[Built]:
+    """Build ``paths`` in worker processes (one per core by default), in input order, each as ``job`` says;
+    ``on_result(built)`` is called in this process with each result as it arrives, in input order
+    (the streaming load, :mod:`policykg.kg.stream_load`).
 
     One document, or ``jobs=1``, is built in this process: no pool to start, and an error
     raised by a document built alone (:attr:`Job.alone`) reaches the caller as it is.
@@ -35,12 +39,14 @@ def run_workers(paths: list[Path], jobs: int | None, progress: bool, job: Job) -
             results = []
             for path in paths:
                 results.append(work(str(path)))
+                on_result and on_result(results[-1])
                 bar and bar.update(1)
             return results
         with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
             results = []
             for result in pool.map(work, [str(p) for p in paths], chunksize=4):
                 results.append(result)
+                on_result and on_result(result)
                 bar and bar.update(1)
             return results
     except BrokenProcessPool:
