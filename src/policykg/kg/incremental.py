@@ -153,9 +153,7 @@ def update_store(out: Path, stage: Path, old: dict | None, blocks: dict) -> bool
         return False
     if (out / CORPUS_NQ).stat().st_size != old.get("nq_size"):
         return False                                 # not the corpus.nq the stamp describes: load it whole
-    try:
-        ox.Store(str(out / STORE_DIR)).backup(str(stage / STORE_DIR))
-    except OSError:
+    if not checkpoint(out, stage):
         return False
     store = ox.Store(str(stage / STORE_DIR))
     drop_progress(store)                             # the build applies the ledgers again after this
@@ -192,13 +190,71 @@ def _merge_again(store, subjects: set) -> None:
 
 
 def drop_progress(store) -> None:
-    """Take every progress graph out of an open store, with its copy in the merged default graph: the
-    subjects of a progress graph (its report and status updates) are stated nowhere else."""
+    """Take every progress graph out of an open store, with its copy in the merged default graph."""
     import pyoxigraph as ox
-    default = ox.DefaultGraph()
     for graph in [g for g in store.named_graphs() if isinstance(g, ox.NamedNode)
                   and g.value.startswith(PROGRESS_GRAPH)]:
-        for quad in list(store.quads_for_pattern(None, None, None, graph)):
-            store.remove(quad)
-            store.remove(ox.Quad(quad.subject, quad.predicate, quad.object, default))
-        store.remove_graph(graph)
+        drop_own_graph(store, graph)
+
+
+def drop_own_graph(store, graph) -> None:
+    """Take named graph ``graph`` out of an open store, with its copy in the merged default graph. Only for a
+    graph whose subjects no other graph states — a progress graph (its report and status updates, named
+    by the report's SHA-256): a default-graph triple it shares with no graph can go with it."""
+    import pyoxigraph as ox
+    default = ox.DefaultGraph()
+    for quad in list(store.quads_for_pattern(None, None, None, graph)):
+        store.remove(quad)
+        store.remove(ox.Quad(quad.subject, quad.predicate, quad.object, default))
+    store.remove_graph(graph)
+
+
+def checkpoint(out: Path, stage: Path) -> bool:
+    """``stage/store`` a checkpoint of ``out/store`` (hard links to its files, as RocksDB makes them): a copy
+    to update, the last output left as it is. False when there is no store to copy."""
+    import pyoxigraph as ox
+    if not (out / STORE_DIR).is_dir():
+        return False
+    try:   # opened for writing: a read-only checkpoint would leave out what only the write-ahead log holds
+        ox.Store(str(out / STORE_DIR)).backup(str(stage / STORE_DIR))
+    except OSError:
+        return False
+    (stage / STORE_DIR / STAMP).unlink(missing_ok=True)
+    return True
+
+
+def restamp(out: Path, stage: Path, changed: str) -> None:
+    """Carry the last build's stamp over to a store updated in place beside it (``stage``): its blocks stand,
+    as the update rewrote only what follows them (the progress graphs) — corpus.nq's size and the manifest
+    are the stage's. No stamp when the last one does not describe ``out`` (the next build loads whole);
+    ``changed`` (what was imported) in its options, so the next build is no no-op: it reads the ledgers again."""
+    try:
+        stamp = json.loads((out / STORE_DIR / STAMP).read_text(encoding="utf-8"))
+        if not isinstance(stamp, dict) or stamp.get("nq_size") != (out / CORPUS_NQ).stat().st_size:
+            return
+        written = (stage / MANIFEST).read_bytes()
+    except (OSError, ValueError):
+        return
+    options = dict(stamp.get("options") or {})
+    options["ledgers"] = [*(options.get("ledgers") or []), ["imported", changed]]
+    stamp.update(options=options, nq_size=(stage / CORPUS_NQ).stat().st_size,
+                 written=hashlib.sha256(written).hexdigest())
+    (stage / STORE_DIR / STAMP).write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
+
+
+def copy_head(source: Path, target, length: int) -> None:
+    """Write the first ``length`` bytes of file ``source`` to the open binary file ``target`` (at its
+    position), copied in the kernel where it can."""
+    with open(source, "rb") as old:
+        target.flush()
+        offset, copied = target.tell(), 0
+        while copied < length:
+            try:
+                done = os.copy_file_range(old.fileno(), target.fileno(), length - copied, copied, offset + copied)
+            except (OSError, AttributeError):            # no copy_file_range here: by hand
+                old.seek(copied)
+                done = os.pwrite(target.fileno(), old.read(min(length - copied, 64 << 20)), offset + copied)
+            if done <= 0:
+                raise OSError(f"{source}: copy stopped at {copied} of {length} bytes")
+            copied += done
+        target.seek(offset + copied)
