@@ -147,3 +147,25 @@ def test_a_killed_import_leaves_the_output_and_the_next_one_takes_over(src, tmp_
     assert f"pid {child.pid}" in capfd.readouterr().err               # the dead import's lock, taken over
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.staging-")]
     assert store_lines(out / "store") == reloaded(out, tmp_path / "reload")
+
+
+def test_the_progress_graphs_are_read_and_written_at_the_end_of_corpus_nq(tmp_path):
+    """Several megabytes each side (read backwards a megabyte at a time): the other graphs' lines stay as they were."""
+    from policykg.kg.progress import progress_graphs, progress_start, write_progress
+    from policykg.vocab import PROGRESS_GRAPH
+    first, second = PROGRESS_GRAPH + "00aa", PROGRESS_GRAPH + "00bb"
+    other = b"".join(b'<urn:x:s%d> <urn:x:p> "a line of another graph" <urn:x:doc> .\n' % n for n in range(60000))
+    graphs = {iri: b"".join(b'<urn:x:r%d> <urn:x:p> "%d" <%s> .\n' % (n, n, iri.encode()) for n in range(50000))
+              for iri in (first, second)}
+    nq = tmp_path / "corpus.nq"
+    nq.write_bytes(other + graphs[first] + graphs[second])
+    assert len(other) > 2 << 20 and progress_start(nq) == len(other)
+    assert progress_graphs(nq) == graphs
+    replaced = {second: b'<urn:x:r1> <urn:x:p> "new" <%s> .\n' % second.encode()}
+    target = tmp_path / "new.nq"
+    write_progress(target, {**graphs, **replaced}, source=nq)
+    assert target.read_bytes() == other + graphs[first] + replaced[second]
+    write_progress(nq, replaced)                                 # its own file: cut and written on
+    assert nq.read_bytes() == other + replaced[second]
+    nq.write_bytes(other)                                         # none yet
+    assert progress_start(nq) == len(other) and progress_graphs(nq) == {}

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections import namedtuple
 from collections.abc import Callable, Iterable
@@ -203,6 +204,10 @@ def _is_progress(line: bytes) -> bool:
     return line.rstrip().endswith(b"> .") and (b" <" + PROGRESS_GRAPH.encode()) in line
 
 
+#: A line of a progress graph, as this module writes it: its graph's IRI, the line's end.
+_PROGRESS_END = re.compile(rb' <(' + re.escape(PROGRESS_GRAPH.encode()) + rb'[^<>"\s]*)> \.\n')
+
+
 def progress_start(corpus_nq: Path) -> int:
     """Where ``corpus.nq``'s progress graphs start: they end the file (:func:`write_progress` puts them
     after every other graph), so it is read backwards from its end to the last line of another graph —
@@ -220,6 +225,9 @@ def progress_start(corpus_nq: Path) -> int:
                 carry = data
                 continue
             carry, whole = data[:cut], data[cut:]
+            if whole.endswith(b"\n") and len(_PROGRESS_END.findall(whole)) == whole.count(b"\n"):
+                start = pos + cut                       # every line of it a progress graph's
+                continue
             lines, offset = [], pos + cut               # whole lines, each with where it starts
             for line in whole.split(b"\n"):
                 lines.append((offset, line))
@@ -259,6 +267,19 @@ def progress_graphs(corpus_nq: Path) -> dict[str, bytes]:
     """The progress graphs ``corpus.nq`` holds (at its end): graph IRI → its N-Quads lines."""
     graphs: dict[str, list[bytes]] = {}
     with open(corpus_nq, "rb") as fh:
+        fh.seek(progress_start(corpus_nq))
+        data = fh.read()
+        found, at = {}, 0                               # each graph's lines follow one another: cut by graph
+        for match in _PROGRESS_END.finditer(data):
+            if match.start() < at or data.rfind(b"\n", at, match.start()) != -1:
+                break                                   # not one line after another: read line by line
+            iri = match[1].decode("utf-8")
+            found.setdefault(iri, [at, at])[1] = at = match.end()
+        else:
+            if at == len(data) and len(found) == len({a for a, _ in found.values()}):
+                ordered = sorted(found.values())
+                if all(b == c for (_, b), (c, _) in zip(ordered, ordered[1:])):
+                    return {iri: data[a:b] for iri, (a, b) in found.items()}
         fh.seek(progress_start(corpus_nq))
         for line in fh:
             if _is_progress(line):
