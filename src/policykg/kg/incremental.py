@@ -89,8 +89,15 @@ class Blocks:
         self.old_blocks = old_blocks or {}
         self.old = open(old_nq, "rb") if old_nq is not None and self.old_blocks else None
         ends = [start + length for start, length, _ in self.old_blocks.values()]
-        self._consistent = self.old is not None and max(ends, default=0) == os.fstat(self.old.fileno()).st_size \
+        self._consistent = self.old is not None and self._covers(old_nq, max(ends, default=0)) \
             and sum(length for _, length, _ in self.old_blocks.values()) == max(ends, default=0)
+
+    def _covers(self, old_nq: Path, end: int) -> bool:
+        """Do the blocks end where the last ``corpus.nq`` does, or where its progress graphs start (a ledger
+        import writes them after the blocks, :func:`policykg.kg.progress.write_progress`)?"""
+        from policykg.kg.progress import progress_start
+        size = os.fstat(self.old.fileno()).st_size
+        return end == size or (end < size and progress_start(old_nq) == end)
 
     def write(self, key: str, data: bytes) -> None:
         if data:
