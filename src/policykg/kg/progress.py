@@ -13,9 +13,15 @@ Progress is not read from a document: units report it, again and again. So
   live only in it. Ledger files are kept **beside the corpus**, in a ``ledgers/`` folder of
   each source folder the build is given (``sources/ledgers/`` for the bundled corpus), and in
   the output folder's own ``ledgers/`` (a build carries it over); every build re-applies every
-  ledger it finds there (:func:`apply_progress`), and ``policykg ledger import`` copies the file
-  into the first of those folders before adding its graph (:func:`add_reports`). ``make graph``
-  never loses progress.
+  ledger it finds there (:func:`apply_progress`), and ``policykg ledger import`` keeps the file
+  in the output folder's ``ledgers/`` in the same swap that adds its graph (:func:`add_reports`).
+  ``make graph`` never loses progress;
+* an import changes what it must, in place: the report's graph and its copy in the merged
+  default graph go into a checkpoint of the last store (no reload: a report's subjects — its
+  node and rows, named by its SHA-256 — are stated in no other graph, so replacing one takes
+  out exactly its triples), ``corpus.nq``'s other graphs are copied as they are, and the
+  build's stamp is carried over (:mod:`policykg.kg.incremental`). The result is the store a
+  full load gives (``tests/test_ledger_in_place.py``).
 
 A ledger's options at import (``--as-of``, ``--doc``) are kept beside its copy as
 ``NAME.import.json``, so a rebuild reads the file exactly as the import did. What a row
