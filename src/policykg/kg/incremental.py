@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from policykg.kg.layout import CORPUS_NQ, MANIFEST, STORE_DIR
@@ -76,6 +77,48 @@ def unchanged(out: Path, stamp: dict | None, options: dict, entries: list[dict],
     return stamp.get("manifest") == digest and stamp.get("written") == on_disk
 
 
+def is_progress(line: bytes) -> bool:
+    """Is this line of ``corpus.nq`` a progress report's (:mod:`policykg.kg.progress`)?"""
+    return line.rstrip().endswith(b"> .") and (b" <" + PROGRESS_GRAPH.encode()) in line
+
+
+#: A line of a progress graph, as this module writes it: its graph's IRI, the line's end.
+PROGRESS_END = re.compile(rb' <(' + re.escape(PROGRESS_GRAPH.encode()) + rb'[^<>"\s]*)> \.\n')
+
+
+def progress_start(corpus_nq: Path) -> int:
+    """Where ``corpus.nq``'s progress graphs start: they end the file (:func:`policykg.kg.progress.write_progress` puts them
+    after every other graph), so it is read backwards from its end to the last line of another graph —
+    the progress graphs' megabytes, not the corpus."""
+    with open(corpus_nq, "rb") as fh:
+        start = pos = fh.seek(0, os.SEEK_END)
+        carry = b""
+        while pos > 0:
+            step = min(1 << 20, pos)
+            pos -= step
+            fh.seek(pos)
+            data = fh.read(step) + carry
+            cut = 0 if pos == 0 else data.find(b"\n") + 1
+            if pos and not cut:                         # no line break in it: part of a long line, read on
+                carry = data
+                continue
+            carry, whole = data[:cut], data[cut:]
+            if whole.endswith(b"\n") and len(PROGRESS_END.findall(whole)) == whole.count(b"\n"):
+                start = pos + cut                       # every line of it a progress graph's
+                continue
+            lines, offset = [], pos + cut               # whole lines, each with where it starts
+            for line in whole.split(b"\n"):
+                lines.append((offset, line))
+                offset += len(line) + 1
+            if not lines[-1][1]:
+                lines.pop()                             # the nothing after the last line break
+            for offset, line in reversed(lines):
+                if not is_progress(line):
+                    return start
+                start = offset
+    return start
+
+
 def analysis_key(iri: str) -> str:
     """The key of a document's part of the analysis graph among the blocks."""
     return f"{ANALYSIS_GRAPH} {iri}"
@@ -95,7 +138,6 @@ class Blocks:
     def _covers(self, old_nq: Path, end: int) -> bool:
         """Do the blocks end where the last ``corpus.nq`` does, or where its progress graphs start (a ledger
         import writes them after the blocks, :func:`policykg.kg.progress.write_progress`)?"""
-        from policykg.kg.progress import progress_start
         size = os.fstat(self.old.fileno()).st_size
         return end == size or (end < size and progress_start(old_nq) == end)
 

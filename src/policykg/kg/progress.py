@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tomllib
 from collections import namedtuple
 from collections.abc import Callable, Iterable
@@ -43,6 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from policykg.errors import LexiconError
+from policykg.kg.incremental import PROGRESS_END, is_progress, progress_start
 from policykg.kg.layout import CORPUS_NQ, LEDGERS_DIR, MANIFEST, STORE_DIR
 from policykg.resources import lexicon_path
 from policykg.vocab import ID_NS, PKG_NS, PREFIXES, PROGRESS_GRAPH
@@ -206,47 +206,6 @@ def ledger_entry(applied: Applied) -> dict:
 # ---------------------------------------------------------------- corpus.nq and the store
 
 
-def _is_progress(line: bytes) -> bool:
-    return line.rstrip().endswith(b"> .") and (b" <" + PROGRESS_GRAPH.encode()) in line
-
-
-#: A line of a progress graph, as this module writes it: its graph's IRI, the line's end.
-_PROGRESS_END = re.compile(rb' <(' + re.escape(PROGRESS_GRAPH.encode()) + rb'[^<>"\s]*)> \.\n')
-
-
-def progress_start(corpus_nq: Path) -> int:
-    """Where ``corpus.nq``'s progress graphs start: they end the file (:func:`write_progress` puts them
-    after every other graph), so it is read backwards from its end to the last line of another graph —
-    the progress graphs' megabytes, not the corpus."""
-    with open(corpus_nq, "rb") as fh:
-        start = pos = fh.seek(0, os.SEEK_END)
-        carry = b""
-        while pos > 0:
-            step = min(1 << 20, pos)
-            pos -= step
-            fh.seek(pos)
-            data = fh.read(step) + carry
-            cut = 0 if pos == 0 else data.find(b"\n") + 1
-            if pos and not cut:                         # no line break in it: part of a long line, read on
-                carry = data
-                continue
-            carry, whole = data[:cut], data[cut:]
-            if whole.endswith(b"\n") and len(_PROGRESS_END.findall(whole)) == whole.count(b"\n"):
-                start = pos + cut                       # every line of it a progress graph's
-                continue
-            lines, offset = [], pos + cut               # whole lines, each with where it starts
-            for line in whole.split(b"\n"):
-                lines.append((offset, line))
-                offset += len(line) + 1
-            if not lines[-1][1]:
-                lines.pop()                             # the nothing after the last line break
-            for offset, line in reversed(lines):
-                if not _is_progress(line):
-                    return start
-                start = offset
-    return start
-
-
 def write_progress(corpus_nq: Path, graphs: dict[str, bytes], source: Path | None = None) -> None:
     """Write ``corpus.nq`` with exactly ``graphs`` (graph IRI → its N-Quads) as its progress graphs: every
     other line of ``source`` (by default ``corpus.nq`` itself) as it was, in order, then the progress graphs
@@ -276,7 +235,7 @@ def progress_graphs(corpus_nq: Path) -> dict[str, bytes]:
         fh.seek(progress_start(corpus_nq))
         data = fh.read()
         found, at = {}, 0                               # each graph's lines follow one another: cut by graph
-        for match in _PROGRESS_END.finditer(data):
+        for match in PROGRESS_END.finditer(data):
             if match.start() < at or data.rfind(b"\n", at, match.start()) != -1:
                 break                                   # not one line after another: read line by line
             iri = match[1].decode("utf-8")
@@ -288,7 +247,7 @@ def progress_graphs(corpus_nq: Path) -> dict[str, bytes]:
                     return {iri: data[a:b] for iri, (a, b) in found.items()}
         fh.seek(progress_start(corpus_nq))
         for line in fh:
-            if _is_progress(line):
+            if is_progress(line):
                 iri = line.rstrip()[:-2].rpartition(b" <")[2].rstrip(b">").decode("utf-8")
                 graphs.setdefault(iri, []).append(line if line.endswith(b"\n") else line + b"\n")
     return {iri: b"".join(lines) for iri, lines in graphs.items()}
