@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from policykg.kg.layout import CORPUS_NQ, MANIFEST, STORE_DIR
@@ -76,6 +77,48 @@ def unchanged(out: Path, stamp: dict | None, options: dict, entries: list[dict],
     return stamp.get("manifest") == digest and stamp.get("written") == on_disk
 
 
+def is_progress(line: bytes) -> bool:
+    """Is this line of ``corpus.nq`` a progress report's (:mod:`policykg.kg.progress`)?"""
+    return line.rstrip().endswith(b"> .") and (b" <" + PROGRESS_GRAPH.encode()) in line
+
+
+#: A line of a progress graph, as this module writes it: its graph's IRI, the line's end.
+PROGRESS_END = re.compile(rb' <(' + re.escape(PROGRESS_GRAPH.encode()) + rb'[^<>"\s]*)> \.\n')
+
+
+def progress_start(corpus_nq: Path) -> int:
+    """Where ``corpus.nq``'s progress graphs start: they end the file (:func:`policykg.kg.progress.write_progress` puts them
+    after every other graph), so it is read backwards from its end to the last line of another graph —
+    the progress graphs' megabytes, not the corpus."""
+    with open(corpus_nq, "rb") as fh:
+        start = pos = fh.seek(0, os.SEEK_END)
+        carry = b""
+        while pos > 0:
+            step = min(1 << 20, pos)
+            pos -= step
+            fh.seek(pos)
+            data = fh.read(step) + carry
+            cut = 0 if pos == 0 else data.find(b"\n") + 1
+            if pos and not cut:                         # no line break in it: part of a long line, read on
+                carry = data
+                continue
+            carry, whole = data[:cut], data[cut:]
+            if whole.endswith(b"\n") and len(PROGRESS_END.findall(whole)) == whole.count(b"\n"):
+                start = pos + cut                       # every line of it a progress graph's
+                continue
+            lines, offset = [], pos + cut               # whole lines, each with where it starts
+            for line in whole.split(b"\n"):
+                lines.append((offset, line))
+                offset += len(line) + 1
+            if not lines[-1][1]:
+                lines.pop()                             # the nothing after the last line break
+            for offset, line in reversed(lines):
+                if not is_progress(line):
+                    return start
+                start = offset
+    return start
+
+
 def analysis_key(iri: str) -> str:
     """The key of a document's part of the analysis graph among the blocks."""
     return f"{ANALYSIS_GRAPH} {iri}"
@@ -89,8 +132,14 @@ class Blocks:
         self.old_blocks = old_blocks or {}
         self.old = open(old_nq, "rb") if old_nq is not None and self.old_blocks else None
         ends = [start + length for start, length, _ in self.old_blocks.values()]
-        self._consistent = self.old is not None and max(ends, default=0) == os.fstat(self.old.fileno()).st_size \
+        self._consistent = self.old is not None and self._covers(old_nq, max(ends, default=0)) \
             and sum(length for _, length, _ in self.old_blocks.values()) == max(ends, default=0)
+
+    def _covers(self, old_nq: Path, end: int) -> bool:
+        """Do the blocks end where the last ``corpus.nq`` does, or where its progress graphs start (a ledger
+        import writes them after the blocks, :func:`policykg.kg.progress.write_progress`)?"""
+        size = os.fstat(self.old.fileno()).st_size
+        return end == size or (end < size and progress_start(old_nq) == end)
 
     def write(self, key: str, data: bytes) -> None:
         if data:
@@ -153,9 +202,7 @@ def update_store(out: Path, stage: Path, old: dict | None, blocks: dict) -> bool
         return False
     if (out / CORPUS_NQ).stat().st_size != old.get("nq_size"):
         return False                                 # not the corpus.nq the stamp describes: load it whole
-    try:
-        ox.Store(str(out / STORE_DIR)).backup(str(stage / STORE_DIR))
-    except OSError:
+    if not checkpoint(out, stage):
         return False
     store = ox.Store(str(stage / STORE_DIR))
     drop_progress(store)                             # the build applies the ledgers again after this
@@ -192,13 +239,68 @@ def _merge_again(store, subjects: set) -> None:
 
 
 def drop_progress(store) -> None:
-    """Take every progress graph out of an open store, with its copy in the merged default graph: the
-    subjects of a progress graph (its report and status updates) are stated nowhere else."""
+    """Take every progress graph out of an open store, with its copy in the merged default graph."""
     import pyoxigraph as ox
-    default = ox.DefaultGraph()
     for graph in [g for g in store.named_graphs() if isinstance(g, ox.NamedNode)
                   and g.value.startswith(PROGRESS_GRAPH)]:
-        for quad in list(store.quads_for_pattern(None, None, None, graph)):
-            store.remove(quad)
-            store.remove(ox.Quad(quad.subject, quad.predicate, quad.object, default))
-        store.remove_graph(graph)
+        drop_own_graph(store, graph)
+
+
+def drop_own_graph(store, graph) -> None:
+    """Take named graph ``graph`` out of an open store, with its copy in the merged default graph. Only for a
+    graph whose subjects no other graph states — a progress graph (its report and status updates, named
+    by the report's SHA-256): a default-graph triple it shares with no graph can go with it."""
+    # one update, one transaction (a quad removed at a time: a transaction each, seconds for a large report)
+    store.update(f"DELETE {{ ?s ?p ?o . GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+    store.remove_graph(graph)
+
+
+def checkpoint(out: Path, stage: Path) -> bool:
+    """``stage/store`` a checkpoint of ``out/store`` (hard links to its files, as RocksDB makes them): a copy
+    to update, the last output left as it is. False when there is no store to copy."""
+    import pyoxigraph as ox
+    if not (out / STORE_DIR).is_dir():
+        return False
+    try:   # opened for writing: a read-only checkpoint would leave out what only the write-ahead log holds
+        ox.Store(str(out / STORE_DIR)).backup(str(stage / STORE_DIR))
+    except OSError:
+        return False
+    (stage / STORE_DIR / STAMP).unlink(missing_ok=True)
+    return True
+
+
+def restamp(out: Path, stage: Path, changed: str) -> None:
+    """Carry the last build's stamp over to a store updated in place beside it (``stage``): its blocks stand,
+    as the update rewrote only what follows them (the progress graphs) — corpus.nq's size and the manifest
+    are the stage's. No stamp when the last one does not describe ``out`` (the next build loads whole);
+    ``changed`` (what was imported) in its options, so the next build is no no-op: it reads the ledgers again."""
+    try:
+        stamp = json.loads((out / STORE_DIR / STAMP).read_text(encoding="utf-8"))
+        if not isinstance(stamp, dict) or stamp.get("nq_size") != (out / CORPUS_NQ).stat().st_size:
+            return
+        written = (stage / MANIFEST).read_bytes()
+    except (OSError, ValueError):
+        return
+    options = dict(stamp.get("options") or {})
+    options["ledgers"] = [*(options.get("ledgers") or []), ["imported", changed]]
+    stamp.update(options=options, nq_size=(stage / CORPUS_NQ).stat().st_size,
+                 written=hashlib.sha256(written).hexdigest())
+    (stage / STORE_DIR / STAMP).write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
+
+
+def copy_head(source: Path, target, length: int) -> None:
+    """Write the first ``length`` bytes of file ``source`` to the open binary file ``target`` (at its
+    position), copied in the kernel where it can."""
+    with open(source, "rb") as old:
+        target.flush()
+        offset, copied = target.tell(), 0
+        while copied < length:
+            try:
+                done = os.copy_file_range(old.fileno(), target.fileno(), length - copied, copied, offset + copied)
+            except (OSError, AttributeError):            # no copy_file_range here: by hand
+                old.seek(copied)
+                done = os.pwrite(target.fileno(), old.read(min(length - copied, 64 << 20)), offset + copied)
+            if done <= 0:
+                raise OSError(f"{source}: copy stopped at {copied} of {length} bytes")
+            copied += done
+        target.seek(offset + copied)

@@ -13,9 +13,15 @@ Progress is not read from a document: units report it, again and again. So
   live only in it. Ledger files are kept **beside the corpus**, in a ``ledgers/`` folder of
   each source folder the build is given (``sources/ledgers/`` for the bundled corpus), and in
   the output folder's own ``ledgers/`` (a build carries it over); every build re-applies every
-  ledger it finds there (:func:`apply_progress`), and ``policykg ledger import`` copies the file
-  into the first of those folders before adding its graph (:func:`add_reports`). ``make graph``
-  never loses progress.
+  ledger it finds there (:func:`apply_progress`), and ``policykg ledger import`` keeps the file
+  in the output folder's ``ledgers/`` in the same swap that adds its graph (:func:`add_reports`).
+  ``make graph`` never loses progress;
+* an import changes what it must, in place: the report's graph and its copy in the merged
+  default graph go into a checkpoint of the last store (no reload: a report's subjects — its
+  node and rows, named by its SHA-256 — are stated in no other graph, so replacing one takes
+  out exactly its triples), ``corpus.nq``'s other graphs are copied as they are, and the
+  build's stamp is carried over (:mod:`policykg.kg.incremental`). The result is the store a
+  full load gives (``tests/test_ledger_in_place.py``).
 
 A ledger's options at import (``--as-of``, ``--doc``) are kept beside its copy as
 ``NAME.import.json``, so a rebuild reads the file exactly as the import did. What a row
@@ -36,6 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from policykg.errors import LexiconError
+from policykg.kg.incremental import PROGRESS_END, is_progress, progress_start
 from policykg.kg.layout import CORPUS_NQ, LEDGERS_DIR, MANIFEST, STORE_DIR
 from policykg.resources import lexicon_path
 from policykg.vocab import ID_NS, PKG_NS, PREFIXES, PROGRESS_GRAPH
@@ -174,11 +181,19 @@ def keep_ledger(source: Path, folder: Path, sha256: str, options: dict) -> Path:
             target = folder / f"{source.stem}~{n}{source.suffix}"
         shutil.copyfile(source, target)
     sidecar = target.with_name(target.name + SIDECAR)
+    sidecar.unlink(missing_ok=True)                    # a new file, never written through a link to a kept one
     if options:
         sidecar.write_text(json.dumps(options, ensure_ascii=False, sort_keys=True, indent=1) + "\n", encoding="utf-8")
-    elif sidecar.exists():
-        sidecar.unlink()
     return target
+
+
+def kept_copy(folder: Path, sha256: str, options: dict) -> Path | None:
+    """The copy of a ledger (by its SHA-256) that ``folder`` already keeps with these import options, or None."""
+    import hashlib
+    for existing in ledger_files([folder]):
+        if hashlib.sha256(existing.read_bytes()).hexdigest() == sha256:
+            return existing if import_options(existing) == json.loads(json.dumps(options or {})) else None
+    return None
 
 
 def ledger_entry(applied: Applied) -> dict:
@@ -191,29 +206,48 @@ def ledger_entry(applied: Applied) -> dict:
 # ---------------------------------------------------------------- corpus.nq and the store
 
 
-def _is_progress(line: bytes) -> bool:
-    return line.rstrip().endswith(b"> .") and (b" <" + PROGRESS_GRAPH.encode()) in line
-
-
-def write_progress(corpus_nq: Path, graphs: dict[str, bytes]) -> None:
-    """Rewrite ``corpus.nq`` with exactly ``graphs`` (graph IRI → its N-Quads) as its progress graphs:
-    every other line as it was, in order, then the progress graphs sorted by graph IRI."""
+def write_progress(corpus_nq: Path, graphs: dict[str, bytes], source: Path | None = None) -> None:
+    """Write ``corpus.nq`` with exactly ``graphs`` (graph IRI → its N-Quads) as its progress graphs: every
+    other line of ``source`` (by default ``corpus.nq`` itself) as it was, in order, then the progress graphs
+    sorted by graph IRI. A file of its own (no hard link of another folder's) is cut and written on in
+    place; else the lines before its progress graphs are copied (in the kernel) to a new file."""
+    from policykg.kg.incremental import copy_head
+    if source is None and os.stat(corpus_nq).st_nlink == 1:
+        with open(corpus_nq, "r+b") as target:
+            target.truncate(progress_start(corpus_nq))
+            target.seek(0, os.SEEK_END)
+            for iri in sorted(graphs):
+                target.write(graphs[iri])
+        return
+    source = corpus_nq if source is None else source
     tmp = corpus_nq.with_name(corpus_nq.name + ".tmp")
-    with open(corpus_nq, "rb") as source, open(tmp, "wb") as target:
-        for line in source:
-            if not _is_progress(line):
-                target.write(line)
+    with open(tmp, "wb") as target:
+        copy_head(source, target, progress_start(source))
         for iri in sorted(graphs):
             target.write(graphs[iri])
     os.replace(tmp, corpus_nq)
 
 
 def progress_graphs(corpus_nq: Path) -> dict[str, bytes]:
-    """The progress graphs ``corpus.nq`` holds: graph IRI → its N-Quads lines."""
+    """The progress graphs ``corpus.nq`` holds (at its end): graph IRI → its N-Quads lines."""
     graphs: dict[str, list[bytes]] = {}
     with open(corpus_nq, "rb") as fh:
+        fh.seek(progress_start(corpus_nq))
+        data = fh.read()
+        found, at = {}, 0                               # each graph's lines follow one another: cut by graph
+        for match in PROGRESS_END.finditer(data):
+            if match.start() < at or data.rfind(b"\n", at, match.start()) != -1:
+                break                                   # not one line after another: read line by line
+            iri = match[1].decode("utf-8")
+            found.setdefault(iri, [at, at])[1] = at = match.end()
+        else:
+            if at == len(data) and len(found) == len({a for a, _ in found.values()}):
+                ordered = sorted(found.values())
+                if all(b == c for (_, b), (c, _) in zip(ordered, ordered[1:])):
+                    return {iri: data[a:b] for iri, (a, b) in found.items()}
+        fh.seek(progress_start(corpus_nq))
         for line in fh:
-            if _is_progress(line):
+            if is_progress(line):
                 iri = line.rstrip()[:-2].rpartition(b" <")[2].rstrip(b">").decode("utf-8")
                 graphs.setdefault(iri, []).append(line if line.endswith(b"\n") else line + b"\n")
     return {iri: b"".join(lines) for iri, lines in graphs.items()}
@@ -222,10 +256,10 @@ def progress_graphs(corpus_nq: Path) -> dict[str, bytes]:
 def add_to_store(store, nquads: bytes) -> None:
     """Load progress N-Quads into an open, writable store: their named graphs and the merged default graph."""
     import pyoxigraph as ox
-    store.load(input=nquads, format=ox.RdfFormat.N_QUADS)
-    default = ox.DefaultGraph()
-    store.extend([ox.Quad(q.subject, q.predicate, q.object, default)
-                  for q in ox.parse(nquads, format=ox.RdfFormat.N_QUADS)])
+
+    from policykg.kg.corpus_store import with_default_graph
+    # the bulk loader (no transaction): the store is a build's or an import's staged copy, swapped in once written
+    store.bulk_load(input=with_default_graph(nquads, Path(CORPUS_NQ), 1), format=ox.RdfFormat.N_QUADS)
 
 
 def apply_progress(stage: Path, progress: Progress, folders: list[Path]) -> list[dict]:
@@ -256,29 +290,77 @@ def _unique(applied: list[Applied]) -> list[Applied]:
     return sorted(seen.values(), key=lambda a: (a.report.as_of, a.path, a.report.sha256))
 
 
-def add_reports(out: Path, applied: list[Applied], pages: Callable[[Path], Iterable[str]] | None = None) -> bool:
-    """Add (or replace, for the same file) reports in the built output folder ``out``, all or nothing:
-    ``corpus.nq``, the store, the manifest's ``ledgers`` and the pages ``pages(stage)`` writes (the
-    dashboard). Returns False, writing nothing, when every report is already there as it is."""
+def add_reports(out: Path, applied: list[Applied], pages: Callable[[Path], Iterable[str]] | None = None,
+                keep: dict[str, tuple[Path, dict]] | None = None) -> tuple[list[Applied], bool]:
+    """Add (or replace, for the same file) reports in the built output folder ``out``, in place and all or
+    nothing: ``keep`` (a report's SHA-256 → its file and the import's options) copied into ``out/ledgers/``;
+    each report's named graph, and its copy in the merged default graph, put into a checkpoint of the store
+    (:func:`put_graphs`: nothing reloaded); ``corpus.nq``'s other graphs copied as they are, then the progress
+    graphs; the manifest's ``ledgers``; the pages ``pages(stage)`` writes (the dashboard). Staged and swapped
+    in whole (:func:`policykg.kg.publish.publish`), under the output folder's lock. Returns the reports, each
+    with its path as the manifest lists it, and whether anything changed (nothing is written when every
+    report is already there as it is)."""
     from policykg.kg.corpus_store import write_corpus_store
+    from policykg.kg.incremental import checkpoint, restamp
     from policykg.kg.manifest import json_bytes
-    from policykg.kg.publish import output_lock, publish
+    from policykg.kg.publish import link_or_copy, output_lock, publish
+    keep = keep or {}
     with output_lock(out):
         graphs = progress_graphs(out / CORPUS_NQ)
         new = {graph_of(a.report.sha256): report_quads(a.report) for a in applied}
-        if all(graphs.get(iri) == data for iri, data in new.items()):
-            return False
         manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        kept = [e for e in manifest.get("ledgers", []) if e.get("graph") not in new]
-        manifest["ledgers"] = sorted(kept + [ledger_entry(a) for a in applied],
-                                     key=lambda e: (e["as_of"], e["file"], e["sha256"]))
+        kept = {sha: kept_copy(out / LEDGERS_DIR, sha, options) for sha, (_, options) in keep.items()}
+        if all(kept.values()):
+            applied = [a._replace(path=f"{LEDGERS_DIR}/{kept[a.report.sha256].name}") if a.report.sha256 in kept
+                       else a for a in applied]
+            listed = {e.get("graph"): e for e in manifest.get("ledgers", [])}
+            if all(graphs.get(graph_of(a.report.sha256)) == new[graph_of(a.report.sha256)]
+                   and listed.get(graph_of(a.report.sha256)) == ledger_entry(a) for a in applied):
+                return applied, False
+        done: list[Applied] = []
 
         def fill(stage: Path) -> list[str]:
             import shutil
-            shutil.copyfile(out / CORPUS_NQ, stage / CORPUS_NQ)
-            write_progress(stage / CORPUS_NQ, {**graphs, **new})
-            write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
+            names = [CORPUS_NQ, STORE_DIR, MANIFEST]
+            if keep:
+                if (out / LEDGERS_DIR).is_dir():
+                    shutil.copytree(out / LEDGERS_DIR, stage / LEDGERS_DIR, copy_function=link_or_copy)
+                for a in applied:
+                    if a.report.sha256 in keep:
+                        file, options = keep[a.report.sha256]
+                        a = a._replace(path=f"{LEDGERS_DIR}/{keep_ledger(file, stage / LEDGERS_DIR, a.report.sha256, options).name}")
+                    done.append(a)
+                names.append(LEDGERS_DIR)
+            else:
+                done.extend(applied)
+            write_progress(stage / CORPUS_NQ, {**graphs, **new}, source=out / CORPUS_NQ)
+            ledgers = [e for e in manifest.get("ledgers", []) if e.get("graph") not in new]
+            manifest["ledgers"] = sorted(ledgers + [ledger_entry(a) for a in done],
+                                         key=lambda e: (e["as_of"], e["file"], e["sha256"]))
             (stage / MANIFEST).write_bytes(json_bytes(manifest))
-            return [CORPUS_NQ, STORE_DIR, MANIFEST] + (list(pages(stage)) if pages else [])
-        publish(out, fill, replaces=(CORPUS_NQ, STORE_DIR, MANIFEST))
-    return True
+            if checkpoint(out, stage):
+                put_graphs(stage / STORE_DIR, new, replaced=set(graphs) & set(new))
+                restamp(out, stage, ",".join(sorted(a.report.sha256 for a in done)))
+            else:                                      # no store to update: loaded whole
+                write_corpus_store(stage / STORE_DIR, stage / CORPUS_NQ)
+            return names + (list(pages(stage)) if pages else [])
+        publish(out, fill, replaces=(CORPUS_NQ, STORE_DIR, MANIFEST) + ((LEDGERS_DIR,) if keep else ()))
+    return done, True
+
+
+def put_graphs(store_dir: Path, graphs: dict[str, bytes], replaced: set[str]) -> None:
+    """Put progress graphs (graph IRI → its N-Quads) into the store at ``store_dir``, in place: those
+    ``replaced`` taken out first with their copy in the merged default graph
+    (:func:`policykg.kg.incremental.drop_own_graph`), then each added with its copy — the store a full
+    load of the same ``corpus.nq`` gives."""
+    import pyoxigraph as ox
+
+    from policykg.kg.incremental import drop_own_graph
+    store = ox.Store(str(store_dir))
+    try:
+        for iri in sorted(replaced):
+            drop_own_graph(store, ox.NamedNode(iri))
+        add_to_store(store, b"".join(graphs[iri] for iri in sorted(graphs)))
+        store.flush()
+    finally:
+        del store

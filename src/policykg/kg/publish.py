@@ -36,6 +36,7 @@ import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -273,9 +274,19 @@ def _acquire(lock: str, out: Path) -> int:
         if same:                          # not a file its last holder removed as we opened it
             break
         os.close(fd)
+    _taken_over(os.pread(fd, 200, 0).decode("utf-8", "replace").strip(), out)
     os.ftruncate(fd, 0)
     os.write(fd, f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
     return fd
+
+
+def _taken_over(left: str, out: Path) -> None:
+    """Say so when the lock file names a build that died holding it (killed: its lock went with it, its
+    staged folder is removed before this one stages)."""
+    match = re.match(r"pid (\d+)", left)
+    if match and int(match[1]) != os.getpid() and not process_alive(int(match[1])):
+        print(f"policykg: note: {out}: taking over the lock of a build that is no longer running ({left})",
+              file=sys.stderr)
 
 
 def _holder(fd: int) -> str:

@@ -29,6 +29,7 @@ from pathlib import Path
 from policykg.errors import InputError, LexiconError
 from policykg.kg.progress import Applied, Report, Update, statuses
 from policykg.resources import lexicon_path
+from policykg.vocab import sparql_prefixes
 
 #: How much of a record's text the form shows.
 SHORT_TEXT = 80
@@ -59,11 +60,17 @@ def status_choices() -> list[str]:
 
 def status_code(written: str) -> str | None:
     """The status code a unit's text names (Chinese, English in any case, a code or an alias), or None."""
-    key = re.sub(r"\s+", "", written).lower()
+    return _status_names().get(re.sub(r"\s+", "", written).lower())
+
+
+@lru_cache(maxsize=1)
+def _status_names() -> dict[str, str]:
+    """Every name of a status (without spaces, lower case) → its code; the first status to give a name keeps it."""
+    names: dict[str, str] = {}
     for s in statuses():
-        if key in {re.sub(r"\s+", "", n).lower() for n in (s.code, s.zh, s.en, *s.aliases)}:
-            return s.code
-    return None
+        for n in (s.code, s.zh, s.en, *s.aliases):
+            names.setdefault(re.sub(r"\s+", "", n).lower(), s.code)
+    return names
 
 
 # ---------------------------------------------------------------- the form
@@ -224,14 +231,23 @@ def parse_date(text: str) -> str | None:
         return None
 
 
+#: Every responsibility record with its document's short id, its place as ``record_progress.rq`` writes it
+#: (the IRI after ``/doc/ID/``): that question's first two columns, without the rest of its answer.
+_RECORDS = sparql_prefixes(("pkg",)) + """
+SELECT ?doc ?record WHERE {
+  ?r a pkg:ResponsibilityRecord ; pkg:inDocument/pkg:shortId ?sid .
+  BIND(STR(?sid) AS ?doc)
+  BIND(REPLACE(STR(?r), "^.*/doc/[^/]+/", "") AS ?record)
+}"""
+
+
 def known_records(store) -> dict[tuple[str, str], str]:
-    """(document's short id, record's place) → the record's IRI (its document's IRI, then its place)."""
+    """(document's short id, record's place) → the record's IRI (its document's IRI, then its place): the
+    records ``queries/record_progress.rq`` lists, read with a question of their ids only."""
     from policykg.kg.documents import documents
-    from policykg.kg.query import find_query, run_query
+    from policykg.kg.store import answer
     iris = {d.short_id: d.iri for d in documents(store)}
-    cols, rows = run_query(store, find_query("record_progress"), {"as_of": "2000-01-01"})
-    i, j = cols.index("doc"), cols.index("record")
-    return {(r[i], r[j]): f"{iris[r[i]]}/{r[j]}" for r in rows if r[i] in iris}
+    return {(doc, record): f"{iris[doc]}/{record}" for doc, record in answer(store, _RECORDS).rows if doc in iris}
 
 
 def read_ledger(path: Path, store, as_of: str | None = None, documents: list[str] | None = None,
@@ -248,12 +264,15 @@ def read_ledger(path: Path, store, as_of: str | None = None, documents: list[str
         raise InputError("the ledger is empty", path=str(path))
     where = _column_map(rows[0], path)
     records = known_records(store) if records is None else records
+    places: dict[str, list[tuple[str, str]]] = {}          # a record's place → its keys (one per document)
+    for key in records:
+        places.setdefault(key[1], []).append(key)
     name, problems, filled = shown or path.name, [], []
     for number, row in enumerate(rows[1:], start=2):
         cells = {k: (row[i] if i < len(row) else "") for k, i in where.items()}
         if not any(cells.get(c["key"]) for c in columns() if c.get("fill")):
             continue                                          # a row nobody filled
-        problem, update = _check_row(number, cells, records, documents)
+        problem, update = _check_row(number, cells, records, documents, places)
         if problem:
             problems.append(f"{name}: row {number}: {problem}")
         else:
@@ -269,14 +288,14 @@ def read_ledger(path: Path, store, as_of: str | None = None, documents: list[str
     return Applied(report, problems, shown or str(path))
 
 
-def _check_row(number: int, cells: dict, records: dict, documents: list[str] | None):
+def _check_row(number: int, cells: dict, records: dict, documents: list[str] | None, places: dict):
     """(problem, None) or (None, the row's update; its as-of date empty when it gives none)."""
     record, doc = cells.get("record", ""), cells.get("doc", "")
     if ":" in record and not doc:                       # doc:record/3
         doc, record = record.split(":", 1)
     if not record:
         return "no record id", None
-    candidates = [key for key in records if key[1] == record and (not doc or key[0] == doc)]
+    candidates = ([(doc, record)] if (doc, record) in records else []) if doc else places.get(record, [])
     if len(candidates) != 1:
         what = f"{doc}:{record}" if doc else record
         return (f"unknown record id {what!r}" if not candidates
@@ -306,8 +325,8 @@ def import_ledger(file: Path, out: Path, as_of: str | None = None, documents: li
     ``partial``), keep a copy in ``out/ledgers/`` and add its report as a named graph. Returns the
     reading and whether anything changed (the same file again: nothing)."""
     from policykg.errors import LedgerError
-    from policykg.kg.layout import LEDGERS_DIR, STORE_DIR
-    from policykg.kg.progress import add_reports, keep_ledger
+    from policykg.kg.layout import STORE_DIR
+    from policykg.kg.progress import add_reports
     from policykg.kg.store import open_store, release
     if as_of is not None and parse_date(as_of) is None:
         raise LedgerError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)")
@@ -322,9 +341,9 @@ def import_ledger(file: Path, out: Path, as_of: str | None = None, documents: li
         raise LedgerError(f"{len(applied.problems)} bad row(s); nothing imported (--partial imports the good rows)",
                           lines=applied.problems, path=str(file))
     options = {k: v for k, v in (("as_of", as_of), ("documents", documents)) if v}
-    kept = keep_ledger(file, out / LEDGERS_DIR, applied.report.sha256, options)
-    applied = applied._replace(path=f"{LEDGERS_DIR}/{kept.name}")      # as a build lists it (kg/corpus.py)
-    return applied, add_reports(out, [applied], pages)
+    # kept in out/ledgers/ (listed as a build lists it, kg/corpus.py) with the graph, in the same swap
+    done, changed = add_reports(out, [applied], pages, keep={applied.report.sha256: (file, options)})
+    return done[0], changed
 
 
 def build_progress(store, folders: list[Path]) -> list[Applied]:
