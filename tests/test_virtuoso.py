@@ -61,18 +61,7 @@ NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "lo
                              "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
                              "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
 #: Stored queries whose Virtuoso answer is not compared, and why. Every other query must agree.
-#: Why the follow-up queries differ (probed on the pushed bundled corpus): the latest status reported on or
-#: before the as-of date is an ``OPTIONAL { ?up pkg:statusOf ?r ; pkg:asOf ?ua … FILTER(STR(?ua) <= ?on) }``
-#: whose ?on is bound outside the OPTIONAL. SPARQL evaluates that FILTER as the LeftJoin's condition, with
-#: ?on bound (Oxigraph: 546 updates match as of 2026-01-01); Virtuoso 7.2.5 evaluates the OPTIONAL on its
-#: own, ?on unbound, and matches none (0) — with the date written inline both give 546. overdue, due_soon,
-#: completion_rate and unit_report no longer read it: each computes the date inside a grouped sub-select of its own (the date a
-#: ``VALUES ?as_of`` block there, which policykg binds like the outer one), and Virtuoso agrees on them.
-_AS_OF_IN_OPTIONAL = ("Virtuoso 7.2.5 drops a FILTER inside OPTIONAL that reads a variable bound outside it "
-                      "(the as-of date): no update matches, so every status is empty (probe: 0 vs 546)")
-
 EXCEPTIONS = {
-    **{name: _AS_OF_IN_OPTIONAL for name in ("record_progress",)},
     "lead_here_co_there":
         "Virtuoso 7.2.5 joins its four grouped sub-selects (each nested three deep) wrongly: every one of the "
         "9 rows comes back with the same unit (市市场监管局) and other units' lists; Oxigraph's 9 rows are 9 units",
