@@ -16,7 +16,6 @@ reported as stopped. The result goes to ``bench/results.json`` under
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import statistics
@@ -122,10 +121,8 @@ def main() -> None:
     result = measure(args.graph.resolve(), args.runs, args.timeout)
     print(f"{result['within_goal']} of {result['measured']} stored queries answered in ≤ {GOAL_MS:g} ms (p50)")
     if not args.no_write:
-        path = ROOT / "bench" / "results.json"
-        data = json.loads(path.read_text(encoding="utf-8"))
-        data["corpus_endpoint"] = result
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        from bench_corpus import merge_results          # this folder is on sys.path when the script runs
+        merge_results("corpus_endpoint", result)
 
 
 if __name__ == "__main__":
