@@ -15,6 +15,7 @@ from pathlib import Path
 
 from policykg.kg.layout import ANALYSIS_FILE, CORPUS_NQ, DOCS_DIR, PARTS_DIR, TURTLE, doc_folder
 from policykg.kg.lineage import lineage_graph
+from policykg.kg.timing import tick
 from policykg.vocab import LINEAGE_GRAPH, SHARED_GRAPH
 
 
@@ -68,17 +69,107 @@ def shared_graph() -> bytes:
     return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
 
 
-def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str],
-                    links: list[tuple[str, str, str]], analysis: bool, old_blocks: dict | None = None) -> dict:
-    """``corpus.nq``: the shared and lineage graphs, each built document's named graph (a new one's
-    part, a reused one's block of the last ``corpus.nq`` — or its Turtle, parsed, when the last build
-    left no block —, its folder linked over from the last build), the analysis graph. Return the
-    blocks written (:class:`policykg.kg.incremental.Blocks`).
+class Spool:
+    """The blocks of ``corpus.nq`` that the built documents bring, written as their results arrive.
 
-    ``built`` holds the ids of the documents built now (their parts wait in ``.parts/``);
-    every other built entry is reused from the last build at ``out``."""
+    ``corpus.nq`` holds the shared and lineage graphs first, then every document's graph, then the
+    analysis graph; the lineage is known only when every document is built. So each document's named
+    graph (its part in ``.parts/``, removed once read) and its part of the analysis graph are appended,
+    as the workers hand them over (in input order), to two files of ``.parts/``, with their place,
+    length and SHA-256: :func:`write_corpus_nq` copies them from there in the kernel and hashes nothing
+    again. What the build does after its workers is then the small graphs and one copy.
+    """
+
+    DOCUMENTS, ANALYSIS = "documents.spool", "analysis.spool"     # never a part's name (``<folder>.nq``)
+
+    def __init__(self, stage: Path):
+        self.stage = stage
+        self.files = {kind: open(stage / PARTS_DIR / name, "wb") for kind, name in
+                      (("doc", self.DOCUMENTS), ("analysis", self.ANALYSIS))}
+        self.blocks: dict[tuple[str, str], list] = {}      # (kind, id) → [start, length, sha]
+
+    def take(self, result) -> list[tuple[str, bytes, str]]:
+        """Spool a worker's result (:class:`policykg.kg.document_build.Built`); return its blocks as
+        ``(block key, bytes, SHA-256)``: what the streaming load loads (:mod:`policykg.kg.stream_load`)."""
+        import hashlib
+
+        from policykg.kg.incremental import analysis_key
+        entry = result.entry
+        if entry.get("status") != "built":
+            return []
+        name = doc_folder(entry["id"])
+        part = self.stage / PARTS_DIR / f"{name}.nq"
+        taken = [("doc", entry["iri"], part.read_bytes())]
+        part.unlink()                          # read once; gone before the kernel writes it to disk
+        analysis = self.stage / DOCS_DIR / name / ANALYSIS_FILE
+        if analysis.is_file():
+            taken.append(("analysis", analysis_key(entry["iri"]), analysis.read_bytes()))
+        out = []
+        for kind, key, data in taken:
+            target = self.files[kind]
+            digest = hashlib.sha256(data).hexdigest()
+            self.blocks[kind, entry["id"]] = [target.tell(), len(data), digest]
+            if data:                           # an empty block is no block (Blocks.write)
+                target.write(data)
+                out.append((key, data, digest))
+        return out
+
+    def close(self) -> None:
+        """No more results: the spooled files are complete (and open to be copied from)."""
+        for kind, target in self.files.items():
+            if not target.closed and target.mode == "wb":
+                target.close()
+                self.files[kind] = open(target.name, "rb")
+
+    def copy(self, blocks, kind: str, doc_id: str, key: str) -> bool:
+        """Copy a spooled block into ``blocks`` (:class:`policykg.kg.incremental.Blocks`, writing
+        ``corpus.nq``) as ``key``, in the kernel; False when ``doc_id`` spooled none of this kind."""
+        block = self.blocks.get((kind, doc_id))
+        if block is None:
+            return False
+        start, length, digest = block
+        if length:
+            blocks.target.flush()
+            offset = blocks.target.tell()
+            copy_range(self.files[kind], blocks.target, start, length, offset)
+            blocks.target.seek(offset + length)
+            blocks.index[key] = [offset, length, digest]
+        return True
+
+    def discard(self) -> None:
+        for target in self.files.values():
+            target.close()
+
+
+def copy_range(source, target, start: int, length: int, offset: int) -> None:
+    """``length`` bytes of file ``source`` from ``start`` into file ``target`` at ``offset``, in the
+    kernel where it can (``copy_file_range``), else read and written here."""
+    copied, fd_in, fd_out = 0, source.fileno(), target.fileno()
+    while copied < length:
+        try:
+            done = os.copy_file_range(fd_in, fd_out, length - copied, start + copied, offset + copied)
+        except (OSError, AttributeError):          # none here (or across file systems): by hand
+            done = os.pwrite(fd_out, os.pread(fd_in, min(length - copied, 64 << 20), start + copied),
+                             offset + copied)
+        if done <= 0:
+            raise OSError(f"corpus.nq: copy stopped at {copied} of {length} bytes")
+        copied += done
+
+
+def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str],
+                    links: list[tuple[str, str, str]], analysis: bool, old_blocks: dict | None = None,
+                    spool: Spool | None = None) -> dict:
+    """``corpus.nq``: the shared and lineage graphs, each built document's named graph (a new one's
+    block of the ``spool``, or its part; a reused one's block of the last ``corpus.nq`` — or its Turtle,
+    parsed, when the last build left no block —, its folder linked over from the last build), the
+    analysis graph. Return the blocks written (:class:`policykg.kg.incremental.Blocks`).
+
+    ``built`` holds the ids of the documents built now (their blocks wait in the ``spool``, or their
+    parts in ``.parts/``); every other built entry is reused from the last build at ``out``."""
     from policykg.kg.incremental import Blocks, analysis_key
     docs, parts = stage / DOCS_DIR, stage / PARTS_DIR
+    if spool is not None:
+        spool.close()
     with open(stage / CORPUS_NQ, "wb") as nq:
         blocks = Blocks(nq, out / CORPUS_NQ, old_blocks)
         if not blocks.copy_old(SHARED_GRAPH):          # the same builder: the same ontology and schemes
@@ -89,17 +180,25 @@ def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str]
             if entry["status"] != "built":
                 continue
             if entry["id"] in built:
-                blocks.write(entry["iri"], (parts / f"{name}.nq").read_bytes())
+                if spool is None or not spool.copy(blocks, "doc", entry["id"], entry["iri"]):
+                    blocks.write(entry["iri"], (parts / f"{name}.nq").read_bytes())
                 continue
             link_folder(out / DOCS_DIR / name, docs / name)
             if not blocks.copy_old(entry["iri"]):
                 blocks.write(entry["iri"], named_graph((docs / name / TURTLE).read_bytes(), entry["iri"]))
         if analysis:                       # after every document: one graph, in input order
             for entry in entries:
+                if entry["status"] != "built" or (entry["id"] in built and spool is not None and
+                                                  spool.copy(blocks, "analysis", entry["id"],
+                                                             analysis_key(entry["iri"]))):
+                    continue
                 part = docs / doc_folder(entry["id"]) / ANALYSIS_FILE
-                if entry["status"] == "built" and part.is_file():
+                if part.is_file():
                     blocks.write(analysis_key(entry["iri"]), part.read_bytes())
         blocks.close()
+    if spool is not None:
+        spool.discard()
+    tick("corpus.nq written")
     return blocks.index
 
 

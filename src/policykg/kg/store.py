@@ -23,6 +23,7 @@ from __future__ import annotations
 import _thread
 import os
 from collections import namedtuple
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -76,11 +77,17 @@ def write_store(target: str | os.PathLike[str], ntriples: bytes) -> str | os.Pat
 
 
 def memory_store(ntriples: bytes) -> ox.Store:
-    """An in-memory store of a graph (N-Triples bytes) plus the ontology."""
+    """An in-memory store of a graph (N-Triples bytes) plus the ontology (parsed once per process: a
+    worker makes one such store per document)."""
     store = ox.Store()
     store.load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
-    store.load(input=_ontology(), format=ox.RdfFormat.TURTLE)
+    store.extend(_ontology_quads())
     return store
+
+
+@lru_cache(maxsize=1)
+def _ontology_quads() -> tuple:
+    return tuple(ox.parse(_ontology(), format=ox.RdfFormat.TURTLE))
 
 
 # ---------------------------------------------------------------- reading
