@@ -24,8 +24,10 @@ def named_graph(turtle: bytes, doc: str, fmt: str = "ttl") -> bytes:
 
     The terms are Oxigraph's (it drops ``^^xsd:string``, lower-cases language tags, escapes tabs):
     the text that :func:`merged_default_graph` and the store read. N-Triples as this build writes
-    them (one statement a line) are filtered on the line's subject and sent through Oxigraph once,
-    not built into Python quads.
+    them (one statement a line) are filtered on the line's subject; a line Oxigraph would write as
+    it is (:data:`_AS_OXIGRAPH_WRITES`: IRIs, an unescaped literal, plain, lower-case tagged or of a
+    few datatypes — most lines of a document) is kept as it is, and only the others are sent through
+    Oxigraph, once, not built into Python quads.
     """
     import pyoxigraph as ox
 
@@ -33,16 +35,39 @@ def named_graph(turtle: bytes, doc: str, fmt: str = "ttl") -> bytes:
     shared = _shared_subjects()
     graph = str(ox.NamedNode(doc))
     if fmt == "nt":
-        kept = "\n".join(line for line in turtle.decode("utf-8").split("\n")
-                          if line and line.split(" ", 1)[0] not in shared)
-        text = ox.serialize(ox.parse(kept.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES),
-                            format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-        lines = [f"{line[:-1]}{graph} ." for line in ntriples_lines(text)]
-        return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+        ending, subjects = f" {graph} .".encode("utf-8"), _shared_subject_bytes()
+        lines, odd = [], []
+        for line in turtle.split(b"\n"):
+            if line and line[:line.find(b" ")] not in subjects:
+                (lines if _AS_OXIGRAPH_WRITES.fullmatch(line) else odd).append(line)
+        lines = [line[:-2] + ending for line in lines]
+        if odd:
+            text = ox.serialize(ox.parse(b"\n".join(odd), format=ox.RdfFormat.N_TRIPLES),
+                                format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+            lines += [f"{line[:-1]}{graph} .".encode("utf-8") for line in ntriples_lines(text)]
+        return b"\n".join(sorted(lines)) + b"\n"
     quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(doc))
              for t in ox.parse(turtle, format=ox.RdfFormat.TURTLE) if str(t.subject) not in shared]
     text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
     return ("\n".join(sorted(ntriples_lines(text))) + "\n").encode("utf-8")
+
+
+#: A line of N-Triples that Oxigraph writes back byte for byte (UTF-8): absolute IRIs of the printable
+#: ASCII that IRIs allow and percent escapes (the build's IRIs, kg/iri.py); then an IRI, or a literal
+#: without escapes and without characters that Oxigraph or :func:`policykg.kg.publish.ntriples_lines`
+#: escape (controls, U+0085, U+2028, U+2029), untagged, tagged in lower case, or of a datatype Oxigraph
+#: keeps as written (not ``xsd:string``, which it drops). Anything else goes through Oxigraph.
+_IRI = rb'<[a-z][a-z0-9+.-]*+:(?:[!#$&-;=?-Z_a-z~]++|%[0-9A-Fa-f]{2})*+>'
+_AS_OXIGRAPH_WRITES = re.compile(
+    _IRI + rb' ' + _IRI + rb' (?:' + _IRI
+    + rb'|"(?:[^"\\\x00-\x1f\x7f\xc2\xe2]++|\xc2[\xa0-\xbf]|\xe2(?!\x80[\xa8\xa9])[\x80-\xbf]{2})*+"'
+    + rb'(?:@[a-z]++(?:-[a-z0-9]++)*+|\^\^<http://www\.w3\.org/2001/XMLSchema#(?:integer|decimal|date|gYear|boolean)>)?'
+    + rb') \.')
+
+
+@lru_cache(maxsize=1)
+def _shared_subject_bytes() -> frozenset[bytes]:
+    return frozenset(subject.encode("utf-8") for subject in _shared_subjects())
 
 
 @lru_cache(maxsize=1)
