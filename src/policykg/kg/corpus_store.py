@@ -112,6 +112,8 @@ class Spool:
         self.files = {kind: open(stage / PARTS_DIR / name, "wb") for kind, name in
                       (("doc", self.DOCUMENTS), ("analysis", self.ANALYSIS))}
         self.blocks: dict[tuple[str, str], list] = {}      # (kind, id) → [start, length, sha]
+        #: called when the workers are done (:meth:`close`): the streaming load sends its last piece
+        self.on_close = None
 
     def take(self, result) -> list[tuple[str, bytes, str]]:
         """Spool a worker's result (:class:`policykg.kg.document_build.Built`); return its blocks as
@@ -141,6 +143,9 @@ class Spool:
 
     def close(self) -> None:
         """No more results: the spooled files are complete (and open to be copied from)."""
+        if self.on_close is not None:
+            self.on_close()
+            self.on_close = None
         for kind, target in self.files.items():
             if not target.closed and target.mode == "wb":
                 target.close()

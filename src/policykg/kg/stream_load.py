@@ -68,6 +68,8 @@ class StreamLoad:
         if self.active:
             self.target = stage / STORE_DIR
         spool = self.spool = Spool(stage)
+        if self.active:                          # the last piece loads while corpus.nq is written
+            spool.on_close = self._send_started
 
         def feed(result) -> None:
             for key, data, digest in spool.take(result):
@@ -94,6 +96,11 @@ class StreamLoad:
             self._thread = threading.Thread(target=self._run, name="stream-load", daemon=True)
             self._thread.start()
         self._queue.put(piece)
+
+    def _send_started(self) -> None:
+        """The last piece to a loader already at work (a corpus smaller than a piece waits for :meth:`finish`)."""
+        if self._thread is not None:
+            self._send()
 
     def _run(self) -> None:
         import pyoxigraph as ox
