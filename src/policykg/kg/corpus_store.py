@@ -198,6 +198,7 @@ def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str]
     parts in ``.parts/``); every other built entry is reused from the last build at ``out``."""
     from policykg.kg.incremental import Blocks, analysis_key
     docs, parts = stage / DOCS_DIR, stage / PARTS_DIR
+    tick("corpus.nq: start")
     if spool is not None:
         spool.close()
     with open(stage / CORPUS_NQ, "wb") as nq:
@@ -216,6 +217,7 @@ def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str]
             link_folder(out / DOCS_DIR / name, docs / name)
             if not blocks.copy_old(entry["iri"]):
                 blocks.write(entry["iri"], named_graph((docs / name / TURTLE).read_bytes(), entry["iri"]))
+        tick("corpus.nq: the documents' graphs written")
         if analysis:                       # after every document: one graph, in input order
             for entry in entries:
                 if entry["status"] != "built" or (entry["id"] in built and spool is not None and

@@ -56,6 +56,7 @@ def run_workers(paths: list[Path], jobs: int | None, progress: bool, job: Job,
         raise WorkerDied("a worker process died while building (killed, or out of memory?); nothing was written",
                          hint="rebuild with --jobs 1 to see which document") from None
     finally:
+        tick("workers gone")
         if bar is not None:
             bar.close()
 
