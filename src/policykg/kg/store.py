@@ -23,7 +23,6 @@ from __future__ import annotations
 import _thread
 import os
 from collections import namedtuple
-from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -77,17 +76,11 @@ def write_store(target: str | os.PathLike[str], ntriples: bytes) -> str | os.Pat
 
 
 def memory_store(ntriples: bytes) -> ox.Store:
-    """An in-memory store of a graph (N-Triples bytes) plus the ontology (parsed once per process: a
-    worker makes one such store per document)."""
+    """An in-memory store of a graph (N-Triples bytes) plus the ontology."""
     store = ox.Store()
     store.load(input=ntriples, format=ox.RdfFormat.N_TRIPLES)
-    store.extend(_ontology_quads())
+    store.load(input=_ontology(), format=ox.RdfFormat.TURTLE)
     return store
-
-
-@lru_cache(maxsize=1)
-def _ontology_quads() -> tuple:
-    return tuple(ox.parse(_ontology(), format=ox.RdfFormat.TURTLE))
 
 
 # ---------------------------------------------------------------- reading
