@@ -163,3 +163,32 @@ def test_a_rebuild_with_a_store_does_not_stream(source, streams, tmp_path):
     shutil.copy(extra, src / "yy_again.txt")     # a new file (a duplicate): the last store is updated
     build(src, out, jobs=1)
     assert [s.active for s in streams] == [True, False]
+
+
+def test_corpus_nq_from_the_spool_is_the_one_written_from_the_parts(source, streams, tmp_path):
+    """The built documents' blocks are spooled as the workers hand them over and copied into corpus.nq at
+    the end (kg/corpus_store.py Spool): the same bytes and blocks as corpus.nq written the other way, from
+    each document's part (its named graph, made again here from its Turtle) and its analysis file."""
+    import json
+
+    from policykg.kg.corpus_store import named_graph, write_corpus_nq
+    from policykg.kg.layout import doc_folder
+    from policykg.kg.lineage import lineage
+    out = tmp_path / "out"
+    result = build(source, out)
+    stamp = json.loads((out / "store" / "policykg-build.json").read_text(encoding="utf-8"))
+    stage = tmp_path / "stage"
+    (stage / ".parts").mkdir(parents=True)
+    shutil.copytree(out / "docs", stage / "docs")
+    entries = result.entries
+    built = {e["id"] for e in entries if e["status"] == "built"}
+    for e in entries:
+        if e["id"] in built:
+            turtle = (out / "docs" / doc_folder(e["id"]) / "policykg.ttl").read_bytes()
+            (stage / ".parts" / f"{doc_folder(e['id'])}.nq").write_bytes(named_graph(turtle, e["iri"]))
+    assert len(built) == 5 and any(e["status"] == "duplicate" for e in entries)
+    blocks = write_corpus_nq(stage, tmp_path / "none", entries, built, lineage(entries), True, None)
+    assert (stage / "corpus.nq").read_bytes() == (out / "corpus.nq").read_bytes()
+    links = lineage(entries)
+    assert blocks == stamp["blocks"] and len(blocks) == 1 + bool(links) + 2 * 5    # shared, lineage, docs, analysis
+    assert not list((out / "docs").glob("*/*.spool"))

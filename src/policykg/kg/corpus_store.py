@@ -15,6 +15,7 @@ from pathlib import Path
 
 from policykg.kg.layout import ANALYSIS_FILE, CORPUS_NQ, DOCS_DIR, PARTS_DIR, TURTLE, doc_folder
 from policykg.kg.lineage import lineage_graph
+from policykg.kg.timing import tick
 from policykg.vocab import LINEAGE_GRAPH, SHARED_GRAPH
 
 
@@ -23,8 +24,10 @@ def named_graph(turtle: bytes, doc: str, fmt: str = "ttl") -> bytes:
 
     The terms are Oxigraph's (it drops ``^^xsd:string``, lower-cases language tags, escapes tabs):
     the text that :func:`merged_default_graph` and the store read. N-Triples as this build writes
-    them (one statement a line) are filtered on the line's subject and sent through Oxigraph once,
-    not built into Python quads.
+    them (one statement a line) are filtered on the line's subject; a line Oxigraph would write as
+    it is (:data:`_AS_OXIGRAPH_WRITES`: IRIs, an unescaped literal, plain, lower-case tagged or of a
+    few datatypes — most lines of a document) is kept as it is, and only the others are sent through
+    Oxigraph, once, not built into Python quads.
     """
     import pyoxigraph as ox
 
@@ -32,16 +35,39 @@ def named_graph(turtle: bytes, doc: str, fmt: str = "ttl") -> bytes:
     shared = _shared_subjects()
     graph = str(ox.NamedNode(doc))
     if fmt == "nt":
-        kept = "\n".join(line for line in turtle.decode("utf-8").split("\n")
-                          if line and line.split(" ", 1)[0] not in shared)
-        text = ox.serialize(ox.parse(kept.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES),
-                            format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-        lines = [f"{line[:-1]}{graph} ." for line in ntriples_lines(text)]
-        return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+        ending, subjects = f" {graph} .".encode("utf-8"), _shared_subject_bytes()
+        lines, odd = [], []
+        for line in turtle.split(b"\n"):
+            if line and line[:line.find(b" ")] not in subjects:
+                (lines if _AS_OXIGRAPH_WRITES.fullmatch(line) else odd).append(line)
+        lines = [line[:-2] + ending for line in lines]
+        if odd:
+            text = ox.serialize(ox.parse(b"\n".join(odd), format=ox.RdfFormat.N_TRIPLES),
+                                format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+            lines += [f"{line[:-1]}{graph} .".encode("utf-8") for line in ntriples_lines(text)]
+        return b"\n".join(sorted(lines)) + b"\n"
     quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(doc))
              for t in ox.parse(turtle, format=ox.RdfFormat.TURTLE) if str(t.subject) not in shared]
     text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
     return ("\n".join(sorted(ntriples_lines(text))) + "\n").encode("utf-8")
+
+
+#: A line of N-Triples that Oxigraph writes back byte for byte (UTF-8): absolute IRIs of the printable
+#: ASCII that IRIs allow and percent escapes (the build's IRIs, kg/iri.py); then an IRI, or a literal
+#: without escapes and without characters that Oxigraph or :func:`policykg.kg.publish.ntriples_lines`
+#: escape (controls, U+0085, U+2028, U+2029), untagged, tagged in lower case, or of a datatype Oxigraph
+#: keeps as written (not ``xsd:string``, which it drops). Anything else goes through Oxigraph.
+_IRI = rb'<[a-z][a-z0-9+.-]*+:(?:[!#$&-;=?-Z_a-z~]++|%[0-9A-Fa-f]{2})*+>'
+_AS_OXIGRAPH_WRITES = re.compile(
+    _IRI + rb' ' + _IRI + rb' (?:' + _IRI
+    + rb'|"(?:[^"\\\x00-\x1f\x7f\xc2\xe2]++|\xc2[\xa0-\xbf]|\xe2(?!\x80[\xa8\xa9])[\x80-\xbf]{2})*+"'
+    + rb'(?:@[a-z]++(?:-[a-z0-9]++)*+|\^\^<http://www\.w3\.org/2001/XMLSchema#(?:integer|decimal|date|gYear|boolean)>)?'
+    + rb') \.')
+
+
+@lru_cache(maxsize=1)
+def _shared_subject_bytes() -> frozenset[bytes]:
+    return frozenset(subject.encode("utf-8") for subject in _shared_subjects())
 
 
 @lru_cache(maxsize=1)
@@ -68,17 +94,113 @@ def shared_graph() -> bytes:
     return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
 
 
-def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str],
-                    links: list[tuple[str, str, str]], analysis: bool, old_blocks: dict | None = None) -> dict:
-    """``corpus.nq``: the shared and lineage graphs, each built document's named graph (a new one's
-    part, a reused one's block of the last ``corpus.nq`` — or its Turtle, parsed, when the last build
-    left no block —, its folder linked over from the last build), the analysis graph. Return the
-    blocks written (:class:`policykg.kg.incremental.Blocks`).
+class Spool:
+    """The blocks of ``corpus.nq`` that the built documents bring, written as their results arrive.
 
-    ``built`` holds the ids of the documents built now (their parts wait in ``.parts/``);
-    every other built entry is reused from the last build at ``out``."""
+    ``corpus.nq`` holds the shared and lineage graphs first, then every document's graph, then the
+    analysis graph; the lineage is known only when every document is built. So each document's named
+    graph (its part in ``.parts/``, removed once read) and its part of the analysis graph are appended,
+    as the workers hand them over (in input order), to two files of ``.parts/``, with their place,
+    length and SHA-256: :func:`write_corpus_nq` copies them from there in the kernel and hashes nothing
+    again. What the build does after its workers is then the small graphs and one copy.
+    """
+
+    DOCUMENTS, ANALYSIS = "documents.spool", "analysis.spool"     # never a part's name (``<folder>.nq``)
+
+    def __init__(self, stage: Path):
+        self.stage = stage
+        self.files = {kind: open(stage / PARTS_DIR / name, "wb") for kind, name in
+                      (("doc", self.DOCUMENTS), ("analysis", self.ANALYSIS))}
+        self.blocks: dict[tuple[str, str], list] = {}      # (kind, id) → [start, length, sha]
+        #: called when the workers are done (:meth:`close`): the streaming load sends its last piece
+        self.on_close = None
+
+    def take(self, result) -> list[tuple[str, bytes, str]]:
+        """Spool a worker's result (:class:`policykg.kg.document_build.Built`); return its blocks as
+        ``(block key, bytes, SHA-256)``: what the streaming load loads (:mod:`policykg.kg.stream_load`)."""
+        import hashlib
+
+        from policykg.kg.incremental import analysis_key
+        entry = result.entry
+        if entry.get("status") != "built":
+            return []
+        name = doc_folder(entry["id"])
+        part = self.stage / PARTS_DIR / f"{name}.nq"
+        taken = [("doc", entry["iri"], part.read_bytes())]
+        part.unlink()                          # read once; gone before the kernel writes it to disk
+        analysis = self.stage / DOCS_DIR / name / ANALYSIS_FILE
+        if analysis.is_file():
+            taken.append(("analysis", analysis_key(entry["iri"]), analysis.read_bytes()))
+        out = []
+        for kind, key, data in taken:
+            target = self.files[kind]
+            digest = hashlib.sha256(data).hexdigest()
+            self.blocks[kind, entry["id"]] = [target.tell(), len(data), digest]
+            if data:                           # an empty block is no block (Blocks.write)
+                target.write(data)
+                out.append((key, data, digest))
+        return out
+
+    def close(self) -> None:
+        """No more results: the spooled files are complete (and open to be copied from)."""
+        if self.on_close is not None:
+            self.on_close()
+            self.on_close = None
+        for kind, target in self.files.items():
+            if not target.closed and target.mode == "wb":
+                target.close()
+                self.files[kind] = open(target.name, "rb")
+
+    def copy(self, blocks, kind: str, doc_id: str, key: str) -> bool:
+        """Copy a spooled block into ``blocks`` (:class:`policykg.kg.incremental.Blocks`, writing
+        ``corpus.nq``) as ``key``, in the kernel; False when ``doc_id`` spooled none of this kind."""
+        block = self.blocks.get((kind, doc_id))
+        if block is None:
+            return False
+        start, length, digest = block
+        if length:
+            blocks.target.flush()
+            offset = blocks.target.tell()
+            copy_range(self.files[kind], blocks.target, start, length, offset)
+            blocks.target.seek(offset + length)
+            blocks.index[key] = [offset, length, digest]
+        return True
+
+    def discard(self) -> None:
+        for target in self.files.values():
+            target.close()
+
+
+def copy_range(source, target, start: int, length: int, offset: int) -> None:
+    """``length`` bytes of file ``source`` from ``start`` into file ``target`` at ``offset``, in the
+    kernel where it can (``copy_file_range``), else read and written here."""
+    copied, fd_in, fd_out = 0, source.fileno(), target.fileno()
+    while copied < length:
+        try:
+            done = os.copy_file_range(fd_in, fd_out, length - copied, start + copied, offset + copied)
+        except (OSError, AttributeError):          # none here (or across file systems): by hand
+            done = os.pwrite(fd_out, os.pread(fd_in, min(length - copied, 64 << 20), start + copied),
+                             offset + copied)
+        if done <= 0:
+            raise OSError(f"corpus.nq: copy stopped at {copied} of {length} bytes")
+        copied += done
+
+
+def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str],
+                    links: list[tuple[str, str, str]], analysis: bool, old_blocks: dict | None = None,
+                    spool: Spool | None = None) -> dict:
+    """``corpus.nq``: the shared and lineage graphs, each built document's named graph (a new one's
+    block of the ``spool``, or its part; a reused one's block of the last ``corpus.nq`` — or its Turtle,
+    parsed, when the last build left no block —, its folder linked over from the last build), the
+    analysis graph. Return the blocks written (:class:`policykg.kg.incremental.Blocks`).
+
+    ``built`` holds the ids of the documents built now (their blocks wait in the ``spool``, or their
+    parts in ``.parts/``); every other built entry is reused from the last build at ``out``."""
     from policykg.kg.incremental import Blocks, analysis_key
     docs, parts = stage / DOCS_DIR, stage / PARTS_DIR
+    tick("corpus.nq: start")
+    if spool is not None:
+        spool.close()
     with open(stage / CORPUS_NQ, "wb") as nq:
         blocks = Blocks(nq, out / CORPUS_NQ, old_blocks)
         if not blocks.copy_old(SHARED_GRAPH):          # the same builder: the same ontology and schemes
@@ -89,17 +211,26 @@ def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str]
             if entry["status"] != "built":
                 continue
             if entry["id"] in built:
-                blocks.write(entry["iri"], (parts / f"{name}.nq").read_bytes())
+                if spool is None or not spool.copy(blocks, "doc", entry["id"], entry["iri"]):
+                    blocks.write(entry["iri"], (parts / f"{name}.nq").read_bytes())
                 continue
             link_folder(out / DOCS_DIR / name, docs / name)
             if not blocks.copy_old(entry["iri"]):
                 blocks.write(entry["iri"], named_graph((docs / name / TURTLE).read_bytes(), entry["iri"]))
+        tick("corpus.nq: the documents' graphs written")
         if analysis:                       # after every document: one graph, in input order
             for entry in entries:
+                if entry["status"] != "built" or (entry["id"] in built and spool is not None and
+                                                  spool.copy(blocks, "analysis", entry["id"],
+                                                             analysis_key(entry["iri"]))):
+                    continue
                 part = docs / doc_folder(entry["id"]) / ANALYSIS_FILE
-                if entry["status"] == "built" and part.is_file():
+                if part.is_file():
                     blocks.write(analysis_key(entry["iri"]), part.read_bytes())
         blocks.close()
+    if spool is not None:
+        spool.discard()
+    tick("corpus.nq written")
     return blocks.index
 
 

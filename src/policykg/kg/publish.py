@@ -45,6 +45,7 @@ from pathlib import Path
 
 from policykg.errors import OutputError
 from policykg.kg.layout import BUILD_OUTPUTS, GRAPH_STEM
+from policykg.kg.timing import tick
 
 
 def sorted_copy(graph):
@@ -207,9 +208,11 @@ def _publish(out: Path, fill: Callable[[Path], Iterable[str]], replaces: Iterabl
         os.chmod(stage, (out.stat().st_mode & 0o7777) if out.is_dir() else 0o755)
         staged_at = os.stat(stage).st_mtime_ns
         names = list(fill(stage))
+        tick("outputs staged")
         _carry_over(out, stage, set(names) | set(replaces))
         _fsync_tree(stage, staged_at)
         _swap(stage, out)
+        tick("published")
     except OSError as exc:
         raise OutputError(f"cannot write the outputs: {exc.strerror or exc}", path=str(out)) from None
     finally:

@@ -5,7 +5,8 @@ or of another builder: :func:`policykg.kg.incremental.update_store` could not be
 graph of ``corpus.nq`` into a new store. Done after the workers, that load runs on one core while the
 other waits. :class:`StreamLoad` does it *during* the build instead: as each document's result reaches
 the build (in input order, :func:`policykg.kg.workers.run_workers`), its N-Quads — its named graph
-from ``.parts/``, its part of the analysis graph — are gathered into pieces of
+and its part of the analysis graph, as :class:`~policykg.kg.corpus_store.Spool` takes them for
+``corpus.nq`` (read once, hashed once) — are gathered into pieces of
 :data:`~policykg.kg.corpus_store.LOAD_PIECE` bytes, and a thread of the build bulk-loads each piece
 with its copy in the default graph (:func:`~policykg.kg.corpus_store.with_default_graph`), as
 :func:`~policykg.kg.corpus_store.write_corpus_store` does from the file. Oxigraph's ``bulk_load``
@@ -32,8 +33,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from policykg.kg.corpus_store import LOAD_PIECE, with_default_graph
-from policykg.kg.layout import ANALYSIS_FILE, DOCS_DIR, PARTS_DIR, STORE_DIR, doc_folder
+from policykg.kg.corpus_store import LOAD_PIECE, Spool, with_default_graph
+from policykg.kg.timing import tick
+from policykg.kg.layout import STORE_DIR
 
 
 def stream_for(out: Path, stamp: dict | None) -> StreamLoad:
@@ -49,6 +51,7 @@ class StreamLoad:
     def __init__(self, piece: int | None = None, active: bool = True):
         self.piece, self.active = piece or LOAD_PIECE, active
         self.target: Path | None = None
+        self.spool: Spool | None = None           # the blocks corpus.nq takes from the documents built now
         self.loaded: dict[str, str] = {}          # block key → SHA-256 of the bytes loaded
         self._buffer: list[bytes] = []
         self._size = 0
@@ -57,32 +60,29 @@ class StreamLoad:
         self._store = None
         self.error: BaseException | None = None
 
-    def feeder(self, stage: Path) -> Callable[[object], None] | None:
-        """What :func:`~policykg.kg.workers.run_workers` calls with each document's result: a built
-        document's named graph (``.parts/<folder>.nq``) and its analysis part (``analysis.nq``), as the
-        worker wrote them into ``stage``. None when not :attr:`active`."""
-        from policykg.kg.incremental import analysis_key
-        if not self.active:
-            return None
-        self.target = stage / STORE_DIR
+    def feeder(self, stage: Path) -> Callable[[object], None]:
+        """What :func:`~policykg.kg.workers.run_workers` calls with each document's result: the
+        :attr:`spool` (:class:`~policykg.kg.corpus_store.Spool`, made here) takes a built document's
+        named graph and its analysis part, as the worker wrote them into ``stage``, and this load, when
+        :attr:`active`, loads them."""
+        if self.active:
+            self.target = stage / STORE_DIR
+        spool = self.spool = Spool(stage)
+        if self.active:                          # the last piece loads while corpus.nq is written
+            spool.on_close = self._send_started
 
         def feed(result) -> None:
-            entry = result.entry
-            if entry.get("status") != "built":
-                return
-            name = doc_folder(entry["id"])
-            self.add(entry["iri"], (stage / PARTS_DIR / f"{name}.nq").read_bytes())
-            analysis = stage / DOCS_DIR / name / ANALYSIS_FILE
-            if analysis.is_file():
-                self.add(analysis_key(entry["iri"]), analysis.read_bytes())
+            for key, data, digest in spool.take(result):
+                if self.active:
+                    self.add(key, data, digest)
         return feed
 
-    def add(self, key: str, data: bytes) -> None:
-        """Load ``data`` (whole N-Quads lines, each in a named graph) as block ``key``; a key already
-        loaded, or empty data, is passed over."""
+    def add(self, key: str, data: bytes, digest: str | None = None) -> None:
+        """Load ``data`` (whole N-Quads lines, each in a named graph; its SHA-256 ``digest`` when known)
+        as block ``key``; a key already loaded, or empty data, is passed over."""
         if not data or key in self.loaded:
             return
-        self.loaded[key] = hashlib.sha256(data).hexdigest()
+        self.loaded[key] = digest or hashlib.sha256(data).hexdigest()
         self._buffer.append(data if data.endswith(b"\n") else data + b"\n")
         self._size += len(data)
         if self._size >= self.piece:
@@ -97,6 +97,11 @@ class StreamLoad:
             self._thread.start()
         self._queue.put(piece)
 
+    def _send_started(self) -> None:
+        """The last piece to a loader already at work (a corpus smaller than a piece waits for :meth:`finish`)."""
+        if self._thread is not None:
+            self._send()
+
     def _run(self) -> None:
         import pyoxigraph as ox
         try:
@@ -109,6 +114,7 @@ class StreamLoad:
             try:
                 self._store.bulk_load(input=with_default_graph(piece, Path("<streamed>"), 1),
                                       format=ox.RdfFormat.N_QUADS, lenient=True)
+                tick(f"stream: a piece of {len(piece) >> 20} MB loaded")
             except Exception as exc:
                 self.error = exc
 
@@ -133,6 +139,7 @@ class StreamLoad:
         if self._thread is None and self._buffer:
             self._send()                         # a corpus smaller than a piece: loaded now, on the thread
         self._stop()
+        tick("stream: last piece loaded")
         covered = sum(length for _, length, _ in blocks.values()) == nquads.stat().st_size
         if self.error is not None or not covered or any((blocks.get(key) or [None, None, None])[2] != digest
                                                         for key, digest in self.loaded.items()):
@@ -148,10 +155,13 @@ class StreamLoad:
         except (ValueError, SyntaxError):        # a line that is no quad: the load from the file names it
             del store
             return self._discard()
+        tick("stream: rest loaded")
         one_preferred_label(store)
+        tick("stream: labels")
         store.flush()
         store.optimize()
         del store
+        tick("stream: optimized")
         return True
 
     def guarded(self, fill: Callable[[Path], list[str]]) -> Callable[[Path], list[str]]:
@@ -177,6 +187,8 @@ class StreamLoad:
             self._thread.join()
             self._thread = None
         self._store = None
+        if self.spool is not None:
+            self.spool.discard()
 
 
 def _gathered(source, blocks: list, size: int):

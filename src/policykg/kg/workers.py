@@ -18,6 +18,7 @@ from pathlib import Path
 
 from policykg.errors import WorkerDied
 from policykg.kg.document_build import Built, Job, build_document
+from policykg.kg.timing import tick
 
 
 def run_workers(paths: list[Path], jobs: int | None, progress: bool, job: Job,
@@ -32,6 +33,7 @@ def run_workers(paths: list[Path], jobs: int | None, progress: bool, job: Job,
     if not paths:
         return []
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
+    tick("start")
     bar = _progress(len(paths)) if progress else None
     work = partial(build_document, job=job)
     try:
@@ -48,11 +50,13 @@ def run_workers(paths: list[Path], jobs: int | None, progress: bool, job: Job,
                 results.append(result)
                 on_result and on_result(result)
                 bar and bar.update(1)
+            tick("workers done")
             return results
     except BrokenProcessPool:
         raise WorkerDied("a worker process died while building (killed, or out of memory?); nothing was written",
                          hint="rebuild with --jobs 1 to see which document") from None
     finally:
+        tick("workers gone")
         if bar is not None:
             bar.close()
 
