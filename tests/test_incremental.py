@@ -166,7 +166,7 @@ def test_a_store_of_another_build_is_not_taken_for_the_merged_default_graph(docs
 
 def test_an_edited_document_s_cross_community_pairs_are_counted_anew(docs, tmp_path, monkeypatch):
     """The build counts cross_community_pairs' pairs per document (pkg:CrossCommunityPair in its part of the
-    analysis graph): after an edit that changes a task's lead unit, the incrementally updated store answers
+    analysis graph): after an edit that puts 市住建局 wherever 市税务局 was, the incrementally updated store answers
     the question (whole corpus and --doc) as a fresh build of the edited sources does, and as the text that
     paired records at question time (tests/fixtures/queries_before/) does — and the edited document's answer
     is not the one before the edit."""
@@ -180,7 +180,7 @@ def test_an_edited_document_s_cross_community_pairs_are_counted_anew(docs, tmp_p
         shutil.copy(doc, src / doc.name)
     out = tmp_path / "out"
     first = build(src, out)
-    doc_id = next(e["id"] for e in first.entries if e["file"].endswith(docs[1].name))
+    doc_id = next(e["id"] for e in first.entries if e["file"].endswith(docs[0].name))
     before = parse_query_file(ROOT / "tests" / "fixtures" / "queries_before" / "cross_community_pairs.rq")
 
     def answers(where: Path, doc: str | None):
@@ -191,10 +191,10 @@ def test_an_edited_document_s_cross_community_pairs_are_counted_anew(docs, tmp_p
         return found
 
     old = answers(out, doc_id)
-    edited = src / docs[1].name
+    edited = src / docs[0].name
     text = edited.read_text(encoding="utf-8")
-    assert text.count(UNIT_BEFORE) > 1
-    edited.write_text(text.replace(UNIT_BEFORE, UNIT_AFTER), encoding="utf-8")
+    assert "市税务局" in text
+    edited.write_text(text.replace("市税务局", "市住建局"), encoding="utf-8")
 
     def no_full_load(*args, **kwargs):
         raise AssertionError("the store was loaded whole, not updated")
@@ -208,4 +208,5 @@ def test_an_edited_document_s_cross_community_pairs_are_counted_anew(docs, tmp_p
         assert answers(out, doc) == answers(fresh, doc)
     new = answers(out, doc_id)
     assert new[1] and new != old
-    assert any("市住建局" in (row[1], row[3]) for row in new[1])
+    assert any("市税务局" in (row[1], row[3]) for row in old[1])
+    assert not any("市税务局" in (row[1], row[3]) for row in new[1])
