@@ -96,3 +96,16 @@ def test_one_query_on_the_corpus_store(corpus):
     assert int(rows[0][0].value) == N
     answer = execute_query(store, library()["shared_responsibilities"])
     assert answer.kind == "select" and answer.rows
+
+
+def test_cross_community_pairs_answers_as_the_text_it_replaces(corpus):
+    """Read from the pairs the build counts (pkg:CrossCommunityPair), the answer is that of the text that paired
+    every record's units at question time (tests/fixtures/queries_before/), whole corpus and one document."""
+    from policykg.kg.query import find_query, parse_query_file, run_query
+    from policykg.kg.store import open_graph
+    result, out = corpus
+    store = open_graph(str(out / "store"))
+    before = parse_query_file(ROOT / "tests" / "fixtures" / "queries_before" / "cross_community_pairs.rq")
+    for doc in (None, result.entries[3]["id"]):
+        new = run_query(store, find_query("cross_community_pairs"), doc=doc)
+        assert new[1] and new == run_query(store, before, doc=doc), doc

@@ -162,3 +162,51 @@ def test_a_store_of_another_build_is_not_taken_for_the_merged_default_graph(docs
     assert not store_describes(out / "store", out / "corpus.nq")
     after = write_default_graph(out / "corpus.nq", out / "store", tmp_path / "b.nt")
     assert after == before + 1 and b"added after the store" in (tmp_path / "b.nt").read_bytes()
+
+
+def test_an_edited_document_s_cross_community_pairs_are_counted_anew(docs, tmp_path, monkeypatch):
+    """The build counts cross_community_pairs' pairs per document (pkg:CrossCommunityPair in its part of the
+    analysis graph): after an edit that puts 市住建局 wherever 市税务局 was, the incrementally updated store answers
+    the question (whole corpus and --doc) as a fresh build of the edited sources does, and as the text that
+    paired records at question time (tests/fixtures/queries_before/) does — and the edited document's answer
+    is not the one before the edit."""
+    import policykg.kg.corpus as corpus
+    import policykg.kg.incremental as incremental
+    from policykg.kg.query import find_query, parse_query_file, run_query
+    from policykg.kg.store import open_graph
+    src = tmp_path / "src"
+    src.mkdir()
+    for doc in docs[:2]:
+        shutil.copy(doc, src / doc.name)
+    out = tmp_path / "out"
+    first = build(src, out)
+    doc_id = next(e["id"] for e in first.entries if e["file"].endswith(docs[0].name))
+    before = parse_query_file(ROOT / "tests" / "fixtures" / "queries_before" / "cross_community_pairs.rq")
+
+    def answers(where: Path, doc: str | None):
+        store = open_graph(str(where / "store"))
+        found = run_query(store, find_query("cross_community_pairs"), doc=doc)
+        assert found == run_query(store, before, doc=doc)
+        del store
+        return found
+
+    old = answers(out, doc_id)
+    edited = src / docs[0].name
+    text = edited.read_text(encoding="utf-8")
+    assert "市税务局" in text
+    edited.write_text(text.replace("市税务局", "市住建局"), encoding="utf-8")
+
+    def no_full_load(*args, **kwargs):
+        raise AssertionError("the store was loaded whole, not updated")
+    monkeypatch.setattr(incremental, "UPDATE_SHARE", 1.0)   # 2 documents: every change is a large share
+    monkeypatch.setattr(corpus, "write_corpus_store", no_full_load)
+    assert build(src, out).rebuilt == 1
+    monkeypatch.undo()
+    fresh = tmp_path / "fresh"
+    build(src, fresh)
+    for doc in (None, doc_id):
+        assert answers(out, doc) == answers(fresh, doc)
+    new = answers(out, doc_id)
+    assert new[1] and new != old
+    assert any("市税务局" in (row[1], row[3]) for row in old[1])
+    assert not any("市税务局" in (row[1], row[3]) for row in new[1])

@@ -65,10 +65,6 @@ EXCEPTIONS = {
     "lead_here_co_there":
         "Virtuoso 7.2.5 joins its four grouped sub-selects (each nested three deep) wrongly: every one of the "
         "9 rows comes back with the same unit (市市场监管局) and other units' lists; Oxigraph's 9 rows are 9 units",
-    "cross_community_pairs":
-        "Virtuoso 7.2.5 answers this text (round 3's rewrite: each record's units joined with its document's "
-        "analysis before pairing) differently from run to run — 430 or 446 rows on the bundled corpus, the same "
-        "store and text; Oxigraph and rdflib give 430 every time",
     "unit_ranking":
         "Virtuoso 7.2.5 cannot compile it: 'SQ156: Internal Optimized compiler error: Bad dfe in "
         "sqlo_place_exp' whenever a join's key is COALESCE over a sub-select's aggregate — which is what makes "

@@ -24,6 +24,7 @@ class PKG(DefinedNamespace):
     Behind: URIRef
     CoRole: URIRef
     Community: URIRef
+    CrossCommunityPair: URIRef
     Completed: URIRef
     DocumentGoal: URIRef
     Extended: URIRef
@@ -83,6 +84,8 @@ class PKG(DefinedNamespace):
     evidence: URIRef
     fileFormat: URIRef
     fileName: URIRef
+    firstCommunity: URIRef
+    firstUnit: URIRef
     fullName: URIRef
     hasGoal: URIRef
     hasMeasure: URIRef
@@ -126,9 +129,12 @@ class PKG(DefinedNamespace):
     reportFile: URIRef
     role: URIRef
     rowNumber: URIRef
+    secondCommunity: URIRef
+    secondUnit: URIRef
     seed: URIRef
     serialNumber: URIRef
     sharedTerm: URIRef
+    sharedWork: URIRef
     shortId: URIRef
     sourceText: URIRef
     startDate: URIRef
