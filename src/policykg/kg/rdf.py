@@ -304,6 +304,11 @@ class _Mapper:
             self.add(node, PKG.role, role_iri)
             self.add(node, PKG.position, Literal(position))
             self.add(node, PKG.writtenName, Literal(name))
+        # each role's names as written, joined in the written order: read by the questions that list them
+        for prop, names in ((PKG.leadNames, assignment.lead), (PKG.coNames, assignment.co),
+                            (PKG.jointNames, assignment.joint)):
+            if names:
+                self.add(owner, prop, Literal("、".join(names)))
 
     def person(self, name: str) -> URIRef:
         person = self.linked.persons[name]

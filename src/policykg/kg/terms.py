@@ -67,6 +67,7 @@ class PKG(DefinedNamespace):
     builder: URIRef
     carriedOutBy: URIRef
     citesDocument: URIRef
+    coNames: URIRef
     coUnit: URIRef
     community: URIRef
     comparator: URIRef
@@ -102,8 +103,10 @@ class PKG(DefinedNamespace):
     inDocument: URIRef
     inReport: URIRef
     inSection: URIRef
+    jointNames: URIRef
     jointUnit: URIRef
     layoutReader: URIRef
+    leadNames: URIRef
     leadUnit: URIRef
     leaderInCharge: URIRef
     locator: URIRef
