@@ -61,3 +61,29 @@ def test_record_names_responsibilities_lists_them(committed_graph):
     rows = [dict(zip(columns, row)) for row in rows]
     assert len(rows) > 20 and all(set(r) >= {"lead_units", "co_units", "joint_units"} for r in rows)
     assert any(r["lead_units"] and r["co_units"] for r in rows)
+
+
+def test_record_names_place_and_first_line_as_the_document_reads(rcep):
+    """The measure closed by 「（省商务厅牵头，省发展改革委…按职责分工配合）」 stands on line 34 of the source."""
+    rows = list(rcep.query(f"""PREFIX pkg: <{PKG}>
+        SELECT ?r ?place ?first WHERE {{ ?r pkg:text ?t FILTER(CONTAINS(?t, "推进与其他RCEP国家高等教育机构合作"))
+          ?r pkg:recordPlace ?place ; pkg:firstLine ?first }}"""))
+    assert len(rows) == 1
+    r, place, first = rows[0]
+    assert int(first) == 34 and str(r).endswith("/" + str(place)) and str(place).startswith("record/")
+
+
+def test_record_names_place_and_first_line_everywhere(committed_graph):
+    """Every record of the seed: its place is its IRI after its document's, its first line the least start line
+    of its source spans."""
+    rows = committed_graph.query(f"""PREFIX pkg: <{PKG}> PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?r ?d ?place ?first (MIN(?line) AS ?least) WHERE {{ ?r a pkg:ResponsibilityRecord ; pkg:inDocument ?d ;
+          prov:wasDerivedFrom/pkg:startLine ?line .
+          OPTIONAL {{ ?r pkg:recordPlace ?place }} OPTIONAL {{ ?r pkg:firstLine ?first }} }}
+        GROUP BY ?r ?d ?place ?first""")
+    seen = 0
+    for r, d, place, first, least in rows:
+        assert place is not None and r.value == d.value + "/" + place.value
+        assert first is not None and int(first.value) == int(least.value)
+        seen += 1
+    assert seen > 40

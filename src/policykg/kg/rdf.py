@@ -370,7 +370,7 @@ class _Mapper:
                 self.add(link_node, PKG.linkScore, decimal(Decimal(str(link.score))))
                 for term in link.shared_terms:
                     self.add(link_node, PKG.sharedTerm, Literal(term))
-            self.derived(node, measure.span)
+            self.located(node, measure.span)
 
     # ------------------------------------------------------------ key tasks
     def tasks(self) -> None:
@@ -408,7 +408,7 @@ class _Mapper:
                 self.item(item, PKG.Measure, measure)
                 self.subjects(item, f"measure:{task.number}:{measure.ordinal}")
                 self.mentions(item, f"measure:{task.number}:{measure.ordinal}")
-            self.derived(node, *task.spans)
+            self.located(node, *task.spans)
 
     # ------------------------------------------------------------ records of running text
     def records(self) -> None:
@@ -431,7 +431,15 @@ class _Mapper:
             self.quantities(node, record.quantities, record.span)
             for ref in record.references:
                 self.reference(ref, node)
-            self.derived(node, record.span)
+            self.located(node, record.span)
+
+    def located(self, node: URIRef, *spans: LineSpan) -> None:
+        """A responsibility record's source lines, and where it stands, as the questions that list records read
+        it: its IRI after its document's (record/12, narrative/1-3, task/5) and its first source line."""
+        if spans:
+            self.add(node, PKG.recordPlace, Literal(str(node)[len(str(self.iri.doc)) + 1:]))
+            self.add(node, PKG.firstLine, Literal(min(span.start for span in spans)))
+        self.derived(node, *spans)
 
     def deadline(self, node: URIRef, deadline: Deadline | None) -> None:
         """What a record's deadline says about dates: every record states its kind (``none`` without

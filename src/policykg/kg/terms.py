@@ -84,6 +84,7 @@ class PKG(DefinedNamespace):
     evidence: URIRef
     fileFormat: URIRef
     fileName: URIRef
+    firstLine: URIRef
     fullName: URIRef
     hasGoal: URIRef
     hasMeasure: URIRef
@@ -125,6 +126,7 @@ class PKG(DefinedNamespace):
     position: URIRef
     progressNote: URIRef
     recipients: URIRef
+    recordPlace: URIRef
     reportedBy: URIRef
     reportFile: URIRef
     role: URIRef
