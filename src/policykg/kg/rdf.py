@@ -304,11 +304,6 @@ class _Mapper:
             self.add(node, PKG.role, role_iri)
             self.add(node, PKG.position, Literal(position))
             self.add(node, PKG.writtenName, Literal(name))
-        # each role's names as written, joined in the written order: read by the questions that list them
-        for prop, names in ((PKG.leadNames, assignment.lead), (PKG.coNames, assignment.co),
-                            (PKG.jointNames, assignment.joint)):
-            if names:
-                self.add(owner, prop, Literal("、".join(names)))
 
     def person(self, name: str) -> URIRef:
         person = self.linked.persons[name]
@@ -370,7 +365,7 @@ class _Mapper:
                 self.add(link_node, PKG.linkScore, decimal(Decimal(str(link.score))))
                 for term in link.shared_terms:
                     self.add(link_node, PKG.sharedTerm, Literal(term))
-            self.located(node, measure.span)
+            self.derived(node, measure.span)
 
     # ------------------------------------------------------------ key tasks
     def tasks(self) -> None:
@@ -408,7 +403,7 @@ class _Mapper:
                 self.item(item, PKG.Measure, measure)
                 self.subjects(item, f"measure:{task.number}:{measure.ordinal}")
                 self.mentions(item, f"measure:{task.number}:{measure.ordinal}")
-            self.located(node, *task.spans)
+            self.derived(node, *task.spans)
 
     # ------------------------------------------------------------ records of running text
     def records(self) -> None:
@@ -431,15 +426,42 @@ class _Mapper:
             self.quantities(node, record.quantities, record.span)
             for ref in record.references:
                 self.reference(ref, node)
-            self.located(node, record.span)
+            self.derived(node, record.span)
 
-    def located(self, node: URIRef, *spans: LineSpan) -> None:
-        """A responsibility record's source lines, and where it stands, as the questions that list records read
-        it: its IRI after its document's (record/12, narrative/1-3, task/5) and its first source line."""
-        if spans:
-            self.add(node, PKG.recordPlace, Literal(str(node)[len(str(self.iri.doc)) + 1:]))
-            self.add(node, PKG.firstLine, Literal(min(span.start for span in spans)))
-        self.derived(node, *spans)
+    def record_summaries(self) -> None:
+        """What the questions listing records read of each responsibility record, derived once from its triples
+        (after every pass that writes them, so a node two measures share gets one value of each, as a question
+        grouping the triples would): its place — its IRI after its document's (record/12, narrative/1-3) —, its
+        first source line (the least start line of its spans), and each role's names as written, in position
+        order, joined with 、."""
+        records, spans, lines, owned = [], {}, {}, {}
+        facts: dict = {PKG.role: {}, PKG.position: {}, PKG.writtenName: {}}
+        for s, p, o in self.g:
+            if p == PROV.wasDerivedFrom:
+                spans.setdefault(s, []).append(o)
+            elif p == PKG.startLine:
+                lines.setdefault(s, []).append(o.toPython())
+            elif p == PKG.hasResponsibility:
+                owned.setdefault(s, []).append(o)
+            elif p in facts:
+                facts[p].setdefault(s, []).append(o)
+            elif p == RDF.type and o == PKG.ResponsibilityRecord:
+                records.append(s)
+        prefix = str(self.iri.doc) + "/"
+        for node in records:
+            if str(node).startswith(prefix):
+                self.add(node, PKG.recordPlace, Literal(str(node)[len(prefix):]))
+            first = [line for span in spans.get(node, ()) for line in lines.get(span, ())]
+            if first:
+                self.add(node, PKG.firstLine, Literal(min(first)))
+            rows = sorted(((pos.toPython(), role, str(name)) for x in owned.get(node, ())
+                           for role in facts[PKG.role].get(x, ()) for pos in facts[PKG.position].get(x, ())
+                           for name in facts[PKG.writtenName].get(x, ())), key=lambda row: row[0])
+            for role, prop in ((PKG.LeadRole, PKG.leadNames), (PKG.CoRole, PKG.coNames),
+                               (PKG.JointRole, PKG.jointNames)):
+                names = [name for _, r, name in rows if r == role]
+                if names:
+                    self.add(node, prop, Literal("、".join(names)))
 
     def deadline(self, node: URIRef, deadline: Deadline | None) -> None:
         """What a record's deadline says about dates: every record states its kind (``none`` without
@@ -520,6 +542,7 @@ def to_triples(linked: LinkedDocument) -> DocumentTriples:
     m.narrative()         # measures closed by （责任单位：…）, linked to tasks
     m.tasks()             # the task list: targets, measures, units, persons, phase
     m.records()           # measures of the running text closed by responsibility notes
+    m.record_summaries()  # each record's place, first line and unit lists, for the questions that list records
     m.super_properties()  # the declared parents of the properties used (assignedUnit, dcterms:hasPart …)
     m.lexicon_schemes()   # unit types and topics, so every concept has its labels
     return m.g
