@@ -88,6 +88,11 @@ class _Mapper:
         self.doc_prefix = str(self.iri.doc) + "/"
         self.g = DocumentTriples()
         self.described: set[URIRef] = set()
+        # what record_summaries derives from, gathered as the triples are written (reading them back costs more)
+        self.records_seen: dict[URIRef, None] = {}
+        self.first_lines: dict[URIRef, set[int]] = {}
+        self.owned: dict[URIRef, dict[URIRef, None]] = {}
+        self.held: dict[URIRef, tuple[set, set, set]] = {}
         self.topic_iris = {t.slug: URIRef(t.iri) for t in topics()}
         for prefix, ns in PREFIXES.items():
             self.g.bind(prefix, ns, override=True)
@@ -121,6 +126,8 @@ class _Mapper:
         if str(node).startswith(self.doc_prefix):
             self.add(node, PKG.inDocument, self.iri.doc)      # every extracted record reaches its document
         source = self.iri.source_file(self.x.source.sha256)
+        if node in self.records_seen:
+            self.first_lines.setdefault(node, set()).update(span.start for span in spans)
         for span in spans:
             span_iri = self.iri.span(span)
             self.add(node, PROV.wasDerivedFrom, span_iri)
@@ -293,6 +300,7 @@ class _Mapper:
         self.add(owner, PKG.unitsText, Literal(assignment.text))
         self.add(owner, PKG.layoutReader, Literal(assignment.reader))
         self.add(owner, RDF.type, PKG.ResponsibilityRecord)
+        self.records_seen.setdefault(owner, None)
         for position, (role, name) in enumerate(assignment.roles, start=1):
             unit = self.unit_node(canonical_unit(name, self.place).key)
             role_iri, prop = ROLES[role]
@@ -304,6 +312,9 @@ class _Mapper:
             self.add(node, PKG.role, role_iri)
             self.add(node, PKG.position, Literal(position))
             self.add(node, PKG.writtenName, Literal(name))
+            self.owned.setdefault(owner, {})[node] = None       # as sets, like the triples (record_summaries)
+            held = self.held.setdefault(node, (set(), set(), set()))
+            held[0].add(role), held[1].add(position), held[2].add(name)
 
     def person(self, name: str) -> URIRef:
         person = self.linked.persons[name]
@@ -412,6 +423,7 @@ class _Mapper:
             node = self.iri.record(record.key)
             self.add(self.iri.doc, PKG.hasRecord, node)
             self.add(node, RDF.type, PKG.ResponsibilityRecord)
+            self.records_seen.setdefault(node, None)
             self.add(node, PKG.ordinal, Literal(record.key))
             if record.label:
                 self.add(node, SKOS.notation, Literal(record.label))
@@ -427,6 +439,26 @@ class _Mapper:
             for ref in record.references:
                 self.reference(ref, node)
             self.derived(node, record.span)
+
+    def record_summaries(self) -> None:
+        """What the questions listing records read of each responsibility record, derived once from its triples
+        (after every pass that writes them, so a node two measures share gets one value of each, as a question
+        grouping the triples would): its place — its IRI after its document's (record/12, narrative/1-3) —, its
+        first source line (the least start line of its spans), and each role's names as written, in position
+        order, joined with 、."""
+        prefix = str(self.iri.doc) + "/"
+        for node in self.records_seen:
+            if str(node).startswith(prefix):
+                self.add(node, PKG.recordPlace, Literal(str(node)[len(prefix):]))
+            if self.first_lines.get(node):
+                self.add(node, PKG.firstLine, Literal(min(self.first_lines[node])))
+            rows = sorted(((pos, role, name) for x in self.owned.get(node, {})
+                           for role in self.held[x][0] for pos in self.held[x][1] for name in self.held[x][2]),
+                          key=lambda row: row[0])
+            for role, prop in (("lead", PKG.leadNames), ("co", PKG.coNames), ("joint", PKG.jointNames)):
+                names = [name for _, r, name in rows if r == role]
+                if names:
+                    self.add(node, prop, Literal("、".join(names)))
 
     def deadline(self, node: URIRef, deadline: Deadline | None) -> None:
         """What a record's deadline says about dates: every record states its kind (``none`` without
@@ -507,6 +539,7 @@ def to_triples(linked: LinkedDocument) -> DocumentTriples:
     m.narrative()         # measures closed by （责任单位：…）, linked to tasks
     m.tasks()             # the task list: targets, measures, units, persons, phase
     m.records()           # measures of the running text closed by responsibility notes
+    m.record_summaries()  # each record's place, first line and unit lists, for the questions that list records
     m.super_properties()  # the declared parents of the properties used (assignedUnit, dcterms:hasPart …)
     m.lexicon_schemes()   # unit types and topics, so every concept has its labels
     return m.g

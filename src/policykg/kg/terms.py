@@ -68,6 +68,7 @@ class PKG(DefinedNamespace):
     builder: URIRef
     carriedOutBy: URIRef
     citesDocument: URIRef
+    coNames: URIRef
     coUnit: URIRef
     community: URIRef
     comparator: URIRef
@@ -85,6 +86,7 @@ class PKG(DefinedNamespace):
     fileFormat: URIRef
     fileName: URIRef
     firstCommunity: URIRef
+    firstLine: URIRef
     firstUnit: URIRef
     fullName: URIRef
     hasGoal: URIRef
@@ -105,8 +107,10 @@ class PKG(DefinedNamespace):
     inDocument: URIRef
     inReport: URIRef
     inSection: URIRef
+    jointNames: URIRef
     jointUnit: URIRef
     layoutReader: URIRef
+    leadNames: URIRef
     leadUnit: URIRef
     leaderInCharge: URIRef
     locator: URIRef
@@ -125,6 +129,7 @@ class PKG(DefinedNamespace):
     position: URIRef
     progressNote: URIRef
     recipients: URIRef
+    recordPlace: URIRef
     reportedBy: URIRef
     reportFile: URIRef
     role: URIRef
