@@ -454,7 +454,7 @@ class _Mapper:
                 self.add(node, PKG.firstLine, Literal(min(self.first_lines[node])))
             rows = sorted(((pos, role, name) for x in self.owned.get(node, {})
                            for role in self.held[x][0] for pos in self.held[x][1] for name in self.held[x][2]),
-                          key=lambda row: row[0])
+                          key=lambda row: (row[0], row[2]))     # a tie (a node shared by two measures) by name: not set order
             for role, prop in (("lead", PKG.leadNames), ("co", PKG.coNames), ("joint", PKG.jointNames)):
                 names = [name for _, r, name in rows if r == role]
                 if names:
