@@ -19,6 +19,7 @@ query twice).
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 
 # No regular expressions and no SPARQL lexer here: ``policykg query`` imports this module on every run, and
 # loading ``re`` (or compiling the query guard's lexer, ~50 ms) would cost a plain query more than it saves.
@@ -140,15 +141,17 @@ def sort_fields(rows: list[list[str]], columns: list[str], keys: list[tuple[str,
         where = [(columns.index(name), descending) for name, descending in keys]
     except ValueError:
         return None
-    combined = [0] * len(rows)
+    combined = None
     for index, descending in where:
-        ranked = _column_ranks([row[index] for row in rows])
+        ranked = _column_ranks(list(map(itemgetter(index), rows)))
         if ranked is None:
             return None
         width, column = ranked
         if descending:
             column = [width - 1 - rank for rank in column]
-        combined = [before * width + rank for before, rank in zip(combined, column)]
+        combined = column if combined is None else [before * width + rank for before, rank in zip(combined, column)]
+    if combined is None:                            # no key: the order of the fields' text alone
+        combined = [0] * len(rows)
     order = sorted(range(len(rows)), key=combined.__getitem__)
     if len(set(combined)) < len(rows):
         _order_ties(order, combined, rows)
