@@ -451,24 +451,25 @@ def _tsv_value(field: str):
 
 
 def _unescape(text: str) -> str:
-    out, i, n = [], 0, len(text)
-    while i < n:
-        c = text[i]
-        if c != "\\":
-            out.append(c)
-            i += 1
-            continue
-        code = text[i + 1]
+    """A TSV literal's text with its escapes read; the text between two escapes copied whole (long texts
+    hold few)."""
+    out, i = [], 0
+    while True:
+        j = text.find("\\", i)
+        if j < 0:
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i:j])
+        code = text[j + 1]
         if code in "uU":
             size = 4 if code == "u" else 8
-            out.append(chr(int(text[i + 2:i + 2 + size], 16)))
-            i += 2 + size
+            out.append(chr(int(text[j + 2:j + 2 + size], 16)))
+            i = j + 2 + size
             continue
         if code not in _ESCAPES:
             raise _NotRead(text)
         out.append(_ESCAPES[code])
-        i += 2
-    return "".join(out)
+        i = j + 2
 
 
 def _one_line(text: str, limit: int = 300) -> str:
