@@ -217,3 +217,31 @@ def test_random_graphs_are_written_as_rdflib_writes_them(graph):
             fast = serialise(graph)
     for name in reference:
         assert fast[name] == reference[name], (name, graph.serialize(format="nt"))
+
+
+def test_a_literal_met_again_is_written_as_rdflib_writes_it_in_each_graph():
+    """A literal's texts are kept for the process (``kg/serialise._LITERALS``): met again in a graph that
+    names its datatype otherwise (``xsd:``, ``x2:``) or binds other prefixes (another JSON-LD context),
+    it is still written as rdflib writes it there."""
+    from policykg.kg import serialise as fast
+
+    def graph(xsd_prefix: str, extra: bool) -> Graph:
+        g = Graph()
+        g.bind("ex", EX)
+        if xsd_prefix != "xsd":
+            g.bind(xsd_prefix, XSD, override=True)
+        if extra:
+            g.bind("other", Namespace("https://other.example/"))
+        g.add((EX.a, EX.year, Literal("2024", datatype=XSD.gYear)))
+        g.add((EX.a, EX["count"], Literal(7)))
+        g.add((EX.a, EX.day, Literal("2024-01-02", datatype=XSD.date)))
+        g.add((EX.a, EX["label"], Literal("同一句话")))
+        return g
+
+    for xsd_prefix, extra in (("xsd", False), ("x2", False), ("xsd", True), ("x2", True), ("xsd", False)):
+        g = graph(xsd_prefix, extra)
+        fast_files, reference = direct_serialise(g), rdflib_serialise(g)
+        for name in reference:
+            assert fast_files[name] == reference[name], (xsd_prefix, extra, name)
+        assert (f"{xsd_prefix}:gYear").encode() in fast_files["policykg.ttl"]
+    assert len(fast._LITERALS) >= 4

@@ -133,7 +133,8 @@ def _write_document(result, entry: dict, dest: Path, job: Job) -> None:
         (folder / name).write_bytes(data)
     (dest / PARTS_DIR / f"{doc_folder(entry['id'])}.nq").write_bytes(named_graph(ntriples, entry["iri"], fmt="nt"))
     if job.analyse is not None:        # computed on the document alone, in the worker that built it
-        (folder / ANALYSIS_FILE).write_bytes(job.analyse(memory_store(ntriples), [entry], builder_fingerprint()))
+        store = memory_store(ntriples, trusted=True)             # the build's own N-Triples
+        (folder / ANALYSIS_FILE).write_bytes(job.analyse(store, [entry], builder_fingerprint()))
 
 
 def _lean_files(result, ntriples: bytes) -> dict[str, bytes]:

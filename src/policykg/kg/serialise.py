@@ -21,6 +21,10 @@ rdflib 7's writers, kept to the letter:
   of ``json.dumps(indent=1, sort_keys=True, ensure_ascii=False)``; prefixes shortened by rdflib's
   own JSON-LD :class:`Context`.
 
+A literal's texts (N3, N-Triples, Turtle label, JSON-LD value) are kept for the whole process
+(:data:`_LITERALS`): a corpus repeats most of its literals, and each text is the literal's alone — the
+Turtle label made again when its datatype's prefixed name differs, the JSON-LD value when the context does.
+
 What this module does not lay out it declines (:class:`Unsupported`) and the caller writes the
 graph with rdflib: blank nodes (nested, never built by policykg), ``rdf:nil`` (written ``()``), a
 predicate that is itself a prefix's namespace (a JSON-LD term), two subjects shortened to one
@@ -48,28 +52,55 @@ class Unsupported(Exception):
     """The graph holds something only rdflib's own writers lay out (see the module docstring)."""
 
 
+#: A literal's texts, kept for the whole process: a corpus repeats most of its literals (numbers, dates,
+#: years, units' names, whole sentences of a template), and each text is a function of the literal alone
+#: — (lexical form, language, datatype) → ``[N3, N-Triples, Turtle label, the datatype's prefixed name the
+#: label was made with, (JSON-LD context, JSON-LD value)]``, the last three filled when first asked.
+_LITERALS: dict = {}
+#: cleared when it holds this many (a bound on memory, ~100 MB at most)
+_LITERALS_MAX = 200_000
+
+
+def _literal_texts(o) -> list:
+    key = (str(o), o.language, o.datatype)
+    found = _LITERALS.get(key)
+    if found is None:
+        if len(_LITERALS) >= _LITERALS_MAX:
+            _LITERALS.clear()
+        found = _LITERALS[key] = [o.n3(), _quoteLiteral(o), None, None, None]
+    return found
+
+
 class Rows:
     """The triples of a graph sorted by their N-Triples terms, the order every output starts from.
 
-    ``rows`` holds ``(s_n3, p_n3, o_n3, s, p, o)``; an IRI's ``n3`` is computed once. ``names`` is a
-    fresh graph holding the caller's prefix bindings, on which Turtle may bind generated prefixes
-    (the caller's graph is never touched).
+    ``rows`` holds ``(s_n3, p_n3, o_n3, s, p, o)``; an IRI's ``n3`` is computed once. ``literals``
+    holds each literal's texts by its N3 (:data:`_LITERALS`). ``names`` is a fresh graph holding the
+    caller's prefix bindings, on which Turtle may bind generated prefixes (the caller's graph is
+    never touched).
     """
 
     def __init__(self, graph) -> None:
         n3: dict = {}            # an IRI's text → its N3 (plain strings: no rdflib comparison per lookup)
+        literals: dict = {}
         rows = []
         for s, p, o in graph:
             if type(s) is not URIRef or type(p) is not URIRef or isinstance(o, BNode):
                 raise Unsupported("a blank node")
             ks = n3.get(str(s)) or n3.setdefault(str(s), s.n3())
             kp = n3.get(str(p)) or n3.setdefault(str(p), p.n3())
-            ko = o.n3() if isinstance(o, Literal) else (n3.get(str(o)) or n3.setdefault(str(o), o.n3()))
+            if isinstance(o, Literal):
+                texts = _literal_texts(o)
+                ko = texts[0]
+                literals[ko] = texts
+            else:
+                ko = n3.get(str(o)) or n3.setdefault(str(o), o.n3())
             rows.append((ks, kp, ko, s, p, o))
         if str(_NIL) in n3:
             raise Unsupported("rdf:nil")
         rows.sort()              # by the three N3 texts, which differ for any two triples of a graph
         self.rows = rows
+        self.literals = literals
         self.names = Graph()
         for prefix, ns in graph.namespaces():
             self.names.bind(prefix, ns, override=True, replace=True)
@@ -98,8 +129,8 @@ def serialisable(graph) -> bool:
 
 def ntriples_rows(rows: Rows) -> str:
     """rdflib's N-Triples of the graph, one row per triple in sorted order (``nt`` serializer's rows)."""
-    return "".join(f"{ks} {kp} {_quoteLiteral(o) if isinstance(o, Literal) else ko} .\n"
-                   for ks, kp, ko, _, _, o in rows.rows)
+    literals = rows.literals
+    return "".join(f"{ks} {kp} {literals[ko][1] if ko in literals else ko} .\n" for ks, kp, ko, _, _, _ in rows.rows)
 
 
 # --------------------------------------------------------------------------------------------- Turtle
@@ -145,7 +176,7 @@ def turtle(rows: Rows) -> bytes:
                 classes.append(s)
     # the prefix lines: the namespaces named so far (rdflib writes them before the statements)
     head = "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in sorted(names.namespaces.items()))
-    labels = _Labels(names)
+    labels = _Labels(names, rows.literals)
     blocks = {ks: _statement(ks, subject, props, labels) for ks, subject, props in rows.by_subject()}
     first = [s.n3() for s in sorted(set(classes))]       # rdflib's topClasses: instances of rdfs:Class
     top = set(first)
@@ -158,8 +189,9 @@ class _Labels:
     """How rdflib's ``label`` writes each term, once per term (keyed by its N3): a prefixed name,
     else ``<IRI>``; a literal by its own ``_literal_n3(use_plain=True)``, datatype as a name."""
 
-    def __init__(self, names: _Names) -> None:
+    def __init__(self, names: _Names, literals: dict) -> None:
         self.names = names
+        self.literals = literals
         self.terms: dict = {}
         self.verbs: dict = {_TYPE_N3: "a"}
 
@@ -170,12 +202,22 @@ class _Labels:
     def term(self, node, n3: str) -> str:
         found = self.terms.get(n3)
         if found is None:
-            if isinstance(node, Literal):
-                found = node._literal_n3(use_plain=True, qname_callback=lambda dt: self._name(dt, False))
+            texts = self.literals.get(n3)
+            if texts is not None:
+                found = self._literal(node, texts)
             else:
                 found = self._name(node, False) or n3
             self.terms[n3] = found
         return found
+
+    def _literal(self, node, texts: list) -> str:
+        """The literal's label, made again only when its datatype's name here differs from the last."""
+        datatype = node.datatype
+        qname = None if datatype is None else self._name(datatype, False)
+        if texts[2] is None or texts[3] != qname:
+            texts[2] = node._literal_n3(use_plain=True, qname_callback=lambda dt: qname)
+            texts[3] = qname
+        return texts[2]
 
     def verb(self, node, n3: str) -> str:
         found = self.verbs.get(n3)
@@ -228,7 +270,7 @@ def jsonld(rows: Rows, context: dict) -> bytes:
     ctx = _context(tuple(sorted(context.items())))
     if not ctx.active:
         raise Unsupported("an empty context")
-    values = _JsonValues(ctx)
+    values = _JsonValues(ctx, rows.literals)
     nodes: dict = {}
     for ks, _, props in rows.by_subject():
         node_id = values.shrink(ks)
@@ -251,12 +293,12 @@ class _JsonValues:
     predicate's key, an IRI's shortened id, a literal's value (``to_raw_value`` with the context
     active: native numbers, booleans and strings, else ``@value`` with ``@type`` or ``@language``)."""
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx, literals: dict) -> None:
         self.ctx = ctx
+        self.texts = literals
         self.ids: dict = {}
         self.keys: dict = {_TYPE_N3: "@type"}
         self.symbols: dict = {}
-        self.literals: dict = {}
 
     def shrink(self, n3: str) -> str:
         found = self.ids.get(n3)
@@ -281,10 +323,11 @@ class _JsonValues:
     def value(self, o, ko: str, type_object: bool):
         if not isinstance(o, Literal):
             return self.symbol(ko[1:-1]) if type_object else {"@id": self.shrink(ko)}
-        found = self.literals.get(ko, self)
-        if found is self:
-            found = self.literals[ko] = self._literal(o)
-        return found
+        texts = self.texts[ko]
+        found = texts[4]
+        if found is None or found[0] is not self.ctx:      # made with another context: made again
+            found = texts[4] = (self.ctx, self._literal(o))
+        return found[1]
 
     def _literal(self, o):
         datatype = o.datatype
