@@ -245,3 +245,22 @@ def test_a_literal_met_again_is_written_as_rdflib_writes_it_in_each_graph():
             assert fast_files[name] == reference[name], (xsd_prefix, extra, name)
         assert (f"{xsd_prefix}:gYear").encode() in fast_files["policykg.ttl"]
     assert len(fast._LITERALS) >= 4
+
+
+def test_nodes_are_ordered_by_their_whole_json_when_a_key_sorts_before_the_id():
+    """Nodes are sorted by their compact JSON; when every key sorts after ``@id`` that is their ids'
+    order, and when one does not (a prefix ``1x``: ``"1x:p" < "@id"``) the whole JSON decides."""
+    for prefix in ("ex2", "1x"):
+        g = Graph()
+        g.bind("ex", EX)
+        g.bind(prefix, Namespace("https://example.org/two#"))
+        p = URIRef("https://example.org/two#p")
+        g.add((EX["b"], p, Literal("a")))
+        g.add((EX["a"], p, Literal("b")))
+        g.add((EX["a"], EX["q"], Literal("x")))
+        g.add((EX["a~b"], EX["q"], Literal("y")))
+        g.add((EX["a"], EX["r"], EX["b"]))
+        g.add((EX["a"], EX["r"], EX["a"]))
+        fast_files, reference = direct_serialise(g), rdflib_serialise(g)
+        for name in reference:
+            assert fast_files[name] == reference[name], (prefix, name)

@@ -17,7 +17,8 @@ rdflib 7's writers, kept to the letter:
 * **N-Triples**: rdflib's rows, then :func:`policykg.kg.publish.ntriples_lines` and sorted.
 * **JSON-LD**: the canonical document :func:`policykg.kg.publish._stable_jsonld` made of rdflib's
   output — one node per subject, ``@type`` from ``rdf:type``, native numbers and booleans, value
-  arrays and nodes sorted by their compact JSON — built directly and written once with the layout
+  arrays and nodes sorted by their compact JSON (nodes by their ids' JSON strings alone when every
+  key sorts after ``@id``: the same order) — built directly and written once with the layout
   of ``json.dumps(indent=1, sort_keys=True, ensure_ascii=False)``; prefixes shortened by rdflib's
   own JSON-LD :class:`Context`.
 
@@ -277,7 +278,12 @@ def jsonld(rows: Rows, context: dict) -> bytes:
         if node_id in nodes:
             raise Unsupported("two subjects with one JSON-LD id")
         nodes[node_id] = _node(node_id, props, values)
-    items = sorted(nodes.values(), key=_compact)
+    if values.keys_after_id:
+        # every key sorts after "@id", so a node's compact JSON starts '{"@id": "<its id>"' and the ids
+        # (distinct) decide the order alone: sorted by their JSON strings, no node encoded whole
+        items = sorted(nodes.values(), key=_id_text)
+    else:
+        items = sorted(nodes.values(), key=_compact)
     if len(items) == 1:
         doc = {**items[0], "@context": context}
     else:
@@ -288,17 +294,26 @@ def jsonld(rows: Rows, context: dict) -> bytes:
     return "".join(out).encode("utf-8")
 
 
+def _id_text(node: dict) -> str:
+    return encode_basestring(node["@id"])
+
+
 class _JsonValues:
     """rdflib's JSON-LD ``Converter`` choices, each made once per term (keyed by its N3): a
     predicate's key, an IRI's shortened id, a literal's value (``to_raw_value`` with the context
-    active: native numbers, booleans and strings, else ``@value`` with ``@type`` or ``@language``)."""
+    active: native numbers, booleans and strings, else ``@value`` with ``@type`` or ``@language``).
+    An IRI's value (``{"@id": …}``, or its symbol as a type) is one object per document, shared."""
 
     def __init__(self, ctx, literals: dict) -> None:
         self.ctx = ctx
         self.texts = literals
         self.ids: dict = {}
         self.keys: dict = {_TYPE_N3: "@type"}
+        self.keys_after_id = True          # no key sorts before "@id" (see :func:`jsonld`)
         self.symbols: dict = {}
+        self.objects: dict = {}
+        self.types: dict = {}
+        self.compacts: dict = {}           # id(value) → its compact JSON, for one document's values (all alive)
 
     def shrink(self, n3: str) -> str:
         found = self.ids.get(n3)
@@ -318,12 +333,22 @@ class _JsonValues:
             if self.ctx.find_term(kp[1:-1]) is not None:
                 raise Unsupported("a predicate that is a prefix's namespace")
             found = self.keys[kp] = self.symbol(kp[1:-1])
+            if found <= "@id":
+                self.keys_after_id = False
         return found
 
     def value(self, o, ko: str, type_object: bool):
-        if not isinstance(o, Literal):
-            return self.symbol(ko[1:-1]) if type_object else {"@id": self.shrink(ko)}
-        texts = self.texts[ko]
+        texts = self.texts.get(ko)
+        if texts is None:                       # an IRI
+            if type_object:
+                found = self.types.get(ko)
+                if found is None:
+                    found = self.types[ko] = self.symbol(ko[1:-1])
+            else:
+                found = self.objects.get(ko)
+                if found is None:
+                    found = self.objects[ko] = {"@id": self.shrink(ko)}
+            return found
         found = texts[4]
         if found is None or found[0] is not self.ctx:      # made with another context: made again
             found = texts[4] = (self.ctx, self._literal(o))
@@ -346,53 +371,77 @@ def _node(node_id: str, props: list, values: _JsonValues) -> dict:
     there and falsy — ``0``, ``""`` — is replaced, not joined: rdflib's ``if value:``), its arrays
     sorted. Values are shared between nodes and never changed."""
     node = {"@id": node_id}
+    keys, value_of = values.keys, values.value
+    lists = None
     for kp, _, ko, o in props:
-        key = values.key(kp)
-        value = values.value(o, ko, kp == _TYPE_N3)
+        key = keys.get(kp) or values.key(kp)
+        value = value_of(o, ko, kp == _TYPE_N3)
         existing = node.get(key)
         if existing:
-            if isinstance(existing, list):
+            if type(existing) is list:
                 existing.append(value)
             else:
                 node[key] = [existing, value]
+                lists = [key] if lists is None else lists + [key]
         else:
             node[key] = value
-    for value in node.values():
-        if isinstance(value, list):
-            value.sort(key=_compact)
+    if lists:
+        compacts = values.compacts
+
+        def compact(value) -> str:
+            found = compacts.get(id(value))
+            if found is None:
+                found = compacts[id(value)] = _compact(value)
+            return found
+        for key in lists:
+            node[key].sort(key=compact)
     return node
 
 
 def _write(value, indent: str, out: list) -> None:
-    """``json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)`` into ``out``."""
-    if isinstance(value, str):
+    """``json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)`` into ``out`` (a string
+    member or item written in place: most values are strings)."""
+    kind = type(value)
+    if kind is str:
         out.append(encode_basestring(value))
-    elif isinstance(value, dict):
+    elif kind is dict:
         if not value:
             out.append("{}")
             return
         inner = indent + " "
+        glue = "," + inner
         out.append("{")
         first = True
         for key in sorted(value):
-            out.append(inner if first else "," + inner)
+            out.append(inner if first else glue)
             first = False
-            out.append(encode_basestring(key))
-            out.append(": ")
-            _write(value[key], inner, out)
+            item = value[key]
+            if type(item) is str:
+                out.append(f"{encode_basestring(key)}: {encode_basestring(item)}")
+            else:
+                out.append(encode_basestring(key) + ": ")
+                _write(item, inner, out)
         out.append(indent + "}")
-    elif isinstance(value, list):
+    elif kind is list:
         if not value:
             out.append("[]")
             return
         inner = indent + " "
+        glue = "," + inner
         out.append("[")
         first = True
         for item in value:
-            out.append(inner if first else "," + inner)
+            out.append(inner if first else glue)
             first = False
-            _write(item, inner, out)
+            if type(item) is str:
+                out.append(encode_basestring(item))
+            else:
+                _write(item, inner, out)
         out.append(indent + "]")
+    elif isinstance(value, str):                  # a subclass: its characters, as json writes them
+        out.append(encode_basestring(value))
+    elif isinstance(value, (dict, list)):
+        _write(dict(value) if isinstance(value, dict) else list(value), indent, out)
     else:
         out.append(_scalar(value))
 
