@@ -264,3 +264,33 @@ def test_nodes_are_ordered_by_their_whole_json_when_a_key_sorts_before_the_id():
         fast_files, reference = direct_serialise(g), rdflib_serialise(g)
         for name in reference:
             assert fast_files[name] == reference[name], (prefix, name)
+
+
+def test_prefixed_names_are_rdflibs_for_every_iri_of_the_seed_and_awkward_graphs(built):
+    """``_Names.get_pname`` (rdflib's, its ``compute_qname`` answers kept across documents per set of
+    bindings) answers as a fresh rdflib ``TurtleSerializer`` does, for every IRI of the seed as built
+    (subjects and objects without generated prefixes, predicates with, datatypes), asked in triple
+    order, graph after graph — the seed twice, the awkward graph (a generated ``ns1``), the seed again
+    under other bindings, twice a graph whose subject is named with the prefix its predicate generated."""
+    from rdflib.plugins.serializers.turtle import TurtleSerializer
+
+    from policykg.kg import serialise as fast
+
+    other = Graph()
+    for triple in built.graph:
+        other.add(triple)
+    other.bind("p2", "https://w3id.org/policykg/ontology#", override=True)
+    generated = Graph()             # ns1 generated for the predicate's namespace, then used by a subject
+    generated.add((EX.a, URIRef("https://nowhere.example/p/q"), EX.b))
+    generated.add((URIRef("https://nowhere.example/p/z"), EX.next, EX.a))
+    graphs = [built.graph, built.graph, awkward_graph(), other, awkward_graph(), generated, generated]
+    asked = 0
+    for graph in graphs:
+        ours, theirs = fast._Names(fast.Rows(graph).names), TurtleSerializer(fast.Rows(graph).names)
+        for s, p, o in sorted(graph):
+            for node, gen in ((s, False), (p, True), (o, False), (getattr(o, "datatype", None), False)):
+                if isinstance(node, URIRef):
+                    assert ours.get_pname(node, gen) == theirs.get_pname(node, gen), (node, gen)
+                    asked += 1
+        assert ours.namespaces == theirs.namespaces
+    assert asked > 10_000 and fast._QNAMES
