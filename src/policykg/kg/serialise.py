@@ -102,6 +102,7 @@ class Rows:
         rows.sort()              # by the three N3 texts, which differ for any two triples of a graph
         self.rows = rows
         self.literals = literals
+        self._groups = None
         self.names = Graph()
         for prefix, ns in graph.namespaces():
             self.names.bind(prefix, ns, override=True, replace=True)
@@ -110,17 +111,22 @@ class Rows:
         """The JSON-LD context a document is written with: every bound prefix (before Turtle binds any)."""
         return {prefix: str(ns) for prefix, ns in self.names.namespaces() if prefix}
 
-    def by_subject(self):
-        """``(s_n3, s, [(p_n3, p, o_n3, o), …])`` per subject, in sorted order."""
-        current, subject, group = None, None, []
-        for ks, kp, ko, s, p, o in self.rows:
-            if ks != current:
-                if group:
-                    yield current, subject, group
-                current, subject, group = ks, s, []
-            group.append((kp, p, ko, o))
-        if group:
-            yield current, subject, group
+    def by_subject(self) -> list:
+        """``(s_n3, s, [(p_n3, p, o_n3, o), …])`` per subject, in sorted order (made once: Turtle and
+        JSON-LD both read it)."""
+        if self._groups is None:
+            groups: list = []
+            current, subject, group = None, None, []
+            for ks, kp, ko, s, p, o in self.rows:
+                if ks != current:
+                    if group:
+                        groups.append((current, subject, group))
+                    current, subject, group = ks, s, []
+                group.append((kp, p, ko, o))
+            if group:
+                groups.append((current, subject, group))
+            self._groups = groups
+        return self._groups
 
 
 def serialisable(graph) -> bool:
