@@ -219,6 +219,20 @@ def test_random_graphs_are_written_as_rdflib_writes_them(graph):
         assert fast[name] == reference[name], (name, graph.serialize(format="nt"))
 
 
+def test_the_kept_texts_are_bounded(built, monkeypatch):
+    """Past their bounds the kept literals and prefixed names are dropped, and writing goes on unchanged."""
+    from policykg.kg import serialise as fast
+
+    monkeypatch.setattr(fast, "_LITERALS", {})
+    monkeypatch.setattr(fast, "_QNAMES", {})
+    monkeypatch.setattr(fast, "_LITERALS_MAX", 5)
+    monkeypatch.setattr(fast, "_QNAMES_MAX", 5)
+    reference = rdflib_serialise(built.graph)
+    for _ in range(2):
+        assert direct_serialise(built.graph) == reference
+        assert len(fast._LITERALS) <= 5 and len(fast._QNAMES) <= 5
+
+
 def test_a_literal_met_again_is_written_as_rdflib_writes_it_in_each_graph():
     """A literal's texts are kept for the process (``kg/serialise._LITERALS``): met again in a graph that
     names its datatype otherwise (``xsd:``, ``x2:``) or binds other prefixes (another JSON-LD context),
