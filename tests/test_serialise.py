@@ -217,3 +217,94 @@ def test_random_graphs_are_written_as_rdflib_writes_them(graph):
             fast = serialise(graph)
     for name in reference:
         assert fast[name] == reference[name], (name, graph.serialize(format="nt"))
+
+
+def test_the_kept_texts_are_bounded(built, monkeypatch):
+    """Past their bounds the kept literals and prefixed names are dropped, and writing goes on unchanged."""
+    from policykg.kg import serialise as fast
+
+    monkeypatch.setattr(fast, "_LITERALS", {})
+    monkeypatch.setattr(fast, "_QNAMES", {})
+    monkeypatch.setattr(fast, "_LITERALS_MAX", 5)
+    monkeypatch.setattr(fast, "_QNAMES_MAX", 5)
+    reference = rdflib_serialise(built.graph)
+    for _ in range(2):
+        assert direct_serialise(built.graph) == reference
+        assert len(fast._LITERALS) <= 5 and len(fast._QNAMES) <= 5
+
+
+def test_a_literal_met_again_is_written_as_rdflib_writes_it_in_each_graph():
+    """A literal's texts are kept for the process (``kg/serialise._LITERALS``): met again in a graph that
+    names its datatype otherwise (``xsd:``, ``x2:``) or binds other prefixes (another JSON-LD context),
+    it is still written as rdflib writes it there."""
+    from policykg.kg import serialise as fast
+
+    def graph(xsd_prefix: str, extra: bool) -> Graph:
+        g = Graph()
+        g.bind("ex", EX)
+        if xsd_prefix != "xsd":
+            g.bind(xsd_prefix, XSD, override=True)
+        if extra:
+            g.bind("other", Namespace("https://other.example/"))
+        g.add((EX.a, EX.year, Literal("2024", datatype=XSD.gYear)))
+        g.add((EX.a, EX["count"], Literal(7)))
+        g.add((EX.a, EX.day, Literal("2024-01-02", datatype=XSD.date)))
+        g.add((EX.a, EX["label"], Literal("同一句话")))
+        return g
+
+    for xsd_prefix, extra in (("xsd", False), ("x2", False), ("xsd", True), ("x2", True), ("xsd", False)):
+        g = graph(xsd_prefix, extra)
+        fast_files, reference = direct_serialise(g), rdflib_serialise(g)
+        for name in reference:
+            assert fast_files[name] == reference[name], (xsd_prefix, extra, name)
+        assert (f"{xsd_prefix}:gYear").encode() in fast_files["policykg.ttl"]
+    assert len(fast._LITERALS) >= 4
+
+
+def test_nodes_are_ordered_by_their_whole_json_when_a_key_sorts_before_the_id():
+    """Nodes are sorted by their compact JSON; when every key sorts after ``@id`` that is their ids'
+    order, and when one does not (a prefix ``1x``: ``"1x:p" < "@id"``) the whole JSON decides."""
+    for prefix in ("ex2", "1x"):
+        g = Graph()
+        g.bind("ex", EX)
+        g.bind(prefix, Namespace("https://example.org/two#"))
+        p = URIRef("https://example.org/two#p")
+        g.add((EX["b"], p, Literal("a")))
+        g.add((EX["a"], p, Literal("b")))
+        g.add((EX["a"], EX["q"], Literal("x")))
+        g.add((EX["a~b"], EX["q"], Literal("y")))
+        g.add((EX["a"], EX["r"], EX["b"]))
+        g.add((EX["a"], EX["r"], EX["a"]))
+        fast_files, reference = direct_serialise(g), rdflib_serialise(g)
+        for name in reference:
+            assert fast_files[name] == reference[name], (prefix, name)
+
+
+def test_prefixed_names_are_rdflibs_for_every_iri_of_the_seed_and_awkward_graphs(built):
+    """``_Names.get_pname`` (rdflib's, its ``compute_qname`` answers kept across documents per set of
+    bindings) answers as a fresh rdflib ``TurtleSerializer`` does, for every IRI of the seed as built
+    (subjects and objects without generated prefixes, predicates with, datatypes), asked in triple
+    order, graph after graph — the seed twice, the awkward graph (a generated ``ns1``), the seed again
+    under other bindings, twice a graph whose subject is named with the prefix its predicate generated."""
+    from rdflib.plugins.serializers.turtle import TurtleSerializer
+
+    from policykg.kg import serialise as fast
+
+    other = Graph()
+    for triple in built.graph:
+        other.add(triple)
+    other.bind("p2", "https://w3id.org/policykg/ontology#", override=True)
+    generated = Graph()             # ns1 generated for the predicate's namespace, then used by a subject
+    generated.add((EX.a, URIRef("https://nowhere.example/p/q"), EX.b))
+    generated.add((URIRef("https://nowhere.example/p/z"), EX.next, EX.a))
+    graphs = [built.graph, built.graph, awkward_graph(), other, awkward_graph(), generated, generated]
+    asked = 0
+    for graph in graphs:
+        ours, theirs = fast._Names(fast.Rows(graph).names), TurtleSerializer(fast.Rows(graph).names)
+        for s, p, o in sorted(graph):
+            for node, gen in ((s, False), (p, True), (o, False), (getattr(o, "datatype", None), False)):
+                if isinstance(node, URIRef):
+                    assert ours.get_pname(node, gen) == theirs.get_pname(node, gen), (node, gen)
+                    asked += 1
+        assert ours.namespaces == theirs.namespaces
+    assert asked > 10_000 and fast._QNAMES

@@ -17,9 +17,14 @@ rdflib 7's writers, kept to the letter:
 * **N-Triples**: rdflib's rows, then :func:`policykg.kg.publish.ntriples_lines` and sorted.
 * **JSON-LD**: the canonical document :func:`policykg.kg.publish._stable_jsonld` made of rdflib's
   output — one node per subject, ``@type`` from ``rdf:type``, native numbers and booleans, value
-  arrays and nodes sorted by their compact JSON — built directly and written once with the layout
+  arrays and nodes sorted by their compact JSON (nodes by their ids' JSON strings alone when every
+  key sorts after ``@id``: the same order) — built directly and written once with the layout
   of ``json.dumps(indent=1, sort_keys=True, ensure_ascii=False)``; prefixes shortened by rdflib's
   own JSON-LD :class:`Context`.
+
+A literal's texts (N3, N-Triples, Turtle label, JSON-LD value) are kept for the whole process
+(:data:`_LITERALS`): a corpus repeats most of its literals, and each text is the literal's alone — the
+Turtle label made again when its datatype's prefixed name differs, the JSON-LD value when the context does.
 
 What this module does not lay out it declines (:class:`Unsupported`) and the caller writes the
 graph with rdflib: blank nodes (nested, never built by policykg), ``rdf:nil`` (written ``()``), a
@@ -48,28 +53,56 @@ class Unsupported(Exception):
     """The graph holds something only rdflib's own writers lay out (see the module docstring)."""
 
 
+#: A literal's texts, kept for the whole process: a corpus repeats most of its literals (numbers, dates,
+#: years, units' names, whole sentences of a template), and each text is a function of the literal alone
+#: — (lexical form, language, datatype) → ``[N3, N-Triples, Turtle label, the datatype's prefixed name the
+#: label was made with, (JSON-LD context, JSON-LD value)]``, the last three filled when first asked.
+_LITERALS: dict = {}
+#: cleared when it holds this many (a bound on memory: ~1.1 kB a literal, ~55 MB; 60 generated documents hold 11k)
+_LITERALS_MAX = 50_000
+
+
+def _literal_texts(o) -> list:
+    key = (str(o), o.language, o.datatype)
+    found = _LITERALS.get(key)
+    if found is None:
+        if len(_LITERALS) >= _LITERALS_MAX:
+            _LITERALS.clear()
+        found = _LITERALS[key] = [o.n3(), _quoteLiteral(o), None, None, None]
+    return found
+
+
 class Rows:
     """The triples of a graph sorted by their N-Triples terms, the order every output starts from.
 
-    ``rows`` holds ``(s_n3, p_n3, o_n3, s, p, o)``; an IRI's ``n3`` is computed once. ``names`` is a
-    fresh graph holding the caller's prefix bindings, on which Turtle may bind generated prefixes
-    (the caller's graph is never touched).
+    ``rows`` holds ``(s_n3, p_n3, o_n3, s, p, o)``; an IRI's ``n3`` is computed once. ``literals``
+    holds each literal's texts by its N3 (:data:`_LITERALS`). ``names`` is a fresh graph holding the
+    caller's prefix bindings, on which Turtle may bind generated prefixes (the caller's graph is
+    never touched).
     """
 
     def __init__(self, graph) -> None:
         n3: dict = {}            # an IRI's text → its N3 (plain strings: no rdflib comparison per lookup)
+        literals: dict = {}
         rows = []
         for s, p, o in graph:
             if type(s) is not URIRef or type(p) is not URIRef or isinstance(o, BNode):
                 raise Unsupported("a blank node")
             ks = n3.get(str(s)) or n3.setdefault(str(s), s.n3())
             kp = n3.get(str(p)) or n3.setdefault(str(p), p.n3())
-            ko = o.n3() if isinstance(o, Literal) else (n3.get(str(o)) or n3.setdefault(str(o), o.n3()))
+            if isinstance(o, Literal):
+                texts = _literal_texts(o)
+                ko = texts[0]
+                literals[ko] = texts
+            else:
+                ko = n3.get(str(o)) or n3.setdefault(str(o), o.n3())
             rows.append((ks, kp, ko, s, p, o))
         if str(_NIL) in n3:
             raise Unsupported("rdf:nil")
         rows.sort()              # by the three N3 texts, which differ for any two triples of a graph
         self.rows = rows
+        self.literals = literals
+        self._groups = None
         self.names = Graph()
         for prefix, ns in graph.namespaces():
             self.names.bind(prefix, ns, override=True, replace=True)
@@ -78,17 +111,22 @@ class Rows:
         """The JSON-LD context a document is written with: every bound prefix (before Turtle binds any)."""
         return {prefix: str(ns) for prefix, ns in self.names.namespaces() if prefix}
 
-    def by_subject(self):
-        """``(s_n3, s, [(p_n3, p, o_n3, o), …])`` per subject, in sorted order."""
-        current, subject, group = None, None, []
-        for ks, kp, ko, s, p, o in self.rows:
-            if ks != current:
-                if group:
-                    yield current, subject, group
-                current, subject, group = ks, s, []
-            group.append((kp, p, ko, o))
-        if group:
-            yield current, subject, group
+    def by_subject(self) -> list:
+        """``(s_n3, s, [(p_n3, p, o_n3, o), …])`` per subject, in sorted order (made once: Turtle and
+        JSON-LD both read it)."""
+        if self._groups is None:
+            groups: list = []
+            current, subject, group = None, None, []
+            for ks, kp, ko, s, p, o in self.rows:
+                if ks != current:
+                    if group:
+                        groups.append((current, subject, group))
+                    current, subject, group = ks, s, []
+                group.append((kp, p, ko, o))
+            if group:
+                groups.append((current, subject, group))
+            self._groups = groups
+        return self._groups
 
 
 def serialisable(graph) -> bool:
@@ -98,11 +136,22 @@ def serialisable(graph) -> bool:
 
 def ntriples_rows(rows: Rows) -> str:
     """rdflib's N-Triples of the graph, one row per triple in sorted order (``nt`` serializer's rows)."""
-    return "".join(f"{ks} {kp} {_quoteLiteral(o) if isinstance(o, Literal) else ko} .\n"
-                   for ks, kp, ko, _, _, o in rows.rows)
+    literals = rows.literals
+    return "".join(f"{ks} {kp} {literals[ko][1] if ko in literals else ko} .\n" for ks, kp, ko, _, _, _ in rows.rows)
 
 
 # --------------------------------------------------------------------------------------------- Turtle
+
+#: rdflib's ``compute_qname`` answers kept for the process, per set of prefix bindings (a document's
+#: IRIs of the shared vocabulary, and its own IRIs that have none, are asked again in every document):
+#: (bindings' number, IRI, generate) → ``(prefix, namespace, local)`` or ``None`` (no prefixed name).
+#: An answer is the bindings' alone: the namespaces rdflib's trie gains from splitting earlier IRIs
+#: never make a longer match than the IRI's own split (an earlier IRI split inside this one's local
+#: name would have had to split here too). Not used once a prefix is generated (the bindings changed).
+_QNAMES: dict = {}
+_QNAMES_MAX = 100_000         # cleared then: ~25 MB (60 generated documents ask 24k IRIs)
+_BINDINGS: dict = {}
+
 
 class _Names(TurtleSerializer):
     """rdflib's prefixed-name rules (``get_pname``, ``addNamespace``) on the prefixes of ``names``;
@@ -111,6 +160,11 @@ class _Names(TurtleSerializer):
     def __init__(self, names: Graph) -> None:
         super().__init__(names)
         self._pnames: dict = {}
+        bound = tuple((prefix, str(ns)) for prefix, ns in names.namespaces())
+        self._bound = dict(bound)
+        self._bindings = _BINDINGS.get(bound)
+        if self._bindings is None:
+            self._bindings = _BINDINGS.setdefault(bound, len(_BINDINGS))
 
     def pname(self, uri, gen_prefix: bool):
         key = (str(uri), gen_prefix)
@@ -118,6 +172,37 @@ class _Names(TurtleSerializer):
         if found is self:                    # a repeat would only bind the same prefix again
             found = self._pnames[key] = self.get_pname(uri, gen_prefix)
         return found
+
+    def get_pname(self, uri, gen_prefix: bool = True):
+        """rdflib 7's ``TurtleSerializer.get_pname``, its ``compute_qname`` answered from :data:`_QNAMES`."""
+        if not isinstance(uri, URIRef):
+            return None
+        key = (self._bindings, str(uri), gen_prefix)
+        parts = _QNAMES.get(key, _QNAMES) if self._bindings is not None else _QNAMES
+        if parts is _QNAMES:
+            parts = self._qname(uri, gen_prefix)
+            if self._bindings is not None and (parts is None or self._bound.get(parts[0]) == str(parts[1])):
+                if len(_QNAMES) >= _QNAMES_MAX:
+                    _QNAMES.clear()
+                _QNAMES[key] = parts
+            elif parts is not None:          # a prefix generated: the bindings are no longer the ones keyed
+                self._bindings = None
+        if parts is None:
+            return None
+        prefix, namespace, local = parts
+        local = local.replace(r"(", r"\(").replace(r")", r"\)")
+        local = self.LOCALNAME_PECRENT_CHARACTER_REQUIRING_ESCAPE_REGEX.sub("\\%", local)
+        if local.endswith("."):
+            return None
+        prefix = self.addNamespace(prefix, namespace)
+        return "%s:%s" % (prefix, local)
+
+    def _qname(self, uri, gen_prefix: bool):
+        try:
+            return self.store.compute_qname(uri, generate=gen_prefix)
+        except Exception:
+            pfx = self.store.store.prefix(uri)       # is the IRI a namespace itself?
+            return None if pfx is None else (pfx, uri, "")
 
 
 def turtle(rows: Rows) -> bytes:
@@ -145,7 +230,7 @@ def turtle(rows: Rows) -> bytes:
                 classes.append(s)
     # the prefix lines: the namespaces named so far (rdflib writes them before the statements)
     head = "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in sorted(names.namespaces.items()))
-    labels = _Labels(names)
+    labels = _Labels(names, rows.literals)
     blocks = {ks: _statement(ks, subject, props, labels) for ks, subject, props in rows.by_subject()}
     first = [s.n3() for s in sorted(set(classes))]       # rdflib's topClasses: instances of rdfs:Class
     top = set(first)
@@ -158,8 +243,9 @@ class _Labels:
     """How rdflib's ``label`` writes each term, once per term (keyed by its N3): a prefixed name,
     else ``<IRI>``; a literal by its own ``_literal_n3(use_plain=True)``, datatype as a name."""
 
-    def __init__(self, names: _Names) -> None:
+    def __init__(self, names: _Names, literals: dict) -> None:
         self.names = names
+        self.literals = literals
         self.terms: dict = {}
         self.verbs: dict = {_TYPE_N3: "a"}
 
@@ -170,12 +256,22 @@ class _Labels:
     def term(self, node, n3: str) -> str:
         found = self.terms.get(n3)
         if found is None:
-            if isinstance(node, Literal):
-                found = node._literal_n3(use_plain=True, qname_callback=lambda dt: self._name(dt, False))
+            texts = self.literals.get(n3)
+            if texts is not None:
+                found = self._literal(node, texts)
             else:
                 found = self._name(node, False) or n3
             self.terms[n3] = found
         return found
+
+    def _literal(self, node, texts: list) -> str:
+        """The literal's label, made again only when its datatype's name here differs from the last."""
+        datatype = node.datatype
+        qname = None if datatype is None else self._name(datatype, False)
+        if texts[2] is None or texts[3] != qname:
+            texts[2] = node._literal_n3(use_plain=True, qname_callback=lambda dt: qname)
+            texts[3] = qname
+        return texts[2]
 
     def verb(self, node, n3: str) -> str:
         found = self.verbs.get(n3)
@@ -228,14 +324,19 @@ def jsonld(rows: Rows, context: dict) -> bytes:
     ctx = _context(tuple(sorted(context.items())))
     if not ctx.active:
         raise Unsupported("an empty context")
-    values = _JsonValues(ctx)
+    values = _JsonValues(ctx, rows.literals)
     nodes: dict = {}
     for ks, _, props in rows.by_subject():
         node_id = values.shrink(ks)
         if node_id in nodes:
             raise Unsupported("two subjects with one JSON-LD id")
         nodes[node_id] = _node(node_id, props, values)
-    items = sorted(nodes.values(), key=_compact)
+    if values.keys_after_id:
+        # every key sorts after "@id", so a node's compact JSON starts '{"@id": "<its id>"' and the ids
+        # (distinct) decide the order alone: sorted by their JSON strings, no node encoded whole
+        items = sorted(nodes.values(), key=_id_text)
+    else:
+        items = sorted(nodes.values(), key=_compact)
     if len(items) == 1:
         doc = {**items[0], "@context": context}
     else:
@@ -246,17 +347,26 @@ def jsonld(rows: Rows, context: dict) -> bytes:
     return "".join(out).encode("utf-8")
 
 
+def _id_text(node: dict) -> str:
+    return encode_basestring(node["@id"])
+
+
 class _JsonValues:
     """rdflib's JSON-LD ``Converter`` choices, each made once per term (keyed by its N3): a
     predicate's key, an IRI's shortened id, a literal's value (``to_raw_value`` with the context
-    active: native numbers, booleans and strings, else ``@value`` with ``@type`` or ``@language``)."""
+    active: native numbers, booleans and strings, else ``@value`` with ``@type`` or ``@language``).
+    An IRI's value (``{"@id": …}``, or its symbol as a type) is one object per document, shared."""
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx, literals: dict) -> None:
         self.ctx = ctx
+        self.texts = literals
         self.ids: dict = {}
         self.keys: dict = {_TYPE_N3: "@type"}
+        self.keys_after_id = True          # no key sorts before "@id" (see :func:`jsonld`)
         self.symbols: dict = {}
-        self.literals: dict = {}
+        self.objects: dict = {}
+        self.types: dict = {}
+        self.compacts: dict = {}           # id(value) → its compact JSON, for one document's values (all alive)
 
     def shrink(self, n3: str) -> str:
         found = self.ids.get(n3)
@@ -276,15 +386,26 @@ class _JsonValues:
             if self.ctx.find_term(kp[1:-1]) is not None:
                 raise Unsupported("a predicate that is a prefix's namespace")
             found = self.keys[kp] = self.symbol(kp[1:-1])
+            if found <= "@id":
+                self.keys_after_id = False
         return found
 
     def value(self, o, ko: str, type_object: bool):
-        if not isinstance(o, Literal):
-            return self.symbol(ko[1:-1]) if type_object else {"@id": self.shrink(ko)}
-        found = self.literals.get(ko, self)
-        if found is self:
-            found = self.literals[ko] = self._literal(o)
-        return found
+        texts = self.texts.get(ko)
+        if texts is None:                       # an IRI
+            if type_object:
+                found = self.types.get(ko)
+                if found is None:
+                    found = self.types[ko] = self.symbol(ko[1:-1])
+            else:
+                found = self.objects.get(ko)
+                if found is None:
+                    found = self.objects[ko] = {"@id": self.shrink(ko)}
+            return found
+        found = texts[4]
+        if found is None or found[0] is not self.ctx:      # made with another context: made again
+            found = texts[4] = (self.ctx, self._literal(o))
+        return found[1]
 
     def _literal(self, o):
         datatype = o.datatype
@@ -303,53 +424,77 @@ def _node(node_id: str, props: list, values: _JsonValues) -> dict:
     there and falsy — ``0``, ``""`` — is replaced, not joined: rdflib's ``if value:``), its arrays
     sorted. Values are shared between nodes and never changed."""
     node = {"@id": node_id}
+    keys, value_of = values.keys, values.value
+    lists = None
     for kp, _, ko, o in props:
-        key = values.key(kp)
-        value = values.value(o, ko, kp == _TYPE_N3)
+        key = keys.get(kp) or values.key(kp)
+        value = value_of(o, ko, kp == _TYPE_N3)
         existing = node.get(key)
         if existing:
-            if isinstance(existing, list):
+            if type(existing) is list:
                 existing.append(value)
             else:
                 node[key] = [existing, value]
+                lists = [key] if lists is None else lists + [key]
         else:
             node[key] = value
-    for value in node.values():
-        if isinstance(value, list):
-            value.sort(key=_compact)
+    if lists:
+        compacts = values.compacts
+
+        def compact(value) -> str:
+            found = compacts.get(id(value))
+            if found is None:
+                found = compacts[id(value)] = _compact(value)
+            return found
+        for key in lists:
+            node[key].sort(key=compact)
     return node
 
 
 def _write(value, indent: str, out: list) -> None:
-    """``json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)`` into ``out``."""
-    if isinstance(value, str):
+    """``json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)`` into ``out`` (a string
+    member or item written in place: most values are strings)."""
+    kind = type(value)
+    if kind is str:
         out.append(encode_basestring(value))
-    elif isinstance(value, dict):
+    elif kind is dict:
         if not value:
             out.append("{}")
             return
         inner = indent + " "
+        glue = "," + inner
         out.append("{")
         first = True
         for key in sorted(value):
-            out.append(inner if first else "," + inner)
+            out.append(inner if first else glue)
             first = False
-            out.append(encode_basestring(key))
-            out.append(": ")
-            _write(value[key], inner, out)
+            item = value[key]
+            if type(item) is str:
+                out.append(f"{encode_basestring(key)}: {encode_basestring(item)}")
+            else:
+                out.append(encode_basestring(key) + ": ")
+                _write(item, inner, out)
         out.append(indent + "}")
-    elif isinstance(value, list):
+    elif kind is list:
         if not value:
             out.append("[]")
             return
         inner = indent + " "
+        glue = "," + inner
         out.append("[")
         first = True
         for item in value:
-            out.append(inner if first else "," + inner)
+            out.append(inner if first else glue)
             first = False
-            _write(item, inner, out)
+            if type(item) is str:
+                out.append(encode_basestring(item))
+            else:
+                _write(item, inner, out)
         out.append(indent + "]")
+    elif isinstance(value, str):                  # a subclass: its characters, as json writes them
+        out.append(encode_basestring(value))
+    elif isinstance(value, (dict, list)):
+        _write(dict(value) if isinstance(value, dict) else list(value), indent, out)
     else:
         out.append(_scalar(value))
 

@@ -142,10 +142,14 @@ def count_results(graph, shapes: tuple) -> tuple[int, int]:
             focus |= {s for s, ps in objects.items() if p in ps}
         for prop in shape.properties:
             n = 0
+            single = prop.path[0] if len(prop.path) == 1 else None
             for f in focus:
-                values = set()
-                for p in prop.path:
-                    values.update(objects.get(f, {}).get(p, ()))
+                if single is not None:       # one predicate: its objects are distinct already (a set of triples)
+                    values = objects.get(f, _NONE).get(single, ())
+                else:
+                    values = set()
+                    for p in prop.path:
+                        values.update(objects.get(f, _NONE).get(p, ()))
                 n += _failures(values, prop.rules, class_members, instances)
             if prop.warning:
                 warnings += n
@@ -154,7 +158,12 @@ def count_results(graph, shapes: tuple) -> tuple[int, int]:
     return violations, warnings
 
 
-def _failures(values: set, rules: tuple, class_members: dict, instances) -> int:
+_NONE: dict = {}
+
+
+def _failures(values, rules: tuple, class_members: dict, instances) -> int:
+    """How many results the rules find on the value nodes ``values`` (distinct terms: a set, or the
+    objects of one subject and one predicate)."""
     from pyshacl.constraints.core.value_constraints import DatatypeConstraintComponent
 
     n = 0

@@ -62,10 +62,18 @@ def run_workers(paths: list[Path], jobs: int | None, progress: bool, job: Job,
 
 
 def _start_worker(parent: int) -> None:
-    """Tie the worker's life to the build's, then load jieba's dictionary (once per worker, not per document)."""
+    """Tie the worker's life to the build's, then load jieba's dictionary (once per worker, not per document).
+
+    What is loaded then — modules, jieba's dictionary — lives as long as the worker: it is moved out of
+    the cyclic collector's sight (``gc.freeze``), so the full collections between documents
+    (:func:`policykg.kg.document_build._collected_after`) walk only what the documents left.
+    """
+    import gc
     _die_with_parent(parent)
     from policykg.ingest.nlp import tokenizer
     tokenizer()
+    gc.collect()
+    gc.freeze()
 
 
 _PR_SET_PDEATHSIG = 1
