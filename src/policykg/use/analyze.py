@@ -40,7 +40,6 @@ from typing import Any
 import networkx as nx
 
 from policykg.kg.publish import write_text_atomic
-from policykg.use import centrality
 from policykg.use.answers import display_width, to_table
 from policykg.use.networks import (
     BASIS_TASKS,
@@ -112,7 +111,7 @@ def centralities(unit_graph: nx.Graph) -> dict[str, dict[str, float]]:
         distance.add_edges_from((a, b, {"distance": common // w}) for a, b, w in edges)
     else:
         distance.add_edges_from((a, b, {"distance": Fraction(1) / Fraction(w)}) for a, b, w in edges)
-    betweenness = centrality.betweenness(distance, "distance")       # networkx's numbers, on lists
+    betweenness = nx.betweenness_centrality(distance, weight="distance", normalized=True)
     eigen = _eigenvector(g)
     out: dict[str, dict[str, float]] = {}
     for n in sorted(g.nodes):
@@ -137,7 +136,7 @@ def _eigenvector(g: nx.Graph) -> dict[str, float]:
         sub.add_nodes_from(nodes)
         # (smaller, larger) per edge: a subgraph view gives an edge from either end, in hash order
         sub.add_edges_from(sorted((min(a, b), max(a, b), d) for a, b, d in g.subgraph(nodes).edges(data=True)))
-        values = centrality.eigenvector(sub, "weight", EIGEN_MAX_ITER, 1e-12)   # nx.eigenvector_centrality's
+        values = nx.eigenvector_centrality(sub, weight="weight", max_iter=EIGEN_MAX_ITER, tol=1e-12)
         scale = (len(nodes) / total) ** 0.5
         out.update({n: values[n] * scale for n in nodes})
     return out
