@@ -10,8 +10,8 @@ a RocksDB folder: the built graph plus ``ontology.ttl``, whose labels some
 queries read). A ``--graph`` that names a ``.ttl`` or ``.nt`` file is loaded
 into an in-memory store with the ontology, so the same queries run on it.
 
-This module imports only pyoxigraph and the few standard modules the
-interpreter has loaded anyway (``os``, ``collections``, ``functools``, ``itertools``, ``gc``, ``_thread``): it is on the query
+This module imports only pyoxigraph and a few small standard modules (``os``,
+``collections``, ``functools``, ``itertools``, ``gc``, ``_thread``): it is on the query
 path, where rdflib, jieba and pySHACL would cost a second of start-up, and even
 ``re``, ``pathlib`` or ``threading`` cost ``policykg query`` a tenth of its time.
 Paths are strings (``os.path``); a :class:`pathlib.Path` is accepted wherever a
