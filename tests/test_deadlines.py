@@ -7,7 +7,7 @@ import time
 from datetime import date
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from policykg.ingest.extract.deadlines import end_date, find_deadline
@@ -68,6 +68,8 @@ def test_deadlines_end_dates():
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="0123456789０〇二年月日底末前到至内之日起本意见印发完成持续推进，。；—\n", max_size=200)
        | st.text(max_size=200), st.none() | st.integers(min_value=1, max_value=3000))
+@example(text="年底前", year=1)             # a garbled document year: no year to read 年底 in
+@example(text="明年底前", year=2100)         # a year past the last a due date may fall in
 def test_deadlines_never_crash(text, year):
     found = find_deadline(text, None, year)
     if found is not None:

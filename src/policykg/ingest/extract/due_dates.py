@@ -213,6 +213,8 @@ def _dated(m: re.Match, year: int | None) -> Due | None:
         return Due("unreadable", rule="unreadable", problem="no year written and no issue date to take it from")
     else:
         stated, prefix = year + words().relative.get(m.group("rel") or "", 0), "doc-"
+        if valid_year(stated) is None:             # 明年 in the last year a due date may fall in
+            return Due("unreadable", rule="unreadable", problem=f"year {stated} is out of range")
     if m.group("period"):
         end = words().periods[m.group("period")][1]
         return Due("dated", date.fromisoformat(f"{stated}-{end}"), rule=prefix + "period")
@@ -236,7 +238,8 @@ def read_due(text: str, *, year: int | None = None, issued: date | None = None) 
     (datetime.date(2023, 6, 20), 'no day 30 in month 2')
     """
     text = (text or "")[:MAX_TEXT]
-    year = year if year is not None else (issued.year if issued else None)
+    # a document's year outside the years a due date may fall in is a garbled one: no year to read from
+    year = valid_year(year if year is not None else (issued.year if issued else None))
     pats = _patterns()
     if (m := pats["after"].search(text)) is not None:
         return _after_issue(m, issued)
