@@ -5,8 +5,10 @@ Expected values come from reading sources/000_4cdbba2a142b4d11.txt.
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from policykg.errors import StructureError
@@ -91,8 +93,11 @@ def test_segment_table_without_phase_cells_at_the_end_warns_at_the_first_orphan_
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(st.text(alphabet="甲乙丙丁12.、* ", min_size=0, max_size=6), min_size=1, max_size=3),
                 min_size=1, max_size=6))
+@example(cells=[[""], [""], ["1、 、"]])          # a row number opening a line: one line, two cells
 def test_segment_cells_partition_the_table_lines(cells):
-    """Whatever the cell texts, every line after the header lands in exactly one cell."""
+    """Whatever the cell texts, every line after the header lands in one cell, in order — or in two when it
+    opens with a row number (「1、 推行…」: the serial cell and the next cell's first line printed at one
+    height are two pieces of one line, flat_table._line_pieces)."""
     header = "\t序号\n\t重点工作\n\t全市目标\n\t落实举措\n\t实施阶段\n\t责任单位\n\t分管领导/联络员"
     body = []
     for i, lines in enumerate(cells):
@@ -101,9 +106,13 @@ def test_segment_cells_partition_the_table_lines(cells):
         if i % 2:
             body.append("")
     rows = ["\t1", "\t（一）甲", *body, "\t长期实施", "\t*市发改局", "\t张三"]
-    layout = layout_of(header + "\n" + "\n".join(rows))
+    text = header + "\n" + "\n".join(rows)
+    layout = layout_of(text)
     if not layout.tables:
         assert layout.warnings   # too many cells before the phase cell: read as text, with a warning
         return
     numbers = [n for row in layout.tables[0].rows for cell in row.cells if cell for n, _ in cell.lines]
-    assert numbers == sorted(set(numbers))
+    assert numbers == sorted(numbers)
+    lines = text.split("\n")
+    twice = {n for n in numbers if numbers.count(n) > 1}
+    assert all(numbers.count(n) == 2 and re.match(r"[0-9]+\s*[、.．]", lines[n - 1].strip()) for n in twice)
