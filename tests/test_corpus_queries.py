@@ -389,9 +389,6 @@ def _names(text):
     return set(text.split("、")) if text else set()
 
 
-@pytest.mark.xfail(strict=True, reason="record_progress still filters by an EXISTS per row and name: a row per name "
-                   "matched (13 repeated here) and minutes at 1,000 documents; overdue and due_soon find the unit's "
-                   "records once, but the same text here makes Virtuoso 7.2 hang or garble the unit lists")
 def test_a_unit_of_several_names_gives_each_of_its_records_once(corpus):
     """record_progress for 市经信局: exactly the rows of the whole list whose written lead or co units name it
     (the seed writes 市经信局 in its task list), each once — an EXISTS per name gave a row per name matched."""
