@@ -144,7 +144,8 @@ def ntriples_rows(rows: Rows) -> str:
 
 #: rdflib's ``compute_qname`` answers kept for the process, per set of prefix bindings (a document's
 #: IRIs of the shared vocabulary, and its own IRIs that have none, are asked again in every document):
-#: (bindings' number, IRI, generate) → ``(prefix, namespace, local)`` or ``None`` (no prefixed name).
+#: (bindings' number, IRI, generate) → ``(prefix, namespace, local)``, or ``None`` when rdflib raised (no
+#: prefixed name: raised again, for rdflib's ``get_pname`` to handle).
 #: An answer is the bindings' alone: the namespaces rdflib's trie gains from splitting earlier IRIs
 #: never make a longer match than the IRI's own split (an earlier IRI split inside this one's local
 #: name would have had to split here too). Not used once a prefix is generated (the bindings changed).
@@ -155,7 +156,9 @@ _BINDINGS: dict = {}
 
 class _Names(TurtleSerializer):
     """rdflib's prefixed-name rules (``get_pname``, ``addNamespace``) on the prefixes of ``names``;
-    each answer computed once, in the order rdflib's writer first asks."""
+    each answer computed once, in the order rdflib's writer first asks. rdflib's own ``get_pname``
+    runs; only the ``compute_qname`` it asks of ``names`` is answered from :data:`_QNAMES` while the
+    bindings are the ones it was keyed by."""
 
     def __init__(self, names: Graph) -> None:
         super().__init__(names)
@@ -165,6 +168,7 @@ class _Names(TurtleSerializer):
         self._bindings = _BINDINGS.get(bound)
         if self._bindings is None:
             self._bindings = _BINDINGS.setdefault(bound, len(_BINDINGS))
+        names.compute_qname = self._compute_qname        # this graph's only (a fresh one per document)
 
     def pname(self, uri, gen_prefix: bool):
         key = (str(uri), gen_prefix)
@@ -173,36 +177,25 @@ class _Names(TurtleSerializer):
             found = self._pnames[key] = self.get_pname(uri, gen_prefix)
         return found
 
-    def get_pname(self, uri, gen_prefix: bool = True):
-        """rdflib 7's ``TurtleSerializer.get_pname``, its ``compute_qname`` answered from :data:`_QNAMES`."""
-        if not isinstance(uri, URIRef):
-            return None
-        key = (self._bindings, str(uri), gen_prefix)
+    def _compute_qname(self, uri, generate: bool = True):
+        """``Graph.compute_qname`` of ``names``, kept in :data:`_QNAMES` when the answer's prefix is one of
+        the bindings keyed (a generated prefix changes them: nothing is kept after it)."""
+        key = (self._bindings, str(uri), generate)
         parts = _QNAMES.get(key, _QNAMES) if self._bindings is not None else _QNAMES
         if parts is _QNAMES:
-            parts = self._qname(uri, gen_prefix)
+            try:
+                parts = Graph.compute_qname(self.store, uri, generate=generate)
+            except Exception:                # no prefixed name: rdflib's get_pname handles it
+                parts = None
             if self._bindings is not None and (parts is None or self._bound.get(parts[0]) == str(parts[1])):
                 if len(_QNAMES) >= _QNAMES_MAX:
                     _QNAMES.clear()
                 _QNAMES[key] = parts
-            elif parts is not None:          # a prefix generated: the bindings are no longer the ones keyed
+            elif parts is not None:
                 self._bindings = None
         if parts is None:
-            return None
-        prefix, namespace, local = parts
-        local = local.replace(r"(", r"\(").replace(r")", r"\)")
-        local = self.LOCALNAME_PECRENT_CHARACTER_REQUIRING_ESCAPE_REGEX.sub("\\%", local)
-        if local.endswith("."):
-            return None
-        prefix = self.addNamespace(prefix, namespace)
-        return "%s:%s" % (prefix, local)
-
-    def _qname(self, uri, gen_prefix: bool):
-        try:
-            return self.store.compute_qname(uri, generate=gen_prefix)
-        except Exception:
-            pfx = self.store.store.prefix(uri)       # is the IRI a namespace itself?
-            return None if pfx is None else (pfx, uri, "")
+            raise KeyError(f"no prefixed name for {uri}")
+        return parts
 
 
 def turtle(rows: Rows) -> bytes:
