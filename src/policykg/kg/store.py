@@ -53,7 +53,9 @@ _OPENED_MAX = 8
 
 
 
+@lru_cache(maxsize=1)
 def _ontology() -> bytes:
+    """ontology.ttl's bytes, read once per process (a build reads it for every document's analysis store)."""
     with open(project_file("ontology.ttl"), "rb") as fh:
         return fh.read()
 
@@ -83,18 +85,18 @@ def memory_store(ntriples: bytes, trusted: bool = False) -> ox.Store:
 
     ``trusted``: the N-Triples are this build's own (:func:`policykg.kg.publish.serialise`), read
     without checking each IRI again (Oxigraph's ``lenient``: the same triples, a third less time on
-    a document's 0.7 MB). The ontology is parsed once per process and its text.
+    a document's 0.7 MB). The ontology is read and parsed once per process.
     """
     store = ox.Store()
     store.load(input=ntriples, format=ox.RdfFormat.N_TRIPLES, lenient=trusted)
-    store.extend(_ontology_quads(_ontology()))
+    store.extend(_ontology_quads())
     return store
 
 
-@lru_cache(maxsize=2)
-def _ontology_quads(text: bytes) -> tuple:
-    """The quads of the ontology's Turtle ``text``, in the order Oxigraph parses them."""
-    return tuple(ox.parse(text, format=ox.RdfFormat.TURTLE))
+@lru_cache(maxsize=1)
+def _ontology_quads() -> tuple:
+    """The ontology's quads, in the order Oxigraph parses them, parsed once per process."""
+    return tuple(ox.parse(_ontology(), format=ox.RdfFormat.TURTLE))
 
 
 # ---------------------------------------------------------------- reading
