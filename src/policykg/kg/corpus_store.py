@@ -256,18 +256,18 @@ def write_unit_pairs(blocks, out: Path, entries: list[dict], built: set[str], fa
             groups.setdefault(entry["jurisdiction"], []).append(entry)
     todo = affected(last_build(out)[1], entries, built) if rebuild else set(groups)
     blocks.target.flush()
-    for name in sorted(groups, key=block_key):
-        if name not in todo and blocks.copy_old(block_key(name)):
-            continue
-        documents = []
-        for entry in groups[name]:
-            found = facts.get(entry["iri"])
-            if found is None:
-                start, length, _ = blocks.index[entry["iri"]]
-                found = document_facts(os.pread(blocks.target.fileno(), length, start), entry["iri"])
-            documents.append((entry["iri"], found))
-        blocks.write(block_key(name), pairs_block(documents))
-        blocks.target.flush()
+    with open(blocks.target.name, "rb") as written:
+        for name in sorted(groups, key=block_key):
+            if name not in todo and blocks.copy_old(block_key(name)):
+                continue
+            documents = []
+            for entry in groups[name]:
+                found = facts.get(entry["iri"])
+                if found is None:
+                    start, length, _ = blocks.index[entry["iri"]]
+                    found = document_facts(os.pread(written.fileno(), length, start), entry["iri"])
+                documents.append((entry["iri"], found))
+            blocks.write(block_key(name), pairs_block(documents))
     tick("corpus.nq: unit pairs")
 
 
