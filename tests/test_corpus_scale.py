@@ -114,7 +114,7 @@ def test_cross_community_pairs_answers_as_the_text_it_replaces(corpus):
 
 
 def test_corpus_shared_responsibilities_answers_as_the_text_it_replaces(corpus):
-    """Read from the rows the build writes per jurisdiction (pkg:unitPairRow), the answer is that of the text that
+    """Read from the rows the build writes per jurisdiction (pkg:UnitPair nodes, kg/unit_pairs.py), the answer is that of the text that
     paired every record's units at question time (tests/fixtures/queries_before/), whole corpus and one document."""
     from policykg.kg.query import find_query, parse_query_file, run_query
     from policykg.kg.store import open_graph
