@@ -77,6 +77,12 @@ def test_edit_add_delete_update_the_store_as_a_fresh_build_would(docs, tmp_path,
     updated, expected = store_lines(out), store_lines(fresh)
     assert any(UNIT_AFTER[2:-3].encode() in line for line in expected)
     assert updated == expected
+    # the unit pairs (corpus_shared_responsibilities' rows, kg/unit_pairs.py) among them: the documents counted
+    # are those built now — the added one, not the deleted one — each in its jurisdiction's rows
+    pairs = b" <https://w3id.org/policykg/id/graph/unit-pairs> ."
+    counted = {line.split(b" ")[0] for line in updated if line.endswith(pairs) and b"#unitPairsCounted>" in line}
+    assert counted == {f"<{e['iri']}>".encode() for e in result.entries if e["status"] == "built"}
+    assert len(counted) == 4 and sum(line.endswith(pairs) for line in updated) > 6 * 4
 
 
 def test_a_rebuild_with_other_options_is_no_no_op(docs, tmp_path):
