@@ -10,9 +10,9 @@ sorted N-Quads start, how long they are and their SHA-256. With it a rebuild
 * **copies** an unchanged document's block out of the last ``corpus.nq`` (:class:`Blocks`), byte for
   byte, instead of parsing its Turtle again;
 * **updates a copy of the last store** (:func:`update_store`): a checkpoint of it (hard links, as
-  RocksDB makes them) gets the changed blocks' quads removed and their new quads added, and the merged
-  default graph is derived again for the subjects they touch only; the staged folder is then swapped in
-  whole, so the change is atomic. The result is the store a full build makes (a test compares them).
+  RocksDB makes them) gets the quads a changed block lost removed and those it gained added (its lines
+  compared with the last build's), and the merged default graph is derived again for their subjects
+  only; the staged folder is then swapped in whole, so the change is atomic. The result is the store a full build makes (a test compares them).
 """
 
 from __future__ import annotations
