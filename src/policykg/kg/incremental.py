@@ -12,7 +12,8 @@ sorted N-Quads start, how long they are and their SHA-256. With it a rebuild
 * **updates a copy of the last store** (:func:`update_store`): a checkpoint of it (hard links, as
   RocksDB makes them) gets the quads a changed block lost removed and those it gained added (its lines
   compared with the last build's), and the merged default graph is derived again for their subjects
-  only; the staged folder is then swapped in whole, so the change is atomic. The result is the store a full build makes (a test compares them).
+  only; the staged folder is then swapped in whole, so the change is atomic. The result is the store a
+  full build makes (a test compares them).
 """
 
 from __future__ import annotations
