@@ -22,8 +22,8 @@ are settled and the store optimised as after a load from the file, and the unit 
 (:mod:`policykg.kg.unit_pairs`, no label among them) loaded last, into the compacted store: into the
 freshly streamed one the same quads cost twice the CPU (3.0 against 5.6-6.2 s at 1,000 documents).
 Anything else — a block loaded that ``corpus.nq`` does not hold as it was loaded, a failed load — and
-the streamed store is thrown away and the build loads ``corpus.nq`` as it always did: the store holds exactly the quads of
-``corpus.nq`` either way (a test compares the dumps).
+the streamed store is thrown away and the build loads ``corpus.nq`` as it always did: the store holds
+exactly the quads of ``corpus.nq`` either way (a test compares the dumps).
 """
 
 from __future__ import annotations
