@@ -128,6 +128,7 @@ class PKG(DefinedNamespace):
     number: URIRef
     ongoing: URIRef
     ordinal: URIRef
+    partnerUnit: URIRef
     phase: URIRef
     pillarInherited: URIRef
     plansDocument: URIRef
