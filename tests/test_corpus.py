@@ -15,6 +15,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from policykg.kg.unit_pairs import UNIT_PAIRS_GRAPH
+
 from policykg.use.analysis_graph import ANALYSIS_GRAPH, analysis_quads
 from policykg.kg.corpus import LINEAGE_GRAPH, SHARED_GRAPH, build_corpus, discover
 
@@ -94,7 +96,7 @@ def test_corpus_one_named_graph_per_document_and_a_manifest(sources, tmp_path):
     assert all(d["status"] == "built" and len(d["sha256"]) == 64 for d in docs.values())
     store = store_of(out)
     graphs = {g.value for g in store.named_graphs()}
-    assert graphs == {d["iri"] for d in docs.values()} | {SHARED_GRAPH, LINEAGE_GRAPH, ANALYSIS_GRAPH}
+    assert graphs == {d["iri"] for d in docs.values()} | {SHARED_GRAPH, LINEAGE_GRAPH, ANALYSIS_GRAPH, UNIT_PAIRS_GRAPH}
     # the shared schemes live once, in the shared graph, not in each document's …
     unit_types = ox.NamedNode("https://w3id.org/policykg/id/unit-type")
     named = {q.graph_name.value for q in store.quads_for_pattern(unit_types, None, None, None)

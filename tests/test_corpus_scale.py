@@ -71,7 +71,9 @@ def test_corpus_counts_are_consistent(corpus):
                         for line in (out / "corpus.nq").read_text(encoding="utf-8").splitlines() if line.strip())
     docs = {e["iri"] for e in result.entries}
     analysis = "https://w3id.org/policykg/id/graph/analysis"          # the analytics written back, when built
-    assert set(per_graph) - {analysis} == docs | {SHARED_GRAPH} | ({LINEAGE_GRAPH} if result.links else set())
+    pairs = "https://w3id.org/policykg/id/graph/unit-pairs"           # corpus_shared_responsibilities' rows
+    assert per_graph[pairs] >= N                                      # every document marked counted, and rows
+    assert set(per_graph) - {analysis, pairs} == docs | {SHARED_GRAPH} | ({LINEAGE_GRAPH} if result.links else set())
     assert per_graph.get(LINEAGE_GRAPH, 0) == len(result.links)
     store = ox.Store.read_only(str(out / "store"))
     in_store = Counter(q.graph_name.value for q in store if isinstance(q.graph_name, ox.NamedNode))
@@ -108,4 +110,17 @@ def test_cross_community_pairs_answers_as_the_text_it_replaces(corpus):
     before = parse_query_file(ROOT / "tests" / "fixtures" / "queries_before" / "cross_community_pairs.rq")
     for doc in (None, result.entries[3]["id"]):
         new = run_query(store, find_query("cross_community_pairs"), doc=doc)
+        assert new[1] and new == run_query(store, before, doc=doc), doc
+
+
+def test_corpus_shared_responsibilities_answers_as_the_text_it_replaces(corpus):
+    """Read from the rows the build writes per jurisdiction (pkg:UnitPair nodes, kg/unit_pairs.py), the answer is that of the text that
+    paired every record's units at question time (tests/fixtures/queries_before/), whole corpus and one document."""
+    from policykg.kg.query import find_query, parse_query_file, run_query
+    from policykg.kg.store import open_graph
+    result, out = corpus
+    store = open_graph(str(out / "store"))
+    before = parse_query_file(ROOT / "tests" / "fixtures" / "queries_before" / "corpus_shared_responsibilities.rq")
+    for doc in (None, result.entries[3]["id"]):
+        new = run_query(store, find_query("corpus_shared_responsibilities"), doc=doc)
         assert new[1] and new == run_query(store, before, doc=doc), doc

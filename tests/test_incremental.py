@@ -77,6 +77,12 @@ def test_edit_add_delete_update_the_store_as_a_fresh_build_would(docs, tmp_path,
     updated, expected = store_lines(out), store_lines(fresh)
     assert any(UNIT_AFTER[2:-3].encode() in line for line in expected)
     assert updated == expected
+    # the unit pairs (corpus_shared_responsibilities' rows, kg/unit_pairs.py) among them: the documents counted
+    # are those built now — the added one, not the deleted one — each in its jurisdiction's rows
+    pairs = b" <https://w3id.org/policykg/id/graph/unit-pairs> ."
+    counted = {line.split(b" ")[0] for line in updated if line.endswith(pairs) and b"#unitPairsCounted>" in line}
+    assert counted == {f"<{e['iri']}>".encode() for e in result.entries if e["status"] == "built"}
+    assert len(counted) == 4 and sum(line.endswith(pairs) for line in updated) > 6 * 4
 
 
 def test_a_rebuild_with_other_options_is_no_no_op(docs, tmp_path):
@@ -210,3 +216,62 @@ def test_an_edited_document_s_cross_community_pairs_are_counted_anew(docs, tmp_p
     assert new[1] and new != old
     assert any("市税务局" in (row[1], row[3]) for row in old[1])
     assert not any("市税务局" in (row[1], row[3]) for row in new[1])
+
+
+def test_an_edit_writes_again_only_its_jurisdiction_s_unit_pairs(tmp_path, monkeypatch):
+    """corpus_shared_responsibilities' rows are counted per jurisdiction (pkg:UnitPair, kg/unit_pairs.py): an edit
+    of one 安徽省 document (省商务厅 replaced by 省财政厅) counts 安徽省's pairs again and copies 全国's block; the
+    updated store and corpus.nq are a fresh build's, and the question answers there as the text that paired records
+    at question time (tests/fixtures/queries_before/), whole corpus and --doc."""
+    import policykg.kg.corpus as corpus
+    import policykg.kg.incremental as incremental
+    import policykg.kg.unit_pairs as unit_pairs
+    from policykg.kg.query import find_query, parse_query_file, run_query
+    from policykg.kg.store import open_graph
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("02_anhui_industrial_internet_2021.pdf", "03_anhui_rcep_opening_2022.txt",
+                 "03_anhui_rcep_opening_2022.src.json", "05_guofa_2018_39_employment.txt",
+                 "05_guofa_2018_39_employment.src.json"):
+        shutil.copy(ROOT / "sources" / "dev" / name, src / name)
+    out = tmp_path / "out"
+    build(src, out)
+    before = parse_query_file(ROOT / "tests" / "fixtures" / "queries_before" / "corpus_shared_responsibilities.rq")
+
+    def answers(where: Path, doc: str | None):
+        store = open_graph(str(where / "store"))
+        found = run_query(store, find_query("corpus_shared_responsibilities"), doc=doc)
+        assert found == run_query(store, before, doc=doc)
+        del store
+        return found
+
+    old = answers(out, None)
+    edited = src / "03_anhui_rcep_opening_2022.txt"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("省商务厅", "省财政厅"), encoding="utf-8")
+    counted = []
+    real = unit_pairs.pairs_block
+
+    def spy(documents):
+        counted.append(sorted(iri for iri, _ in documents))
+        return real(documents)
+
+    def no_full_load(*args, **kwargs):
+        raise AssertionError("the store was loaded whole, not updated")
+    monkeypatch.setattr(incremental, "UPDATE_SHARE", 1.0)   # 3 documents: every change is a large share
+    monkeypatch.setattr(corpus, "write_corpus_store", no_full_load)
+    monkeypatch.setattr(unit_pairs, "pairs_block", spy)
+    result = build(src, out)
+    assert result.rebuilt == 1
+    monkeypatch.undo()
+    anhui = sorted(e["iri"] for e in result.entries if e["jurisdiction"] == "安徽省")
+    assert counted == [anhui]                                # 全国's block copied, not counted again
+    fresh = tmp_path / "fresh"
+    build(src, fresh)
+    assert (out / "corpus.nq").read_bytes() == (fresh / "corpus.nq").read_bytes()
+    assert store_lines(out) == store_lines(fresh)
+    for doc in (None, "03_anhui_rcep_opening_2022"):
+        assert answers(out, doc) == answers(fresh, doc)
+    new = answers(out, None)
+    assert [r for r in new[1] if r[0] == "全国"] == [r for r in old[1] if r[0] == "全国"]
+    assert any("省商务厅" in r[1:3] and "03_anhui_rcep_opening_2022" in r[5] for r in old[1])
+    assert not any("省商务厅" in r[1:3] and "03_anhui_rcep_opening_2022" in r[5] for r in new[1])

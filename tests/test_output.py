@@ -55,7 +55,8 @@ def two_builds(tmp_path_factory, source_path):
 
 def test_build_writes_the_store_with_the_graph_and_the_ontology(two_builds):
     """A document built alone is a corpus of one: the default graph its queries read is the merge of the
-    document's graph, the shared graph (the ontology and the schemes) and the analysis graph."""
+    document's graph, the shared graph (the ontology and the schemes), the analysis graph and the unit pairs
+    (corpus_shared_responsibilities' rows, kg/unit_pairs.py)."""
     import pyoxigraph
     _, b = two_builds
     store = pyoxigraph.Store.read_only(str(b / "store"))
@@ -64,11 +65,14 @@ def test_build_writes_the_store_with_the_graph_and_the_ontology(two_builds):
     onto = pyoxigraph.Store()
     onto.load(path=str(ROOT / "ontology.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
     analysis = pyoxigraph.NamedNode("https://w3id.org/policykg/id/graph/analysis")
+    pairs = pyoxigraph.NamedNode("https://w3id.org/policykg/id/graph/unit-pairs")
 
     def triples(quads):
         return {(q.subject, q.predicate, q.object) for q in quads}
     default = triples(store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()))
-    assert default == triples(data) | triples(onto) | triples(store.quads_for_pattern(None, None, None, analysis))
+    assert triples(store.quads_for_pattern(None, None, None, pairs))       # the document counted, its rows
+    assert default == triples(data) | triples(onto) | triples(store.quads_for_pattern(None, None, None, analysis)) \
+        | triples(store.quads_for_pattern(None, None, None, pairs))
     assert not [p.name for p in b.parent.iterdir() if ".staging-" in p.name]
 
 

@@ -190,5 +190,7 @@ def test_corpus_nq_from_the_spool_is_the_one_written_from_the_parts(source, stre
     blocks = write_corpus_nq(stage, tmp_path / "none", entries, built, lineage(entries), True, None)
     assert (stage / "corpus.nq").read_bytes() == (out / "corpus.nq").read_bytes()
     links = lineage(entries)
-    assert blocks == stamp["blocks"] and len(blocks) == 1 + bool(links) + 2 * 5    # shared, lineage, docs, analysis
+    places = {e["jurisdiction"] for e in entries if e["id"] in built}      # unit pairs: a block per jurisdiction
+    assert blocks == stamp["blocks"] and len(blocks) == 1 + bool(links) + 2 * 5 + len(places)   # shared, lineage,
+    # docs, analysis, unit pairs (facts read back from corpus.nq here, from the spool in the build: the same)
     assert not list((out / "docs").glob("*/*.spool"))

@@ -70,10 +70,6 @@ EXCEPTIONS = {
         "sqlo_place_exp' whenever a join's key is COALESCE over a sub-select's aggregate — which is what makes "
         "Oxigraph join the rank's totals and jurisdictions by hash (2.4 s → 0.5 s at 1,000 documents); written "
         "with the plain aggregate as key it compiles but Oxigraph compares every row with every row",
-    "corpus_shared_responsibilities":
-        "Virtuoso 7.2.5 cannot compile it: 'SQ156: Internal Optimized compiler error: Bad dfe in "
-        "sqlo_place_exp' on its nested grouped sub-selects; it also builds 'name（place）' with CONCAT "
-        "and a non-ASCII literal, which Virtuoso 7.2 garbles (openlink/virtuoso-opensource#944, #1414)",
 }
 #: Queries rewritten for Virtuoso (their Oxigraph answer must be what it was at the commit before).
 REWRITTEN = {"monetary_targets": "69aeed6", "referenced_documents": "69aeed6"}

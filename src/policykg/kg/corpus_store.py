@@ -112,6 +112,9 @@ class Spool:
         self.files = {kind: open(stage / PARTS_DIR / name, "wb") for kind, name in
                       (("doc", self.DOCUMENTS), ("analysis", self.ANALYSIS))}
         self.blocks: dict[tuple[str, str], list] = {}      # (kind, id) → [start, length, sha]
+        #: IRI → what its graph says for the unit pairs (:func:`policykg.kg.unit_pairs.document_facts`),
+        #: read here where the bytes are at hand; the first document of an IRI, as the corpus keeps it
+        self.facts: dict[str, tuple] = {}
         #: called when the workers are done (:meth:`close`): the streaming load sends its last piece
         self.on_close = None
 
@@ -128,6 +131,9 @@ class Spool:
         part = self.stage / PARTS_DIR / f"{name}.nq"
         taken = [("doc", entry["iri"], part.read_bytes())]
         part.unlink()                          # read once; gone before the kernel writes it to disk
+        if entry["iri"] not in self.facts:
+            from policykg.kg.unit_pairs import document_facts
+            self.facts[entry["iri"]] = document_facts(taken[0][2], entry["iri"])
         analysis = self.stage / DOCS_DIR / name / ANALYSIS_FILE
         if analysis.is_file():
             taken.append(("analysis", analysis_key(entry["iri"]), analysis.read_bytes()))
@@ -227,11 +233,42 @@ def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str]
                 part = docs / doc_folder(entry["id"]) / ANALYSIS_FILE
                 if part.is_file():
                     blocks.write(analysis_key(entry["iri"]), part.read_bytes())
+        write_unit_pairs(blocks, out, entries, built, spool.facts if spool is not None else {}, bool(old_blocks))
         blocks.close()
     if spool is not None:
         spool.discard()
     tick("corpus.nq written")
     return blocks.index
+
+
+def write_unit_pairs(blocks, out: Path, entries: list[dict], built: set[str], facts: dict[str, tuple],
+                     rebuild: bool) -> None:
+    """The graph of unit pairs (:mod:`policykg.kg.unit_pairs`), one block per jurisdiction the built
+    documents' entries name: written for the jurisdictions a document of which changed, came or went
+    since the last build (every one when there is no last build's blocks), else copied from the last
+    ``corpus.nq``. A document's facts come from the spool (``facts``, built now) or from its block just
+    written (:class:`policykg.kg.incremental.Blocks`)."""
+    from policykg.kg.manifest import last_build
+    from policykg.kg.unit_pairs import affected, block_key, document_facts, pairs_block
+    groups: dict[str, list[dict]] = {}
+    for entry in entries:
+        if entry["status"] == "built" and entry.get("jurisdiction"):
+            groups.setdefault(entry["jurisdiction"], []).append(entry)
+    todo = affected(last_build(out)[1], entries, built) if rebuild else set(groups)
+    blocks.target.flush()
+    with open(blocks.target.name, "rb") as written:
+        for name in sorted(groups, key=block_key):
+            if name not in todo and blocks.copy_old(block_key(name)):
+                continue
+            documents = []
+            for entry in groups[name]:
+                found = facts.get(entry["iri"])
+                if found is None:
+                    start, length, _ = blocks.index[entry["iri"]]
+                    found = document_facts(os.pread(written.fileno(), length, start), entry["iri"])
+                documents.append((entry["iri"], found))
+            blocks.write(block_key(name), pairs_block(documents))
+    tick("corpus.nq: unit pairs")
 
 
 def link_folder(source: Path, target: Path) -> None:

@@ -10,9 +10,10 @@ sorted N-Quads start, how long they are and their SHA-256. With it a rebuild
 * **copies** an unchanged document's block out of the last ``corpus.nq`` (:class:`Blocks`), byte for
   byte, instead of parsing its Turtle again;
 * **updates a copy of the last store** (:func:`update_store`): a checkpoint of it (hard links, as
-  RocksDB makes them) gets the changed blocks' quads removed and their new quads added, and the merged
-  default graph is derived again for the subjects they touch only; the staged folder is then swapped in
-  whole, so the change is atomic. The result is the store a full build makes (a test compares them).
+  RocksDB makes them) gets the quads a changed block lost removed and those it gained added (its lines
+  compared with the last build's), and the merged default graph is derived again for their subjects
+  only; the staged folder is then swapped in whole, so the change is atomic. The result is the store a
+  full build makes (a test compares them).
 """
 
 from __future__ import annotations
@@ -207,13 +208,18 @@ def update_store(out: Path, stage: Path, old: dict | None, blocks: dict) -> bool
     store = ox.Store(str(stage / STORE_DIR))
     drop_progress(store)                             # the build applies the ledgers again after this
     subjects = set()
-    for key in changed + gone:                       # the last build's quads of every block that changed
-        if key in before:
-            for quad in ox.parse(_read(out / CORPUS_NQ, before[key]), format=ox.RdfFormat.N_QUADS):
-                subjects.add(quad.subject)
-                store.remove(quad)
-    for key in changed:                              # and the new ones
-        quads = list(ox.parse(_read(stage / CORPUS_NQ, blocks[key]), format=ox.RdfFormat.N_QUADS))
+    # of every block that changed, the lines it lost and the lines it gained (an edit leaves most of a
+    # document's graph, and most of its jurisdiction's unit pairs, as they were): the lost quads out of
+    # every block first, then the gained ones in (a quad may move from one block of a graph to another)
+    moved = [_changed_lines(_read(out / CORPUS_NQ, before[key]) if key in before else b"",
+                            _read(stage / CORPUS_NQ, blocks[key]) if key in blocks else b"")
+             for key in changed + gone]
+    for lost, _ in moved:
+        for quad in ox.parse(lost, format=ox.RdfFormat.N_QUADS):
+            subjects.add(quad.subject)
+            store.remove(quad)
+    for _, gained in moved:
+        quads = list(ox.parse(gained, format=ox.RdfFormat.N_QUADS))
         subjects.update(q.subject for q in quads)
         store.extend(quads)
     _merge_again(store, subjects)
@@ -223,6 +229,15 @@ def update_store(out: Path, stage: Path, old: dict | None, blocks: dict) -> bool
     del store
     (stage / STORE_DIR / STAMP).unlink(missing_ok=True)
     return True
+
+
+def _changed_lines(old: bytes, new: bytes) -> tuple[bytes, bytes]:
+    """``(lines of old not in new, lines of new not in old)`` of two blocks of N-Quads lines, as N-Quads.
+    Only those quads change: the default graph is derived again for their subjects alone (a subject
+    whose quads in every named graph are as they were keeps its merged triples)."""
+    before, after = set(old.splitlines()) - {b""}, set(new.splitlines()) - {b""}
+    return (b"".join(line + b"\n" for line in sorted(before - after)),
+            b"".join(line + b"\n" for line in sorted(after - before)))
 
 
 def _merge_again(store, subjects: set) -> None:

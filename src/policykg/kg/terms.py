@@ -57,6 +57,7 @@ class PKG(DefinedNamespace):
     TaskLink: URIRef
     TaskList: URIRef
     UnitCentrality: URIRef
+    UnitPair: URIRef
 
     administrativeLevel: URIRef
     algorithm: URIRef
@@ -75,6 +76,8 @@ class PKG(DefinedNamespace):
     deadline: URIRef
     deadlineKind: URIRef
     degree: URIRef
+    documentCount: URIRef
+    documentIds: URIRef
     dueDate: URIRef
     dueDateRule: URIRef
     dueYear: URIRef
@@ -87,6 +90,7 @@ class PKG(DefinedNamespace):
     fileName: URIRef
     firstCommunity: URIRef
     firstLine: URIRef
+    firstPartnerName: URIRef
     firstUnit: URIRef
     fullName: URIRef
     hasGoal: URIRef
@@ -105,6 +109,7 @@ class PKG(DefinedNamespace):
     heading: URIRef
     inAnalysis: URIRef
     inDocument: URIRef
+    inJurisdiction: URIRef
     inReport: URIRef
     inSection: URIRef
     jointNames: URIRef
@@ -123,6 +128,7 @@ class PKG(DefinedNamespace):
     number: URIRef
     ongoing: URIRef
     ordinal: URIRef
+    partnerUnit: URIRef
     phase: URIRef
     pillarInherited: URIRef
     plansDocument: URIRef
@@ -135,9 +141,11 @@ class PKG(DefinedNamespace):
     role: URIRef
     rowNumber: URIRef
     secondCommunity: URIRef
+    secondPartnerName: URIRef
     secondUnit: URIRef
     seed: URIRef
     serialNumber: URIRef
+    sharedRecords: URIRef
     sharedTerm: URIRef
     sharedWork: URIRef
     shortId: URIRef
@@ -152,6 +160,7 @@ class PKG(DefinedNamespace):
     taskNumber: URIRef
     text: URIRef
     unit: URIRef
+    unitPairsCounted: URIRef
     unitsText: URIRef
     valueText: URIRef
     weightedDegree: URIRef
