@@ -323,7 +323,8 @@ def test_one_document_in_two_formats_is_refused_once(tmp_path):
 
 
 def test_bundled_corpus_is_committed_and_fresh():
-    """graph/ holds the bundled corpus: 9 documents, 9 named graphs, a manifest whose hashes are the sources'."""
+    """graph/ holds the bundled corpus: 9 documents, 9 named graphs (and the shared, analysis, unit-pairs,
+    lineage and progress graphs), a manifest whose hashes are the sources'."""
     import hashlib
     manifest = json.loads((ROOT / "graph" / "manifest.json").read_text(encoding="utf-8"))
     docs = manifest["documents"]
@@ -336,7 +337,8 @@ def test_bundled_corpus_is_committed_and_fresh():
     lineage = {f"<{LINEAGE_GRAPH}>"} & graphs          # present when a citation names a corpus document
     progress = {f"<{ledger['graph']}>" for ledger in manifest["ledgers"]}   # sources/ledgers: two report dates
     assert len(progress) == 2
-    assert graphs == {f"<{d['iri']}>" for d in docs} | {f"<{SHARED_GRAPH}>", f"<{ANALYSIS_GRAPH}>"} | lineage | progress
+    assert graphs == ({f"<{d['iri']}>" for d in docs} | {f"<{SHARED_GRAPH}>", f"<{ANALYSIS_GRAPH}>", f"<{UNIT_PAIRS_GRAPH}>"}
+                      | lineage | progress)
 
 
 def test_cli_builds_a_corpus_from_folders_and_files(sources, tmp_path, capsys):
