@@ -18,12 +18,15 @@ key handed twice keeps its first bytes — the first document with an IRI is the
 :meth:`StreamLoad.finish` holds what was loaded against its blocks: every block loaded must be in
 ``corpus.nq`` with the same SHA-256, and the blocks not loaded (the shared and lineage graphs, a
 reused document, any graph written only at the end) are loaded from ``corpus.nq`` then; the labels
-are settled and the store optimised as after a load from the file, and the unit pairs
-(:mod:`policykg.kg.unit_pairs`, no label among them) loaded last, into the compacted store: into the
-freshly streamed one the same quads cost twice the CPU (3.0 against 5.6-6.2 s at 1,000 documents).
-Anything else — a block loaded that ``corpus.nq`` does not hold as it was loaded, a failed load — and
-the streamed store is thrown away and the build loads ``corpus.nq`` as it always did: the store holds
-exactly the quads of ``corpus.nq`` either way (a test compares the dumps).
+are settled and the store optimised as after a load from the file. The unit pairs
+(:mod:`policykg.kg.unit_pairs`, counted once the workers are done) are among those blocks, loaded before the
+store is optimised: loaded after it, into the compacted store, they cost half the CPU (3.0 against 5.6-6.2 s
+at 1,000 documents) but lie uncompacted over every index, and every other question ran 20-75% slower (at
+1,000 documents ``topic_coverage`` 0.53 -> 0.87 s, ``referenced_documents`` 0.78 -> 1.36 s); an optimise after
+them cost 10 s more. Anything else — a block loaded
+that ``corpus.nq`` does not hold as it was loaded, a failed load — and the streamed store is thrown
+away and the build loads ``corpus.nq`` as it always did: the store holds exactly the quads of
+``corpus.nq`` either way (a test compares the dumps).
 """
 
 from __future__ import annotations
@@ -37,11 +40,7 @@ from pathlib import Path
 
 from policykg.kg.corpus_store import LOAD_PIECE, Spool, with_default_graph
 from policykg.kg.timing import tick
-from policykg.kg.unit_pairs import UNIT_PAIRS_GRAPH
 from policykg.kg.layout import STORE_DIR
-
-
-_PAIRS = UNIT_PAIRS_GRAPH + " "               # the key of a block of unit pairs (unit_pairs.block_key)
 
 
 def stream_for(out: Path, stamp: dict | None) -> StreamLoad:
@@ -153,29 +152,21 @@ class StreamLoad:
         store = self._store if self._store is not None else ox.Store(str(self.target))
         self._store = None
         rest = sorted(block for key, block in blocks.items() if key not in self.loaded)
-        # the unit pairs (no label among them) after the store is compacted: into the streamed store as it
-        # is they took twice the CPU (module docstring)
-        late = [block for key, block in blocks.items() if key not in self.loaded and key.startswith(_PAIRS)]
         try:
             with open(nquads, "rb") as source:
-                for data in _gathered(source, [b for b in rest if b not in late], self.piece):
-                    store.bulk_load(input=with_default_graph(data, nquads, 1), format=ox.RdfFormat.N_QUADS,
-                                    lenient=True)
-                tick("stream: rest loaded")
-                one_preferred_label(store)
-                tick("stream: labels")
-                store.flush()
-                store.optimize()
-                tick("stream: optimized")
-                for data in _gathered(source, sorted(late), self.piece):
+                for data in _gathered(source, rest, self.piece):
                     store.bulk_load(input=with_default_graph(data, nquads, 1), format=ox.RdfFormat.N_QUADS,
                                     lenient=True)
         except (ValueError, SyntaxError):        # a line that is no quad: the load from the file names it
             del store
             return self._discard()
+        tick("stream: rest loaded")
+        one_preferred_label(store)
+        tick("stream: labels")
         store.flush()
+        store.optimize()
         del store
-        tick("stream: unit pairs loaded")
+        tick("stream: optimized")
         return True
 
     def guarded(self, fill: Callable[[Path], list[str]]) -> Callable[[Path], list[str]]:
