@@ -128,7 +128,6 @@ class PKG(DefinedNamespace):
     number: URIRef
     ongoing: URIRef
     ordinal: URIRef
-    partnerUnit: URIRef
     phase: URIRef
     pillarInherited: URIRef
     plansDocument: URIRef

@@ -8,7 +8,7 @@ answers it instead, at corpus level: one ``pkg:UnitPair`` node per row of the an
 column — ``pkg:inJurisdiction`` (the place; the question reads its name from it), ``pkg:firstPartnerName``
 and ``pkg:secondPartnerName`` (the row's names, the first sorting first), ``pkg:sharedRecords``,
 ``pkg:documentCount`` and ``pkg:documentIds`` (short ids, sorted, joined with ``,``: the list as the answer
-shows it), linked to its units (``pkg:partnerUnit``) — and each document counted says so (``pkg:unitPairsCounted true``): on a store scoped to one
+shows it) — and each document counted says so (``pkg:unitPairsCounted true``): on a store scoped to one
 document (``--doc``), where this graph is not, the question pairs that document's records itself.
 
 Why a row can be written whole by the build: a unit's IRI is minted from its document's jurisdiction
@@ -157,19 +157,18 @@ def pairs_block(documents: list[tuple[str, tuple]]) -> bytes:
     documents whose entries name one jurisdiction. The rows are those of ``corpus_shared_responsibilities``
     for the jurisdictions the documents state; sorted lines, empty when they state none.
 
-    A row is a typed node (``id/unit-pair/…``, named by its place and names): its place
-    (``pkg:inJurisdiction``, whose name the question reads from the place), its two names, two integers,
-    the list of short ids, and ``pkg:partnerUnit`` to each unit its names stand for (two, or more where
-    units of one name are one partner) — a node of the graph an analyst can follow to the units, not a
-    row of strings. Each quad costs ~11 µs of CPU to load with its copy in the default graph (~40k rows at
-    1,000 documents: the type and the links are ~1.4 s of it)."""
+    A row is a typed node (``id/unit-pair/…``, named by its place and names): its type, its place
+    (``pkg:inJurisdiction``, whose name the question reads from the place), its two names, two integers and
+    the list of short ids. No links to the units' IRIs (a name may stand for several): each quad costs
+    ~11 µs of CPU to load with its copy in the default graph, and compacting it with the rest (~40k rows
+    at 1,000 documents: two links a row would be ~1.5 s more of a build that has ~10 s to spare)."""
     end = f" <{UNIT_PAIRS_GRAPH}> .\n"
     named = names([facts for _, facts in documents])
     served: dict[str, list[str]] = {}
     for _, facts in documents:
         for unit, places in facts[4].items():
             served.setdefault(unit, places)
-    rows: dict[tuple[str, str, str], list] = {}         # (place, name a, name b) → [records, docs, ids, units]
+    rows: dict[tuple[str, str, str], list] = {}         # (place, name a, name b) → [records, docs, ids]
     lines = []
     for iri, (places, ids, records, _, _) in documents:
         if places:
@@ -179,26 +178,20 @@ def pairs_block(documents: list[tuple[str, tuple]]) -> bytes:
                 continue                                # a jurisdiction without a name: no row (inner join)
             shown_in: dict[str, str] = {}               # unit → its name as a row of this place writes it
             for record, units in records:
-                partners: dict[str, list[str]] = {}     # name as the row writes it → the units it stands for
-                for u in units:
-                    if u in named:
-                        name = shown_in.get(u) or shown_in.setdefault(u, _shown(u, place, named, served))
-                        partners.setdefault(name, []).append(u)
-                shown = sorted(partners)
+                shown = sorted({shown_in.get(u) or shown_in.setdefault(u, _shown(u, place, named, served))
+                                for u in units if u in named})
                 for i, a in enumerate(shown):
                     for b in shown[i + 1:]:             # one name twice is one entry: no pair (unit_a < unit_b)
                         row = rows.get((place, a, b))
                         if row is None:
-                            row = rows[place, a, b] = [set(), set(), set(), set()]
+                            row = rows[place, a, b] = [set(), set(), set()]
                         row[0].add(record)
                         row[1].add(iri)
                         row[2].update(ids)
-                        row[3].update(partners[a], partners[b])
     integer = f"^^<{XSD_NS}integer>{end}"
-    for (place, a, b), (found, docs, ids, units) in rows.items():
+    for (place, a, b), (found, docs, ids) in rows.items():
         node = f"<{ID_NS}unit-pair/{hashlib.sha1(f'{place} {a} {b}'.encode()).hexdigest()[:16]}> <"
         lines += [f"{node}{RDF_TYPE}> <{PKG_NS}UnitPair>{end}"]
-        lines += [f"{node}{PKG_NS}partnerUnit> <{unit}>{end}" for unit in units]
         node += PKG_NS
         lines += [f"{node}inJurisdiction> <{place}>{end}",
                   f"{node}firstPartnerName> {_literal(a)}{end}",
