@@ -178,8 +178,6 @@ def test_an_edited_document_s_cross_community_pairs_are_counted_anew(docs, tmp_p
     is not the one before the edit."""
     import policykg.kg.corpus as corpus
     import policykg.kg.incremental as incremental
-    from policykg.kg.query import find_query, parse_query_file, run_query
-    from policykg.kg.store import open_graph
     src = tmp_path / "src"
     src.mkdir()
     for doc in docs[:2]:
@@ -187,14 +185,9 @@ def test_an_edited_document_s_cross_community_pairs_are_counted_anew(docs, tmp_p
     out = tmp_path / "out"
     first = build(src, out)
     doc_id = next(e["id"] for e in first.entries if e["file"].endswith(docs[0].name))
-    before = parse_query_file(ROOT / "tests" / "fixtures" / "queries_before" / "cross_community_pairs.rq")
 
     def answers(where: Path, doc: str | None):
-        store = open_graph(str(where / "store"))
-        found = run_query(store, find_query("cross_community_pairs"), doc=doc)
-        assert found == run_query(store, before, doc=doc)
-        del store
-        return found
+        return _answer_as_before(where, "cross_community_pairs", doc)
 
     old = answers(out, doc_id)
     edited = src / docs[0].name
@@ -226,8 +219,6 @@ def test_an_edit_writes_again_only_its_jurisdiction_s_unit_pairs(tmp_path, monke
     import policykg.kg.corpus as corpus
     import policykg.kg.incremental as incremental
     import policykg.kg.unit_pairs as unit_pairs
-    from policykg.kg.query import find_query, parse_query_file, run_query
-    from policykg.kg.store import open_graph
     src = tmp_path / "src"
     src.mkdir()
     for name in ("02_anhui_industrial_internet_2021.pdf", "03_anhui_rcep_opening_2022.txt",
@@ -236,14 +227,9 @@ def test_an_edit_writes_again_only_its_jurisdiction_s_unit_pairs(tmp_path, monke
         shutil.copy(ROOT / "sources" / "dev" / name, src / name)
     out = tmp_path / "out"
     build(src, out)
-    before = parse_query_file(ROOT / "tests" / "fixtures" / "queries_before" / "corpus_shared_responsibilities.rq")
 
     def answers(where: Path, doc: str | None):
-        store = open_graph(str(where / "store"))
-        found = run_query(store, find_query("corpus_shared_responsibilities"), doc=doc)
-        assert found == run_query(store, before, doc=doc)
-        del store
-        return found
+        return _answer_as_before(where, "corpus_shared_responsibilities", doc)
 
     old = answers(out, None)
     edited = src / "03_anhui_rcep_opening_2022.txt"
@@ -275,3 +261,17 @@ def test_an_edit_writes_again_only_its_jurisdiction_s_unit_pairs(tmp_path, monke
     assert [r for r in new[1] if r[0] == "全国"] == [r for r in old[1] if r[0] == "全国"]
     assert any("省商务厅" in r[1:3] and "03_anhui_rcep_opening_2022" in r[5] for r in old[1])
     assert not any("省商务厅" in r[1:3] and "03_anhui_rcep_opening_2022" in r[5] for r in new[1])
+
+
+def _answer_as_before(where: Path, name: str, doc: str | None):
+    """The stored query ``name``'s answer on the store of the build at ``where`` (one document's with ``doc``),
+    checked equal to the answer of the text it replaced (tests/fixtures/queries_before/), which read the
+    records themselves instead of what the build precomputed."""
+    from policykg.kg.query import find_query, parse_query_file, run_query
+    from policykg.kg.store import open_graph
+    store = open_graph(str(where / "store"))
+    found = run_query(store, find_query(name), doc=doc)
+    assert found == run_query(store, parse_query_file(ROOT / "tests" / "fixtures" / "queries_before" / f"{name}.rq"),
+                              doc=doc)
+    del store
+    return found
