@@ -145,7 +145,7 @@ def build_corpus(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.Path
                 shutil.rmtree(stage / DOCS_DIR / doc_folder(duplicate["id"]), ignore_errors=True)
             links.extend(lineage(entries))
             blocks = write_corpus_nq(stage, out, entries, set(built), links, analysis is not None,
-                                     (stamp or {}).get("blocks"), stream.spool)
+                                     (stamp or {}).get("blocks"), stream.spool, last[1])
             shutil.rmtree(stage / PARTS_DIR)
             if alone and strict:
                 refuse_partial(entries[0], stage, sources[0])

@@ -194,14 +194,15 @@ def copy_range(source, target, start: int, length: int, offset: int) -> None:
 
 def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str],
                     links: list[tuple[str, str, str]], analysis: bool, old_blocks: dict | None = None,
-                    spool: Spool | None = None) -> dict:
+                    spool: Spool | None = None, last_entries: dict[str, dict] | None = None) -> dict:
     """``corpus.nq``: the shared and lineage graphs, each built document's named graph (a new one's
     block of the ``spool``, or its part; a reused one's block of the last ``corpus.nq`` — or its Turtle,
     parsed, when the last build left no block —, its folder linked over from the last build), the
     analysis graph. Return the blocks written (:class:`policykg.kg.incremental.Blocks`).
 
     ``built`` holds the ids of the documents built now (their blocks wait in the ``spool``, or their
-    parts in ``.parts/``); every other built entry is reused from the last build at ``out``."""
+    parts in ``.parts/``); every other built entry is reused from the last build at ``out``, whose
+    entries by id are ``last_entries`` (:func:`policykg.kg.manifest.last_build`, as the build read it)."""
     from policykg.kg.incremental import Blocks, analysis_key
     docs, parts = stage / DOCS_DIR, stage / PARTS_DIR
     tick("corpus.nq: start")
@@ -233,7 +234,8 @@ def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str]
                 part = docs / doc_folder(entry["id"]) / ANALYSIS_FILE
                 if part.is_file():
                     blocks.write(analysis_key(entry["iri"]), part.read_bytes())
-        write_unit_pairs(blocks, out, entries, built, spool.facts if spool is not None else {}, bool(old_blocks))
+        write_unit_pairs(blocks, entries, built, spool.facts if spool is not None else {},
+                         (last_entries or {}) if old_blocks else None)
         blocks.close()
     if spool is not None:
         spool.discard()
@@ -241,20 +243,19 @@ def write_corpus_nq(stage: Path, out: Path, entries: list[dict], built: set[str]
     return blocks.index
 
 
-def write_unit_pairs(blocks, out: Path, entries: list[dict], built: set[str], facts: dict[str, tuple],
-                     rebuild: bool) -> None:
+def write_unit_pairs(blocks, entries: list[dict], built: set[str], facts: dict[str, tuple],
+                     last_entries: dict[str, dict] | None) -> None:
     """The graph of unit pairs (:mod:`policykg.kg.unit_pairs`), one block per jurisdiction the built
     documents' entries name: written for the jurisdictions a document of which changed, came or went
-    since the last build (every one when there is no last build's blocks), else copied from the last
-    ``corpus.nq``. A document's facts come from the spool (``facts``, built now) or from its block just
-    written (:class:`policykg.kg.incremental.Blocks`)."""
-    from policykg.kg.manifest import last_build
+    since the last build (``last_entries``, its entries by id; every one when ``None``: no last build's
+    blocks to copy), else copied from the last ``corpus.nq``. A document's facts come from the spool
+    (``facts``, built now) or from its block just written (:class:`policykg.kg.incremental.Blocks`)."""
     from policykg.kg.unit_pairs import affected, block_key, document_facts, pairs_block
     groups: dict[str, list[dict]] = {}
     for entry in entries:
         if entry["status"] == "built" and entry.get("jurisdiction"):
             groups.setdefault(entry["jurisdiction"], []).append(entry)
-    todo = affected(last_build(out)[1], entries, built) if rebuild else set(groups)
+    todo = affected(last_entries, entries, built) if last_entries is not None else set(groups)
     blocks.target.flush()
     with open(blocks.target.name, "rb") as written:
         for name in sorted(groups, key=block_key):
