@@ -100,27 +100,16 @@ def test_one_query_on_the_corpus_store(corpus):
     assert answer.kind == "select" and answer.rows
 
 
-def test_cross_community_pairs_answers_as_the_text_it_replaces(corpus):
-    """Read from the pairs the build counts (pkg:CrossCommunityPair), the answer is that of the text that paired
-    every record's units at question time (tests/fixtures/queries_before/), whole corpus and one document."""
+@pytest.mark.parametrize("name", ["cross_community_pairs", "corpus_shared_responsibilities"])
+def test_a_precomputed_question_answers_as_the_text_it_replaces(corpus, name):
+    """Read from the pairs the build counts (pkg:CrossCommunityPair per document's analysis; pkg:UnitPair per
+    jurisdiction, kg/unit_pairs.py), the answer is that of the text that paired every record's units at question
+    time (tests/fixtures/queries_before/), whole corpus and one document."""
     from policykg.kg.query import find_query, parse_query_file, run_query
     from policykg.kg.store import open_graph
     result, out = corpus
     store = open_graph(str(out / "store"))
-    before = parse_query_file(ROOT / "tests" / "fixtures" / "queries_before" / "cross_community_pairs.rq")
+    before = parse_query_file(ROOT / "tests" / "fixtures" / "queries_before" / f"{name}.rq")
     for doc in (None, result.entries[3]["id"]):
-        new = run_query(store, find_query("cross_community_pairs"), doc=doc)
-        assert new[1] and new == run_query(store, before, doc=doc), doc
-
-
-def test_corpus_shared_responsibilities_answers_as_the_text_it_replaces(corpus):
-    """Read from the rows the build writes per jurisdiction (pkg:UnitPair nodes, kg/unit_pairs.py), the answer is that of the text that
-    paired every record's units at question time (tests/fixtures/queries_before/), whole corpus and one document."""
-    from policykg.kg.query import find_query, parse_query_file, run_query
-    from policykg.kg.store import open_graph
-    result, out = corpus
-    store = open_graph(str(out / "store"))
-    before = parse_query_file(ROOT / "tests" / "fixtures" / "queries_before" / "corpus_shared_responsibilities.rq")
-    for doc in (None, result.entries[3]["id"]):
-        new = run_query(store, find_query("corpus_shared_responsibilities"), doc=doc)
+        new = run_query(store, find_query(name), doc=doc)
         assert new[1] and new == run_query(store, before, doc=doc), doc
