@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -143,52 +144,67 @@ def unit_projection(bipartite: nx.Graph) -> nx.Graph:
 
 
 def document_record_graph(rdf_graph: Any) -> nx.Graph:
-    """The bipartite record–unit graph of one document's records other than key tasks (``net_records``).
+    """The bipartite record–unit graph of one document's records other than key tasks.
 
-    Record nodes (``record:12``, ``narrative:1-2``: :func:`record_node`) carry
-    ``label`` (the text), ``kind="record"``, ``record_kind`` (record or
-    narrative), ``order`` (reading order), ``notation``, ``group`` (its
-    pillar or heading), ``deadline`` and ``tasks`` (the key tasks it carries
-    out). Unit nodes (``unit:<label>``; ``label`` is the name, or
-    ``name（jurisdiction）`` where two units of the document share a name) carry
-    ``unit_type``, ``full_name``, ``jurisdiction`` and ``iri``. Edges: ``role``
-    (lead, co or joint) as ``kind``, ``weight`` 1. A record that names no unit
-    is a node without edges; pass ``with_unassigned=False`` to leave it out.
+    Record nodes (``record:12``, ``narrative:1-2``: :func:`record_node`; stored query ``net_records``) carry
+    ``label`` (the text), ``kind="record"``, ``record_kind`` (record or narrative), ``order`` (reading
+    order), ``notation``, ``group`` (its pillar or heading), ``deadline`` and ``tasks`` (the key tasks it
+    carries out). Unit nodes (``unit:<label>``; ``label`` is the name, or ``name（jurisdiction）`` where two
+    units of the document share a name; ``net_units``) carry ``unit_type``, ``full_name``, ``jurisdiction``
+    and ``iri``. Edges: ``role`` (lead, co or joint) as ``kind``, ``weight`` 1, a record's edges added in the
+    order its units are written (the first-named lead first). A record that names no
+    unit is a node without edges; pass ``with_unassigned=False`` to leave it out.
     """
-    return _record_graph(_rows(rdf_graph, "net_records"))
+    return _record_graph(*_record_tables(rdf_graph))
 
 
-def _record_graph(rows: list[dict[str, Any]], with_unassigned: bool = True) -> nx.Graph:
+#: The edges of one document's record network with each unit's place in the written list: the pages' own query
+#: (beside the page templates), not the library's — over a whole corpus the places cost a join through every
+#: responsibility node; the library's ``net_record_units`` is the same edges without them.
+_POSITIONS = Path(__file__).with_name("templates") / "queries" / "record_unit_positions.rq"
+
+
+def _record_tables(rdf_graph: Any) -> tuple[list, list, dict]:
+    """One document's record network as three tables: records (reading order: ``net_records``), edges with
+    the units' written places (:data:`_POSITIONS`), units by IRI (``net_units``)."""
+    columns, rows = run_query(rdf_graph, find_query(str(_POSITIONS)))
+    edges = [dict(zip(columns, row)) for row in rows]
+    units = {r["unit_id"]: r for r in _rows(rdf_graph, "net_units")}
+    return _rows(rdf_graph, "net_records"), edges, units
+
+
+def _record_graph(records: list[dict[str, Any]], edges: list[dict[str, Any]], units: dict[str, dict[str, Any]],
+                  with_unassigned: bool = True) -> nx.Graph:
+    order = {r["record"]: i for i, r in enumerate(records)}
+    edges = [e for e in edges if e["record"] in order]          # key tasks' edges are task_unit_graph's
     names: dict[str, set[str]] = {}
-    for r in rows:
-        if r["unit_id"]:
-            names.setdefault(r["unit"], set()).add(r["unit_id"])
+    for e in edges:
+        names.setdefault(units[e["unit_id"]]["unit"], set()).add(e["unit_id"])
     g = nx.Graph(name="task_units", basis=BASIS_RECORDS)
-    order: dict[str, int] = {}
-    for r in rows:
-        order.setdefault(r["record"], len(order))
-    assigned = {r["record"] for r in rows if r["unit_id"]}
-    for r in rows:
-        rec = record_node(r["record"])
-        if rec not in g and (with_unassigned or r["record"] in assigned):
-            g.add_node(rec, label=r["text"], kind="record", bipartite=0, record_kind=r["kind"],
-                       order=order[r["record"]], number=order[r["record"]] + 1, notation=r["notation"] or "",
-                       group=r["grp"] or "", deadline=r["deadline"] or "",
+    assigned = {e["record"] for e in edges}
+    for r in records:
+        if with_unassigned or r["record"] in assigned:
+            g.add_node(record_node(r["record"]), label=r["text"], kind="record", bipartite=0,
+                       record_kind=r["kind"], order=order[r["record"]], number=order[r["record"]] + 1,
+                       notation=r["notation"] or "", group=r["grp"] or "", deadline=r["deadline"] or "",
                        tasks=tuple(int(t) for t in re.findall(r"\d+", r["tasks"] or "")))
-    units = {}
-    for r in rows:
-        if r["unit_id"]:
-            label = f"{r['unit']}（{r['jurisdiction']}）" if len(names[r["unit"]]) > 1 and r["jurisdiction"] \
-                else r["unit"]
-            units.setdefault(unit_node(label), (label, r))
-    for node in sorted(units):
-        label, r = units[node]
-        g.add_node(node, label=label, kind="unit", bipartite=1, unit_type=r["unit_type"] or "",
-                   full_name=r["full_name"] or "", jurisdiction=r["jurisdiction"] or "", iri=r["unit_id"])
-    node_of = {r["unit_id"]: n for n, (_, r) in units.items()}
-    for r in rows:
-        if r["unit_id"]:
-            g.add_edge(record_node(r["record"]), node_of[r["unit_id"]], role=r["role"], kind=r["role"], weight=1)
+    label_of = {}
+    for iri in {e["unit_id"] for e in edges}:
+        u = units[iri]
+        label_of[iri] = f"{u['unit']}（{u['jurisdiction']}）" if len(names[u["unit"]]) > 1 and u["jurisdiction"] \
+            else u["unit"]
+    edges.sort(key=lambda e: (order[e["record"]], _position(e["position"]), units[e["unit_id"]]["unit"]))
+    first_iri: dict[str, str] = {}      # two units of one label (no jurisdiction to tell them apart) are one node
+    for e in edges:
+        first_iri.setdefault(unit_node(label_of[e["unit_id"]]), e["unit_id"])
+    for node in sorted(first_iri):
+        iri = first_iri[node]
+        u = units[iri]
+        g.add_node(node, label=label_of[iri], kind="unit", bipartite=1, unit_type=u["unit_type"] or "",
+                   full_name=u["full_name"] or "", jurisdiction=u["jurisdiction"] or "", iri=iri)
+    for e in edges:
+        g.add_edge(record_node(e["record"]), unit_node(label_of[e["unit_id"]]), role=e["role"], kind=e["role"],
+                   weight=1)
     return g
 
 
@@ -200,36 +216,36 @@ def responsibility_graph(rdf_graph: Any) -> nx.Graph:
     if any(kind == "task" for _, kind in tasks.nodes(data="kind")):
         tasks.graph["basis"] = BASIS_TASKS
         return tasks
-    return _record_graph(_rows(rdf_graph, "net_records"), with_unassigned=False)
+    return _record_graph(*_record_tables(rdf_graph), with_unassigned=False)
 
 
 # ---------------------------------------------------------------- the corpus
 
 
 def record_unit_graph(rdf_graph: Any) -> nx.Graph:
-    """The bipartite record–unit graph of every document (stored query ``net_record_units``).
+    """The bipartite record–unit graph of every document (stored queries ``net_record_units``, ``net_units``).
 
-    Record nodes are ``record:<IRI>`` (``kind="record"``, ``doc``); unit nodes
-    ``unit:<IRI>`` — one per organisation of one jurisdiction — with ``name``,
-    ``jurisdiction`` and ``label``: the name, or ``name（jurisdiction）`` when
-    units of several jurisdictions share the name. Edges carry ``role``
-    (lead, co or joint) and ``weight`` 1.
+    Record nodes are ``record:<doc>/<place>`` (``kind="record"``, ``doc``, ``label`` the record's number);
+    unit nodes ``unit:<IRI>`` — one per organisation of one jurisdiction — with ``name``, ``jurisdiction``
+    and ``label``: the name, or ``name（jurisdiction）`` when units of several jurisdictions share the name.
+    Edges carry ``role`` (lead, co or joint) and ``weight`` 1.
     """
-    columns, rows = run_query(rdf_graph, find_query("net_record_units"))
-    rows = [dict(zip(columns, r)) for r in rows]
+    edges = _rows(rdf_graph, "net_record_units")
+    units = {r["unit_id"]: r for r in _rows(rdf_graph, "net_units")}
     places: dict[str, set[str]] = {}
-    for r in rows:
-        places.setdefault(r["unit"], set()).add(r["unit_id"])
+    for e in edges:
+        places.setdefault(units[e["unit_id"]]["unit"], set()).add(e["unit_id"])
     g = nx.Graph(name="record_units")
-    for r in sorted(rows, key=lambda r: (r["doc"], r["record"], r["unit_id"])):
-        rec, unit = f"record:{r['record']}", f"unit:{r['unit_id']}"
+    for e in sorted(edges, key=lambda e: (e["doc"], e["record"], e["unit_id"])):
+        rec, unit = f"record:{e['doc']}/{e['record']}", f"unit:{e['unit_id']}"
         if rec not in g:
-            g.add_node(rec, kind="record", doc=r["doc"], bipartite=0, label=r["record"].rsplit("/", 2)[-2:][-1])
+            g.add_node(rec, kind="record", doc=e["doc"], bipartite=0, label=e["record"].rsplit("/", 1)[-1])
         if unit not in g:
-            ambiguous = len(places[r["unit"]]) > 1
-            g.add_node(unit, kind="unit", bipartite=1, name=r["unit"], jurisdiction=r["jurisdiction"] or "",
-                       label=f"{r['unit']}（{r['jurisdiction']}）" if ambiguous and r["jurisdiction"] else r["unit"])
-        g.add_edge(rec, unit, role=r["role"], kind=r["role"], weight=1)
+            u = units[e["unit_id"]]
+            ambiguous = len(places[u["unit"]]) > 1
+            g.add_node(unit, kind="unit", bipartite=1, name=u["unit"], jurisdiction=u["jurisdiction"] or "",
+                       label=f"{u['unit']}（{u['jurisdiction']}）" if ambiguous and u["jurisdiction"] else u["unit"])
+        g.add_edge(rec, unit, role=e["role"], kind=e["role"], weight=1)
     return g
 
 
