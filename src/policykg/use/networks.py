@@ -52,7 +52,8 @@ def unit_node(label: str) -> str:
 
 
 def _rows(rdf_graph: Any, name: str) -> list[dict[str, Any]]:
-    """Rows of a stored query as dicts, so callers name columns instead of counting them."""
+    """Rows of a stored query (or of a query file's path) as dicts, so callers name columns instead of
+    counting them."""
     columns, rows = run_query(rdf_graph, find_query(name))
     return [dict(zip(columns, row)) for row in rows]
 
@@ -152,8 +153,8 @@ def document_record_graph(rdf_graph: Any) -> nx.Graph:
     carries out). Unit nodes (``unit:<label>``; ``label`` is the name, or ``name（jurisdiction）`` where two
     units of the document share a name; ``net_units``) carry ``unit_type``, ``full_name``, ``jurisdiction``
     and ``iri``. Edges: ``role`` (lead, co or joint) as ``kind``, ``weight`` 1, a record's edges added in the
-    order its units are written (the first-named lead first). A record that names no
-    unit is a node without edges; pass ``with_unassigned=False`` to leave it out.
+    order its units are written (the first-named lead first). A record that names no unit is a node
+    without edges; pass ``with_unassigned=False`` to leave it out.
     """
     return _record_graph(*_record_tables(rdf_graph))
 
@@ -167,14 +168,14 @@ _POSITIONS = Path(__file__).with_name("templates") / "queries" / "record_unit_po
 def _record_tables(rdf_graph: Any) -> tuple[list, list, dict]:
     """One document's record network as three tables: records (reading order: ``net_records``), edges with
     the units' written places (:data:`_POSITIONS`), units by IRI (``net_units``)."""
-    columns, rows = run_query(rdf_graph, find_query(str(_POSITIONS)))
-    edges = [dict(zip(columns, row)) for row in rows]
     units = {r["unit_id"]: r for r in _rows(rdf_graph, "net_units")}
-    return _rows(rdf_graph, "net_records"), edges, units
+    return _rows(rdf_graph, "net_records"), _rows(rdf_graph, str(_POSITIONS)), units
 
 
 def _record_graph(records: list[dict[str, Any]], edges: list[dict[str, Any]], units: dict[str, dict[str, Any]],
                   with_unassigned: bool = True) -> nx.Graph:
+    """The graph of :func:`document_record_graph` from its three tables, joined here (by record place and
+    unit IRI) rather than in SPARQL: each long value is read from the store once, not once per edge."""
     order = {r["record"]: i for i, r in enumerate(records)}
     edges = [e for e in edges if e["record"] in order]          # key tasks' edges are task_unit_graph's
     names: dict[str, set[str]] = {}
