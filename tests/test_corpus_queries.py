@@ -378,6 +378,22 @@ def test_corpus_analytics_keep_units_of_several_jurisdictions_apart(corpus):
     assert report.startswith("语料单位协作网络分析") and f"文件 {len(DOCS)} 份" in report
 
 
+
+def test_the_pages_record_edges_are_the_librarys_with_their_written_places(corpus):
+    """The document pages order a record's units by written place (use/templates/queries/
+    record_unit_positions.rq); the library's net_record_units is the same edges without the place — the two
+    texts find units and roles differently (responsibility nodes, role links), so they are compared here."""
+    from policykg.use import networks
+    library_edges = rows_of(corpus, "net_record_units")
+    pages_edges = rows_of(corpus, str(networks._POSITIONS))
+    assert len(library_edges) > 900
+    assert sorted((r["doc"], r["record"], r["unit_id"], r["role"]) for r in pages_edges) == \
+        sorted((r["doc"], r["record"], r["unit_id"], r["role"]) for r in library_edges)
+    places = [(r["doc"], r["record"], r["position"]) for r in pages_edges]
+    assert len(set(places)) == len(places)            # each place in a written list is one unit's
+    units = {r["unit_id"] for r in rows_of(corpus, "net_units")}
+    assert {r["unit_id"] for r in library_edges} == units
+
 # ---------------------------------------------------------------- the follow-up lists for one unit
 
 #: 市经信局 as the lexicon knows it (policykg.ingest.normalize.unit_name_forms): the unit parameter is bound
