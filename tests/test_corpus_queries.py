@@ -379,20 +379,19 @@ def test_corpus_analytics_keep_units_of_several_jurisdictions_apart(corpus):
 
 
 
-def test_the_pages_record_edges_are_the_librarys_with_their_written_places(corpus):
-    """The document pages order a record's units by written place (use/templates/queries/
-    record_unit_positions.rq); the library's net_record_units is the same edges without the place — the two
-    texts find units and roles differently (responsibility nodes, role links), so they are compared here."""
+def test_every_record_edge_has_its_units_written_place(corpus):
+    """The document pages order a record's units by their written place (use/templates/queries/
+    record_unit_positions.rq, read through the responsibility nodes); the edges are the library's
+    net_record_units (read through the role links): each edge has exactly one place, and no two units of a
+    record share one. Every edge's unit is a net_units row."""
     from policykg.use import networks
-    library_edges = rows_of(corpus, "net_record_units")
-    pages_edges = rows_of(corpus, str(networks._POSITIONS))
-    assert len(library_edges) > 900
-    assert sorted((r["doc"], r["record"], r["unit_id"], r["role"]) for r in pages_edges) == \
-        sorted((r["doc"], r["record"], r["unit_id"], r["role"]) for r in library_edges)
-    places = [(r["doc"], r["record"], r["position"]) for r in pages_edges]
-    assert len(set(places)) == len(places)            # each place in a written list is one unit's
-    units = {r["unit_id"] for r in rows_of(corpus, "net_units")}
-    assert {r["unit_id"] for r in library_edges} == units
+    edges = {(r["doc"], r["record"], r["unit_id"]) for r in rows_of(corpus, "net_record_units")}
+    places = rows_of(corpus, str(networks._POSITIONS))
+    assert len(edges) > 900
+    assert sorted((r["doc"], r["record"], r["unit_id"]) for r in places) == sorted(edges)
+    assert len({(r["doc"], r["record"], r["position"]) for r in places}) == len(places)
+    assert {unit for _, _, unit in edges} == {r["unit_id"] for r in rows_of(corpus, "net_units")}
+
 
 # ---------------------------------------------------------------- the follow-up lists for one unit
 

@@ -1,5 +1,5 @@
 """The record–unit network's tables on a small graph written by hand: net_records (record nodes),
-net_record_units (edges), net_units (unit nodes), and the pages' own edges with the written places
+net_record_units (edges), net_units (unit nodes), and the pages' own query of each unit's written place
 (use/templates/queries/record_unit_positions.rq). A unit named twice on one record, once as lead and once
 as co-operating, is one edge with the strongest role (lead, as the headers say) at its first place in the
 written list; reading a big answer leaves Python's collector as it was.
@@ -79,11 +79,11 @@ def test_a_unit_node_per_assigned_unit():
         (ID + "org/a", "甲局", "", "某市甲管理局"), (ID + "org/b", "乙局", "某市", "")]
 
 
-def test_the_pages_edges_keep_the_strongest_role_at_the_first_place():
+def test_the_pages_places_are_each_units_first_place_in_the_written_list():
     rows = _rows(find_query(str(networks._POSITIONS)))
-    record = [(r["unit_id"], r["role"], r["position"]) for r in rows if r["record"] == "record/1"]
-    # by place in the written list: 乙局 first (1), then 甲局 (first named at 2, lead at 3)
-    assert record == [(ID + "org/b", "co", 1), (ID + "org/a", "lead", 2)]
+    # 乙局 named first (1); 甲局 named at 2 (co) and at 3 (lead): its first place, 2
+    assert [(r["record"], r["unit_id"], r["position"]) for r in rows] == [
+        ("record/1", ID + "org/b", 1), ("record/1", ID + "org/a", 2), ("task/1", ID + "org/b", 1)]
 
 
 def test_the_document_network_lists_a_records_units_as_written():

@@ -159,17 +159,20 @@ def document_record_graph(rdf_graph: Any) -> nx.Graph:
     return _record_graph(*_record_tables(rdf_graph))
 
 
-#: The edges of one document's record network with each unit's place in the written list: the pages' own query
-#: (beside the page templates), not the library's — over a whole corpus the places cost a join through every
-#: responsibility node; the library's ``net_record_units`` is the same edges without them.
+#: Each unit's place in a record's written list: the pages' own query (beside the page templates), not the
+#: library's — over a whole corpus the places cost a join through every responsibility node.
 _POSITIONS = Path(__file__).with_name("templates") / "queries" / "record_unit_positions.rq"
 
 
 def _record_tables(rdf_graph: Any) -> tuple[list, list, dict]:
-    """One document's record network as three tables: records (reading order: ``net_records``), edges with
-    the units' written places (:data:`_POSITIONS`), units by IRI (``net_units``)."""
+    """One document's record network as three tables: records (reading order: ``net_records``), edges
+    (``net_record_units``) each with its unit's written place (:data:`_POSITIONS`), units by IRI
+    (``net_units``)."""
+    places = {(r["record"], r["unit_id"]): r["position"] for r in _rows(rdf_graph, str(_POSITIONS))}
+    edges = [dict(e, position=places.get((e["record"], e["unit_id"])))
+             for e in _rows(rdf_graph, "net_record_units")]
     units = {r["unit_id"]: r for r in _rows(rdf_graph, "net_units")}
-    return _rows(rdf_graph, "net_records"), _rows(rdf_graph, str(_POSITIONS)), units
+    return _rows(rdf_graph, "net_records"), edges, units
 
 
 def _record_graph(records: list[dict[str, Any]], edges: list[dict[str, Any]], units: dict[str, dict[str, Any]],
