@@ -94,10 +94,11 @@ def test_segment_table_without_phase_cells_at_the_end_warns_at_the_first_orphan_
 @given(st.lists(st.lists(st.text(alphabet="甲乙丙丁12.、* ", min_size=0, max_size=6), min_size=1, max_size=3),
                 min_size=1, max_size=6))
 @example(cells=[[""], [""], ["1、 、"]])          # a row number opening a line: one line, two cells
+@example(cells=[["11111", ""], ["", "", ""], ["", "", ""], ["1 1*", "", "1"]])   # a number, a space, text
 def test_segment_cells_partition_the_table_lines(cells):
     """Whatever the cell texts, every line after the header lands in one cell, in order — or in two when it
-    opens with a row number (「1、 推行…」: the serial cell and the next cell's first line printed at one
-    height are two pieces of one line, flat_table._line_pieces)."""
+    opens with a row number and a space (「1、 推行…」, 「1 企业开办…」: the serial cell and the next cell's
+    first line printed at one height are two pieces of one line, flat_table._line_pieces)."""
     header = "\t序号\n\t重点工作\n\t全市目标\n\t落实举措\n\t实施阶段\n\t责任单位\n\t分管领导/联络员"
     body = []
     for i, lines in enumerate(cells):
@@ -115,4 +116,4 @@ def test_segment_cells_partition_the_table_lines(cells):
     assert numbers == sorted(numbers)
     lines = text.split("\n")
     twice = {n for n in numbers if numbers.count(n) > 1}
-    assert all(numbers.count(n) == 2 and re.match(r"[0-9]+\s*[、.．]", lines[n - 1].strip()) for n in twice)
+    assert all(numbers.count(n) == 2 and re.match(r"[0-9]{1,3}[、.．]?\s+\S", lines[n - 1].strip()) for n in twice)
